@@ -1,0 +1,62 @@
+/* The front end. Only cli/ prints results to stdout and calls exit(); the modules below return
+ * errors and the command decides what the user sees. One file per command: cmd_NAME.c defines
+ * `int cmd_NAME(int argc, char **argv)` returning an exit code (below), listed in main.c's table. */
+#ifndef HUIXIN_CLI_H
+#define HUIXIN_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+#define HUIXIN_VERSION "0.1.0"
+
+/* Exit codes, documented in README.md and huixin.1; keep the three in step. */
+enum exit_code {
+    EXIT_OK = 0,        /* done; for checks: nothing wrong found */
+    EXIT_FINDINGS = 1,  /* ran, and reports a problem: lint errors, a failed submission, evidence that fails */
+    EXIT_USAGE = 2,     /* wrong command, option or argument */
+    EXIT_INPUT = 3,     /* a scenario, campaign, calendar or config file is malformed */
+    EXIT_BROWSER = 4,   /* Chromium missing, failed to start, crashed, or unreachable */
+    EXIT_SITE = 5,      /* a site did not load or did not behave as its scenario says */
+    EXIT_STORE = 6,     /* the ledger could not be opened, read or written */
+    EXIT_IO = 7,        /* a local file or process failed; also internal errors */
+};
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+/* Maps an ERR_* code to the exit code above. */
+int cli_exit_from_err(int err_code);
+/* Prints "huixin: MESSAGE" on stderr and returns the matching exit code. */
+int cli_fail(const struct err *e);
+/* Prints "huixin CMD: MESSAGE\nTry 'huixin CMD --help'." and returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Options shared by the commands that use a browser or the ledger. */
+struct cli_common {
+    const char *chromium_path; /* --chromium PATH, else HUIXIN_CHROMIUM */
+    const char *browser_url;   /* --browser http://HOST:PORT or ws://... : use a running browser */
+    const char *store_path;    /* --store PATH, else HUIXIN_STORE, else ./huixin.db */
+    const char *evidence_dir;  /* --evidence DIR, else HUIXIN_EVIDENCE, else ./evidence */
+    int timeout_ms;            /* --timeout SECONDS for one page action; default 30 s */
+    bool has_now;              /* --now "YYYY-MM-DD HH:MM" (Beijing time) was given */
+    int64_t now_ms;
+};
+
+void cli_common_init(struct cli_common *c);
+/* If argv[*i] is a shared option, consumes it (and its value), fills c and returns 1; returns 0 if it
+ * is not one; on a bad value prints the error and returns -1. */
+int cli_common_parse(struct cli_common *c, const char *cmd, int argc, char **argv, int *i);
+/* Help text for the shared options, to append to a command's --help. */
+extern const char cli_common_help_browser[];
+extern const char cli_common_help_store[];
+
+#endif

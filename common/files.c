@@ -1,0 +1,140 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/base.h"
+#include "common/buf.h"
+#include "common/files.h"
+
+int file_read_all(const char *path, char **data_out, size_t *len_out, struct err *e)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return err_set(e, ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+    struct buf b;
+    buf_init(&b);
+    buf_reserve(&b, 4096);
+    for (;;) {
+        buf_reserve(&b, 65536);
+        ssize_t n = read(fd, b.data + b.len, b.cap - b.len - 1);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int rc = err_set(e, ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+            close(fd);
+            buf_release(&b);
+            return rc;
+        }
+        if (n == 0)
+            break;
+        b.len += (size_t)n;
+    }
+    close(fd);
+    b.data[b.len] = '\0';
+    if (len_out)
+        *len_out = b.len;
+    *data_out = buf_detach(&b);
+    return 0;
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len, struct err *e)
+{
+    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    int rc = 0;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        rc = err_set(e, ERR_IO, "cannot create '%s': %s", tmp, strerror(errno));
+        goto out;
+    }
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t n = write(fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = err_set(e, ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
+            close(fd);
+            unlink(tmp);
+            goto out;
+        }
+        p += n;
+        left -= (size_t)n;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        rc = err_set(e, ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
+        unlink(tmp);
+        goto out;
+    }
+    if (rename(tmp, path) != 0) {
+        rc = err_set(e, ERR_IO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+        unlink(tmp);
+    }
+out:
+    free(tmp);
+    return rc;
+}
+
+int file_mkdir_p(const char *path, unsigned mode, struct err *e)
+{
+    char *p = xstrdup(path);
+    int rc = 0;
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || *s == '\0') {
+            char saved = *s;
+            *s = '\0';
+            if (mkdir(p, (mode_t)mode) != 0 && errno != EEXIST) {
+                rc = err_set(e, ERR_IO, "cannot create folder '%s': %s", p, strerror(errno));
+                break;
+            }
+            *s = saved;
+            if (saved == '\0')
+                break;
+        }
+    }
+    free(p);
+    return rc;
+}
+
+int file_remove_tree(const char *path, struct err *e)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? 0 : err_set(e, ERR_IO, "cannot stat '%s': %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        if (!d)
+            return err_set(e, ERR_IO, "cannot open folder '%s': %s", path, strerror(errno));
+        struct dirent *ent;
+        int rc = 0;
+        while ((ent = readdir(d)) != NULL) {
+            if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+                continue;
+            char *child = xasprintf("%s/%s", path, ent->d_name);
+            rc = file_remove_tree(child, e);
+            free(child);
+            if (rc)
+                break;
+        }
+        closedir(d);
+        if (rc)
+            return rc;
+        if (rmdir(path) != 0)
+            return err_set(e, ERR_IO, "cannot remove folder '%s': %s", path, strerror(errno));
+        return 0;
+    }
+    if (unlink(path) != 0)
+        return err_set(e, ERR_IO, "cannot remove '%s': %s", path, strerror(errno));
+    return 0;
+}
+
+int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}

@@ -1,0 +1,19 @@
+/* Local files and folders. */
+#ifndef HUIXIN_FILES_H
+#define HUIXIN_FILES_H
+
+#include <stddef.h>
+
+struct err;
+
+/* Reads a whole file into a new NUL-terminated buffer (caller frees); its length in *len_out if not NULL. */
+int file_read_all(const char *path, char **data_out, size_t *len_out, struct err *e);
+/* Writes data to path through a temporary file, fsync and rename, so a reader sees all or nothing. */
+int file_write_atomic(const char *path, const void *data, size_t len, struct err *e);
+/* mkdir -p with the given mode for the folders it creates. */
+int file_mkdir_p(const char *path, unsigned mode, struct err *e);
+/* rm -rf; a missing path is not an error. */
+int file_remove_tree(const char *path, struct err *e);
+int file_exists(const char *path);
+
+#endif

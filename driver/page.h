@@ -1,0 +1,123 @@
+/* The page API: the only part of the driver the layers above use. Everything is synchronous: a call
+ * sends its DevTools commands and pumps the connection until they are answered, the condition holds,
+ * or its timeout passes. Events that arrive meanwhile (dialogs, crashes, network failures) are handled
+ * and recorded as they come.
+ *
+ * Lifecycle: browser_open -> page_open (a fresh browser context: its own cookies) -> actions ->
+ * page_close -> browser_close. A page whose renderer crashed fails every call with ERR_BROWSER and a
+ * message saying so; open a new page. When the browser exits, every call fails with ERR_BROWSER at
+ * once; browser_open again to relaunch. A JavaScript dialog is accepted at once (alert/confirm: OK;
+ * prompt: empty; beforeunload: leave) and recorded, so it never blocks the page. */
+#ifndef HUIXIN_PAGE_H
+#define HUIXIN_PAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct err;
+struct browser;
+struct page;
+
+struct browser_options {
+    const char *chromium_path; /* NULL: $HUIXIN_CHROMIUM, /usr/lib/chromium/chromium, chromium on PATH */
+    const char *endpoint;      /* NULL: launch our own; else http://HOST:PORT or ws://HOST:PORT/devtools/browser/ID */
+    int timeout_ms;            /* launch or connect limit; 0 = 30000 */
+    int window_width;          /* viewport; 0 = 1280 */
+    int window_height;         /* 0 = 900 */
+};
+
+int browser_open(const struct browser_options *o, struct browser **out, struct err *e);
+void browser_close(struct browser *b); /* NULL is a no-op; kills and reaps a launched browser */
+/* "Chrome/156.0.8078.79" (Browser.getVersion's product); borrowed. */
+const char *browser_version(const struct browser *b);
+/* The process id of a launched browser, 0 for a connected one (tests kill it to prove failures are fast). */
+int browser_pid(const struct browser *b);
+
+int page_open(struct browser *b, struct page **out, struct err *e);
+void page_close(struct page *p); /* disposes of its browser context; NULL is a no-op */
+
+/* Navigates the main frame and waits for its load event. Fails with ERR_SITE when the navigation
+ * fails (DNS, refused, reset, TLS: the error text is quoted) and ERR_TIMEOUT past timeout_ms.
+ * An HTTP error status is NOT a failure here: read it with page_http_status. */
+int page_goto(struct page *p, const char *url, int timeout_ms, struct err *e);
+/* The main document's HTTP status of the last navigation (0 if unknown). */
+int page_http_status(const struct page *p);
+/* The main frame's current URL (after redirects and client-side navigation); caller frees. */
+int page_url(struct page *p, char **out, struct err *e);
+int page_title(struct page *p, char **out, struct err *e);
+
+enum page_cond_kind {
+    PAGE_COND_VISIBLE, /* an element matching arg is present and visible */
+    PAGE_COND_TEXT,    /* the frame's text contains arg */
+    PAGE_COND_URL,     /* the main frame's URL contains arg */
+    PAGE_COND_GONE,    /* no visible element matches arg */
+};
+/* Waits until the condition holds in the current frame. ERR_TIMEOUT names the condition and its arg. */
+int page_wait(struct page *p, enum page_cond_kind kind, const char *arg, int timeout_ms, struct err *e);
+/* Waits until the page has had no network request in flight for quiet_ms (bounded by timeout_ms),
+ * then document.fonts.ready: call before evidence is captured. */
+int page_settle(struct page *p, int quiet_ms, int timeout_ms, struct err *e);
+
+/* Evaluates an expression in the current frame (awaiting a promise) and returns the result as JSON
+ * text ("null" for undefined); caller frees. A thrown exception is ERR_SITE with its text. */
+int page_eval(struct page *p, const char *expression, char **json_out, struct err *e);
+
+/* Actions on the first element matching a CSS selector in the current frame; each waits up to
+ * timeout_ms for it to be visible. */
+int page_fill(struct page *p, const char *selector, const char *text, int timeout_ms, struct err *e);
+int page_select(struct page *p, const char *selector, const char *choice, bool by_visible_text, int timeout_ms,
+                struct err *e);
+int page_set_checked(struct page *p, const char *selector, bool checked, int timeout_ms, struct err *e);
+/* Scrolls into view and clicks with real mouse events at the element's centre. */
+int page_click(struct page *p, const char *selector, int timeout_ms, struct err *e);
+/* Clicks the first visible element whose own text equals text (for custom dropdowns and buttons
+ * without good selectors); scope_selector limits the search, NULL = whole frame. */
+int page_click_text(struct page *p, const char *scope_selector, const char *text, int timeout_ms, struct err *e);
+
+/* Frames: the following calls act inside the iframe matched by a selector (in the current frame) or
+ * whose URL contains url_part; a cross-origin iframe is reached through its own target. */
+int page_frame_enter(struct page *p, const char *selector, const char *url_part, int timeout_ms, struct err *e);
+void page_frame_leave(struct page *p); /* back to the main frame */
+
+/* Dialogs seen since the page opened, oldest first. type: "alert", "confirm", "prompt", "beforeunload". */
+struct page_dialog {
+    char *type;
+    char *message;
+    int64_t at_ms;
+};
+size_t page_dialog_count(const struct page *p);
+const struct page_dialog *page_dialog_get(const struct page *p, size_t i);
+
+/* Requests that failed since the last navigation (the URL and the error text, or HTTP status >= 400). */
+struct page_failed_request {
+    char *url;
+    char *error;  /* net::ERR_... text, or "HTTP 500" */
+};
+size_t page_failed_count(const struct page *p);
+const struct page_failed_request *page_failed_get(const struct page *p, size_t i);
+
+/* Popups (window.open, target=_blank) opened since the page opened: their URLs. */
+size_t page_popup_count(const struct page *p);
+const char *page_popup_url(const struct page *p, size_t i);
+
+/* The current frame's visible text (innerText of the body) and its HTML; caller frees. */
+int page_text(struct page *p, char **out, struct err *e);
+int page_html(struct page *p, char **out, struct err *e);
+
+/* Evidence. A full-page PNG: pages taller than the cap (about 16,000 px) are captured in slices and
+ * joined; pages taller than max_height_px (0 = 60,000) are cut there and *info says so. */
+struct page_shot_info {
+    int width_px, height_px;  /* of the written image */
+    int page_height_px;       /* of the page */
+    bool is_truncated;
+};
+int page_screenshot_full(struct page *p, const char *path, int max_height_px, struct page_shot_info *info,
+                         struct err *e);
+/* A PNG of one element (a captcha image); bytes returned (caller frees) and written to path if not NULL. */
+int page_screenshot_element(struct page *p, const char *selector, const char *path, unsigned char **png_out,
+                            size_t *png_len, struct err *e);
+int page_mhtml_save(struct page *p, const char *path, struct err *e);
+int page_pdf_save(struct page *p, const char *path, struct err *e);
+
+#endif

@@ -1,0 +1,287 @@
+"""The fixture sites' memory: letters and each site's operator settings, saved atomically to one JSON file.
+
+What survives a restart (in STATE_DIR/sites.json): letters, sequence numbers, each family's clock,
+captcha override, moderation and throttle settings. What does not: captcha sessions, injected failures
+and the throttle's last-post time (runtime conditions, reset by a restart as on a real server).
+All times are naive Beijing local time strings 'YYYY-MM-DD HH:MM:SS'.
+"""
+import copy
+import datetime
+import json
+import os
+import random
+import tempfile
+import threading
+import time
+
+import captcha
+
+FAMILIES = ("hanweb", "gbk", "spa", "iframe", "board")
+SERVERS = ("hanweb", "gbk", "spa", "iframe-city", "iframe-platform", "board")
+STATES = ("待处理", "已回复", "deleted", "spam", "pending-approval")
+HIDDEN = ("deleted", "spam", "pending-approval")
+FAIL_MODES = ("500", "slow", "reset", "waf")
+BEIJING = datetime.timezone(datetime.timedelta(hours=8))
+FMT = "%Y-%m-%d %H:%M:%S"
+
+
+def default_site_config():
+    return {"clock": None, "captcha_override": None, "moderation": False, "throttle_seconds": 10}
+
+
+def parse_time(text):
+    """Accept 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM', 'YYYY-MM-DD HH:MM:SS' (or with 'T'); return datetime."""
+    text = str(text).strip().replace("T", " ")
+    for fmt in (FMT, "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            return datetime.datetime.strptime(text, fmt)
+        except ValueError:
+            pass
+    raise ValueError("bad time %r: expected 'YYYY-MM-DD HH:MM:SS'" % text)
+
+
+def epoch_ms(text):
+    """Beijing local time string -> epoch milliseconds."""
+    return int(parse_time(text).replace(tzinfo=BEIJING).timestamp() * 1000)
+
+
+class Store:
+    def __init__(self, state_dir, namers):
+        """namers: family -> fn(seq, now_datetime) -> (letter_number, detail_path)."""
+        self.path = os.path.join(state_dir, "sites.json")
+        self.state_dir = state_dir
+        self.namers = namers
+        self.lock = threading.RLock()
+        self.sessions = {}        # (family, session key) -> captcha answer
+        self.last_answer = {}     # family -> last answer generated
+        self.failures = {}        # server -> failure spec
+        self.last_post = {}       # family -> time.monotonic() of last accepted post
+        self.data = self._empty()
+        if os.path.exists(self.path):
+            with open(self.path, encoding="utf-8") as f:
+                loaded = json.load(f)
+            self.data.update(loaded)
+            for fam in FAMILIES:
+                cfg = default_site_config()
+                cfg.update(self.data["sites"].get(fam, {}))
+                self.data["sites"][fam] = cfg
+
+    @staticmethod
+    def _empty():
+        return {"letters": [], "seq": {f: 0 for f in FAMILIES},
+                "sites": {f: default_site_config() for f in FAMILIES}}
+
+    def save(self):
+        with self.lock:
+            text = json.dumps(self.data, ensure_ascii=False, indent=1, sort_keys=True)
+            fd, tmp = tempfile.mkstemp(prefix=".sites-", suffix=".tmp", dir=self.state_dir)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    f.write(text)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, self.path)
+            except BaseException:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+                raise
+
+    def reset(self):
+        with self.lock:
+            self.data = self._empty()
+            self.sessions.clear()
+            self.last_answer.clear()
+            self.failures.clear()
+            self.last_post.clear()
+            self.save()
+
+    # ---- site settings ----
+    def config(self, family):
+        with self.lock:
+            return dict(self.data["sites"][family])
+
+    def set_config(self, family, **changes):
+        with self.lock:
+            self.data["sites"][family].update(changes)
+            self.save()
+            return dict(self.data["sites"][family])
+
+    # ---- clock ----
+    def now(self, family):
+        """The site's clock: a fixed time set by the operator, or a set time that ticks, or real time."""
+        with self.lock:
+            clock = self.data["sites"][family]["clock"]
+        if not clock:
+            return datetime.datetime.now(BEIJING).replace(tzinfo=None, microsecond=0)
+        base = parse_time(clock["now"])
+        if clock.get("tick"):
+            base += datetime.timedelta(seconds=int(time.time() - clock["set_at"]))
+        return base
+
+    def now_text(self, family):
+        return self.now(family).strftime(FMT)
+
+    def set_clock(self, family, now_text, tick=False):
+        if now_text is None:
+            return self.set_config(family, clock=None)
+        clock = {"now": parse_time(now_text).strftime(FMT), "tick": bool(tick), "set_at": time.time()}
+        return self.set_config(family, clock=clock)
+
+    # ---- captcha ----
+    def captcha_new(self, family, key, alphabet=captcha.ALNUM):
+        with self.lock:
+            override = self.data["sites"][family]["captcha_override"]
+            answer = override or captcha.new_answer(alphabet)
+            if len(self.sessions) > 5000:
+                self.sessions.clear()
+            self.sessions[(family, key)] = answer
+            self.last_answer[family] = answer
+            return answer
+
+    def captcha_get(self, family, key):
+        with self.lock:
+            return self.sessions.get((family, key))
+
+    def captcha_check(self, family, key, given):
+        """True if given answers the session's captcha (or the override); the answer is used up."""
+        given = (given or "").strip().upper()
+        with self.lock:
+            override = self.data["sites"][family]["captcha_override"]
+            answer = self.sessions.pop((family, key), None)
+        if override and given == str(override).upper():
+            return True
+        return bool(answer) and given == answer.upper()
+
+    # ---- failures ----
+    def set_failure(self, server, spec):
+        with self.lock:
+            if spec is None:
+                self.failures.pop(server, None)
+            else:
+                self.failures[server] = spec
+
+    def failure_list(self):
+        with self.lock:
+            out = {}
+            for server, spec in self.failures.items():
+                s = dict(spec)
+                if s.get("until") is not None:
+                    s["remaining_seconds"] = round(max(0.0, s.pop("until") - time.monotonic()), 3)
+                out[server] = s
+            return out
+
+    def take_failure(self, server):
+        """The failure the next request to server must suffer, or None; counts one request."""
+        with self.lock:
+            spec = self.failures.get(server)
+            if not spec:
+                return None
+            if spec.get("until") is not None and time.monotonic() >= spec["until"]:
+                del self.failures[server]
+                return None
+            if spec.get("count") is not None:
+                spec["count"] -= 1
+                if spec["count"] <= 0:
+                    del self.failures[server]
+            return dict(spec)
+
+    # ---- throttle ----
+    def throttle_hit(self, family):
+        """True if a post now comes too soon after the last accepted one."""
+        with self.lock:
+            limit = self.data["sites"][family]["throttle_seconds"] or 0
+            last = self.last_post.get(family)
+            return bool(limit) and last is not None and time.monotonic() - last < limit
+
+    def throttle_mark(self, family):
+        with self.lock:
+            self.last_post[family] = time.monotonic()
+
+    # ---- letters ----
+    def add_letter(self, family, fields, submitted_at=None):
+        """Store a new letter from the site's form; fields are the normalised values plus 'form' (raw)."""
+        with self.lock:
+            self.data["seq"][family] += 1
+            seq = self.data["seq"][family]
+            now = parse_time(submitted_at) if submitted_at else self.now(family)
+            number, detail_path = self.namers[family](seq, now)
+            codes = {x["query_code"] for x in self.data["letters"]}
+            code = "".join(random.choice("0123456789") for _ in range(10))
+            while code in codes or code[0] == "0":
+                code = "".join(random.choice("0123456789") for _ in range(10))
+            moderated = self.data["sites"][family]["moderation"]
+            letter = {
+                "id": "%s-%d" % (family, seq), "site": family, "seq": seq, "number": number,
+                "query_code": code, "title": "", "content": "", "name": "", "phone": "", "email": "",
+                "type": "", "recipient": "", "address": "", "is_public": True,
+                "submitted_at": now.strftime(FMT), "state": "pending-approval" if moderated else "待处理",
+                "reply": None, "clicks": 0, "detail_path": detail_path, "form": {}, "events": [],
+            }
+            for k, v in fields.items():
+                if k in letter and k not in ("id", "site", "seq", "number", "query_code", "detail_path"):
+                    letter[k] = v
+            letter["events"].append({"at": letter["submitted_at"], "what": "submitted"})
+            self.data["letters"].append(letter)
+            self.save()
+            return copy.deepcopy(letter)
+
+    def _find(self, pred):
+        for x in self.data["letters"]:
+            if pred(x):
+                return x
+        return None
+
+    def get(self, letter_id):
+        with self.lock:
+            x = self._find(lambda l: l["id"] == letter_id)
+            return copy.deepcopy(x) if x else None
+
+    def find(self, family, **match):
+        """The first letter of family whose fields equal match (any state), or None."""
+        with self.lock:
+            x = self._find(lambda l: l["site"] == family and all(str(l.get(k)) == str(v)
+                                                                  for k, v in match.items()))
+            return copy.deepcopy(x) if x else None
+
+    def letters(self, family=None, visible_only=False, public_only=False):
+        with self.lock:
+            out = [copy.deepcopy(x) for x in self.data["letters"]
+                   if (family is None or x["site"] == family)
+                   and not (visible_only and x["state"] in HIDDEN)
+                   and not (public_only and not x["is_public"])]
+        return out
+
+    def click(self, letter_id):
+        with self.lock:
+            x = self._find(lambda l: l["id"] == letter_id)
+            if x:
+                x["clicks"] += 1
+                self.save()
+
+    def act(self, letter_id, action, reply=None, state=None):
+        """Operator actions: reply, delete, spam, approve, set state. Returns the letter or None."""
+        with self.lock:
+            x = self._find(lambda l: l["id"] == letter_id)
+            if not x:
+                return None
+            at = self.now_text(x["site"])
+            if action == "reply":
+                x["reply"] = reply
+                if x["state"] in ("待处理", "pending-approval"):
+                    x["state"] = "已回复"
+            elif action == "delete":
+                x["state"] = "deleted"
+            elif action == "spam":
+                x["state"] = "spam"
+            elif action == "approve":
+                if x["state"] == "pending-approval":
+                    x["state"] = "已回复" if x["reply"] else "待处理"
+            elif action == "state":
+                if state not in STATES:
+                    raise ValueError("bad state %r: expected one of %s" % (state, ", ".join(STATES)))
+                x["state"] = state
+            else:
+                raise ValueError("bad action %r" % action)
+            x["events"].append({"at": at, "what": action, "state": x["state"]})
+            self.save()
+            return copy.deepcopy(x)
