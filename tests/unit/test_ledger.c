@@ -1,0 +1,220 @@
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/base.h"
+#include "common/files.h"
+#include "verify/ledger.h"
+#include "tests/unit/runner.h"
+
+static char dir[64];
+
+static char *temp_path(const char *name)
+{
+    if (!dir[0]) {
+        snprintf(dir, sizeof dir, "/tmp/huixin-ledger-XXXXXX");
+        if (!mkdtemp(dir))
+            abort();
+    }
+    return xasprintf("%s/%s", dir, name);
+}
+
+/* A ledger with one campaign, one site and one submitted letter; ids returned. */
+static struct ledger *ledger_with_letter(const char *name, int64_t *site_id, int64_t *letter_id)
+{
+    char *path = temp_path(name);
+    struct ledger *l = NULL;
+    struct err e;
+    err_init(&e);
+    if (ledger_open(path, &l, &e) != 0) {
+        fprintf(stderr, "  %s\n", e.msg);
+        abort();
+    }
+    free(path);
+    struct ledger_campaign c = {.name = "2026Q4", .authorised_by = "市政务公开办 张三", .created_at_ms = 1000};
+    int64_t cid = 0;
+    CHECK_INT(ledger_campaign_ensure(l, &c, &cid, &e), 0);
+    struct ledger_site s = {.campaign_id = cid, .key = "baochuan", .name = "宝川市人民政府", .mailbox = "市长信箱",
+                            .deadline_workdays = 5};
+    CHECK_INT(ledger_site_ensure(l, &s, site_id, &e), 0);
+    struct ledger_letter t = {.site_id = *site_id, .state = LETTER_INTENT, .token = "HX7Q2M9",
+                              .title = "关于公交线路的咨询", .intent_at_ms = 5000};
+    CHECK_INT(ledger_letter_add(l, &t, letter_id, &e), 0);
+    return l;
+}
+
+static void test_open_creates_schema_and_reopens(void)
+{
+    int64_t site_id, letter_id;
+    struct ledger *l = ledger_with_letter("a.db", &site_id, &letter_id);
+    CHECK_INT(ledger_schema_version(l), 1);
+    ledger_close(l);
+    char *path = temp_path("a.db");
+    struct err e;
+    err_init(&e);
+    REQUIRE(ledger_open(path, &l, &e) == 0);
+    struct ledger_letter t;
+    REQUIRE(ledger_letter_get(l, letter_id, &t, &e) == 0);
+    CHECK_STR(t.title, "关于公交线路的咨询");
+    CHECK_INT(t.state, LETTER_INTENT);
+    ledger_letter_release(&t);
+    ledger_close(l);
+    free(path);
+}
+
+static void test_intent_then_submitted(void)
+{
+    int64_t site_id, letter_id;
+    struct ledger *l = ledger_with_letter("b.db", &site_id, &letter_id);
+    struct err e;
+    err_init(&e);
+    CHECK_INT(ledger_letter_mark_submitted(l, letter_id, 9000, "1234567890", "XX-2026-0001", NULL, "{}", &e), 0);
+    struct ledger_letter t;
+    REQUIRE(ledger_letter_get(l, letter_id, &t, &e) == 0);
+    CHECK_INT(t.state, LETTER_SUBMITTED);
+    CHECK_INT(t.submitted_at_ms, 9000);
+    CHECK_STR(t.query_code, "1234567890");
+    CHECK(t.detail_url == NULL);
+    ledger_letter_release(&t);
+    ledger_close(l);
+}
+
+static void test_token_is_unique(void)
+{
+    int64_t site_id, letter_id, other;
+    struct ledger *l = ledger_with_letter("c.db", &site_id, &letter_id);
+    struct err e;
+    err_init(&e);
+    struct ledger_letter t = {.site_id = site_id, .state = LETTER_INTENT, .token = "HX7Q2M9", .intent_at_ms = 1};
+    CHECK_INT(ledger_letter_add(l, &t, &other, &e), ERR_STORE);
+    CHECK(strstr(e.msg, "UNIQUE") != NULL);
+    int64_t n = 0;
+    CHECK_INT(ledger_count(l, "letters", &n, NULL), 0);
+    CHECK_INT(n, 1);
+    ledger_close(l);
+}
+
+static void test_update_of_missing_letter_fails(void)
+{
+    int64_t site_id, letter_id;
+    struct ledger *l = ledger_with_letter("d.db", &site_id, &letter_id);
+    struct err e;
+    err_init(&e);
+    CHECK_INT(ledger_letter_mark_failed(l, letter_id + 100, "x", &e), ERR_NOT_FOUND);
+    CHECK(strstr(e.msg, "no letter with id") != NULL);
+    ledger_close(l);
+}
+
+static void test_visits_keep_order_and_fields(void)
+{
+    int64_t site_id, letter_id;
+    struct ledger *l = ledger_with_letter("e.db", &site_id, &letter_id);
+    struct err e;
+    err_init(&e);
+    struct ledger_visit v1 = {.letter_id = letter_id, .at_ms = 20000, .outcome = VISIT_FOUND, .is_entry_ok = true,
+                              .http_status = 200, .state_text = "已回复", .has_reply = true,
+                              .reply_date_ms = 19000, .reply_unit = "市交通局", .reply_text = "<script>x</script>",
+                              .manifest_sha256 = "aa"};
+    struct ledger_visit v0 = {.letter_id = letter_id, .at_ms = 10000, .outcome = VISIT_FAILED, .error = "HTTP 500"};
+    CHECK_INT(ledger_visit_add(l, &v1, NULL, &e), 0);
+    CHECK_INT(ledger_visit_add(l, &v0, NULL, &e), 0);
+    struct ledger_visit *vs;
+    size_t n;
+    REQUIRE(ledger_visit_list(l, letter_id, &vs, &n, &e) == 0);
+    REQUIRE(n == 2);
+    CHECK_INT(vs[0].at_ms, 10000);
+    CHECK_INT(vs[0].outcome, VISIT_FAILED);
+    CHECK_STR(vs[0].error, "HTTP 500");
+    CHECK_STR(vs[1].reply_text, "<script>x</script>");
+    CHECK_STR(vs[1].reply_unit, "市交通局");
+    CHECK(vs[1].has_reply && vs[1].is_entry_ok);
+    ledger_visits_free(vs, n);
+    char *last = NULL;
+    CHECK_INT(ledger_visit_last_manifest(l, letter_id, &last, &e), 0);
+    CHECK_STR(last, "aa");
+    free(last);
+    ledger_close(l);
+}
+
+static void test_newer_schema_is_refused(void)
+{
+    char *path = temp_path("f.db");
+    sqlite3 *db;
+    REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+    sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
+    sqlite3_close(db);
+    struct ledger *l = NULL;
+    struct err e;
+    err_init(&e);
+    CHECK_INT(ledger_open(path, &l, &e), ERR_STORE);
+    CHECK(strstr(e.msg, "newer than this huixin") != NULL);
+    CHECK(l == NULL);
+    free(path);
+}
+
+static void test_reader_sees_committed_rows_while_writer_holds_transaction(void)
+{
+    int64_t site_id, letter_id;
+    struct ledger *w = ledger_with_letter("g.db", &site_id, &letter_id);
+    char *path = temp_path("g.db");
+    struct ledger *r = NULL;
+    struct err e;
+    err_init(&e);
+    REQUIRE(ledger_open(path, &r, &e) == 0);
+    REQUIRE(ledger_begin(w, &e) == 0);
+    struct ledger_visit v = {.letter_id = letter_id, .at_ms = 1, .outcome = VISIT_FOUND};
+    CHECK_INT(ledger_visit_add(w, &v, NULL, &e), 0);
+    int64_t n = -1;
+    CHECK_INT(ledger_count(r, "visits", &n, &e), 0); /* WAL: reading does not wait for the writer */
+    CHECK_INT(n, 0);
+    CHECK_INT(ledger_commit(w, &e), 0);
+    CHECK_INT(ledger_count(r, "visits", &n, &e), 0);
+    CHECK_INT(n, 1);
+    ledger_close(r);
+    ledger_close(w);
+    free(path);
+}
+
+static void test_campaign_ensure_is_idempotent(void)
+{
+    int64_t site_id, letter_id;
+    struct ledger *l = ledger_with_letter("h.db", &site_id, &letter_id);
+    struct err e;
+    err_init(&e);
+    struct ledger_campaign c = {.name = "2026Q4", .authorised_by = "市政务公开办 张三"};
+    int64_t id1 = 0, id2 = 0;
+    CHECK_INT(ledger_campaign_ensure(l, &c, &id1, &e), 0);
+    CHECK_INT(ledger_campaign_ensure(l, &c, &id2, &e), 0);
+    CHECK_INT(id1, id2);
+    struct ledger_site s = {.campaign_id = id1, .key = "baochuan", .name = "新名字"};
+    int64_t sid = 0;
+    CHECK_INT(ledger_site_ensure(l, &s, &sid, &e), 0);
+    CHECK_INT(sid, site_id);
+    struct ledger_site got;
+    REQUIRE(ledger_site_get(l, sid, &got, &e) == 0);
+    CHECK_STR(got.name, "新名字");
+    CHECK_INT(got.deadline_workdays, 5);
+    ledger_site_release(&got);
+    ledger_close(l);
+}
+
+static const struct test_case cases[] = {
+    {"open creates the schema and reopens", test_open_creates_schema_and_reopens},
+    {"a letter goes from intent to submitted", test_intent_then_submitted},
+    {"a token is unique", test_token_is_unique},
+    {"an update of a missing letter fails", test_update_of_missing_letter_fails},
+    {"visits keep their order and fields", test_visits_keep_order_and_fields},
+    {"a newer schema is refused", test_newer_schema_is_refused},
+    {"a reader is not blocked by a writer", test_reader_sees_committed_rows_while_writer_holds_transaction},
+    {"campaign and site ensure are idempotent", test_campaign_ensure_is_idempotent},
+};
+
+int main(int argc, char **argv)
+{
+    int rc = runner_main(argc, argv, cases, ARRAY_LEN(cases));
+    if (dir[0])
+        file_remove_tree(dir, NULL);
+    return rc;
+}

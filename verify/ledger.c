@@ -1,0 +1,732 @@
+/* The ledger in SQLite. Every statement is prepared, bound and finalised here; nothing above sees
+ * sqlite3. WAL mode with synchronous=FULL: a row that was committed survives a crash or SIGKILL. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/base.h"
+#include "verify/ledger.h"
+
+struct ledger {
+    sqlite3 *db;
+    char *path;
+    bool in_tx;
+};
+
+/* Each entry upgrades the schema from version i to i+1. Append only; never edit a shipped step. */
+static const char *const migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE campaigns ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  authorised_by TEXT NOT NULL,"
+    "  file_path TEXT,"
+    "  file_sha256 TEXT,"
+    "  created_at_ms INTEGER NOT NULL);"
+    "CREATE TABLE sites ("
+    "  id INTEGER PRIMARY KEY,"
+    "  campaign_id INTEGER NOT NULL REFERENCES campaigns(id),"
+    "  key TEXT NOT NULL,"
+    "  name TEXT, owner TEXT, mailbox TEXT, entry_url TEXT, family TEXT,"
+    "  deadline_workdays INTEGER NOT NULL DEFAULT 5,"
+    "  scenario_path TEXT, scenario_sha256 TEXT, vars_json TEXT,"
+    "  UNIQUE (campaign_id, key));"
+    "CREATE TABLE letters ("
+    "  id INTEGER PRIMARY KEY,"
+    "  site_id INTEGER NOT NULL REFERENCES sites(id),"
+    "  state INTEGER NOT NULL,"
+    "  token TEXT NOT NULL UNIQUE,"
+    "  title TEXT, body TEXT,"
+    "  intent_at_ms INTEGER NOT NULL,"
+    "  submitted_at_ms INTEGER NOT NULL DEFAULT 0,"
+    "  query_code TEXT, letter_no TEXT, detail_url TEXT, vars_json TEXT, error TEXT, verdict TEXT);"
+    "CREATE INDEX letters_site ON letters(site_id);"
+    "CREATE TABLE visits ("
+    "  id INTEGER PRIMARY KEY,"
+    "  letter_id INTEGER NOT NULL REFERENCES letters(id),"
+    "  at_ms INTEGER NOT NULL,"
+    "  outcome INTEGER NOT NULL,"
+    "  entry_ok INTEGER NOT NULL DEFAULT 0,"
+    "  http_status INTEGER NOT NULL DEFAULT 0,"
+    "  final_url TEXT, state_text TEXT,"
+    "  has_reply INTEGER NOT NULL DEFAULT 0,"
+    "  reply_date_ms INTEGER NOT NULL DEFAULT 0,"
+    "  reply_unit TEXT, reply_text TEXT, error TEXT, evidence_dir TEXT, manifest_sha256 TEXT);"
+    "CREATE INDEX visits_letter ON visits(letter_id, at_ms);",
+};
+
+#define SCHEMA_VERSION ((int)ARRAY_LEN(migrations))
+
+static int db_error(struct ledger *l, struct err *e, const char *what)
+{
+    return err_set(e, ERR_STORE, "ledger '%s': %s: %s", l->path, what, sqlite3_errmsg(l->db));
+}
+
+static int exec_sql(struct ledger *l, const char *sql, struct err *e)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(l->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        int rc = err_set(e, ERR_STORE, "ledger '%s': %s", l->path, msg ? msg : sqlite3_errmsg(l->db));
+        sqlite3_free(msg);
+        return rc;
+    }
+    return 0;
+}
+
+static int prepare(struct ledger *l, const char *sql, sqlite3_stmt **st, struct err *e)
+{
+    if (sqlite3_prepare_v2(l->db, sql, -1, st, NULL) != SQLITE_OK)
+        return db_error(l, e, "cannot prepare statement");
+    return 0;
+}
+
+static int read_user_version(struct ledger *l, int *out, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l, "PRAGMA user_version", &st, e))
+        return ERR_STORE;
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return db_error(l, e, "cannot read schema version");
+    }
+    *out = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static int upgrade(struct ledger *l, struct err *e)
+{
+    int version;
+    if (read_user_version(l, &version, e))
+        return ERR_STORE;
+    if (version > SCHEMA_VERSION)
+        return err_set(e, ERR_STORE, "ledger '%s' has schema version %d, newer than this huixin knows (%d): use a newer huixin",
+                       l->path, version, SCHEMA_VERSION);
+    while (version < SCHEMA_VERSION) {
+        /* Each step and its version bump commit together, so a crash leaves a whole version. */
+        if (exec_sql(l, "BEGIN IMMEDIATE", e))
+            return ERR_STORE;
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", version + 1);
+        if (exec_sql(l, migrations[version], e) || exec_sql(l, pragma, e)) {
+            exec_sql(l, "ROLLBACK", NULL);
+            err_prefix(e, "upgrading the schema from version %d", version);
+            return ERR_STORE;
+        }
+        if (exec_sql(l, "COMMIT", e))
+            return ERR_STORE;
+        version++;
+    }
+    return 0;
+}
+
+int ledger_open(const char *path, struct ledger **out, struct err *e)
+{
+    struct ledger *l = xcalloc(1, sizeof *l);
+    l->path = xstrdup(path);
+    int rc = 0;
+    if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+        SQLITE_OK) {
+        rc = err_set(e, ERR_STORE, "cannot open ledger '%s': %s", path,
+                     l->db ? sqlite3_errmsg(l->db) : "out of memory");
+        goto out;
+    }
+    /* Another huixin may hold a write lock for a moment (run writing while report reads). */
+    sqlite3_busy_timeout(l->db, 15000);
+    if ((rc = exec_sql(l, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", e)))
+        goto out;
+    if ((rc = upgrade(l, e)))
+        goto out;
+out:
+    if (rc) {
+        ledger_close(l);
+        return rc;
+    }
+    *out = l;
+    return 0;
+}
+
+void ledger_close(struct ledger *l)
+{
+    if (!l)
+        return;
+    if (l->db)
+        sqlite3_close(l->db);
+    free(l->path);
+    free(l);
+}
+
+int ledger_schema_version(struct ledger *l)
+{
+    int v = -1;
+    read_user_version(l, &v, NULL);
+    return v;
+}
+
+int ledger_begin(struct ledger *l, struct err *e)
+{
+    if (l->in_tx)
+        return err_set(e, ERR_INTERNAL, "ledger '%s': transaction already open", l->path);
+    if (exec_sql(l, "BEGIN IMMEDIATE", e))
+        return ERR_STORE;
+    l->in_tx = true;
+    return 0;
+}
+
+int ledger_commit(struct ledger *l, struct err *e)
+{
+    if (exec_sql(l, "COMMIT", e))
+        return ERR_STORE;
+    l->in_tx = false;
+    return 0;
+}
+
+void ledger_rollback(struct ledger *l)
+{
+    if (l->in_tx)
+        exec_sql(l, "ROLLBACK", NULL);
+    l->in_tx = false;
+}
+
+/* --- binding and reading helpers --- */
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static char *col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *s = sqlite3_column_text(st, i);
+    return s ? xstrdup((const char *)s) : NULL;
+}
+
+/* Runs a statement that returns no rows, then finalises it. */
+static int step_done(struct ledger *l, sqlite3_stmt *st, const char *what, struct err *e)
+{
+    int rc = sqlite3_step(st);
+    int out = 0;
+    if (rc != SQLITE_DONE)
+        out = db_error(l, e, what);
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* A growable array of rows, filled by a row reader. */
+typedef void (*row_reader_fn)(sqlite3_stmt *st, void *row);
+
+static int collect_rows(struct ledger *l, sqlite3_stmt *st, size_t row_size, row_reader_fn read_row, void **out,
+                        size_t *n_out, struct err *e)
+{
+    char *rows = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            rows = xrealloc(rows, cap * row_size);
+        }
+        memset(rows + n * row_size, 0, row_size);
+        read_row(st, rows + n * row_size);
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        free(rows);
+        return db_error(l, e, "cannot read rows");
+    }
+    *out = rows;
+    *n_out = n;
+    return 0;
+}
+
+/* --- campaigns --- */
+
+#define CAMPAIGN_COLS "id, name, authorised_by, file_path, file_sha256, created_at_ms"
+
+static void read_campaign(sqlite3_stmt *st, void *row)
+{
+    struct ledger_campaign *c = row;
+    c->id = sqlite3_column_int64(st, 0);
+    c->name = col_text(st, 1);
+    c->authorised_by = col_text(st, 2);
+    c->file_path = col_text(st, 3);
+    c->file_sha256 = col_text(st, 4);
+    c->created_at_ms = sqlite3_column_int64(st, 5);
+}
+
+int ledger_campaign_find(struct ledger *l, const char *name, struct ledger_campaign *out, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l, "SELECT " CAMPAIGN_COLS " FROM campaigns WHERE name = ?", &st, e))
+        return ERR_STORE;
+    bind_text(st, 1, name);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        read_campaign(st, out);
+        sqlite3_finalize(st);
+        return 0;
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
+        return err_set(e, ERR_NOT_FOUND, "no campaign named '%s' in ledger '%s'", name, l->path);
+    return db_error(l, e, "cannot read campaign");
+}
+
+int ledger_campaign_ensure(struct ledger *l, const struct ledger_campaign *c, int64_t *id_out, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l,
+                "INSERT INTO campaigns (name, authorised_by, file_path, file_sha256, created_at_ms) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET authorised_by = excluded.authorised_by, "
+                "file_path = excluded.file_path, file_sha256 = excluded.file_sha256",
+                &st, e))
+        return ERR_STORE;
+    bind_text(st, 1, c->name);
+    bind_text(st, 2, c->authorised_by);
+    bind_text(st, 3, c->file_path);
+    bind_text(st, 4, c->file_sha256);
+    sqlite3_bind_int64(st, 5, c->created_at_ms);
+    if (step_done(l, st, "cannot write campaign", e))
+        return ERR_STORE;
+    struct ledger_campaign found;
+    if (ledger_campaign_find(l, c->name, &found, e))
+        return e ? e->code : ERR_STORE;
+    *id_out = found.id;
+    ledger_campaign_release(&found);
+    return 0;
+}
+
+int ledger_campaign_list(struct ledger *l, struct ledger_campaign **out, size_t *n_out, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l, "SELECT " CAMPAIGN_COLS " FROM campaigns ORDER BY id", &st, e))
+        return ERR_STORE;
+    return collect_rows(l, st, sizeof **out, read_campaign, (void **)out, n_out, e);
+}
+
+/* --- sites --- */
+
+#define SITE_COLS                                                                                             \
+    "id, campaign_id, key, name, owner, mailbox, entry_url, family, deadline_workdays, scenario_path, "        \
+    "scenario_sha256, vars_json"
+
+static void read_site(sqlite3_stmt *st, void *row)
+{
+    struct ledger_site *s = row;
+    s->id = sqlite3_column_int64(st, 0);
+    s->campaign_id = sqlite3_column_int64(st, 1);
+    s->key = col_text(st, 2);
+    s->name = col_text(st, 3);
+    s->owner = col_text(st, 4);
+    s->mailbox = col_text(st, 5);
+    s->entry_url = col_text(st, 6);
+    s->family = col_text(st, 7);
+    s->deadline_workdays = sqlite3_column_int(st, 8);
+    s->scenario_path = col_text(st, 9);
+    s->scenario_sha256 = col_text(st, 10);
+    s->vars_json = col_text(st, 11);
+}
+
+int ledger_site_ensure(struct ledger *l, const struct ledger_site *s, int64_t *id_out, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l,
+                "INSERT INTO sites (campaign_id, key, name, owner, mailbox, entry_url, family, deadline_workdays, "
+                "scenario_path, scenario_sha256, vars_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(campaign_id, key) DO UPDATE SET name = excluded.name, owner = excluded.owner, "
+                "mailbox = excluded.mailbox, entry_url = excluded.entry_url, family = excluded.family, "
+                "deadline_workdays = excluded.deadline_workdays, scenario_path = excluded.scenario_path, "
+                "scenario_sha256 = excluded.scenario_sha256, vars_json = excluded.vars_json",
+                &st, e))
+        return ERR_STORE;
+    sqlite3_bind_int64(st, 1, s->campaign_id);
+    bind_text(st, 2, s->key);
+    bind_text(st, 3, s->name);
+    bind_text(st, 4, s->owner);
+    bind_text(st, 5, s->mailbox);
+    bind_text(st, 6, s->entry_url);
+    bind_text(st, 7, s->family);
+    sqlite3_bind_int(st, 8, s->deadline_workdays > 0 ? s->deadline_workdays : 5);
+    bind_text(st, 9, s->scenario_path);
+    bind_text(st, 10, s->scenario_sha256);
+    bind_text(st, 11, s->vars_json);
+    if (step_done(l, st, "cannot write site", e))
+        return ERR_STORE;
+    if (prepare(l, "SELECT id FROM sites WHERE campaign_id = ? AND key = ?", &st, e))
+        return ERR_STORE;
+    sqlite3_bind_int64(st, 1, s->campaign_id);
+    bind_text(st, 2, s->key);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *id_out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : db_error(l, e, "cannot read site back");
+}
+
+int ledger_site_get(struct ledger *l, int64_t id, struct ledger_site *out, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l, "SELECT " SITE_COLS " FROM sites WHERE id = ?", &st, e))
+        return ERR_STORE;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        read_site(st, out);
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return 0;
+    if (rc == SQLITE_DONE)
+        return err_set(e, ERR_NOT_FOUND, "no site with id %lld in ledger '%s'", (long long)id, l->path);
+    return db_error(l, e, "cannot read site");
+}
+
+int ledger_site_list(struct ledger *l, int64_t campaign_id, struct ledger_site **out, size_t *n_out,
+                     struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l, "SELECT " SITE_COLS " FROM sites WHERE (?1 = 0 OR campaign_id = ?1) ORDER BY id", &st, e))
+        return ERR_STORE;
+    sqlite3_bind_int64(st, 1, campaign_id);
+    return collect_rows(l, st, sizeof **out, read_site, (void **)out, n_out, e);
+}
+
+/* --- letters --- */
+
+#define LETTER_COLS                                                                                           \
+    "letters.id, site_id, state, token, title, body, intent_at_ms, submitted_at_ms, query_code, letter_no, "   \
+    "detail_url, letters.vars_json, error, verdict"
+
+static void read_letter(sqlite3_stmt *st, void *row)
+{
+    struct ledger_letter *t = row;
+    t->id = sqlite3_column_int64(st, 0);
+    t->site_id = sqlite3_column_int64(st, 1);
+    t->state = (enum letter_state)sqlite3_column_int(st, 2);
+    t->token = col_text(st, 3);
+    t->title = col_text(st, 4);
+    t->body = col_text(st, 5);
+    t->intent_at_ms = sqlite3_column_int64(st, 6);
+    t->submitted_at_ms = sqlite3_column_int64(st, 7);
+    t->query_code = col_text(st, 8);
+    t->letter_no = col_text(st, 9);
+    t->detail_url = col_text(st, 10);
+    t->vars_json = col_text(st, 11);
+    t->error = col_text(st, 12);
+    t->verdict = col_text(st, 13);
+}
+
+int ledger_letter_add(struct ledger *l, const struct ledger_letter *t, int64_t *id_out, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l,
+                "INSERT INTO letters (site_id, state, token, title, body, intent_at_ms, submitted_at_ms, "
+                "query_code, letter_no, detail_url, vars_json, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                &st, e))
+        return ERR_STORE;
+    sqlite3_bind_int64(st, 1, t->site_id);
+    sqlite3_bind_int(st, 2, (int)t->state);
+    bind_text(st, 3, t->token);
+    bind_text(st, 4, t->title);
+    bind_text(st, 5, t->body);
+    sqlite3_bind_int64(st, 6, t->intent_at_ms);
+    sqlite3_bind_int64(st, 7, t->submitted_at_ms);
+    bind_text(st, 8, t->query_code);
+    bind_text(st, 9, t->letter_no);
+    bind_text(st, 10, t->detail_url);
+    bind_text(st, 11, t->vars_json);
+    bind_text(st, 12, t->error);
+    if (step_done(l, st, "cannot write letter", e))
+        return ERR_STORE;
+    *id_out = sqlite3_last_insert_rowid(l->db);
+    return 0;
+}
+
+int ledger_letter_get(struct ledger *l, int64_t id, struct ledger_letter *out, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l, "SELECT " LETTER_COLS " FROM letters WHERE id = ?", &st, e))
+        return ERR_STORE;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        read_letter(st, out);
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return 0;
+    if (rc == SQLITE_DONE)
+        return err_set(e, ERR_NOT_FOUND, "no letter with id %lld in ledger '%s'", (long long)id, l->path);
+    return db_error(l, e, "cannot read letter");
+}
+
+int ledger_letter_list_by_site(struct ledger *l, int64_t site_id, struct ledger_letter **out, size_t *n_out,
+                               struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l, "SELECT " LETTER_COLS " FROM letters WHERE site_id = ? ORDER BY id", &st, e))
+        return ERR_STORE;
+    sqlite3_bind_int64(st, 1, site_id);
+    return collect_rows(l, st, sizeof **out, read_letter, (void **)out, n_out, e);
+}
+
+int ledger_letter_list(struct ledger *l, int64_t campaign_id, struct ledger_letter **out, size_t *n_out,
+                       struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l,
+                "SELECT " LETTER_COLS " FROM letters JOIN sites ON sites.id = letters.site_id "
+                "WHERE (?1 = 0 OR sites.campaign_id = ?1) ORDER BY letters.id",
+                &st, e))
+        return ERR_STORE;
+    sqlite3_bind_int64(st, 1, campaign_id);
+    return collect_rows(l, st, sizeof **out, read_letter, (void **)out, n_out, e);
+}
+
+/* Runs an UPDATE of one letter and insists that it changed exactly one row. */
+static int update_one_letter(struct ledger *l, sqlite3_stmt *st, int64_t id, struct err *e)
+{
+    if (step_done(l, st, "cannot update letter", e))
+        return ERR_STORE;
+    if (sqlite3_changes(l->db) != 1)
+        return err_set(e, ERR_NOT_FOUND, "no letter with id %lld in ledger '%s'", (long long)id, l->path);
+    return 0;
+}
+
+int ledger_letter_mark_submitted(struct ledger *l, int64_t id, int64_t submitted_at_ms, const char *query_code,
+                                 const char *letter_no, const char *detail_url, const char *vars_json,
+                                 struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l,
+                "UPDATE letters SET state = ?, submitted_at_ms = ?, query_code = ?, letter_no = ?, detail_url = ?, "
+                "vars_json = ?, error = NULL WHERE id = ?",
+                &st, e))
+        return ERR_STORE;
+    sqlite3_bind_int(st, 1, LETTER_SUBMITTED);
+    sqlite3_bind_int64(st, 2, submitted_at_ms);
+    bind_text(st, 3, query_code);
+    bind_text(st, 4, letter_no);
+    bind_text(st, 5, detail_url);
+    bind_text(st, 6, vars_json);
+    sqlite3_bind_int64(st, 7, id);
+    return update_one_letter(l, st, id, e);
+}
+
+int ledger_letter_mark_failed(struct ledger *l, int64_t id, const char *error, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l, "UPDATE letters SET state = ?, error = ? WHERE id = ?", &st, e))
+        return ERR_STORE;
+    sqlite3_bind_int(st, 1, LETTER_FAILED);
+    bind_text(st, 2, error);
+    sqlite3_bind_int64(st, 3, id);
+    return update_one_letter(l, st, id, e);
+}
+
+int ledger_letter_verdict_set(struct ledger *l, int64_t id, const char *verdict, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l, "UPDATE letters SET verdict = ? WHERE id = ?", &st, e))
+        return ERR_STORE;
+    bind_text(st, 1, verdict);
+    sqlite3_bind_int64(st, 2, id);
+    return update_one_letter(l, st, id, e);
+}
+
+/* --- visits --- */
+
+#define VISIT_COLS                                                                                            \
+    "id, letter_id, at_ms, outcome, entry_ok, http_status, final_url, state_text, has_reply, reply_date_ms, "  \
+    "reply_unit, reply_text, error, evidence_dir, manifest_sha256"
+
+static void read_visit(sqlite3_stmt *st, void *row)
+{
+    struct ledger_visit *v = row;
+    v->id = sqlite3_column_int64(st, 0);
+    v->letter_id = sqlite3_column_int64(st, 1);
+    v->at_ms = sqlite3_column_int64(st, 2);
+    v->outcome = (enum visit_outcome)sqlite3_column_int(st, 3);
+    v->is_entry_ok = sqlite3_column_int(st, 4) != 0;
+    v->http_status = sqlite3_column_int(st, 5);
+    v->final_url = col_text(st, 6);
+    v->state_text = col_text(st, 7);
+    v->has_reply = sqlite3_column_int(st, 8) != 0;
+    v->reply_date_ms = sqlite3_column_int64(st, 9);
+    v->reply_unit = col_text(st, 10);
+    v->reply_text = col_text(st, 11);
+    v->error = col_text(st, 12);
+    v->evidence_dir = col_text(st, 13);
+    v->manifest_sha256 = col_text(st, 14);
+}
+
+int ledger_visit_add(struct ledger *l, const struct ledger_visit *v, int64_t *id_out, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l,
+                "INSERT INTO visits (letter_id, at_ms, outcome, entry_ok, http_status, final_url, state_text, "
+                "has_reply, reply_date_ms, reply_unit, reply_text, error, evidence_dir, manifest_sha256) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                &st, e))
+        return ERR_STORE;
+    sqlite3_bind_int64(st, 1, v->letter_id);
+    sqlite3_bind_int64(st, 2, v->at_ms);
+    sqlite3_bind_int(st, 3, (int)v->outcome);
+    sqlite3_bind_int(st, 4, v->is_entry_ok);
+    sqlite3_bind_int(st, 5, v->http_status);
+    bind_text(st, 6, v->final_url);
+    bind_text(st, 7, v->state_text);
+    sqlite3_bind_int(st, 8, v->has_reply);
+    sqlite3_bind_int64(st, 9, v->reply_date_ms);
+    bind_text(st, 10, v->reply_unit);
+    bind_text(st, 11, v->reply_text);
+    bind_text(st, 12, v->error);
+    bind_text(st, 13, v->evidence_dir);
+    bind_text(st, 14, v->manifest_sha256);
+    if (step_done(l, st, "cannot write visit", e))
+        return ERR_STORE;
+    if (id_out)
+        *id_out = sqlite3_last_insert_rowid(l->db);
+    return 0;
+}
+
+int ledger_visit_list(struct ledger *l, int64_t letter_id, struct ledger_visit **out, size_t *n_out,
+                      struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l, "SELECT " VISIT_COLS " FROM visits WHERE letter_id = ? ORDER BY at_ms, id", &st, e))
+        return ERR_STORE;
+    sqlite3_bind_int64(st, 1, letter_id);
+    return collect_rows(l, st, sizeof **out, read_visit, (void **)out, n_out, e);
+}
+
+int ledger_visit_last_manifest(struct ledger *l, int64_t letter_id, char **sha256_out, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l,
+                "SELECT manifest_sha256 FROM visits WHERE letter_id = ? AND manifest_sha256 IS NOT NULL "
+                "ORDER BY id DESC LIMIT 1",
+                &st, e))
+        return ERR_STORE;
+    sqlite3_bind_int64(st, 1, letter_id);
+    int rc = sqlite3_step(st);
+    *sha256_out = rc == SQLITE_ROW ? col_text(st, 0) : NULL;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_error(l, e, "cannot read visits");
+    return 0;
+}
+
+int ledger_count(struct ledger *l, const char *table, int64_t *n_out, struct err *e)
+{
+    static const char *const tables[] = {"campaigns", "sites", "letters", "visits"};
+    bool known = false;
+    for (size_t i = 0; i < ARRAY_LEN(tables); i++)
+        known = known || strcmp(tables[i], table) == 0;
+    if (!known)
+        return err_set(e, ERR_INTERNAL, "ledger_count: unknown table '%s'", table);
+    char sql[64];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    sqlite3_stmt *st;
+    if (prepare(l, sql, &st, e))
+        return ERR_STORE;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *n_out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : db_error(l, e, "cannot count rows");
+}
+
+/* --- release --- */
+
+void ledger_campaign_release(struct ledger_campaign *c)
+{
+    free(c->name);
+    free(c->authorised_by);
+    free(c->file_path);
+    free(c->file_sha256);
+    memset(c, 0, sizeof *c);
+}
+
+void ledger_site_release(struct ledger_site *s)
+{
+    free(s->key);
+    free(s->name);
+    free(s->owner);
+    free(s->mailbox);
+    free(s->entry_url);
+    free(s->family);
+    free(s->scenario_path);
+    free(s->scenario_sha256);
+    free(s->vars_json);
+    memset(s, 0, sizeof *s);
+}
+
+void ledger_letter_release(struct ledger_letter *t)
+{
+    free(t->token);
+    free(t->title);
+    free(t->body);
+    free(t->query_code);
+    free(t->letter_no);
+    free(t->detail_url);
+    free(t->vars_json);
+    free(t->error);
+    free(t->verdict);
+    memset(t, 0, sizeof *t);
+}
+
+void ledger_visit_release(struct ledger_visit *v)
+{
+    free(v->final_url);
+    free(v->state_text);
+    free(v->reply_unit);
+    free(v->reply_text);
+    free(v->error);
+    free(v->evidence_dir);
+    free(v->manifest_sha256);
+    memset(v, 0, sizeof *v);
+}
+
+#define DEFINE_ARRAY_FREE(fn, type, release)                                                                  \
+    void fn(type *a, size_t n)                                                                                \
+    {                                                                                                         \
+        for (size_t i = 0; i < n; i++)                                                                        \
+            release(&a[i]);                                                                                   \
+        free(a);                                                                                              \
+    }
+
+DEFINE_ARRAY_FREE(ledger_campaigns_free, struct ledger_campaign, ledger_campaign_release)
+DEFINE_ARRAY_FREE(ledger_sites_free, struct ledger_site, ledger_site_release)
+DEFINE_ARRAY_FREE(ledger_letters_free, struct ledger_letter, ledger_letter_release)
+DEFINE_ARRAY_FREE(ledger_visits_free, struct ledger_visit, ledger_visit_release)
+
+const char *ledger_letter_state_name(enum letter_state s)
+{
+    switch (s) {
+    case LETTER_INTENT: return "intent";
+    case LETTER_SUBMITTED: return "submitted";
+    case LETTER_FAILED: return "failed";
+    case LETTER_IMPORTED: return "imported";
+    }
+    return "unknown";
+}
+
+const char *ledger_visit_outcome_name(enum visit_outcome o)
+{
+    switch (o) {
+    case VISIT_FOUND: return "found";
+    case VISIT_NOT_FOUND: return "not_found";
+    case VISIT_FAILED: return "failed";
+    }
+    return "unknown";
+}

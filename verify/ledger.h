@@ -1,0 +1,151 @@
+/* The ledger: huixin's record of campaigns, sites, letters and visits, in one SQLite file (WAL mode,
+ * so `status` and `report` can read while `run` writes). All SQLite code lives in ledger*.c.
+ *
+ * Never lose and never repeat: a letter row is written with state LETTER_INTENT *before* the final
+ * click of a submission; only a successful submission moves it to LETTER_SUBMITTED. A letter found in
+ * LETTER_INTENT after a crash must be looked up on the site (by its token), never submitted again.
+ * Visits are append-only. The schema carries its version in PRAGMA user_version and upgrades itself
+ * on open; a ledger newer than this binary is refused rather than damaged. */
+#ifndef HUIXIN_LEDGER_H
+#define HUIXIN_LEDGER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct err;
+struct ledger;
+
+enum letter_state {
+    LETTER_INTENT = 0,    /* about to be submitted: the final click may or may not have happened */
+    LETTER_SUBMITTED = 1, /* the site confirmed the submission */
+    LETTER_FAILED = 2,    /* the site refused it or it could not be submitted: 提交失败 */
+    LETTER_IMPORTED = 3,  /* registered by `huixin import`: written by someone else, to verify */
+};
+
+enum visit_outcome {
+    VISIT_FOUND = 0,     /* the page loaded and showed the letter */
+    VISIT_NOT_FOUND = 1, /* the page loaded and said the letter is not there */
+    VISIT_FAILED = 2,    /* the page did not load or could not be read: says nothing about the letter */
+};
+
+struct ledger_campaign {
+    int64_t id;
+    char *name;
+    char *authorised_by;   /* who authorised the test (person, office, document number) */
+    char *file_path;       /* the campaign file it came from, if any */
+    char *file_sha256;
+    int64_t created_at_ms;
+};
+
+struct ledger_site {
+    int64_t id;
+    int64_t campaign_id;
+    char *key;             /* short unique name inside the campaign, e.g. "baochuan-mayor" */
+    char *name;            /* 网站名称 */
+    char *owner;           /* 开设主体 */
+    char *mailbox;         /* 信箱名称 */
+    char *entry_url;
+    char *family;
+    int deadline_workdays;
+    char *scenario_path;
+    char *scenario_sha256;
+    char *vars_json;       /* the campaign's variables for this site, as a JSON object */
+};
+
+struct ledger_letter {
+    int64_t id;
+    int64_t site_id;
+    enum letter_state state;
+    char *token;           /* unique, unobtrusive mark placed in the letter so it can be found again */
+    char *title;
+    char *body;
+    int64_t intent_at_ms;
+    int64_t submitted_at_ms; /* 0 until submitted (imported letters: the time the citizen gave) */
+    char *query_code;
+    char *letter_no;
+    char *detail_url;
+    char *vars_json;       /* everything the submission extracted, as a JSON object */
+    char *error;           /* why it failed, for LETTER_FAILED */
+    char *verdict;         /* the last verdict computed (its Chinese word), for change alerts */
+};
+
+struct ledger_visit {
+    int64_t id;
+    int64_t letter_id;
+    int64_t at_ms;
+    enum visit_outcome outcome;
+    bool is_entry_ok;      /* the site's entry page loaded on this visit */
+    int http_status;
+    char *final_url;
+    char *state_text;      /* 办理状态 as shown */
+    bool has_reply;
+    int64_t reply_date_ms; /* the reply date the site shows; 0 if none or unparsed */
+    char *reply_unit;
+    char *reply_text;
+    char *error;           /* for VISIT_FAILED: what failed */
+    char *evidence_dir;    /* relative to the evidence root */
+    char *manifest_sha256;
+};
+
+/* Opens (creating or upgrading) the ledger at path. */
+int ledger_open(const char *path, struct ledger **out, struct err *e);
+void ledger_close(struct ledger *l); /* NULL is a no-op */
+int ledger_schema_version(struct ledger *l);
+
+/* Transactions, for writes that must land together. Nested begin is an error. */
+int ledger_begin(struct ledger *l, struct err *e);
+int ledger_commit(struct ledger *l, struct err *e);
+void ledger_rollback(struct ledger *l);
+
+/* Campaigns: by unique name. ledger_campaign_ensure inserts or returns the existing row's id. */
+int ledger_campaign_ensure(struct ledger *l, const struct ledger_campaign *c, int64_t *id_out, struct err *e);
+int ledger_campaign_find(struct ledger *l, const char *name, struct ledger_campaign *out, struct err *e);
+int ledger_campaign_list(struct ledger *l, struct ledger_campaign **out, size_t *n_out, struct err *e);
+
+/* Sites: unique by (campaign, key); ensure updates the descriptive fields and returns the id. */
+int ledger_site_ensure(struct ledger *l, const struct ledger_site *s, int64_t *id_out, struct err *e);
+int ledger_site_get(struct ledger *l, int64_t id, struct ledger_site *out, struct err *e);
+int ledger_site_list(struct ledger *l, int64_t campaign_id, struct ledger_site **out, size_t *n_out,
+                     struct err *e);
+
+/* Letters. ledger_letter_add inserts (state, token, title, body, intent_at_ms...) and sets *id_out. */
+int ledger_letter_add(struct ledger *l, const struct ledger_letter *t, int64_t *id_out, struct err *e);
+int ledger_letter_get(struct ledger *l, int64_t id, struct ledger_letter *out, struct err *e);
+/* The site's letters, oldest first (a campaign has one per site; ad hoc use may add more). */
+int ledger_letter_list_by_site(struct ledger *l, int64_t site_id, struct ledger_letter **out, size_t *n_out,
+                               struct err *e);
+/* Every letter, or those of one campaign (campaign_id 0 = all), oldest first. */
+int ledger_letter_list(struct ledger *l, int64_t campaign_id, struct ledger_letter **out, size_t *n_out,
+                       struct err *e);
+/* Records a confirmed submission: state SUBMITTED, submitted_at, what was extracted. */
+int ledger_letter_mark_submitted(struct ledger *l, int64_t id, int64_t submitted_at_ms, const char *query_code,
+                                 const char *letter_no, const char *detail_url, const char *vars_json,
+                                 struct err *e);
+int ledger_letter_mark_failed(struct ledger *l, int64_t id, const char *error, struct err *e);
+int ledger_letter_verdict_set(struct ledger *l, int64_t id, const char *verdict, struct err *e);
+
+/* Visits: append-only. */
+int ledger_visit_add(struct ledger *l, const struct ledger_visit *v, int64_t *id_out, struct err *e);
+int ledger_visit_list(struct ledger *l, int64_t letter_id, struct ledger_visit **out, size_t *n_out,
+                      struct err *e);
+/* The manifest hash of the letter's latest visit with evidence (NULL if none), for the evidence chain. */
+int ledger_visit_last_manifest(struct ledger *l, int64_t letter_id, char **sha256_out, struct err *e);
+
+/* Row counts, for tests and `status`. */
+int ledger_count(struct ledger *l, const char *table, int64_t *n_out, struct err *e);
+
+void ledger_campaign_release(struct ledger_campaign *c);
+void ledger_site_release(struct ledger_site *s);
+void ledger_letter_release(struct ledger_letter *t);
+void ledger_visit_release(struct ledger_visit *v);
+/* Releases each element and frees the array. */
+void ledger_campaigns_free(struct ledger_campaign *a, size_t n);
+void ledger_sites_free(struct ledger_site *a, size_t n);
+void ledger_letters_free(struct ledger_letter *a, size_t n);
+void ledger_visits_free(struct ledger_visit *a, size_t n);
+
+const char *ledger_letter_state_name(enum letter_state s);
+const char *ledger_visit_outcome_name(enum visit_outcome o);
+
+#endif
