@@ -1,0 +1,30 @@
+/* Evidence bundles: one folder per visit under the evidence root,
+ *   ROOT/CAMPAIGN/SITE/letter-ID/NNN-KIND-YYYYMMDDTHHMMSSZ/
+ * holding what the visit captured (page.png, page.mhtml, page.txt, meta.json, step screenshots) and a
+ * manifest.json that lists every file with its SHA-256 and size, plus the SHA-256 of the letter's
+ * previous manifest: a chain, so a removed or altered visit shows. Paths stored in the ledger are
+ * relative to the root, so a copied evidence folder still verifies. */
+#ifndef HUIXIN_EVIDENCE_H
+#define HUIXIN_EVIDENCE_H
+
+#include <stdint.h>
+
+#include "verify/digest.h"
+
+struct err;
+
+#define EVIDENCE_MANIFEST "manifest.json"
+
+/* Makes the visit's folder (and its parents) and returns its path relative to root (caller frees).
+ * seq is the visit's number for the letter (1, 2, ...); kind is "submit" or "check". Names are cleaned
+ * to [A-Za-z0-9._-] so a campaign or site name cannot climb out of the root. */
+int evidence_dir_make(const char *root, const char *campaign, const char *site_key, int64_t letter_id, int seq,
+                      const char *kind, int64_t at_ms, char **rel_out, struct err *e);
+
+/* Hashes every regular file in dir (but the manifest and signatures), sorted by name, and writes
+ * manifest.json with the previous manifest's hash (NULL for the first visit). Its own SHA-256 goes to
+ * sha_out. */
+int evidence_manifest_write(const char *dir, const char *letter_token, const char *prev_manifest_sha256,
+                            int64_t at_ms, char sha_out[DIGEST_HEX_LEN], struct err *e);
+
+#endif
