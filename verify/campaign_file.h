@@ -1,0 +1,53 @@
+/* Campaign files: which sites to test, with what letter, on whose authority. JSON, strict: unknown
+ * keys and wrong types are errors naming file:line:column. Example (README has the full format):
+ *
+ *   {"huixin_campaign": 1,
+ *    "name": "2026年第四季度互动回应检查",
+ *    "authorised_by": "宝川市政务服务数据管理局（宝政数函〔2026〕12号）",
+ *    "letter": {"name": "李明", "phone": "13800000000", "email": "liming@example.cn"},
+ *    "rules": {"deadline_workdays": 5, "deletion_min_visits": 2, "deletion_min_gap_hours": 1},
+ *    "sites": [{"key": "baochuan", "scenario": "library/hanweb.json",
+ *               "vars": {"base_url": "http://127.0.0.1:8001"}, "deadline_workdays": 5}]}
+ *
+ * Scenario paths are relative to the campaign file's folder. */
+#ifndef HUIXIN_CAMPAIGN_FILE_H
+#define HUIXIN_CAMPAIGN_FILE_H
+
+#include <stddef.h>
+
+#include "verify/digest.h"
+
+struct err;
+
+struct campaign_var {
+    char *key;
+    char *value;
+};
+
+struct campaign_site {
+    char *key;                  /* unique in the campaign: [A-Za-z0-9._-]+ */
+    char *scenario_path;        /* resolved against the campaign file's folder */
+    struct campaign_var *vars;  /* the site's variables (base_url ...) */
+    size_t n_vars;
+    int deadline_workdays;      /* 0: the scenario's, else the campaign rule */
+};
+
+struct campaign_file {
+    char *path;
+    char sha256[DIGEST_HEX_LEN];
+    char *name;
+    char *authorised_by;
+    char *letter_name, *letter_phone, *letter_email;
+    int deadline_workdays;       /* default 5 */
+    int deletion_min_visits;     /* default 2 */
+    int deletion_min_gap_hours;  /* default 1 */
+    struct campaign_site *sites;
+    size_t n_sites;
+};
+
+int campaign_file_load(const char *path, struct campaign_file *out, struct err *e);
+void campaign_file_release(struct campaign_file *c);
+/* The site's vars as a JSON object text (caller frees), for the ledger. */
+char *campaign_site_vars_json(const struct campaign_site *s);
+
+#endif
