@@ -46,6 +46,7 @@ INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 
+.SECONDARY:
 .PHONY: all test check unit integration demo install clean deps help bench run-tests run-check
 all: huixin
 

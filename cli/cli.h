@@ -49,7 +49,13 @@ struct cli_common {
     int timeout_ms;            /* --timeout SECONDS for one page action; default 30 s */
     bool has_now;              /* --now "YYYY-MM-DD HH:MM" (Beijing time) was given */
     int64_t now_ms;
+    const char *calendar_paths[16]; /* --calendar FILE, repeatable: calendar files on top of the built-in */
+    size_t n_calendar_paths;
 };
+
+struct cal;
+/* The working-day calendar: built-in facts, the user's standard files, then --calendar files. */
+int cli_calendar_open(const struct cli_common *c, struct cal **out, struct err *e);
 
 void cli_common_init(struct cli_common *c);
 /* If argv[*i] is a shared option, consumes it (and its value), fills c and returns 1; returns 0 if it
@@ -58,5 +64,6 @@ int cli_common_parse(struct cli_common *c, const char *cmd, int argc, char **arg
 /* Help text for the shared options, to append to a command's --help. */
 extern const char cli_common_help_browser[];
 extern const char cli_common_help_store[];
+extern const char cli_common_help_calendar[];
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "common/base.h"
 #include "common/clock.h"
+#include "verify/calendar.h"
 #include "cli/cli.h"
 
 const char cli_common_help_browser[] =
@@ -17,6 +18,21 @@ const char cli_common_help_store[] =
     "  --store PATH        the ledger (default: $HUIXIN_STORE, else ./huixin.db)\n"
     "  --evidence DIR      where evidence is kept (default: $HUIXIN_EVIDENCE, else ./evidence)\n"
     "  --now 'YYYY-MM-DD HH:MM'  take this Beijing time as now (for tests and demos)\n";
+
+const char cli_common_help_calendar[] =
+    "  --calendar FILE     a calendar file on top of the built-in official one (repeatable): local\n"
+    "                      days, next year's notice (see 'huixin calendar --help')\n";
+
+int cli_calendar_open(const struct cli_common *c, struct cal **out, struct err *e)
+{
+    struct cal *cal = cal_new();
+    if (cal_load_standard(cal, c->calendar_paths, c->n_calendar_paths, true, e)) {
+        cal_free(cal);
+        return e ? e->code : ERR_INPUT;
+    }
+    *out = cal;
+    return 0;
+}
 
 int cli_exit_from_err(int code)
 {
@@ -113,6 +129,14 @@ int cli_common_parse(struct cli_common *c, const char *cmd, int argc, char **arg
             return -1;
         }
         c->timeout_ms = (int)s * 1000;
+    } else if (option_is(arg, "--calendar")) {
+        if (!(v = option_value(cmd, "--calendar", argc, argv, i)))
+            return -1;
+        if (c->n_calendar_paths == ARRAY_LEN(c->calendar_paths)) {
+            cli_usage_error(cmd, "--calendar: at most %zu files", ARRAY_LEN(c->calendar_paths));
+            return -1;
+        }
+        c->calendar_paths[c->n_calendar_paths++] = v;
     } else if (option_is(arg, "--now")) {
         if (!(v = option_value(cmd, "--now", argc, argv, i)))
             return -1;

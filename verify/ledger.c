@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/base.h"
 #include "verify/ledger.h"
@@ -23,7 +24,9 @@ static const char *const migrations[] = {
     "  authorised_by TEXT NOT NULL,"
     "  file_path TEXT,"
     "  file_sha256 TEXT,"
-    "  created_at_ms INTEGER NOT NULL);"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  deletion_min_visits INTEGER NOT NULL DEFAULT 2,"
+    "  deletion_min_gap_ms INTEGER NOT NULL DEFAULT 3600000);"
     "CREATE TABLE sites ("
     "  id INTEGER PRIMARY KEY,"
     "  campaign_id INTEGER NOT NULL REFERENCES campaigns(id),"
@@ -148,6 +151,13 @@ out:
     return 0;
 }
 
+int ledger_open_existing(const char *path, struct ledger **out, struct err *e)
+{
+    if (access(path, F_OK) != 0)
+        return err_set(e, ERR_STORE, "no ledger at '%s': give --store PATH, or start a campaign first", path);
+    return ledger_open(path, out, e);
+}
+
 void ledger_close(struct ledger *l)
 {
     if (!l)
@@ -247,7 +257,7 @@ static int collect_rows(struct ledger *l, sqlite3_stmt *st, size_t row_size, row
 
 /* --- campaigns --- */
 
-#define CAMPAIGN_COLS "id, name, authorised_by, file_path, file_sha256, created_at_ms"
+#define CAMPAIGN_COLS "id, name, authorised_by, file_path, file_sha256, created_at_ms, deletion_min_visits, deletion_min_gap_ms"
 
 static void read_campaign(sqlite3_stmt *st, void *row)
 {
@@ -258,6 +268,8 @@ static void read_campaign(sqlite3_stmt *st, void *row)
     c->file_path = col_text(st, 3);
     c->file_sha256 = col_text(st, 4);
     c->created_at_ms = sqlite3_column_int64(st, 5);
+    c->deletion_min_visits = sqlite3_column_int(st, 6);
+    c->deletion_min_gap_ms = sqlite3_column_int64(st, 7);
 }
 
 int ledger_campaign_find(struct ledger *l, const char *name, struct ledger_campaign *out, struct err *e)
@@ -283,9 +295,11 @@ int ledger_campaign_ensure(struct ledger *l, const struct ledger_campaign *c, in
 {
     sqlite3_stmt *st;
     if (prepare(l,
-                "INSERT INTO campaigns (name, authorised_by, file_path, file_sha256, created_at_ms) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET authorised_by = excluded.authorised_by, "
-                "file_path = excluded.file_path, file_sha256 = excluded.file_sha256",
+                "INSERT INTO campaigns (name, authorised_by, file_path, file_sha256, created_at_ms, "
+                "deletion_min_visits, deletion_min_gap_ms) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET authorised_by = excluded.authorised_by, "
+                "file_path = excluded.file_path, file_sha256 = excluded.file_sha256, "
+                "deletion_min_visits = excluded.deletion_min_visits, deletion_min_gap_ms = excluded.deletion_min_gap_ms",
                 &st, e))
         return ERR_STORE;
     bind_text(st, 1, c->name);
@@ -293,6 +307,8 @@ int ledger_campaign_ensure(struct ledger *l, const struct ledger_campaign *c, in
     bind_text(st, 3, c->file_path);
     bind_text(st, 4, c->file_sha256);
     sqlite3_bind_int64(st, 5, c->created_at_ms);
+    sqlite3_bind_int(st, 6, c->deletion_min_visits > 0 ? c->deletion_min_visits : 2);
+    sqlite3_bind_int64(st, 7, c->deletion_min_gap_ms >= 0 ? c->deletion_min_gap_ms : 3600000);
     if (step_done(l, st, "cannot write campaign", e))
         return ERR_STORE;
     struct ledger_campaign found;

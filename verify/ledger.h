@@ -36,6 +36,8 @@ struct ledger_campaign {
     char *file_path;       /* the campaign file it came from, if any */
     char *file_sha256;
     int64_t created_at_ms;
+    int deletion_min_visits;     /* the deletion rule of the campaign (0 on write: 2) */
+    int64_t deletion_min_gap_ms; /* negative on write: 1 hour */
 };
 
 struct ledger_site {
@@ -90,6 +92,8 @@ struct ledger_visit {
 
 /* Opens (creating or upgrading) the ledger at path. */
 int ledger_open(const char *path, struct ledger **out, struct err *e);
+/* The same, but a missing file is an error (ERR_STORE) rather than a new ledger: for readers. */
+int ledger_open_existing(const char *path, struct ledger **out, struct err *e);
 void ledger_close(struct ledger *l); /* NULL is a no-op */
 int ledger_schema_version(struct ledger *l);
 

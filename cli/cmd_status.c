@@ -1,0 +1,152 @@
+/* huixin status: one line per letter of the ledger: site, submitted, deadline, verdict, last visit. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/base.h"
+#include "common/clock.h"
+#include "verify/assess.h"
+#include "verify/calendar.h"
+#include "verify/ledger.h"
+#include "cli/cli.h"
+#include "cli/table.h"
+
+static const char usage[] =
+    "Usage: huixin status [--campaign NAME] [--json] [OPTIONS]\n"
+    "\n"
+    "Shows every letter in the ledger with its verdict as of now: site, mailbox, when it was sent,\n"
+    "the deadline, the verdict and the last visit. Reads the ledger only; safe while 'huixin run' writes.\n"
+    "\n"
+    "Options:\n"
+    "  --campaign NAME     only this campaign\n"
+    "  --json              one JSON object per letter, one per line\n";
+
+static void day_or_dash(int64_t day, char *out, size_t len)
+{
+    if (day == 0)
+        snprintf(out, len, "-");
+    else
+        clock_date_format(day, out, len);
+}
+
+static void minute_or_dash(int64_t ms, char *out, size_t len)
+{
+    if (ms == 0) {
+        snprintf(out, len, "-");
+        return;
+    }
+    char full[32];
+    clock_beijing_format(ms, full, sizeof full);
+    snprintf(out, len, "%.16s", full);
+}
+
+static void print_json_line(const struct assessment *a)
+{
+    char deadline[16], sent[32], last[32];
+    day_or_dash(a->verdict.deadline_day, deadline, sizeof deadline);
+    minute_or_dash(a->letter.submitted_at_ms, sent, sizeof sent);
+    minute_or_dash(a->n_visits ? a->visits[a->n_visits - 1].at_ms : 0, last, sizeof last);
+    json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b}", "campaign",
+                          a->campaign.name, "site", a->site.key, "letter_id", (json_int_t)a->letter.id, "token",
+                          a->letter.token, "state", ledger_letter_state_name(a->letter.state), "submitted_at", sent,
+                          "deadline", deadline, "verdict", verdict_kind_name_en(a->verdict.kind), "verdict_zh",
+                          verdict_kind_name_zh(a->verdict.kind), "last_visit", last, "visits", (int)a->n_visits,
+                          "veto_alarm", a->verdict.veto_alarm);
+    char *text = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENSURE_ASCII);
+    puts(text);
+    free(text);
+    json_decref(o);
+}
+
+int cmd_status(int argc, char **argv)
+{
+    struct cli_common common;
+    cli_common_init(&common);
+    const char *campaign_name = NULL;
+    bool as_json = false;
+    for (int i = 1; i < argc; i++) {
+        int r = cli_common_parse(&common, "status", argc, argv, &i);
+        if (r < 0)
+            return EXIT_USAGE;
+        if (r > 0)
+            continue;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("%s%s%s", usage, cli_common_help_store, cli_common_help_calendar);
+            return EXIT_OK;
+        } else if (strcmp(argv[i], "--json") == 0) {
+            as_json = true;
+        } else if (strcmp(argv[i], "--campaign") == 0 && i + 1 < argc) {
+            campaign_name = argv[++i];
+        } else {
+            return cli_usage_error("status", "unexpected argument '%s'", argv[i]);
+        }
+    }
+
+    struct err e;
+    err_init(&e);
+    struct ledger *l = NULL;
+    struct cal *cal = NULL;
+    struct assessment *all = NULL;
+    size_t n = 0;
+    int rc = EXIT_OK;
+    int64_t campaign_id = 0;
+    if (cli_calendar_open(&common, &cal, &e) || ledger_open_existing(common.store_path, &l, &e)) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    if (campaign_name) {
+        struct ledger_campaign c;
+        if (ledger_campaign_find(l, campaign_name, &c, &e)) {
+            rc = cli_fail(&e);
+            goto out;
+        }
+        campaign_id = c.id;
+        ledger_campaign_release(&c);
+    }
+    int64_t now = clock_now_ms();
+    if (assess_all(l, cal, campaign_id, now, &all, &n, &e)) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    if (as_json) {
+        for (size_t i = 0; i < n; i++)
+            print_json_line(&all[i]);
+        goto out;
+    }
+    if (n == 0) {
+        printf("no letters in ledger '%s'\n", common.store_path);
+        goto out;
+    }
+    struct table t;
+    table_init(&t, 8);
+    const char *head[] = {"#", "campaign", "site", "mailbox", "sent", "deadline", "verdict", "last visit"};
+    table_row_add(&t, head);
+    for (size_t i = 0; i < n; i++) {
+        const struct assessment *a = &all[i];
+        char num[16], sent[32], deadline[16], last[32], verdict[96];
+        snprintf(num, sizeof num, "%lld", (long long)a->letter.id);
+        minute_or_dash(a->letter.submitted_at_ms, sent, sizeof sent);
+        day_or_dash(a->verdict.deadline_day, deadline, sizeof deadline);
+        minute_or_dash(a->n_visits ? a->visits[a->n_visits - 1].at_ms : 0, last, sizeof last);
+        if (a->verdict.kind == VERDICT_LATE)
+            snprintf(verdict, sizeof verdict, "%s (%d 个工作日)", verdict_kind_name_zh(a->verdict.kind),
+                     a->verdict.workdays_taken);
+        else
+            snprintf(verdict, sizeof verdict, "%s%s", verdict_kind_name_zh(a->verdict.kind),
+                     a->verdict.veto_alarm ? " ⚠超3个月" : "");
+        const char *row[] = {num, a->campaign.name, a->site.name ? a->site.name : a->site.key, a->site.mailbox,
+                             sent, deadline, verdict, last};
+        table_row_add(&t, row);
+    }
+    table_print(&t, stdout);
+    table_release(&t);
+    char when[32];
+    clock_beijing_format(now, when, sizeof when);
+    printf("\nas of %s Beijing time; times are Beijing time\n", when);
+out:
+    assessments_free(all, n);
+    ledger_close(l);
+    cal_free(cal);
+    return rc;
+}
