@@ -1,14 +1,14 @@
 """What every fixture site's request handler shares: routing, injected failures, forms, cookies, replies."""
-import email.parser
-import email.policy
 import http.cookies
 import http.server
 import json
+import re
 import secrets
 import socket
 import struct
 import sys
 import time
+import traceback
 import urllib.parse
 
 import common_html
@@ -66,7 +66,7 @@ class SiteHandler(http.server.BaseHTTPRequestHandler):
     def dispatch(self):
         split = urllib.parse.urlsplit(self.path)
         self.url_path = split.path
-        self.query = {k: v[-1] for k, v in urllib.parse.parse_qs(
+        self.params = {k: v[-1] for k, v in urllib.parse.parse_qs(
             split.query, keep_blank_values=True, encoding=self.charset, errors="replace").items()}
         spec = self.store.take_failure(self.server_name)
         if spec and spec["mode"] == "reset":
@@ -89,12 +89,16 @@ class SiteHandler(http.server.BaseHTTPRequestHandler):
             getattr(self, name)()
         except (BrokenPipeError, ConnectionResetError):
             pass
+        except Exception:  # a fixture bug: say so loudly, answer 500 rather than drop the connection
+            traceback.print_exc()
+            self.send_page(common_html.error_500(), status=500, charset="utf-8")
 
     def reset_connection(self):
         """Close the socket without a response: RST, as a crashed proxy or a dropped route would."""
         self.close_connection = True
         try:
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()  # really closed (RST) once rfile lets go of it, before any FIN
         except OSError:
             pass
         self.wfile = _NullWriter()
@@ -106,22 +110,11 @@ class SiteHandler(http.server.BaseHTTPRequestHandler):
     def form(self):
         """The POSTed (or GET) fields as str -> str; files as {'filename', 'size'} under their name."""
         ctype = self.headers.get("Content-Type", "")
-        fields = dict(self.query)
+        fields = dict(self.params)
         if self.command != "POST":
             return fields
         if ctype.startswith("multipart/form-data"):
-            msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-                b"Content-Type: " + ctype.encode("latin-1") + b"\r\n\r\n" + self.body)
-            for part in msg.iter_parts():
-                name = part.get_param("name", header="content-disposition")
-                if not name:
-                    continue
-                payload = part.get_payload(decode=True) or b""
-                filename = part.get_param("filename", header="content-disposition")
-                if filename is not None:
-                    fields[name] = {"filename": filename, "size": len(payload)}
-                else:
-                    fields[name] = payload.decode(self.charset, errors="replace")
+            fields.update(parse_multipart(self.body, ctype, self.charset))
         elif ctype.startswith("application/json"):
             try:
                 data = json.loads(self.body.decode("utf-8") or "{}")
@@ -180,11 +173,37 @@ class SiteHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
 
 
+def parse_multipart(body, ctype, charset):
+    """multipart/form-data fields; names and values decoded with the page's charset (GBK pages send GBK)."""
+    m = re.search(r'boundary="?([^";]+)"?', ctype)
+    fields = {}
+    if not m:
+        return fields
+    for part in body.split(b"--" + m.group(1).encode("latin-1"))[1:]:
+        if part.startswith(b"--"):
+            break
+        head, _, value = part.partition(b"\r\n\r\n")
+        head = head.decode(charset, errors="replace")
+        name = re.search(r'\bname="([^"]*)"', head)
+        if not name:
+            continue
+        value = value[:-2] if value.endswith(b"\r\n") else value
+        filename = re.search(r'\bfilename="([^"]*)"', head)
+        if filename:
+            fields[name.group(1)] = {"filename": filename.group(1), "size": len(value)}
+        else:
+            fields[name.group(1)] = value.decode(charset, errors="replace")
+    return fields
+
+
 class _NullWriter:
     def write(self, data):
         return len(data)
 
     def flush(self):
+        pass
+
+    def close(self):
         pass
 
     closed = False

@@ -1,0 +1,189 @@
+"""The control API: JSON over HTTP on its own port, through which tests act as each site's operator.
+
+Every answer is JSON; errors are {"error": "..."} with status 400 (bad request) or 404 (no such thing).
+See README.md for the endpoints and bodies.
+"""
+import http.server
+import json
+import re
+import sys
+import time
+import urllib.parse
+
+import store as store_mod
+from store import FAIL_MODES, FAMILIES, SERVERS
+
+
+class BadRequest(Exception):
+    pass
+
+
+class NotFound(Exception):
+    pass
+
+
+def need_family(body):
+    site = body.get("site")
+    if site not in FAMILIES:
+        raise BadRequest("bad site %r: expected one of %s" % (site, ", ".join(FAMILIES)))
+    return site
+
+
+def families_of(body):
+    """The families a setting applies to: the given 'site', or all when it is absent."""
+    return [need_family(body)] if body.get("site") is not None else list(FAMILIES)
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    server_version = "huixin-sites-control"
+    protocol_version = "HTTP/1.0"
+
+    def log_message(self, fmt, *args):
+        if self.server.ctx.verbose:
+            sys.stderr.write("[control] %s\n" % (fmt % args))
+
+    def do_GET(self):
+        self.handle_api()
+
+    def do_POST(self):
+        self.handle_api()
+
+    def handle_api(self):
+        split = urllib.parse.urlsplit(self.path)
+        query = {k: v[-1] for k, v in urllib.parse.parse_qs(split.query).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
+            if not isinstance(body, dict):
+                raise BadRequest("body must be a JSON object")
+            body = dict(query, **body)
+            status, answer = 200, self.route(self.command, split.path, body)
+        except (BadRequest, ValueError) as e:
+            status, answer = 400, {"error": str(e)}
+        except NotFound as e:
+            status, answer = 404, {"error": str(e)}
+        data = json.dumps(answer, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def route(self, method, path, body):
+        st = self.server.ctx.store
+        if path == "/api/health":
+            return {"ok": True, "ports": self.server.ctx.ports, "state_dir": st.state_dir}
+        if path == "/api/letters" and method == "GET":
+            site = body.get("site")
+            if site is not None:
+                need_family(body)
+            return {"letters": st.letters(site)}
+        if path == "/api/letters" and method == "POST":
+            return {"letter": self.create_letter(st, body)}
+        m = re.fullmatch(r"/api/letters/([a-z]+-\d+)(?:/(reply|delete|spam|approve|state))?", path)
+        if m:
+            return {"letter": self.letter_action(st, m.group(1), m.group(2), method, body)}
+        if method != "POST" and path not in ("/api/captcha", "/api/fail", "/api/settings", "/api/clock"):
+            raise NotFound("no such endpoint: %s %s" % (method, path))
+        if path == "/api/captcha":
+            return self.captcha(st, method, body)
+        if path == "/api/fail":
+            return self.fail(st, method, body)
+        if path == "/api/moderation":
+            for fam in families_of(body):
+                st.set_config(fam, moderation=bool(body.get("on", True)))
+            return self.settings(st)
+        if path == "/api/throttle":
+            seconds = float(body.get("seconds", 10))
+            if seconds < 0:
+                raise BadRequest("bad seconds %r: expected >= 0" % seconds)
+            for fam in families_of(body):
+                st.set_config(fam, throttle_seconds=seconds)
+            return self.settings(st)
+        if path == "/api/clock":
+            if method == "POST":
+                for fam in families_of(body):
+                    st.set_clock(fam, body.get("now"), body.get("tick", False))
+            return {"now": {fam: st.now_text(fam) for fam in FAMILIES}, "settings": self.settings(st)}
+        if path == "/api/settings":
+            return self.settings(st)
+        if path == "/api/reset":
+            st.reset()
+            return {"ok": True}
+        raise NotFound("no such endpoint: %s %s" % (method, path))
+
+    @staticmethod
+    def settings(st):
+        return {"sites": {fam: st.config(fam) for fam in FAMILIES}, "failures": st.failure_list()}
+
+    @staticmethod
+    def create_letter(st, body):
+        """Seed a letter directly (as if submitted through the form), e.g. at a chosen submitted_at."""
+        site = need_family(body)
+        fields = {k: v for k, v in body.items() if k not in ("site", "submitted_at", "state", "reply")}
+        x = st.add_letter(site, fields, submitted_at=body.get("submitted_at"))
+        if body.get("reply"):
+            x = Handler.letter_action(st, x["id"], "reply", "POST", body["reply"])
+        if body.get("state"):
+            x = st.act(x["id"], "state", state=body["state"])
+        return x
+
+    @staticmethod
+    def letter_action(st, letter_id, action, method, body):
+        x = st.get(letter_id)
+        if not x:
+            raise NotFound("no letter %r" % letter_id)
+        if action is None:
+            return x
+        if method != "POST":
+            raise BadRequest("use POST for %s" % action)
+        if action == "reply":
+            for k in ("unit", "text"):
+                if not isinstance(body.get(k), str) or not body[k].strip():
+                    raise BadRequest("reply needs a non-empty %r" % k)
+            date = body.get("date") or st.now_text(x["site"])
+            reply = {"date": store_mod.parse_time(date).strftime(store_mod.FMT),
+                     "unit": body["unit"], "text": body["text"]}
+            return st.act(letter_id, "reply", reply=reply)
+        return st.act(letter_id, action, state=body.get("state"))
+
+    @staticmethod
+    def captcha(st, method, body):
+        site = need_family(body)
+        if method == "POST":
+            answer = body.get("answer")
+            if answer is not None and not re.fullmatch(r"[0-9A-Za-z]{1,8}", str(answer)):
+                raise BadRequest("bad answer %r: expected 1-8 letters or digits" % answer)
+            st.set_config(site, captcha_override=str(answer).upper() if answer is not None else None)
+        return {"site": site, "override": st.config(site)["captcha_override"],
+                "current": st.last_answer.get(site)}
+
+    @staticmethod
+    def fail(st, method, body):
+        if method == "POST":
+            site = body.get("site")
+            servers = ["iframe-city", "iframe-platform"] if site == "iframe" else [site]
+            if site not in SERVERS and site != "iframe":
+                raise BadRequest("bad site %r: expected one of %s (or iframe for both)" % (site, ", ".join(SERVERS)))
+            mode = body.get("mode")
+            if mode in ("off", None):
+                for s in servers:
+                    st.set_failure(s, None)
+                return {"failures": st.failure_list()}
+            if mode not in FAIL_MODES:
+                raise BadRequest("bad mode %r: expected one of %s or off" % (mode, ", ".join(FAIL_MODES)))
+            spec = {"mode": mode, "count": None, "until": None}
+            if body.get("count") is not None:
+                spec["count"] = int(body["count"])
+            if body.get("seconds") is not None:
+                spec["until"] = time.monotonic() + float(body["seconds"])
+            if spec["count"] is None and spec["until"] is None:
+                raise BadRequest("fail needs 'count' (next K requests) or 'seconds' (a period)")
+            if mode == "slow":
+                spec["delay"] = float(body.get("delay", 5))
+            if mode == "waf":
+                spec["status"] = int(body.get("status", 403))
+            for s in servers:
+                st.set_failure(s, dict(spec))
+        return {"failures": st.failure_list()}

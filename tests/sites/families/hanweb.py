@@ -1,0 +1,252 @@
+"""Hanweb 大汉 "jact"-like city portal: 宝川市人民政府 市长信箱.
+
+Write form, image captcha bound to JSESSIONID, success page with 信件编号 and 查询码, public list whose rows
+come from a POST to dataproxy_mailpublist.do (a JavaScript array of <tr> strings), detail pages under
+div.jact_box_font, a query page; a hidden letter's detail URL redirects to the list.
+"""
+import json
+import re
+
+import captcha
+import common_html
+import httpbase
+from common_html import esc
+from families.util import clean, is_public_visible, multiline, raw_form, ymd
+
+SITE = "hanweb"
+BASE = "/jact/front/"
+LIST_URL = BASE + "mailpublist.do?sysid=1"
+TYPES = (("1", "咨询"), ("2", "投诉"), ("3", "建议"), ("4", "求助"))
+LEADERS = (("1", "市长"), ("2", "常务副市长"), ("3", "副市长（分管教育、卫生健康）"),
+           ("4", "副市长（分管住建、交通运输）"))
+TID_BASE = 52000
+
+
+def namer(seq, now):
+    return now.strftime("%Y%m%d") + "%04d" % seq, BASE + "mailpubdetail.do?transactId=%d&sysid=1" % (
+        TID_BASE + seq)
+
+
+def options(pairs, selected=""):
+    return "".join('<option value="%s"%s>%s</option>' % (v, " selected" if v == selected else "", n)
+                   for v, n in pairs)
+
+
+def letter_tables(x, show_state=True):
+    """The detail block: letter table, then the reply table once answered."""
+    rows = """<table class="grid" id="mailinfo">
+<tr><th>信件编号</th><td>%s</td><th>信件类型</th><td>%s</td></tr>
+<tr><th>来信人</th><td>%s</td><th>来信时间</th><td>%s</td></tr>
+<tr><th>收信领导</th><td>%s</td><th>办理状态</th><td class="state">%s</td></tr>
+<tr><th>信件标题</th><td colspan="3">%s</td></tr>
+<tr><th>来信内容</th><td colspan="3" class="content">%s</td></tr>
+</table>""" % (esc(x["number"]), esc(x["type"]), esc(common_html.mask_name(x["name"])), esc(x["submitted_at"]),
+               esc(x["recipient"]), common_html.state_label(x["state"]) if show_state else "",
+               esc(x["title"]), multiline(x["content"]))
+    if x["reply"]:
+        r = x["reply"]
+        rows += """
+<table class="grid reply" id="replyinfo">
+<tr><th>回复单位</th><td>%s</td><th>回复时间</th><td>%s</td></tr>
+<tr><th>回复内容</th><td colspan="3" class="content">%s</td></tr>
+</table>""" % (esc(r["unit"]), esc(r["date"]), multiline(r["text"]))
+    return '<div class="jact_box_font">%s</div>' % rows
+
+
+class Handler(httpbase.SiteHandler):
+    server_name = SITE
+    family = SITE
+    routes = {
+        "/": "home", "/index.html": "home",
+        BASE + "mailwrite.do": "write", BASE + "checkcode.do": "checkcode",
+        BASE + "mailsubmit.do": "submit", BASE + "mailpublist.do": "publist",
+        BASE + "dataproxy_mailpublist.do": "dataproxy", BASE + "mailpubdetail.do": "detail",
+        BASE + "mailquery.do": "query",
+    }
+
+    def page(self, title, body, **kw):
+        return common_html.page(SITE, title, body, crumb=["首页", "互动交流", "市长信箱", title],
+                                now=self.store.now(SITE), **kw)
+
+    def msg(self, title, text, cls="ok", links=()):
+        return common_html.message(SITE, title, text, cls, links, now=self.store.now(SITE))
+
+    def home(self):
+        body = """<h1 class="title">市长信箱</h1>
+<div class="notice">市长信箱受理群众对本市经济社会发展的意见建议、咨询、投诉和求助。涉法涉诉事项请通过法定途径反映。
+来信将在5个工作日内答复（节假日除外）。</div>
+<table class="grid"><tr><th>我要写信</th><td><a href="%smailwrite.do?sysid=1">进入写信页面</a></td></tr>
+<tr><th>信件公开</th><td><a href="%s">查看公开信件</a></td></tr>
+<tr><th>信件查询</th><td><a href="%smailquery.do?sysid=1">凭信件编号和查询码查询办理情况</a></td></tr></table>""" % (
+            BASE, LIST_URL, BASE)
+        self.send_page(self.page("市长信箱", body))
+
+    # ---- writing ----
+    def write(self):
+        sid, set_cookie = self.session()
+        self.store.captcha_new(SITE, sid)
+        body = """<h1 class="title">我要写信</h1>
+<div class="notice">请如实填写以下信息，带 <span class="req">*</span> 的为必填项。您的个人信息将严格保密。</div>
+<form id="mailform" name="mailform" method="post" action="%(base)smailsubmit.do">
+<input type="hidden" name="sysid" value="1">
+<table class="grid" id="writetable">
+<tr><th><span class="req">*</span>姓名</th><td><input type="text" id="username" name="username" maxlength="20"></td></tr>
+<tr><th><span class="req">*</span>手机</th><td><input type="tel" id="mobile" name="mobile" maxlength="11"></td></tr>
+<tr><th>邮箱</th><td><input type="email" id="email" name="email" maxlength="60"></td></tr>
+<tr><th><span class="req">*</span>信件类型</th><td><select id="mailtype" name="mailtype">%(types)s</select></td></tr>
+<tr><th><span class="req">*</span>收信领导</th><td><select id="leader" name="leader">%(leaders)s</select></td></tr>
+<tr><th><span class="req">*</span>标题</th><td><input type="text" id="title" name="title" maxlength="60" style="width:600px"></td></tr>
+<tr><th><span class="req">*</span>内容</th><td><textarea id="content" name="content"></textarea></td></tr>
+<tr><th><span class="req">*</span>是否公开</th><td><label><input type="radio" name="ispublic" id="ispublic1" value="1" checked> 公开</label>
+　<label><input type="radio" name="ispublic" id="ispublic0" value="0"> 不公开</label></td></tr>
+<tr><th><span class="req">*</span>验证码</th><td><input type="text" id="checkcode" name="checkcode" maxlength="4" style="width:120px">
+<img id="checkcodeimg" src="%(base)scheckcode.do?sysid=1" alt="验证码" title="看不清？点击换一张" style="vertical-align:middle;cursor:pointer;border:1px solid #ccc"
+ onclick="this.src='%(base)scheckcode.do?sysid=1&amp;refresh=1&amp;r='+Math.random()"> <span class="muted">看不清？点击图片换一张</span></td></tr>
+</table>
+<p class="center"><button type="submit" class="btn" id="submitbtn">提交信件</button>　<button type="reset" class="btn gray">重新填写</button></p>
+</form>""" % dict(base=BASE, types=options((("", "请选择"),) + TYPES), leaders=options(LEADERS))
+        self.send_page(self.page("我要写信", body), headers={"Set-Cookie": set_cookie})
+
+    def checkcode(self):
+        sid, set_cookie = self.session()
+        answer = self.store.captcha_get(SITE, sid)
+        if answer is None or self.params.get("refresh"):
+            answer = self.store.captcha_new(SITE, sid)
+        self.send_bytes(captcha.render_png(answer), "image/png", headers={"Set-Cookie": set_cookie})
+
+    def submit(self):
+        if self.command != "POST":
+            return self.redirect(BASE + "mailwrite.do?sysid=1")
+        f = self.form()
+        sid = self.cookie("JSESSIONID") or ""
+        back = [("返回重新填写", BASE + "mailwrite.do?sysid=1")]
+        if not self.store.captcha_check(SITE, sid, f.get("checkcode")):
+            return self.send_page(self.msg("提交失败", "验证码错误，请重新输入！", "err", back))
+        name, mobile, title, content = (clean(f.get(k)) for k in ("username", "mobile", "title", "content"))
+        for value, label in ((name, "姓名"), (mobile, "手机"), (title, "标题"), (content, "内容")):
+            if not value:
+                return self.send_page(self.msg("提交失败", "请填写%s！" % label, "err", back))
+        if not re.fullmatch(r"1\d{10}", mobile):
+            return self.send_page(self.msg("提交失败", "请输入正确的手机号码！", "err", back))
+        mailtype = dict(TYPES).get(clean(f.get("mailtype")))
+        if not mailtype:
+            return self.send_page(self.msg("提交失败", "请选择信件类型！", "err", back))
+        x = self.store.add_letter(SITE, {
+            "name": name, "phone": mobile, "email": clean(f.get("email")), "type": mailtype,
+            "recipient": dict(LEADERS).get(clean(f.get("leader")), ""), "title": title, "content": content,
+            "is_public": clean(f.get("ispublic")) != "0", "form": raw_form(f)})
+        body = """<h1 class="title">信件提交成功</h1>
+<div class="ok">您的信件已提交成功，我们将尽快办理！</div>
+<table class="grid" id="mailresult" style="width:560px;margin:0 auto 16px">
+<tr><th>信件编号</th><td><span id="mailnumber" class="code">%s</span></td></tr>
+<tr><th>查询码</th><td><span id="querycode" class="code">%s</span></td></tr></table>
+<div class="notice" style="width:560px;margin:0 auto 16px">请牢记信件编号和查询码，凭此查询信件办理情况。</div>
+<p class="center"><a class="btn" href="%smailquery.do?sysid=1">信件查询</a>　<a class="btn gray" href="%s">返回列表</a></p>""" % (
+            x["number"], x["query_code"], BASE, LIST_URL)
+        self.send_page(self.page("信件提交成功", body))
+
+    # ---- the public list ----
+    def publist(self):
+        mn, qc = esc(self.params.get("mailnumber", "")), esc(self.params.get("querycode", ""))
+        body = """<h1 class="title">信件公开</h1>
+<form id="searchform" onsubmit="load(1);return false;" style="margin-bottom:12px">
+信件编号：<input type="text" id="mailnumber" name="mailnumber" value="%s" style="width:200px">
+　查询码：<input type="text" id="querycode" name="querycode" value="%s" style="width:200px">
+　<button type="submit" class="btn" id="searchbtn">查询</button></form>
+<table class="list" id="maillisttable"><thead><tr><th style="width:150px">信件编号</th><th>信件标题</th>
+<th style="width:100px">办理状态</th><th style="width:120px">来信日期</th><th style="width:80px">点击数</th></tr></thead>
+<tbody id="maillist"><tr><td colspan="5">正在加载……</td></tr></tbody></table>
+<div id="pager" class="center" style="margin-top:12px"></div>
+<script>
+var perpage = 15, cur = 1, total = 0;
+function load(p) {
+  cur = p;
+  var s = (p - 1) * perpage + 1, e = p * perpage;
+  var x = new XMLHttpRequest();
+  x.open('POST', 'dataproxy_mailpublist.do?startrecord=' + s + '&endrecord=' + e + '&perpage=' + perpage, true);
+  x.setRequestHeader('Content-Type', 'application/x-www-form-urlencoded');
+  x.onload = function () {
+    var rows = eval(x.responseText);
+    total = parseInt(x.getResponseHeader('X-Total-Record') || '0', 10);
+    document.getElementById('maillist').innerHTML = rows.length ? rows.join('') : '<tr><td colspan="5">暂无信件</td></tr>';
+    var pages = Math.max(1, Math.ceil(total / perpage)), h = '共 ' + total + ' 条　第 ' + cur + '/' + pages + ' 页　';
+    h += cur > 1 ? '<a href="javascript:load(1)">首页</a>　<a href="javascript:load(' + (cur - 1) + ')">上一页</a>　' : '首页　上一页　';
+    h += cur < pages ? '<a href="javascript:load(' + (cur + 1) + ')">下一页</a>　<a href="javascript:load(' + pages + ')">尾页</a>' : '下一页　尾页';
+    document.getElementById('pager').innerHTML = h;
+  };
+  x.send('sysid=1&mailnumber=' + encodeURIComponent(document.getElementById('mailnumber').value)
+       + '&querycode=' + encodeURIComponent(document.getElementById('querycode').value));
+}
+load(1);
+</script>""" % (mn, qc)
+        self.send_page(self.page("信件公开", body))
+
+    def dataproxy(self):
+        f = self.form()
+        mn, qc = clean(f.get("mailnumber")), clean(f.get("querycode"))
+        rows = []
+        for x in reversed(self.store.letters(SITE, visible_only=True)):
+            if mn and x["number"] != mn:
+                continue
+            if qc and x["query_code"] != qc:
+                continue
+            if not x["is_public"] and not qc:
+                continue
+            rows.append(x)
+        try:
+            if "page" in f:
+                size = int(f.get("pagesize") or f.get("perpage") or 15)
+                start = (int(f["page"]) - 1) * size + 1
+                end = start + size - 1
+            else:
+                start = int(f.get("startrecord") or 1)
+                end = int(f.get("endrecord") or start + 14)
+        except ValueError:
+            start, end = 1, 15
+        out = []
+        for x in rows[max(0, start - 1):max(0, end)]:
+            out.append('<tr><td>%s</td><td class="t"><a href="%s" target="_blank">%s</a></td><td>%s</td>'
+                       '<td>%s</td><td>%d</td></tr>' % (esc(x["number"]), esc(x["detail_path"]), esc(x["title"]),
+                                                     common_html.state_label(x["state"]),
+                                                     ymd(x["submitted_at"]), x["clicks"]))
+        text = json.dumps(out, ensure_ascii=False)
+        self.send_bytes(text.encode("utf-8"), "text/javascript; charset=utf-8",
+                        headers={"X-Total-Record": str(len(rows))})
+
+    # ---- a letter ----
+    def letter_by_tid(self):
+        try:
+            seq = int(self.params.get("transactId", "")) - TID_BASE
+        except ValueError:
+            return None
+        return self.store.find(SITE, seq=seq)
+
+    def detail(self):
+        x = self.letter_by_tid()
+        if not x or not is_public_visible(x):
+            return self.redirect(LIST_URL)
+        self.store.click(x["id"])
+        body = '<h1 class="title">%s</h1>%s<p class="center"><a class="btn gray" href="%s">返回列表</a></p>' % (
+            esc(x["title"]), letter_tables(x), LIST_URL)
+        self.send_page(self.page("信件详情", body))
+
+    def query(self):
+        f = self.form()
+        mn, qc = clean(f.get("mailnumber")), clean(f.get("querycode"))
+        result = ""
+        if qc or mn:
+            x = self.store.find(SITE, query_code=qc) if qc else None
+            if x and (x["state"] == "deleted" or (mn and x["number"] != mn)):
+                x = None
+            if x:
+                result = '<h2 class="title" style="font-size:18px">查询结果</h2>' + letter_tables(x)
+            else:
+                result = '<div class="err" id="noresult">未查询到相关信件，请核对信件编号和查询码是否正确。</div>'
+        body = """<h1 class="title">信件查询</h1>
+<form id="queryform" method="post" action="%smailquery.do?sysid=1">
+<table class="grid" style="width:640px;margin:0 auto 16px">
+<tr><th>信件编号</th><td><input type="text" id="mailnumber" name="mailnumber" value="%s"></td></tr>
+<tr><th><span class="req">*</span>查询码</th><td><input type="text" id="querycode" name="querycode" value="%s"></td></tr></table>
+<p class="center"><button type="submit" class="btn" id="querybtn">查询</button></p></form>%s""" % (
+            BASE, esc(mn), esc(qc), result)
+        self.send_page(self.page("信件查询", body))
