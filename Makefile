@@ -120,4 +120,4 @@ help:
 	@echo "make deps     install missing Debian packages (as root) or print the command"
 	@echo "make clean    remove build output"
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:%.c=$(BUILD)/%.d) $(INTEG_SRC:%.c=$(BUILD)/%.d)

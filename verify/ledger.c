@@ -42,12 +42,14 @@ static const char *const migrations[] = {
     "  token TEXT NOT NULL UNIQUE,"
     "  title TEXT, body TEXT,"
     "  intent_at_ms INTEGER NOT NULL,"
+    "  final_click_at_ms INTEGER NOT NULL DEFAULT 0,"
     "  submitted_at_ms INTEGER NOT NULL DEFAULT 0,"
     "  query_code TEXT, letter_no TEXT, detail_url TEXT, vars_json TEXT, error TEXT, verdict TEXT);"
     "CREATE INDEX letters_site ON letters(site_id);"
     "CREATE TABLE visits ("
     "  id INTEGER PRIMARY KEY,"
     "  letter_id INTEGER NOT NULL REFERENCES letters(id),"
+    "  kind TEXT NOT NULL DEFAULT 'check',"
     "  at_ms INTEGER NOT NULL,"
     "  outcome INTEGER NOT NULL,"
     "  entry_ok INTEGER NOT NULL DEFAULT 0,"
@@ -419,7 +421,7 @@ int ledger_site_list(struct ledger *l, int64_t campaign_id, struct ledger_site *
 
 #define LETTER_COLS                                                                                           \
     "letters.id, site_id, state, token, title, body, intent_at_ms, submitted_at_ms, query_code, letter_no, "   \
-    "detail_url, letters.vars_json, error, verdict"
+    "detail_url, letters.vars_json, error, verdict, final_click_at_ms"
 
 static void read_letter(sqlite3_stmt *st, void *row)
 {
@@ -438,6 +440,7 @@ static void read_letter(sqlite3_stmt *st, void *row)
     t->vars_json = col_text(st, 11);
     t->error = col_text(st, 12);
     t->verdict = col_text(st, 13);
+    t->final_click_at_ms = sqlite3_column_int64(st, 14);
 }
 
 int ledger_letter_add(struct ledger *l, const struct ledger_letter *t, int64_t *id_out, struct err *e)
@@ -549,6 +552,17 @@ int ledger_letter_mark_failed(struct ledger *l, int64_t id, const char *error, s
     return update_one_letter(l, st, id, e);
 }
 
+int ledger_letter_final_click_set(struct ledger *l, int64_t id, int64_t at_ms, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l, "UPDATE letters SET final_click_at_ms = ? WHERE id = ? AND state = ?", &st, e))
+        return ERR_STORE;
+    sqlite3_bind_int64(st, 1, at_ms);
+    sqlite3_bind_int64(st, 2, id);
+    sqlite3_bind_int(st, 3, LETTER_INTENT);
+    return update_one_letter(l, st, id, e);
+}
+
 int ledger_letter_verdict_set(struct ledger *l, int64_t id, const char *verdict, struct err *e)
 {
     sqlite3_stmt *st;
@@ -563,7 +577,7 @@ int ledger_letter_verdict_set(struct ledger *l, int64_t id, const char *verdict,
 
 #define VISIT_COLS                                                                                            \
     "id, letter_id, at_ms, outcome, entry_ok, http_status, final_url, state_text, has_reply, reply_date_ms, "  \
-    "reply_unit, reply_text, error, evidence_dir, manifest_sha256"
+    "reply_unit, reply_text, error, evidence_dir, manifest_sha256, kind"
 
 static void read_visit(sqlite3_stmt *st, void *row)
 {
@@ -583,6 +597,7 @@ static void read_visit(sqlite3_stmt *st, void *row)
     v->error = col_text(st, 12);
     v->evidence_dir = col_text(st, 13);
     v->manifest_sha256 = col_text(st, 14);
+    v->kind = col_text(st, 15);
 }
 
 int ledger_visit_add(struct ledger *l, const struct ledger_visit *v, int64_t *id_out, struct err *e)
@@ -590,8 +605,8 @@ int ledger_visit_add(struct ledger *l, const struct ledger_visit *v, int64_t *id
     sqlite3_stmt *st;
     if (prepare(l,
                 "INSERT INTO visits (letter_id, at_ms, outcome, entry_ok, http_status, final_url, state_text, "
-                "has_reply, reply_date_ms, reply_unit, reply_text, error, evidence_dir, manifest_sha256) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "has_reply, reply_date_ms, reply_unit, reply_text, error, evidence_dir, manifest_sha256, kind) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 &st, e))
         return ERR_STORE;
     sqlite3_bind_int64(st, 1, v->letter_id);
@@ -608,6 +623,7 @@ int ledger_visit_add(struct ledger *l, const struct ledger_visit *v, int64_t *id
     bind_text(st, 12, v->error);
     bind_text(st, 13, v->evidence_dir);
     bind_text(st, 14, v->manifest_sha256);
+    bind_text(st, 15, v->kind ? v->kind : "check");
     if (step_done(l, st, "cannot write visit", e))
         return ERR_STORE;
     if (id_out)
@@ -710,6 +726,7 @@ void ledger_visit_release(struct ledger_visit *v)
     free(v->error);
     free(v->evidence_dir);
     free(v->manifest_sha256);
+    free(v->kind);
     memset(v, 0, sizeof *v);
 }
 

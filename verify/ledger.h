@@ -63,6 +63,8 @@ struct ledger_letter {
     char *title;
     char *body;
     int64_t intent_at_ms;
+    int64_t final_click_at_ms; /* when the click that sends the letter was last made; 0: never, so
+                                  nothing was sent and an INTENT letter may be submitted again */
     int64_t submitted_at_ms; /* 0 until submitted (imported letters: the time the citizen gave) */
     char *query_code;
     char *letter_no;
@@ -75,6 +77,7 @@ struct ledger_letter {
 struct ledger_visit {
     int64_t id;
     int64_t letter_id;
+    char *kind;            /* "submit" (the submission's own page) or "check" (a revisit); NULL on write: check */
     int64_t at_ms;
     enum visit_outcome outcome;
     bool is_entry_ok;      /* the site's entry page loaded on this visit */
@@ -126,6 +129,8 @@ int ledger_letter_list(struct ledger *l, int64_t campaign_id, struct ledger_lett
 int ledger_letter_mark_submitted(struct ledger *l, int64_t id, int64_t submitted_at_ms, const char *query_code,
                                  const char *letter_no, const char *detail_url, const char *vars_json,
                                  struct err *e);
+/* Records that the final click is about to be made (only while the letter is an INTENT). */
+int ledger_letter_final_click_set(struct ledger *l, int64_t id, int64_t at_ms, struct err *e);
 int ledger_letter_mark_failed(struct ledger *l, int64_t id, const char *error, struct err *e);
 int ledger_letter_verdict_set(struct ledger *l, int64_t id, const char *verdict, struct err *e);
 
