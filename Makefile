@@ -6,7 +6,7 @@ DESTDIR ?=
 BUILD ?= build
 CC ?= cc
 CFLAGS ?= -O2 -g
-PKGS := libwebsockets jansson libcurl openssl sqlite3
+PKGS := libwebsockets jansson libcurl openssl sqlite3 zlib
 
 # Debian package that provides each pkg-config module, for the message when one is missing.
 pkg_deb_libwebsockets := libwebsockets-dev
@@ -14,6 +14,7 @@ pkg_deb_jansson := libjansson-dev
 pkg_deb_libcurl := libcurl4-openssl-dev
 pkg_deb_openssl := libssl-dev
 pkg_deb_sqlite3 := libsqlite3-dev
+pkg_deb_zlib := zlib1g-dev
 
 # demo, test and check first run the install script, then call make again for the real work.
 ifeq ($(filter clean help deps demo test check,$(MAKECMDGOALS)),)

@@ -1,0 +1,391 @@
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/base.h"
+#include "common/buf.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "driver/cdp.h"
+
+#define CDP_DEFAULT_TIMEOUT_MS 30000
+#define CDP_EVENT_QUEUE_MAX 10000 /* a queue nobody reads must not grow without end */
+
+enum cdp_state { CDP_WAITING, CDP_OK, CDP_FAILED };
+
+struct cdp_pending {
+    int64_t id;
+    char *session;      /* NULL: the browser */
+    char *method;       /* for messages */
+    int64_t deadline_ms;
+    bool is_ignored;    /* nobody waits: drop on reply */
+    enum cdp_state state;
+    json_t *result;
+    int err_code;
+    char *err_msg;
+};
+
+struct cdp {
+    int64_t next_id;
+    struct cdp_pending *pending;
+    size_t pending_len, pending_cap;
+    json_t **events;
+    size_t events_head, events_len, events_cap;
+    struct buf frag;
+    char *close_reason;
+    char **dead_sessions, **dead_reasons;
+    size_t dead_len;
+    cdp_send_fn send;
+    cdp_pump_fn pump;
+    void *transport_user;
+    cdp_event_fn on_event;
+    void *event_user;
+};
+
+struct cdp *cdp_new(void)
+{
+    struct cdp *c = xcalloc(1, sizeof *c);
+    c->next_id = 1;
+    buf_init(&c->frag);
+    return c;
+}
+
+static void pending_release(struct cdp_pending *p)
+{
+    free(p->session);
+    free(p->method);
+    json_decref(p->result);
+    free(p->err_msg);
+}
+
+void cdp_free(struct cdp *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->pending_len; i++)
+        pending_release(&c->pending[i]);
+    free(c->pending);
+    for (size_t i = 0; i < c->events_len; i++)
+        json_decref(c->events[(c->events_head + i) % c->events_cap]);
+    free(c->events);
+    buf_release(&c->frag);
+    free(c->close_reason);
+    for (size_t i = 0; i < c->dead_len; i++) {
+        free(c->dead_sessions[i]);
+        free(c->dead_reasons[i]);
+    }
+    free(c->dead_sessions);
+    free(c->dead_reasons);
+    free(c);
+}
+
+void cdp_transport_set(struct cdp *c, cdp_send_fn send, cdp_pump_fn pump, void *user)
+{
+    c->send = send;
+    c->pump = pump;
+    c->transport_user = user;
+}
+
+void cdp_event_hook_set(struct cdp *c, cdp_event_fn fn, void *user)
+{
+    c->on_event = fn;
+    c->event_user = user;
+}
+
+static const char *dead_reason(const struct cdp *c, const char *session)
+{
+    if (!session)
+        return NULL;
+    for (size_t i = 0; i < c->dead_len; i++)
+        if (strcmp(c->dead_sessions[i], session) == 0)
+            return c->dead_reasons[i];
+    return NULL;
+}
+
+static struct cdp_pending *pending_find(struct cdp *c, int64_t id)
+{
+    for (size_t i = 0; i < c->pending_len; i++)
+        if (c->pending[i].id == id)
+            return &c->pending[i];
+    return NULL;
+}
+
+static void pending_remove(struct cdp *c, struct cdp_pending *p)
+{
+    size_t i = (size_t)(p - c->pending);
+    pending_release(p);
+    c->pending[i] = c->pending[--c->pending_len];
+}
+
+static void pending_fail(struct cdp_pending *p, int code, const char *msg)
+{
+    if (p->state != CDP_WAITING)
+        return;
+    p->state = CDP_FAILED;
+    p->err_code = code;
+    p->err_msg = xstrdup(msg);
+}
+
+int64_t cdp_send(struct cdp *c, const char *session, const char *method, json_t *params, int64_t deadline_ms,
+                 struct err *e)
+{
+    int64_t id = 0;
+    char *text = NULL;
+    if (!params)
+        params = json_object();
+    if (c->close_reason) {
+        id = err_set(e, ERR_BROWSER, "%s: %s", method, c->close_reason);
+        goto out;
+    }
+    const char *dead = dead_reason(c, session);
+    if (dead) {
+        id = err_set(e, ERR_BROWSER, "%s: %s", method, dead);
+        goto out;
+    }
+    id = c->next_id++;
+    json_t *msg = json_pack("{s:I, s:s, s:O}", "id", (json_int_t)id, "method", method, "params", params);
+    if (session)
+        json_object_set_new(msg, "sessionId", json_string(session));
+    text = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    if (!text) {
+        id = err_set(e, ERR_INTERNAL, "%s: cannot encode its parameters as JSON (invalid UTF-8?)", method);
+        goto out;
+    }
+    if (c->pending_len == c->pending_cap) {
+        c->pending_cap = c->pending_cap ? 2 * c->pending_cap : 16;
+        c->pending = xrealloc(c->pending, c->pending_cap * sizeof *c->pending);
+    }
+    struct cdp_pending *p = &c->pending[c->pending_len++];
+    memset(p, 0, sizeof *p);
+    p->id = id;
+    p->session = xstrdup(session);
+    p->method = xstrdup(method);
+    p->deadline_ms = deadline_ms;
+    log_debug("cdp", "-> %s", text);
+    if (!c->send || c->send(text, strlen(text), c->transport_user) != 0) {
+        cdp_close(c, "connection closed");
+    }
+out:
+    free(text);
+    json_decref(params);
+    return id;
+}
+
+void cdp_send_ignored(struct cdp *c, const char *session, const char *method, json_t *params)
+{
+    int64_t id = cdp_send(c, session, method, params, 0, NULL);
+    struct cdp_pending *p = id > 0 ? pending_find(c, id) : NULL;
+    if (p)
+        p->is_ignored = true;
+}
+
+int cdp_reply_poll(struct cdp *c, int64_t id, json_t **result, struct err *e)
+{
+    struct cdp_pending *p = pending_find(c, id);
+    if (!p)
+        return err_set(e, ERR_INTERNAL, "command %lld is not pending", (long long)id);
+    if (p->state == CDP_WAITING)
+        return 1;
+    int rc = 0;
+    if (p->state == CDP_OK) {
+        if (result) {
+            *result = p->result;
+            p->result = NULL;
+        }
+    } else {
+        rc = err_set(e, p->err_code, "%s: %s", p->method, p->err_msg);
+    }
+    pending_remove(c, p);
+    return rc;
+}
+
+int cdp_pump(struct cdp *c, int timeout_ms)
+{
+    if (c->close_reason)
+        return -1;
+    int rc = c->pump ? c->pump(timeout_ms, c->transport_user) : -1;
+    if (rc != 0)
+        cdp_close(c, "connection closed");
+    cdp_expire(c, clock_mono_ms());
+    return c->close_reason ? -1 : 0;
+}
+
+int cdp_call(struct cdp *c, const char *session, const char *method, json_t *params, int timeout_ms,
+             json_t **result, struct err *e)
+{
+    if (timeout_ms <= 0)
+        timeout_ms = CDP_DEFAULT_TIMEOUT_MS;
+    int64_t deadline = clock_mono_ms() + timeout_ms;
+    int64_t id = cdp_send(c, session, method, params, deadline, e);
+    if (id < 0)
+        return (int)id;
+    for (;;) {
+        int rc = cdp_reply_poll(c, id, result, e);
+        if (rc != 1)
+            return rc;
+        int64_t left = deadline - clock_mono_ms();
+        cdp_pump(c, left < 1 ? 1 : left > 1000 ? 1000 : (int)left);
+    }
+}
+
+static void event_queue_push(struct cdp *c, json_t *msg)
+{
+    if (c->events_len == CDP_EVENT_QUEUE_MAX) {
+        json_decref(c->events[c->events_head]);
+        c->events_head = (c->events_head + 1) % c->events_cap;
+        c->events_len--;
+    }
+    if (c->events_len == c->events_cap) {
+        size_t cap = c->events_cap ? 2 * c->events_cap : 64;
+        json_t **ev = xcalloc(cap, sizeof *ev);
+        for (size_t i = 0; i < c->events_len; i++)
+            ev[i] = c->events[(c->events_head + i) % c->events_cap];
+        free(c->events);
+        c->events = ev;
+        c->events_cap = cap;
+        c->events_head = 0;
+    }
+    c->events[(c->events_head + c->events_len) % c->events_cap] = json_incref(msg);
+    c->events_len++;
+}
+
+json_t *cdp_event_pop(struct cdp *c)
+{
+    if (c->events_len == 0)
+        return NULL;
+    json_t *msg = c->events[c->events_head];
+    c->events_head = (c->events_head + 1) % c->events_cap;
+    c->events_len--;
+    return msg;
+}
+
+static void reply_take(struct cdp *c, int64_t id, json_t *msg)
+{
+    struct cdp_pending *p = pending_find(c, id);
+    if (!p) {
+        log_debug("cdp", "reply to unknown command %lld dropped", (long long)id);
+        return;
+    }
+    json_t *error = json_object_get(msg, "error");
+    if (p->is_ignored) {
+        if (error)
+            log_debug("cdp", "%s failed: %s", p->method, json_string_value(json_object_get(error, "message")));
+        pending_remove(c, p);
+        return;
+    }
+    if (p->state != CDP_WAITING)
+        return;
+    if (error) {
+        const char *text = json_string_value(json_object_get(error, "message"));
+        const char *data = json_string_value(json_object_get(error, "data"));
+        char *m = xasprintf("the browser answered '%s'%s%s (code %lld)", text ? text : "?", data ? ": " : "",
+                            data ? data : "", (long long)json_integer_value(json_object_get(error, "code")));
+        pending_fail(p, ERR_BROWSER, m);
+        free(m);
+        return;
+    }
+    json_t *result = json_object_get(msg, "result");
+    p->result = result ? json_incref(result) : json_object();
+    p->state = CDP_OK;
+}
+
+void cdp_feed(struct cdp *c, const char *data, size_t len)
+{
+    json_error_t je;
+    json_t *msg = json_loadb(data, len, JSON_ALLOW_NUL, &je);
+    if (!msg || !json_is_object(msg)) {
+        log_warn("cdp", "dropped a message that is not a JSON object (%zu bytes): %s", len, je.text);
+        json_decref(msg);
+        return;
+    }
+    if (len < 2000)
+        log_debug("cdp", "<- %.*s", (int)len, data);
+    else
+        log_debug("cdp", "<- (%zu bytes) %.200s", len, data);
+    json_t *id = json_object_get(msg, "id");
+    if (json_is_integer(id))
+        reply_take(c, json_integer_value(id), msg);
+    else if (json_is_string(json_object_get(msg, "method"))) {
+        if (c->on_event)
+            c->on_event(c, msg, c->event_user);
+        else
+            event_queue_push(c, msg);
+    }
+    json_decref(msg);
+}
+
+void cdp_feed_fragment(struct cdp *c, const char *data, size_t len, bool is_final)
+{
+    if (is_final && c->frag.len == 0) {
+        cdp_feed(c, data, len);
+        return;
+    }
+    buf_append(&c->frag, data, len);
+    if (!is_final)
+        return;
+    /* cdp_feed may re-enter through the hook; hand it a buffer of its own */
+    size_t n = c->frag.len;
+    char *whole = buf_detach(&c->frag);
+    cdp_feed(c, whole, n);
+    free(whole);
+}
+
+void cdp_expire(struct cdp *c, int64_t now_ms)
+{
+    for (size_t i = 0; i < c->pending_len; i++) {
+        struct cdp_pending *p = &c->pending[i];
+        if (p->state != CDP_WAITING || p->deadline_ms <= 0 || p->deadline_ms > now_ms)
+            continue;
+        char *m = xasprintf("no reply within the time allowed (%lld ms past the deadline)",
+                            (long long)(now_ms - p->deadline_ms));
+        pending_fail(p, ERR_TIMEOUT, m);
+        free(m);
+    }
+    /* forgotten commands nobody waits for must not pile up */
+    for (size_t i = 0; i < c->pending_len;) {
+        if (c->pending[i].is_ignored && c->pending[i].state != CDP_WAITING)
+            pending_remove(c, &c->pending[i]);
+        else
+            i++;
+    }
+}
+
+void cdp_close(struct cdp *c, const char *reason)
+{
+    if (!c->close_reason)
+        c->close_reason = xstrdup(reason);
+    for (size_t i = 0; i < c->pending_len; i++)
+        pending_fail(&c->pending[i], ERR_BROWSER, c->close_reason);
+}
+
+bool cdp_is_closed(const struct cdp *c)
+{
+    return c->close_reason != NULL;
+}
+
+const char *cdp_close_reason(const struct cdp *c)
+{
+    return c->close_reason;
+}
+
+void cdp_session_fail(struct cdp *c, const char *session, const char *reason)
+{
+    if (!session)
+        return;
+    if (!dead_reason(c, session)) {
+        c->dead_sessions = xrealloc(c->dead_sessions, (c->dead_len + 1) * sizeof *c->dead_sessions);
+        c->dead_reasons = xrealloc(c->dead_reasons, (c->dead_len + 1) * sizeof *c->dead_reasons);
+        c->dead_sessions[c->dead_len] = xstrdup(session);
+        c->dead_reasons[c->dead_len] = xstrdup(reason);
+        c->dead_len++;
+    }
+    for (size_t i = 0; i < c->pending_len; i++)
+        if (c->pending[i].session && strcmp(c->pending[i].session, session) == 0)
+            pending_fail(&c->pending[i], ERR_BROWSER, reason);
+}
+
+size_t cdp_pending_count(const struct cdp *c)
+{
+    return c->pending_len;
+}

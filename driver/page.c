@@ -1,0 +1,682 @@
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/base.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "driver/cdp.h"
+#include "driver/page.h"
+#include "driver/page_internal.h"
+
+#define PAGE_CALL_TIMEOUT_MS 30000
+#define PAGE_POLL_MS 100
+
+/* ---- events ---- */
+
+static void page_inflight_remove(struct page *p, const char *id)
+{
+    for (size_t i = 0; i < p->inflight_len; i++)
+        if (strcmp(p->inflight[i].id, id) == 0) {
+            free(p->inflight[i].id);
+            free(p->inflight[i].url);
+            p->inflight[i] = p->inflight[--p->inflight_len];
+            p->last_net_ms = clock_mono_ms();
+            return;
+        }
+}
+
+static const char *page_inflight_url(struct page *p, const char *id)
+{
+    for (size_t i = 0; i < p->inflight_len; i++)
+        if (strcmp(p->inflight[i].id, id) == 0)
+            return p->inflight[i].url;
+    return NULL;
+}
+
+static void page_failed_add(struct page *p, const char *url, const char *error)
+{
+    if (p->failed_len >= 1000)
+        return;
+    p->failed = xrealloc(p->failed, (p->failed_len + 1) * sizeof *p->failed);
+    p->failed[p->failed_len].url = xstrdup(url ? url : "");
+    p->failed[p->failed_len].error = xstrdup(error);
+    p->failed_len++;
+}
+
+static void page_contexts_drop(struct page *p, const char *session, int id /* 0: all of the session */)
+{
+    for (size_t i = 0; i < p->contexts_len;) {
+        struct page_context *x = &p->contexts[i];
+        if (strcmp(x->session_id, session) == 0 && (id == 0 || x->id == id)) {
+            free(x->session_id);
+            free(x->frame_id);
+            *x = p->contexts[--p->contexts_len];
+        } else {
+            i++;
+        }
+    }
+}
+
+static void page_network_event(struct page *p, const char *method, json_t *params)
+{
+    const char *id = json_string_value(json_object_get(params, "requestId"));
+    if (!id)
+        return;
+    if (strcmp(method, "Network.requestWillBeSent") == 0) {
+        const char *url = json_string_value(json_object_get(json_object_get(params, "request"), "url"));
+        p->last_net_ms = clock_mono_ms();
+        if (page_inflight_url(p, id) || (url && strncmp(url, "data:", 5) == 0))
+            return; /* a redirect keeps its requestId */
+        p->inflight = xrealloc(p->inflight, (p->inflight_len + 1) * sizeof *p->inflight);
+        p->inflight[p->inflight_len].id = xstrdup(id);
+        p->inflight[p->inflight_len].url = xstrdup(url ? url : "");
+        p->inflight_len++;
+    } else if (strcmp(method, "Network.responseReceived") == 0) {
+        json_t *resp = json_object_get(params, "response");
+        int status = (int)json_integer_value(json_object_get(resp, "status"));
+        const char *type = json_string_value(json_object_get(params, "type"));
+        const char *frame = json_string_value(json_object_get(params, "frameId"));
+        if (type && strcmp(type, "Document") == 0 && frame && strcmp(frame, p->target_id) == 0)
+            p->http_status = status;
+        if (status >= 400) {
+            char text[32];
+            snprintf(text, sizeof text, "HTTP %d", status);
+            page_failed_add(p, json_string_value(json_object_get(resp, "url")), text);
+        }
+    } else if (strcmp(method, "Network.loadingFinished") == 0) {
+        page_inflight_remove(p, id);
+    } else if (strcmp(method, "Network.loadingFailed") == 0) {
+        const char *text = json_string_value(json_object_get(params, "errorText"));
+        page_failed_add(p, page_inflight_url(p, id), text ? text : "failed");
+        page_inflight_remove(p, id);
+    }
+}
+
+void page_event_handle(struct page *p, const char *session, const char *method, json_t *params)
+{
+    if (strncmp(method, "Network.", 8) == 0) {
+        page_network_event(p, method, params);
+    } else if (strcmp(method, "Page.lifecycleEvent") == 0) {
+        const char *name = json_string_value(json_object_get(params, "name"));
+        const char *frame = json_string_value(json_object_get(params, "frameId"));
+        const char *loader = json_string_value(json_object_get(params, "loaderId"));
+        if (name && frame && loader && strcmp(name, "load") == 0 && strcmp(frame, p->target_id) == 0) {
+            free(p->loaded_loader);
+            p->loaded_loader = xstrdup(loader);
+        }
+    } else if (strcmp(method, "Page.javascriptDialogOpening") == 0) {
+        /* a dialog blocks the page until it is answered: record it and accept at once */
+        const char *type = json_string_value(json_object_get(params, "type"));
+        const char *message = json_string_value(json_object_get(params, "message"));
+        p->dialogs = xrealloc(p->dialogs, (p->dialogs_len + 1) * sizeof *p->dialogs);
+        p->dialogs[p->dialogs_len].type = xstrdup(type ? type : "alert");
+        p->dialogs[p->dialogs_len].message = xstrdup(message ? message : "");
+        p->dialogs[p->dialogs_len].at_ms = clock_now_ms();
+        p->dialogs_len++;
+        log_info("page", "%s dialog accepted: %s", type ? type : "?", message ? message : "");
+        cdp_send_ignored(p->b->cdp, session, "Page.handleJavaScriptDialog",
+                         json_pack("{s:b, s:s}", "accept", 1, "promptText", ""));
+    } else if (strcmp(method, "Runtime.executionContextCreated") == 0) {
+        json_t *ctx = json_object_get(params, "context");
+        json_t *aux = json_object_get(ctx, "auxData");
+        const char *frame = json_string_value(json_object_get(aux, "frameId"));
+        if (!frame)
+            return;
+        p->contexts = xrealloc(p->contexts, (p->contexts_len + 1) * sizeof *p->contexts);
+        struct page_context *x = &p->contexts[p->contexts_len++];
+        x->session_id = xstrdup(session);
+        x->id = (int)json_integer_value(json_object_get(ctx, "id"));
+        x->frame_id = xstrdup(frame);
+        x->is_default = json_is_true(json_object_get(aux, "isDefault"));
+    } else if (strcmp(method, "Runtime.executionContextDestroyed") == 0) {
+        int id = (int)json_integer_value(json_object_get(params, "executionContextId"));
+        if (id)
+            page_contexts_drop(p, session, id);
+    } else if (strcmp(method, "Runtime.executionContextsCleared") == 0) {
+        page_contexts_drop(p, session, 0);
+    } else if (strcmp(method, "Inspector.targetCrashed") == 0) {
+        log_warn("page", "the renderer of target %s crashed", p->target_id);
+        if (strcmp(session, p->session_id) == 0) {
+            p->is_crashed = true;
+            cdp_session_fail(p->b->cdp, session, "renderer crashed");
+        } else {
+            cdp_session_fail(p->b->cdp, session, "renderer crashed (iframe)");
+        }
+    }
+}
+
+/* ---- lifecycle ---- */
+
+int page_check_alive(struct page *p, struct err *e)
+{
+    if (cdp_is_closed(p->b->cdp))
+        return err_set(e, ERR_BROWSER, "%s", cdp_close_reason(p->b->cdp));
+    if (p->is_crashed)
+        return err_set(e, ERR_BROWSER, "renderer crashed: the page is dead, open a new one");
+    if (p->is_detached)
+        return err_set(e, ERR_BROWSER, "the page was closed");
+    return 0;
+}
+
+int page_call(struct page *p, const char *method, json_t *params, int timeout_ms, json_t **result, struct err *e)
+{
+    int rc = page_check_alive(p, e);
+    if (rc != 0) {
+        json_decref(params);
+        return rc;
+    }
+    return cdp_call(p->b->cdp, p->session_id, method, params, timeout_ms > 0 ? timeout_ms : PAGE_CALL_TIMEOUT_MS,
+                    result, e);
+}
+
+int page_frame_call(struct page *p, const char *method, json_t *params, int timeout_ms, json_t **result,
+                    struct err *e)
+{
+    int rc = page_check_alive(p, e);
+    if (rc != 0) {
+        json_decref(params);
+        return rc;
+    }
+    const char *session = p->frames[p->frames_len - 1].session_id;
+    return cdp_call(p->b->cdp, session, method, params, timeout_ms > 0 ? timeout_ms : PAGE_CALL_TIMEOUT_MS, result,
+                    e);
+}
+
+void page_sleep(struct page *p, int ms)
+{
+    int64_t until = clock_mono_ms() + ms;
+    for (;;) {
+        int64_t left = until - clock_mono_ms();
+        if (left <= 0 || cdp_pump(p->b->cdp, (int)left) != 0)
+            return;
+    }
+}
+
+int page_open(struct browser *b, struct page **out, struct err *e)
+{
+    int rc = 0;
+    json_t *res = NULL;
+    size_t slot = PAGE_MAX;
+    struct page *p = NULL;
+    *out = NULL;
+    for (size_t i = 0; i < PAGE_MAX && slot == PAGE_MAX; i++)
+        if (!b->pages[i])
+            slot = i;
+    if (slot == PAGE_MAX)
+        return err_set(e, ERR_INTERNAL, "page_open: more than %d pages open", PAGE_MAX);
+    if (cdp_is_closed(b->cdp))
+        return err_set(e, ERR_BROWSER, "page_open: %s", cdp_close_reason(b->cdp));
+    p = xcalloc(1, sizeof *p);
+    p->b = b;
+    if ((rc = cdp_call(b->cdp, NULL, "Target.createBrowserContext", json_pack("{s:b}", "disposeOnDetach", 1), 0,
+                       &res, e)) != 0)
+        goto out;
+    p->context_id = xstrdup(json_string_value(json_object_get(res, "browserContextId")));
+    json_decref(res);
+    res = NULL;
+    if ((rc = cdp_call(b->cdp, NULL, "Target.createTarget",
+                       json_pack("{s:s, s:s}", "url", "about:blank", "browserContextId", p->context_id), 0, &res,
+                       e)) != 0)
+        goto out;
+    p->target_id = xstrdup(json_string_value(json_object_get(res, "targetId")));
+    json_decref(res);
+    res = NULL;
+    b->pages[slot] = p; /* from here on its events are routed to it */
+    if ((rc = cdp_call(b->cdp, NULL, "Target.attachToTarget", json_pack("{s:s, s:b}", "targetId", p->target_id,
+                                                                        "flatten", 1), 0, &res, e)) != 0)
+        goto out;
+    p->session_id = xstrdup(json_string_value(json_object_get(res, "sessionId")));
+    if (!p->context_id || !p->target_id || !p->session_id) {
+        rc = err_set(e, ERR_BROWSER, "the browser did not give a context, target and session for a new page");
+        goto out;
+    }
+    p->frames_len = 1;
+    p->frames[0].frame_id = xstrdup(p->target_id);
+    p->frames[0].session_id = xstrdup(p->session_id);
+    browser_session_setup(b, p->session_id, true);
+    json_t *metrics = json_pack("{s:i, s:i, s:i, s:b}", "width", b->width, "height", b->height,
+                                "deviceScaleFactor", 1, "mobile", 0);
+    /* the last setup command: once it is answered, those before it were too (one session is in order) */
+    if ((rc = page_call(p, "Emulation.setDeviceMetricsOverride", metrics, 0, NULL, e)) != 0)
+        goto out;
+    *out = p;
+    p = NULL;
+out:
+    if (rc != 0)
+        err_prefix(e, "cannot open a page");
+    json_decref(res);
+    page_close(p);
+    return rc;
+}
+
+static void page_frames_clear(struct page *p, size_t keep)
+{
+    while (p->frames_len > keep) {
+        struct page_frame *f = &p->frames[--p->frames_len];
+        free(f->frame_id);
+        free(f->session_id);
+        free(f->parent_session);
+        memset(f, 0, sizeof *f);
+    }
+}
+
+static void page_failed_clear(struct page *p)
+{
+    for (size_t i = 0; i < p->failed_len; i++) {
+        free(p->failed[i].url);
+        free(p->failed[i].error);
+    }
+    p->failed_len = 0;
+}
+
+void page_close(struct page *p)
+{
+    if (!p)
+        return;
+    struct browser *b = p->b;
+    if (!cdp_is_closed(b->cdp)) {
+        if (p->target_id)
+            cdp_call(b->cdp, NULL, "Target.closeTarget", json_pack("{s:s}", "targetId", p->target_id), 5000, NULL,
+                     NULL);
+        if (p->context_id)
+            cdp_call(b->cdp, NULL, "Target.disposeBrowserContext", json_pack("{s:s}", "browserContextId",
+                                                                               p->context_id), 5000, NULL, NULL);
+    }
+    for (size_t i = 0; i < PAGE_MAX; i++)
+        if (b->pages[i] == p)
+            b->pages[i] = NULL;
+    page_frames_clear(p, 0);
+    for (size_t i = 0; i < p->children_len; i++) {
+        free(p->children[i].session_id);
+        free(p->children[i].target_id);
+        free(p->children[i].url);
+    }
+    free(p->children);
+    for (size_t i = 0; i < p->contexts_len; i++) {
+        free(p->contexts[i].session_id);
+        free(p->contexts[i].frame_id);
+    }
+    free(p->contexts);
+    for (size_t i = 0; i < p->inflight_len; i++) {
+        free(p->inflight[i].id);
+        free(p->inflight[i].url);
+    }
+    free(p->inflight);
+    for (size_t i = 0; i < p->popups_len; i++) {
+        free(p->popup_targets[i]);
+        free(p->popup_urls[i]);
+    }
+    free(p->popup_targets);
+    free(p->popup_urls);
+    for (size_t i = 0; i < p->dialogs_len; i++) {
+        free(p->dialogs[i].type);
+        free(p->dialogs[i].message);
+    }
+    free(p->dialogs);
+    page_failed_clear(p);
+    free(p->failed);
+    free(p->nav_loader);
+    free(p->loaded_loader);
+    free(p->context_id);
+    free(p->target_id);
+    free(p->session_id);
+    free(p);
+}
+
+/* ---- navigation ---- */
+
+int page_goto(struct page *p, const char *url, int timeout_ms, struct err *e)
+{
+    int rc = 0;
+    json_t *res = NULL;
+    if (timeout_ms <= 0)
+        timeout_ms = PAGE_CALL_TIMEOUT_MS;
+    int64_t deadline = clock_mono_ms() + timeout_ms;
+    page_frames_clear(p, 1);
+    page_failed_clear(p);
+    p->http_status = 0;
+    if ((rc = page_call(p, "Page.navigate", json_pack("{s:s}", "url", url), timeout_ms, &res, e)) != 0)
+        goto out;
+    const char *error = json_string_value(json_object_get(res, "errorText"));
+    if (error && *error) {
+        /* a renderer that dies mid-navigation first shows as an aborted load: tell the two apart */
+        if (strcmp(error, "net::ERR_ABORTED") == 0) {
+            page_sleep(p, 300);
+            if ((rc = page_check_alive(p, e)) != 0)
+                goto out;
+        }
+        rc = err_set(e, ERR_SITE, "'%s' did not load: %s", url, error);
+        goto out;
+    }
+    const char *loader = json_string_value(json_object_get(res, "loaderId"));
+    if (!loader)
+        goto out; /* a same-document navigation (#fragment) has nothing to wait for */
+    free(p->nav_loader);
+    p->nav_loader = xstrdup(loader);
+    while (!p->loaded_loader || strcmp(p->loaded_loader, p->nav_loader) != 0) {
+        if ((rc = page_check_alive(p, e)) != 0)
+            goto out;
+        int64_t left = deadline - clock_mono_ms();
+        if (left <= 0) {
+            rc = err_set(e, ERR_TIMEOUT, "'%s' did not finish loading within %d ms", url, timeout_ms);
+            goto out;
+        }
+        cdp_pump(p->b->cdp, left > 500 ? 500 : (int)left);
+    }
+out:
+    if (rc != 0 && rc != ERR_SITE && rc != ERR_TIMEOUT)
+        err_prefix(e, "goto '%s'", url);
+    json_decref(res);
+    return rc;
+}
+
+int page_http_status(const struct page *p)
+{
+    return p->http_status;
+}
+
+/* ---- evaluation ---- */
+
+char *page_js_quote(const char *s)
+{
+    json_t *j = json_string(s ? s : "");
+    if (!j) /* not UTF-8: keep what can be said */
+        j = json_string("");
+    char *text = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+    json_decref(j);
+    return text;
+}
+
+/* The session and execution context of the current frame; 1 when its document is not there yet. */
+static int page_frame_context(struct page *p, const char **session, int *context_id)
+{
+    struct page_frame *f = &p->frames[p->frames_len - 1];
+    *session = f->session_id;
+    *context_id = 0;
+    if (p->frames_len == 1 || f->is_oopif)
+        return 0; /* the target's main world is the default */
+    for (size_t i = 0; i < p->contexts_len; i++) {
+        struct page_context *x = &p->contexts[i];
+        if (x->is_default && strcmp(x->frame_id, f->frame_id) == 0 && strcmp(x->session_id, f->session_id) == 0) {
+            *context_id = x->id;
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int page_exception_error(json_t *res, struct err *e)
+{
+    json_t *ex = json_object_get(res, "exceptionDetails");
+    const char *text = json_string_value(json_object_get(json_object_get(ex, "exception"), "description"));
+    if (!text)
+        text = json_string_value(json_object_get(ex, "text"));
+    return err_set(e, ERR_SITE, "the page's JavaScript threw: %s", text ? text : "an exception");
+}
+
+int page_frame_eval(struct page *p, const char *expression, bool by_value, int timeout_ms, json_t **out,
+                    struct err *e)
+{
+    int rc = 0;
+    json_t *res = NULL;
+    const char *session;
+    int context_id;
+    *out = NULL;
+    if (timeout_ms <= 0)
+        timeout_ms = PAGE_CALL_TIMEOUT_MS;
+    int64_t deadline = clock_mono_ms() + timeout_ms;
+    while (page_frame_context(p, &session, &context_id) == 1) {
+        if ((rc = page_check_alive(p, e)) != 0)
+            return rc;
+        if (clock_mono_ms() > deadline)
+            return err_set(e, ERR_TIMEOUT, "the frame's document was not ready within %d ms", timeout_ms);
+        cdp_pump(p->b->cdp, 50);
+    }
+    json_t *params = json_pack("{s:s, s:b, s:b, s:b}", "expression", expression, "returnByValue", by_value,
+                               "awaitPromise", 1, "userGesture", 1);
+    if (!params)
+        return err_set(e, ERR_INPUT, "the expression is not valid UTF-8");
+    if (context_id)
+        json_object_set_new(params, "contextId", json_integer(context_id));
+    if ((rc = page_check_alive(p, e)) != 0) {
+        json_decref(params);
+        return rc;
+    }
+    int64_t left = deadline - clock_mono_ms();
+    if ((rc = cdp_call(p->b->cdp, session, "Runtime.evaluate", params, left < 1 ? 1 : (int)left, &res, e)) != 0)
+        goto out;
+    if (json_object_get(res, "exceptionDetails")) {
+        rc = page_exception_error(res, e);
+        goto out;
+    }
+    json_t *r = json_object_get(res, "result");
+    if (by_value) {
+        json_t *v = json_object_get(r, "value");
+        *out = v ? json_incref(v) : json_null();
+    } else {
+        *out = json_incref(r);
+    }
+out:
+    json_decref(res);
+    return rc;
+}
+
+int page_object_call(struct page *p, const char *object_id, const char *function_text, json_t *args,
+                     json_t **value_out, struct err *e)
+{
+    json_t *res = NULL;
+    json_t *arguments = json_array();
+    size_t i;
+    json_t *a;
+    json_array_foreach(args, i, a) json_array_append_new(arguments, json_pack("{s:O}", "value", a));
+    json_decref(args);
+    json_t *params = json_pack("{s:s, s:s, s:o, s:b, s:b, s:b}", "objectId", object_id, "functionDeclaration",
+                               function_text, "arguments", arguments, "returnByValue", 1, "awaitPromise", 1,
+                               "userGesture", 1);
+    int rc = page_frame_call(p, "Runtime.callFunctionOn", params, 0, &res, e);
+    if (rc == 0 && json_object_get(res, "exceptionDetails"))
+        rc = page_exception_error(res, e);
+    if (rc == 0 && value_out) {
+        json_t *v = json_object_get(json_object_get(res, "result"), "value");
+        *value_out = v ? json_incref(v) : json_null();
+    }
+    json_decref(res);
+    return rc;
+}
+
+void page_object_release(struct page *p, const char *object_id)
+{
+    if (object_id && page_check_alive(p, NULL) == 0)
+        cdp_send_ignored(p->b->cdp, p->frames[p->frames_len - 1].session_id, "Runtime.releaseObject",
+                         json_pack("{s:s}", "objectId", object_id));
+}
+
+int page_eval(struct page *p, const char *expression, char **json_out, struct err *e)
+{
+    json_t *v = NULL;
+    *json_out = NULL;
+    int rc = page_frame_eval(p, expression, true, 0, &v, e);
+    if (rc != 0)
+        return rc;
+    *json_out = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    json_decref(v);
+    if (!*json_out)
+        *json_out = xstrdup("null");
+    return 0;
+}
+
+/* Evaluates in the main frame, whatever the current frame is. */
+static int page_main_string(struct page *p, const char *expression, char **out, struct err *e)
+{
+    size_t saved = p->frames_len;
+    p->frames_len = 1;
+    json_t *v = NULL;
+    int rc = page_frame_eval(p, expression, true, 0, &v, e);
+    p->frames_len = saved;
+    *out = NULL;
+    if (rc == 0)
+        *out = xstrdup(json_is_string(v) ? json_string_value(v) : "");
+    json_decref(v);
+    return rc;
+}
+
+int page_url(struct page *p, char **out, struct err *e)
+{
+    return page_main_string(p, "location.href", out, e);
+}
+
+int page_title(struct page *p, char **out, struct err *e)
+{
+    return page_main_string(p, "document.title", out, e);
+}
+
+int page_text(struct page *p, char **out, struct err *e)
+{
+    json_t *v = NULL;
+    *out = NULL;
+    int rc = page_frame_eval(p, "document.body ? document.body.innerText : ''", true, 0, &v, e);
+    if (rc == 0)
+        *out = xstrdup(json_is_string(v) ? json_string_value(v) : "");
+    json_decref(v);
+    return rc;
+}
+
+int page_html(struct page *p, char **out, struct err *e)
+{
+    json_t *v = NULL;
+    *out = NULL;
+    int rc = page_frame_eval(p, "document.documentElement ? document.documentElement.outerHTML : ''", true, 0, &v, e);
+    if (rc == 0)
+        *out = xstrdup(json_is_string(v) ? json_string_value(v) : "");
+    json_decref(v);
+    return rc;
+}
+
+/* ---- waiting ---- */
+
+#define PAGE_JS_VISIBLE "(e)=>!!e&&(" PAGE_JS_IS_VISIBLE ")(e)"
+
+static const char *page_cond_name(enum page_cond_kind kind)
+{
+    switch (kind) {
+    case PAGE_COND_VISIBLE: return "element visible";
+    case PAGE_COND_TEXT: return "text present";
+    case PAGE_COND_URL: return "URL contains";
+    case PAGE_COND_GONE: return "element gone";
+    }
+    return "?";
+}
+
+int page_wait(struct page *p, enum page_cond_kind kind, const char *arg, int timeout_ms, struct err *e)
+{
+    int rc = 0;
+    char *q = page_js_quote(arg);
+    char *expr = NULL;
+    if (timeout_ms <= 0)
+        timeout_ms = PAGE_CALL_TIMEOUT_MS;
+    int64_t deadline = clock_mono_ms() + timeout_ms;
+    switch (kind) {
+    case PAGE_COND_VISIBLE: expr = xasprintf("(" PAGE_JS_VISIBLE ")(document.querySelector(%s))", q); break;
+    case PAGE_COND_GONE:
+        expr = xasprintf("![...document.querySelectorAll(%s)].some(" PAGE_JS_VISIBLE ")", q);
+        break;
+    case PAGE_COND_TEXT:
+        expr = xasprintf("!!document.body && document.body.innerText.includes(%s)", q);
+        break;
+    case PAGE_COND_URL: expr = xasprintf("location.href.includes(%s)", q); break;
+    }
+    size_t saved = p->frames_len;
+    for (;;) {
+        struct err ee;
+        err_init(&ee);
+        json_t *v = NULL;
+        if (kind == PAGE_COND_URL)
+            p->frames_len = 1;
+        int64_t left = deadline - clock_mono_ms();
+        int r = page_frame_eval(p, expr, true, left < 1 ? 1 : (int)left, &v, &ee);
+        p->frames_len = saved;
+        bool is_true = r == 0 && json_is_true(v);
+        json_decref(v);
+        if (is_true)
+            goto out;
+        if ((rc = page_check_alive(p, e)) != 0)
+            goto out;
+        if (r == ERR_SITE && strstr(ee.msg, "SyntaxError")) { /* a bad selector will never match */
+            rc = err_set(e, ERR_INPUT, "wait for %s '%s': %s", page_cond_name(kind), arg, ee.msg);
+            goto out;
+        }
+        /* other errors (a context destroyed by a navigation) are retried until the deadline */
+        if (clock_mono_ms() >= deadline) {
+            rc = err_set(e, ERR_TIMEOUT, "wait for %s '%s': not true after %d ms%s%s", page_cond_name(kind), arg,
+                         timeout_ms, r ? " (last error: " : "", r ? ee.msg : "");
+            if (r && e)
+                snprintf(e->msg + strlen(e->msg), sizeof e->msg - strlen(e->msg), ")");
+            goto out;
+        }
+        page_sleep(p, PAGE_POLL_MS);
+    }
+out:
+    free(expr);
+    free(q);
+    return rc;
+}
+
+int page_settle(struct page *p, int quiet_ms, int timeout_ms, struct err *e)
+{
+    int rc;
+    if (timeout_ms <= 0)
+        timeout_ms = PAGE_CALL_TIMEOUT_MS;
+    int64_t deadline = clock_mono_ms() + timeout_ms;
+    for (;;) {
+        if ((rc = page_check_alive(p, e)) != 0)
+            return rc;
+        int64_t now = clock_mono_ms();
+        if (p->inflight_len == 0 && now - p->last_net_ms >= quiet_ms)
+            break;
+        if (now >= deadline) {
+            /* a page that never goes quiet (polling, a stuck request) is still captured */
+            log_info("page", "the network was not quiet for %d ms within %d ms (%zu requests in flight)", quiet_ms,
+                     timeout_ms, p->inflight_len);
+            break;
+        }
+        page_sleep(p, 50);
+    }
+    json_t *v = NULL;
+    int64_t left = deadline - clock_mono_ms();
+    rc = page_frame_eval(p, "document.fonts.ready.then(() => true)", true, left < 2000 ? 2000 : (int)left, &v, e);
+    json_decref(v);
+    return rc;
+}
+
+/* ---- records ---- */
+
+size_t page_dialog_count(const struct page *p)
+{
+    return p->dialogs_len;
+}
+
+const struct page_dialog *page_dialog_get(const struct page *p, size_t i)
+{
+    return i < p->dialogs_len ? &p->dialogs[i] : NULL;
+}
+
+size_t page_failed_count(const struct page *p)
+{
+    return p->failed_len;
+}
+
+const struct page_failed_request *page_failed_get(const struct page *p, size_t i)
+{
+    return i < p->failed_len ? &p->failed[i] : NULL;
+}
+
+size_t page_popup_count(const struct page *p)
+{
+    return p->popups_len;
+}
+
+const char *page_popup_url(const struct page *p, size_t i)
+{
+    return i < p->popups_len ? p->popup_urls[i] : NULL;
+}

@@ -1,0 +1,489 @@
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/base.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "driver/cdp.h"
+#include "driver/page.h"
+#include "driver/page_internal.h"
+
+#define PAGE_INPUT_TIMEOUT_MS 30000
+
+int page_element_wait(struct page *p, const char *selector, bool must_be_visible, int timeout_ms, char **object_id,
+                      struct err *e)
+{
+    int rc = 0;
+    char *q = page_js_quote(selector);
+    char *expr = xasprintf("(()=>{const e=document.querySelector(%s);if(!e)return null;%s return e;})()", q,
+                           must_be_visible ? "if(!(" PAGE_JS_IS_VISIBLE ")(e))return null;" : "");
+    if (timeout_ms <= 0)
+        timeout_ms = PAGE_INPUT_TIMEOUT_MS;
+    int64_t deadline = clock_mono_ms() + timeout_ms;
+    *object_id = NULL;
+    for (;;) {
+        struct err ee;
+        err_init(&ee);
+        json_t *obj = NULL;
+        int64_t left = deadline - clock_mono_ms();
+        int r = page_frame_eval(p, expr, false, left < 1 ? 1 : (int)left, &obj, &ee);
+        const char *id = json_string_value(json_object_get(obj, "objectId"));
+        if (r == 0 && id) {
+            *object_id = xstrdup(id);
+            json_decref(obj);
+            goto out;
+        }
+        json_decref(obj);
+        if ((rc = page_check_alive(p, e)) != 0)
+            goto out;
+        if (r == ERR_SITE && strstr(ee.msg, "SyntaxError")) {
+            rc = err_set(e, ERR_INPUT, "'%s' is not a valid CSS selector: %s", selector, ee.msg);
+            goto out;
+        }
+        if (clock_mono_ms() >= deadline) {
+            rc = err_set(e, ERR_TIMEOUT, "no %selement matches '%s' after %d ms", must_be_visible ? "visible " : "",
+                         selector, timeout_ms);
+            goto out;
+        }
+        page_sleep(p, 100);
+    }
+out:
+    free(expr);
+    free(q);
+    return rc;
+}
+
+int page_fill(struct page *p, const char *selector, const char *text, int timeout_ms, struct err *e)
+{
+    char *obj = NULL;
+    json_t *v = NULL;
+    int rc = page_element_wait(p, selector, true, timeout_ms, &obj, e);
+    if (rc != 0)
+        goto out;
+    /* focus and select what is there, so the typed text replaces it */
+    rc = page_object_call(p, obj,
+                          "function(){this.scrollIntoView({block:'center',inline:'center'});this.focus();"
+                          "if(typeof this.select==='function')this.select();"
+                          "else if(this.isContentEditable){const r=document.createRange();r.selectNodeContents(this);"
+                          "const s=getSelection();s.removeAllRanges();s.addRange(r);}"
+                          "return document.activeElement===this||this.contains(document.activeElement);}",
+                          NULL, &v, e);
+    if (rc != 0)
+        goto out;
+    if (!json_is_true(v)) {
+        rc = err_set(e, ERR_SITE, "fill '%s': the element does not take the focus (disabled or not a field?)",
+                     selector);
+        goto out;
+    }
+    if (*text) {
+        /* one insertText: Chinese cannot be typed as key events; input goes to the focused frame */
+        rc = page_call(p, "Input.insertText", json_pack("{s:s}", "text", text), 0, NULL, e);
+    } else {
+        rc = page_object_call(p, obj, "function(){if('value' in this)this.value='';else this.textContent='';}",
+                              NULL, NULL, e);
+    }
+    if (rc != 0)
+        goto out;
+    json_decref(v);
+    v = NULL;
+    /* let the page's own validation run, then check what the field holds */
+    rc = page_object_call(p, obj,
+                          "function(t){this.dispatchEvent(new Event('input',{bubbles:true}));"
+                          "this.dispatchEvent(new Event('change',{bubbles:true}));"
+                          "if(!('value' in this))return true;"
+                          "if(this.value===t)return true;"
+                          "const d=Object.getOwnPropertyDescriptor(Object.getPrototypeOf(this),'value');"
+                          "if(d&&d.set)d.set.call(this,t);else this.value=t;"
+                          "this.dispatchEvent(new Event('input',{bubbles:true}));"
+                          "this.dispatchEvent(new Event('change',{bubbles:true}));"
+                          "return this.value===t?true:this.value;}",
+                          json_pack("[s]", text), &v, e);
+    if (rc != 0)
+        goto out;
+    if (!json_is_true(v))
+        rc = err_set(e, ERR_SITE, "fill '%s': the field holds '%.200s' after filling, expected '%.200s' (maxlength?)",
+                     selector, json_is_string(v) ? json_string_value(v) : "?", text);
+out:
+    json_decref(v);
+    page_object_release(p, obj);
+    free(obj);
+    return rc;
+}
+
+int page_select(struct page *p, const char *selector, const char *choice, bool by_visible_text, int timeout_ms,
+                struct err *e)
+{
+    char *obj = NULL;
+    json_t *v = NULL;
+    int rc = page_element_wait(p, selector, false, timeout_ms, &obj, e);
+    if (rc != 0)
+        goto out;
+    rc = page_object_call(p, obj,
+                          "function(c,byText){if(this.tagName!=='SELECT')return {err:'not a <select> but <'+"
+                          "this.tagName.toLowerCase()+'>'};"
+                          "const norm=s=>s.replace(/\\s+/g,' ').trim();"
+                          "const o=[...this.options].find(o=>byText?norm(o.text)===norm(c):o.value===c);"
+                          "if(!o)return {err:'no option',have:[...this.options].map(o=>byText?norm(o.text):o.value)};"
+                          "this.value=o.value;o.selected=true;"
+                          "this.dispatchEvent(new Event('input',{bubbles:true}));"
+                          "this.dispatchEvent(new Event('change',{bubbles:true}));return {ok:true};}",
+                          json_pack("[s,b]", choice, by_visible_text), &v, e);
+    if (rc != 0)
+        goto out;
+    if (!json_is_true(json_object_get(v, "ok"))) {
+        const char *why = json_string_value(json_object_get(v, "err"));
+        char *have = json_dumps(json_object_get(v, "have"), JSON_COMPACT | JSON_ENCODE_ANY);
+        rc = err_set(e, ERR_SITE, "select '%s': %s %s '%s'%s%.500s", selector, why ? why : "failed",
+                     by_visible_text ? "with the text" : "with the value", choice, have ? "; the options are " : "",
+                     have ? have : "");
+        free(have);
+    }
+out:
+    json_decref(v);
+    page_object_release(p, obj);
+    free(obj);
+    return rc;
+}
+
+int page_set_checked(struct page *p, const char *selector, bool checked, int timeout_ms, struct err *e)
+{
+    char *obj = NULL;
+    json_t *v = NULL;
+    int rc = page_element_wait(p, selector, false, timeout_ms, &obj, e);
+    if (rc != 0)
+        goto out;
+    /* click() toggles like a person would (radio groups, the page's own handlers); fall back to the property */
+    rc = page_object_call(p, obj,
+                          "function(want){if(!('checked' in this))return 'not a checkbox or radio but <'+"
+                          "this.tagName.toLowerCase()+'>';"
+                          "if(this.checked!==want)this.click();"
+                          "if(this.checked!==want){this.checked=want;"
+                          "this.dispatchEvent(new Event('input',{bubbles:true}));"
+                          "this.dispatchEvent(new Event('change',{bubbles:true}));}"
+                          "return this.checked===want?true:'the page keeps it '+(this.checked?'checked':'unchecked');}",
+                          json_pack("[b]", checked), &v, e);
+    if (rc == 0 && !json_is_true(v))
+        rc = err_set(e, ERR_SITE, "set '%s' %s: %s", selector, checked ? "checked" : "unchecked",
+                     json_is_string(v) ? json_string_value(v) : "failed");
+out:
+    json_decref(v);
+    page_object_release(p, obj);
+    free(obj);
+    return rc;
+}
+
+/* Where the current frame's (0,0) is in the main frame's viewport: the sum of the owners' content boxes. */
+int page_frame_offset(struct page *p, double *x, double *y, struct err *e)
+{
+    *x = *y = 0;
+    for (size_t i = 1; i < p->frames_len; i++) {
+        struct page_frame *f = &p->frames[i];
+        json_t *owner = NULL, *quads = NULL;
+        int rc = page_check_alive(p, e);
+        if (rc == 0)
+            rc = cdp_call(p->b->cdp, f->parent_session, "DOM.getFrameOwner", json_pack("{s:s}", "frameId", f->frame_id),
+                          0, &owner, e);
+        if (rc == 0)
+            rc = cdp_call(p->b->cdp, f->parent_session, "DOM.getContentQuads",
+                          json_pack("{s:O}", "backendNodeId", json_object_get(owner, "backendNodeId")), 0, &quads, e);
+        json_t *q = json_array_get(json_object_get(quads, "quads"), 0);
+        if (rc == 0 && json_array_size(q) >= 8) {
+            *x += json_number_value(json_array_get(q, 0));
+            *y += json_number_value(json_array_get(q, 1));
+        } else if (rc == 0) {
+            rc = err_set(e, ERR_SITE, "the iframe is not on screen (no content box)");
+        }
+        json_decref(owner);
+        json_decref(quads);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int page_click_object(struct page *p, const char *obj, const char *what, int timeout_ms, struct err *e)
+{
+    int rc = 0;
+    json_t *quads = NULL, *hit = NULL;
+    if (timeout_ms <= 0)
+        timeout_ms = PAGE_INPUT_TIMEOUT_MS;
+    int64_t deadline = clock_mono_ms() + timeout_ms;
+    double cx = 0, cy = 0;
+    for (;;) {
+        json_decref(quads);
+        json_decref(hit);
+        quads = hit = NULL;
+        /* scrollIntoViewIfNeeded answers an error for an element without layout: retried below */
+        page_frame_call(p, "DOM.scrollIntoViewIfNeeded", json_pack("{s:s}", "objectId", obj), 0, NULL, NULL);
+        if ((rc = page_frame_call(p, "DOM.getContentQuads", json_pack("{s:s}", "objectId", obj), 0, &quads, e)) != 0)
+            goto out;
+        json_t *q = json_array_get(json_object_get(quads, "quads"), 0);
+        if (json_array_size(q) >= 8) {
+            cx = cy = 0;
+            for (size_t k = 0; k < 4; k++) {
+                cx += json_number_value(json_array_get(q, 2 * k)) / 4;
+                cy += json_number_value(json_array_get(q, 2 * k + 1)) / 4;
+            }
+            /* is the element (or a child of it) what a click there would hit? */
+            if ((rc = page_object_call(p, obj,
+                                       "function(x,y){const t=document.elementFromPoint(x,y);"
+                                       "if(!t)return 'nothing';if(t===this||this.contains(t))return true;"
+                                       "return '<'+t.tagName.toLowerCase()+(t.id?' id='+t.id:'')+"
+                                       "(t.className&&typeof t.className==='string'?' class='+t.className:'')+'>';}",
+                                       json_pack("[f,f]", cx, cy), &hit, e)) != 0)
+                goto out;
+            if (json_is_true(hit))
+                break;
+        }
+        if ((rc = page_check_alive(p, e)) != 0)
+            goto out;
+        if (clock_mono_ms() >= deadline) {
+            if (json_is_string(hit))
+                rc = err_set(e, ERR_SITE, "click %s: covered by %s at (%.0f, %.0f) for %d ms", what,
+                             json_string_value(hit), cx, cy, timeout_ms);
+            else
+                rc = err_set(e, ERR_SITE, "click %s: the element has no box on the page after %d ms", what,
+                             timeout_ms);
+            goto out;
+        }
+        page_sleep(p, 100);
+    }
+    double ox, oy;
+    if ((rc = page_frame_offset(p, &ox, &oy, e)) != 0)
+        goto out;
+    cx += ox;
+    cy += oy;
+    /* real mouse events on the page's own session: the browser routes them to the frame under them */
+    const char *types[] = {"mouseMoved", "mousePressed", "mouseReleased"};
+    for (size_t k = 0; k < ARRAY_LEN(types); k++) {
+        json_t *params = json_pack("{s:s, s:f, s:f, s:s, s:i, s:i}", "type", types[k], "x", cx, "y", cy, "button",
+                                   k == 0 ? "none" : "left", "buttons", k == 1 ? 1 : 0, "clickCount", k == 0 ? 0 : 1);
+        if ((rc = page_call(p, "Input.dispatchMouseEvent", params, 0, NULL, e)) != 0)
+            goto out;
+    }
+out:
+    json_decref(quads);
+    json_decref(hit);
+    return rc;
+}
+
+int page_click(struct page *p, const char *selector, int timeout_ms, struct err *e)
+{
+    char *obj = NULL;
+    int64_t start = clock_mono_ms();
+    if (timeout_ms <= 0)
+        timeout_ms = PAGE_INPUT_TIMEOUT_MS;
+    int rc = page_element_wait(p, selector, true, timeout_ms, &obj, e);
+    if (rc == 0) {
+        char *what = xasprintf("'%s'", selector);
+        int left = timeout_ms - (int)(clock_mono_ms() - start);
+        rc = page_click_object(p, obj, what, left < 1000 ? 1000 : left, e);
+        free(what);
+    }
+    page_object_release(p, obj);
+    free(obj);
+    return rc;
+}
+
+int page_click_text(struct page *p, const char *scope_selector, const char *text, int timeout_ms, struct err *e)
+{
+    int rc = 0;
+    char *obj = NULL;
+    char *qs = page_js_quote(scope_selector ? scope_selector : "html");
+    char *qt = page_js_quote(text);
+    /* the deepest visible element whose own text is the text */
+    char *expr = xasprintf(
+        "(()=>{const root=document.querySelector(%s);if(!root)return null;const want=%s.replace(/\\s+/g,' ').trim();"
+        "const vis=" PAGE_JS_IS_VISIBLE ";let best=null;"
+        "for(const el of root.querySelectorAll('*')){const t=(el.innerText||el.value||'').replace(/\\s+/g,' ').trim();"
+        "if(t===want&&vis(el))best=el;}return best;})()",
+        qs, qt);
+    if (timeout_ms <= 0)
+        timeout_ms = PAGE_INPUT_TIMEOUT_MS;
+    int64_t deadline = clock_mono_ms() + timeout_ms;
+    for (;;) {
+        json_t *res = NULL;
+        int64_t left = deadline - clock_mono_ms();
+        int r = page_frame_eval(p, expr, false, left < 1 ? 1 : (int)left, &res, NULL);
+        const char *id = json_string_value(json_object_get(res, "objectId"));
+        if (r == 0 && id)
+            obj = xstrdup(id);
+        json_decref(res);
+        if (obj)
+            break;
+        if ((rc = page_check_alive(p, e)) != 0)
+            goto out;
+        if (clock_mono_ms() >= deadline) {
+            rc = err_set(e, ERR_TIMEOUT, "no visible element with the text '%s'%s%s after %d ms", text,
+                         scope_selector ? " in " : "", scope_selector ? scope_selector : "", timeout_ms);
+            goto out;
+        }
+        page_sleep(p, 100);
+    }
+    char *what = xasprintf("the text '%s'", text);
+    int left = (int)(deadline - clock_mono_ms());
+    rc = page_click_object(p, obj, what, left < 1000 ? 1000 : left, e);
+    free(what);
+out:
+    page_object_release(p, obj);
+    free(obj);
+    free(expr);
+    free(qt);
+    free(qs);
+    return rc;
+}
+
+/* ---- frames ---- */
+
+static const struct page_child *page_child_by_target(const struct page *p, const char *target)
+{
+    for (size_t i = 0; i < p->children_len; i++)
+        if (strcmp(p->children[i].target_id, target) == 0)
+            return &p->children[i];
+    return NULL;
+}
+
+/* Pushes the frame once its documents are reachable: an OOPIF's own session, or a context in this one. */
+static int page_frame_push(struct page *p, const char *frame_id, const char *parent_session, int64_t deadline,
+                           struct err *e)
+{
+    if (p->frames_len == ARRAY_LEN(p->frames))
+        return err_set(e, ERR_INPUT, "frames nested deeper than %zu", ARRAY_LEN(p->frames) - 1);
+    for (;;) {
+        const struct page_child *ch = page_child_by_target(p, frame_id);
+        bool has_context = false;
+        for (size_t i = 0; i < p->contexts_len && !ch; i++)
+            if (p->contexts[i].is_default && strcmp(p->contexts[i].frame_id, frame_id) == 0 &&
+                strcmp(p->contexts[i].session_id, parent_session) == 0)
+                has_context = true;
+        if (ch || has_context) {
+            struct page_frame *f = &p->frames[p->frames_len++];
+            f->frame_id = xstrdup(frame_id);
+            f->session_id = xstrdup(ch ? ch->session_id : parent_session);
+            f->parent_session = xstrdup(parent_session);
+            f->is_oopif = ch != NULL;
+            return 0;
+        }
+        int rc = page_check_alive(p, e);
+        if (rc != 0)
+            return rc;
+        if (clock_mono_ms() >= deadline)
+            return err_set(e, ERR_TIMEOUT, "the iframe's document did not appear in time");
+        page_sleep(p, 50);
+    }
+}
+
+static bool page_frame_tree_find(json_t *tree, const char *url_part, const char **frame_id)
+{
+    json_t *children = json_object_get(tree, "childFrames");
+    size_t i;
+    json_t *ch;
+    json_array_foreach(children, i, ch) {
+        json_t *f = json_object_get(ch, "frame");
+        const char *url = json_string_value(json_object_get(f, "url"));
+        if (url && strstr(url, url_part)) {
+            *frame_id = json_string_value(json_object_get(f, "id"));
+            return true;
+        }
+        if (page_frame_tree_find(ch, url_part, frame_id))
+            return true;
+    }
+    return false;
+}
+
+int page_frame_enter(struct page *p, const char *selector, const char *url_part, int timeout_ms, struct err *e)
+{
+    int rc = 0;
+    char *obj = NULL;
+    json_t *res = NULL;
+    if (timeout_ms <= 0)
+        timeout_ms = PAGE_INPUT_TIMEOUT_MS;
+    int64_t deadline = clock_mono_ms() + timeout_ms;
+    if (selector) {
+        if ((rc = page_element_wait(p, selector, false, timeout_ms, &obj, e)) != 0)
+            goto out;
+        for (;;) { /* an iframe gets its frame id once it starts loading */
+            json_decref(res);
+            res = NULL;
+            if ((rc = page_frame_call(p, "DOM.describeNode", json_pack("{s:s}", "objectId", obj), 0, &res, e)) != 0)
+                goto out;
+            json_t *node = json_object_get(res, "node");
+            const char *name = json_string_value(json_object_get(node, "nodeName"));
+            if (name && strcasecmp(name, "iframe") != 0 && strcasecmp(name, "frame") != 0) {
+                rc = err_set(e, ERR_SITE, "'%s' is a <%s>, not an iframe", selector, name);
+                goto out;
+            }
+            const char *frame_id = json_string_value(json_object_get(node, "frameId"));
+            if (frame_id) {
+                const char *parent = p->frames[p->frames_len - 1].session_id;
+                char *parent_copy = xstrdup(parent);
+                rc = page_frame_push(p, frame_id, parent_copy, deadline, e);
+                free(parent_copy);
+                goto out;
+            }
+            if (clock_mono_ms() >= deadline) {
+                rc = err_set(e, ERR_TIMEOUT, "the iframe '%s' has no document after %d ms", selector, timeout_ms);
+                goto out;
+            }
+            page_sleep(p, 100);
+        }
+    }
+    if (!url_part) {
+        rc = err_set(e, ERR_USAGE, "page_frame_enter needs a selector or a URL part");
+        goto out;
+    }
+    /* by URL: from the main frame's tree (it lists out-of-process iframes too) */
+    page_frame_leave(p);
+    for (;;) {
+        json_decref(res);
+        res = NULL;
+        if ((rc = page_call(p, "Page.getFrameTree", NULL, 0, &res, e)) != 0)
+            goto out;
+        const char *frame_id = NULL;
+        if (page_frame_tree_find(json_object_get(res, "frameTree"), url_part, &frame_id) && frame_id) {
+            rc = page_frame_push(p, frame_id, p->session_id, deadline, e);
+            goto out;
+        }
+        for (size_t i = 0; i < p->children_len; i++)
+            if (strstr(p->children[i].url, url_part)) {
+                char *id = xstrdup(p->children[i].target_id);
+                rc = page_frame_push(p, id, p->session_id, deadline, e);
+                free(id);
+                goto out;
+            }
+        if (clock_mono_ms() >= deadline) {
+            rc = err_set(e, ERR_TIMEOUT, "no iframe whose URL contains '%s' after %d ms", url_part, timeout_ms);
+            goto out;
+        }
+        page_sleep(p, 100);
+    }
+out:
+    if (rc != 0)
+        err_prefix(e, "enter frame %s", selector ? selector : url_part);
+    json_decref(res);
+    if (obj && p->frames_len > 0) {
+        /* the object lives in the frame we entered from */
+        if (p->frames_len >= 2 && rc == 0) {
+            cdp_send_ignored(p->b->cdp, p->frames[p->frames_len - 1].parent_session, "Runtime.releaseObject",
+                             json_pack("{s:s}", "objectId", obj));
+        } else {
+            page_object_release(p, obj);
+        }
+    }
+    free(obj);
+    return rc;
+}
+
+void page_frame_leave(struct page *p)
+{
+    while (p->frames_len > 1) {
+        struct page_frame *f = &p->frames[--p->frames_len];
+        free(f->frame_id);
+        free(f->session_id);
+        free(f->parent_session);
+        memset(f, 0, sizeof *f);
+    }
+}
