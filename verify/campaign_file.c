@@ -110,7 +110,7 @@ static char *resolve_relative(const char *campaign_path, const char *p)
 
 static int load_site(struct loader *ld, json_t *obj, const char *json_path, struct campaign_site *s)
 {
-    static const char *const keys[] = {"key", "scenario", "vars", "deadline_workdays", NULL};
+    static const char *const keys[] = {"key", "scenario", "vars", "deadline_workdays", "captcha", NULL};
     if (!json_is_object(obj))
         return fail_at(ld, json_path, false, "a site must be an object with 'key' and 'scenario'");
     if (check_keys(ld, obj, json_path, "site", keys))
@@ -130,7 +130,8 @@ static int load_site(struct loader *ld, json_t *obj, const char *json_path, stru
         return ERR_INPUT;
     s->scenario_path = resolve_relative(ld->path, scenario);
     free(scenario);
-    if (get_int(ld, obj, json_path, "deadline_workdays", 1, 365, &s->deadline_workdays))
+    if (get_int(ld, obj, json_path, "deadline_workdays", 1, 365, &s->deadline_workdays) ||
+        get_string(ld, obj, json_path, "captcha", false, &s->captcha))
         return ERR_INPUT;
     json_t *vars = json_object_get(obj, "vars");
     if (vars) {
@@ -186,7 +187,7 @@ static int load_document(struct loader *ld, json_t *root, struct campaign_file *
         get_string(ld, letter, "/letter", "phone", true, &c->letter_phone) ||
         get_string(ld, letter, "/letter", "email", false, &c->letter_email))
         return ERR_INPUT;
-    c->deadline_workdays = 5;
+    c->deadline_workdays = 0; /* not set: each site's scenario decides */
     c->deletion_min_visits = 2;
     c->deletion_min_gap_hours = 1;
     json_t *rules = json_object_get(root, "rules");
@@ -260,6 +261,7 @@ void campaign_file_release(struct campaign_file *c)
         struct campaign_site *s = &c->sites[i];
         free(s->key);
         free(s->scenario_path);
+        free(s->captcha);
         for (size_t j = 0; j < s->n_vars; j++) {
             free(s->vars[j].key);
             free(s->vars[j].value);

@@ -30,6 +30,7 @@ struct campaign_site {
     struct campaign_var *vars;  /* the site's variables (base_url ...) */
     size_t n_vars;
     int deadline_workdays;      /* 0: the scenario's, else the campaign rule */
+    char *captcha;              /* the site's captcha solver ("control:URL" ...), or NULL */
 };
 
 struct campaign_file {
@@ -38,7 +39,7 @@ struct campaign_file {
     char *name;
     char *authorised_by;
     char *letter_name, *letter_phone, *letter_email;
-    int deadline_workdays;       /* default 5 */
+    int deadline_workdays;       /* 0 when not set; order: the site's entry, this, the scenario's */
     int deletion_min_visits;     /* default 2 */
     int deletion_min_gap_hours;  /* default 1 */
     struct campaign_site *sites;

@@ -11,7 +11,7 @@
 #include "common/files.h"
 #include "verify/evidence.h"
 
-/* Keeps a name to one safe path component. */
+/* Keeps a name to one safe path component: it can never climb out of the evidence root. */
 static char *clean_component(const char *s)
 {
     size_t n = strlen(s);
@@ -19,8 +19,9 @@ static char *clean_component(const char *s)
     size_t j = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        /* UTF-8 (Chinese campaign names) is kept; '/', control characters and ".." are not. */
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                  c == '_' || (c == '.' && j > 0 && out[j - 1] != '.'); /* never ".." */
+                  c == '_' || c >= 0x80 || (c == '.' && j > 0 && out[j - 1] != '.');
         out[j++] = ok ? (char)c : '_';
     }
     if (j == 0)

@@ -16,8 +16,8 @@ struct err;
 #define EVIDENCE_MANIFEST "manifest.json"
 
 /* Makes the visit's folder (and its parents) and returns its path relative to root (caller frees).
- * seq is the visit's number for the letter (1, 2, ...); kind is "submit" or "check". Names are cleaned
- * to [A-Za-z0-9._-] so a campaign or site name cannot climb out of the root. */
+ * seq is the visit's number for the letter (1, 2, ...); kind is "submit" or "check". Names keep
+ * letters, digits, UTF-8, '.', '_' and '-' (never "..") so a name cannot climb out of the root. */
 int evidence_dir_make(const char *root, const char *campaign, const char *site_key, int64_t letter_id, int seq,
                       const char *kind, int64_t at_ms, char **rel_out, struct err *e);
 
