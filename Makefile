@@ -28,7 +28,7 @@ endif
 
 # Required flags, kept apart from the user's CFLAGS.
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wvla
-REQ_CFLAGS := -std=c11 -D_GNU_SOURCE -I. $(WARN) $(PKG_CFLAGS) -MMD -MP
+REQ_CFLAGS := -std=c11 -D_GNU_SOURCE -I. $(WARN) $(PKG_CFLAGS) -MMD -MP -DHUIXIN_DATADIR=\"$(PREFIX)/share/huixin\"
 ifeq ($(CI),true)
   REQ_CFLAGS += -Werror
 endif
@@ -122,3 +122,41 @@ help:
 	@echo "make clean    remove build output"
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:%.c=$(BUILD)/%.d) $(INTEG_SRC:%.c=$(BUILD)/%.d)
+
+# fuzzing (fuzz/)
+# `make fuzz FUZZ_SECONDS=60` builds each libFuzzer target fuzz/fuzz_NAME.c with clang and
+# -fsanitize=fuzzer,address,undefined into build-fuzz/ (the library too, instrumented, in its own
+# object folder), then runs each for FUZZ_SECONDS. Its corpus grows in build-fuzz/corpus/NAME (not
+# committed), seeded from fuzz/seeds/NAME and the saved crashers in fuzz/regressions/NAME; a crash is
+# written to build-fuzz/artifacts/NAME/. Optional: it needs clang (Debian package clang) and says so.
+# A finding, once fixed, goes into fuzz/regressions/NAME/: tests/unit/test_fuzz_regressions.c replays it.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_BUILD := build-fuzz
+FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_SAN := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+.PHONY: fuzz fuzz-build fuzz-bins
+
+fuzz: fuzz-build
+	@mkdir -p $(FUZZ_BUILD)/artifacts
+	@failed=""; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
+		dict=""; case $$t in cdp|scenario|calendar|date) dict="-dict=fuzz/json.dict";; esac; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 $$dict -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ \
+			$(FUZZ_BUILD)/corpus/$$t fuzz/seeds/$$t fuzz/regressions/$$t \
+			>$(FUZZ_BUILD)/fuzz_$$t.log 2>&1 || failed="$$failed $$t"; \
+		grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY)' $(FUZZ_BUILD)/fuzz_$$t.log; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: findings in:$$failed (logs: $(FUZZ_BUILD)/fuzz_NAME.log, inputs: $(FUZZ_BUILD)/artifacts/)"; exit 1; fi; \
+	echo "fuzz: no findings in $(FUZZ_TARGETS)"
+
+fuzz-build:
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { echo "fuzz: $(FUZZ_CC) is missing: fuzzing is optional; install it with 'apt-get install clang' (Debian package clang)"; exit 1; }
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) CFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" fuzz-bins
+
+fuzz-bins: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/entries.h $(LIB)
+	$(CC) $(REQ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(LIB) $(REQ_LIBS)

@@ -53,7 +53,7 @@ static void print_json_line(const struct assessment *a)
                           "deadline", deadline, "verdict", verdict_kind_name_en(a->verdict.kind), "verdict_zh",
                           verdict_kind_name_zh(a->verdict.kind), "last_visit", last, "visits", (int)a->n_visits,
                           "veto_alarm", a->verdict.veto_alarm);
-    char *text = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENSURE_ASCII);
+    char *text = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
     puts(text);
     free(text);
     json_decref(o);

@@ -237,3 +237,11 @@ int browser_pid(const struct browser *b)
 {
     return b->launch.pid > 0 ? (int)b->launch.pid : 0;
 }
+
+bool browser_is_alive(struct browser *b)
+{
+    if (!b || cdp_is_closed(b->cdp))
+        return false;
+    cdp_pump(b->cdp, 0); /* notice a socket that closed since the last call */
+    return !cdp_is_closed(b->cdp);
+}

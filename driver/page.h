@@ -33,6 +33,8 @@ void browser_close(struct browser *b); /* NULL is a no-op; kills and reaps a lau
 const char *browser_version(const struct browser *b);
 /* The process id of a launched browser, 0 for a connected one (tests kill it to prove failures are fast). */
 int browser_pid(const struct browser *b);
+/* false once the browser exited or the connection closed: close it and browser_open again. */
+bool browser_is_alive(struct browser *b);
 
 int page_open(struct browser *b, struct page **out, struct err *e);
 void page_close(struct page *p); /* disposes of its browser context; NULL is a no-op */

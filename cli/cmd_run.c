@@ -1,0 +1,193 @@
+/* huixin run: the revisit daemon. One instance per ledger; SIGTERM ends it after the current visit. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/base.h"
+#include "common/clock.h"
+#include "verify/due.h"
+#include "verify/ledger.h"
+#include "cli/visit_setup.h"
+
+static const char usage[] =
+    "Usage: huixin run [--interval HOURS] [--hours H1-H2] [--jitter SECONDS] [--once] [--campaign NAME]\n"
+    "                  [OPTIONS]\n"
+    "\n"
+    "Revisits letters when they are due (see 'huixin check --due'), for as long as it runs: once an\n"
+    "interval, again just after each deadline day ends, sooner after a failed visit, and after the\n"
+    "deletion gap when a letter seems gone. One instance per ledger (a lock file beside it). SIGTERM or\n"
+    "Ctrl-C ends it after the visit under way.\n"
+    "\n"
+    "  --interval HOURS    revisit interval (default 24)\n"
+    "  --hours H1-H2       visit only between these Beijing hours, e.g. 9-18 (default: any time)\n"
+    "  --jitter SECONDS    wait up to this much more before each round, so visits do not fall on the\n"
+    "                      same second every day (default 300)\n"
+    "  --once              one round of due visits, then exit (for cron, and with --now)\n"
+    "  --campaign NAME     only this campaign\n"
+    "  --captcha SOLVER    for check phases behind a captcha\n";
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* Sleeps up to ms, waking early on SIGTERM/SIGINT. */
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    while (!stop_requested && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static bool in_hours(int64_t now_ms, int from_h, int to_h)
+{
+    if (from_h < 0)
+        return true;
+    int h = clock_beijing_from_ms(now_ms).hour;
+    return h >= from_h && h < to_h;
+}
+
+static unsigned random_below(unsigned n)
+{
+    unsigned v = 0;
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (f) {
+        if (fread(&v, sizeof v, 1, f) != 1)
+            v = (unsigned)clock_mono_ms();
+        fclose(f);
+    }
+    return n ? v % n : 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    struct cli_common common;
+    cli_common_init(&common);
+    struct schedule_rules rules;
+    schedule_rules_init(&rules);
+    bool once = false;
+    int from_h = -1, to_h = -1;
+    long jitter_s = 300;
+    const char *campaign = NULL, *captcha = NULL;
+    for (int i = 1; i < argc; i++) {
+        int r = cli_common_parse(&common, "run", argc, argv, &i);
+        if (r < 0)
+            return EXIT_USAGE;
+        if (r > 0)
+            continue;
+        const char *a = argv[i];
+        char *end;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            printf("%s%s%s%s", usage, cli_common_help_browser, cli_common_help_store, cli_common_help_calendar);
+            return EXIT_OK;
+        } else if (strcmp(a, "--once") == 0) {
+            once = true;
+        } else if (strcmp(a, "--campaign") == 0 && i + 1 < argc) {
+            campaign = argv[++i];
+        } else if (strcmp(a, "--captcha") == 0 && i + 1 < argc) {
+            captcha = argv[++i];
+        } else if (strcmp(a, "--interval") == 0 && i + 1 < argc) {
+            double h = strtod(argv[++i], &end);
+            if (*end || h <= 0 || h > 24 * 90)
+                return cli_usage_error("run", "--interval '%s': expected hours, more than 0", argv[i]);
+            rules.interval_ms = (int64_t)(h * 3600 * 1000);
+        } else if (strcmp(a, "--jitter") == 0 && i + 1 < argc) {
+            jitter_s = strtol(argv[++i], &end, 10);
+            if (*end || jitter_s < 0 || jitter_s > 3600)
+                return cli_usage_error("run", "--jitter '%s': expected seconds from 0 to 3600", argv[i]);
+        } else if (strcmp(a, "--hours") == 0 && i + 1 < argc) {
+            const char *v = argv[++i];
+            if (sscanf(v, "%d-%d", &from_h, &to_h) != 2 || from_h < 0 || to_h > 24 || from_h >= to_h)
+                return cli_usage_error("run", "--hours '%s': expected H1-H2 with 0 <= H1 < H2 <= 24, e.g. 9-18", v);
+        } else {
+            return cli_usage_error("run", "unexpected argument '%s'", a);
+        }
+    }
+    if (common.has_now && !once)
+        return cli_usage_error("run", "--now fixes the clock, so it goes with --once");
+
+    char *lock_path = xasprintf("%s.run-lock", common.store_path);
+    int lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        fprintf(stderr, "huixin: another 'huixin run' holds the ledger '%s' (lock file '%s')\n", common.store_path,
+                lock_path);
+        if (lock_fd >= 0)
+            close(lock_fd);
+        free(lock_path);
+        return EXIT_STORE;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+
+    struct err e;
+    err_init(&e);
+    struct visit_setup vs;
+    int rc = EXIT_OK;
+    if (visit_setup_open(&vs, &common, captcha, &e)) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    int64_t campaign_id = 0;
+    if (campaign) {
+        struct ledger_campaign c;
+        if (ledger_campaign_find(vs.ledger, campaign, &c, &e)) {
+            rc = cli_fail(&e);
+            goto out;
+        }
+        campaign_id = c.id;
+        ledger_campaign_release(&c);
+    }
+    while (!stop_requested) {
+        int64_t now = clock_now_ms();
+        int64_t *ids = NULL, next = 0;
+        size_t n = 0;
+        err_init(&e);
+        if (due_letters(vs.ledger, vs.cal, campaign_id, now, &rules, false, &ids, &n, &next, &e)) {
+            rc = cli_fail(&e);
+            break;
+        }
+        if (in_hours(now, from_h, to_h)) {
+            for (size_t i = 0; i < n && !stop_requested; i++) {
+                struct visit_summary sum;
+                err_init(&e);
+                if (visit_setup_browser_ensure(&vs, &e) || visit_check_letter(&vs.env, ids[i], &sum, &e)) {
+                    fprintf(stderr, "huixin: letter %lld: %s\n", (long long)ids[i], e.msg);
+                    if (e.code == ERR_STORE) {
+                        rc = EXIT_STORE;
+                        stop_requested = 1;
+                    }
+                    continue;
+                }
+                char when[32];
+                clock_beijing_format(clock_now_ms(), when, sizeof when);
+                printf("%s letter %lld %s\n", when, (long long)ids[i], sum.line);
+                fflush(stdout);
+            }
+        }
+        free(ids);
+        if (once)
+            break;
+        /* Sleep until the next letter is due, at most 5 minutes at a time (new letters, working hours). */
+        int64_t wait = next ? next - clock_now_ms() : 300000;
+        if (wait > 300000 || wait < 0)
+            wait = wait < 0 ? 1000 : 300000;
+        sleep_ms(wait + (jitter_s ? (int64_t)random_below((unsigned)jitter_s * 1000) : 0));
+    }
+out:
+    visit_setup_close(&vs);
+    close(lock_fd);
+    free(lock_path);
+    return rc;
+}

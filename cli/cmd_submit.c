@@ -1,0 +1,258 @@
+/* huixin submit SCENARIO: runs a scenario's submit phase once and prints what came back as JSON.
+ * (The campaign commands add the ledger around the same runner.) */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/base.h"
+#include "common/clock.h"
+#include "driver/page.h"
+#include "cli/cli.h"
+#include "scenarios/letter.h"
+#include "scenarios/run.h"
+#include "scenarios/scenario.h"
+
+static const char submit_usage[] =
+    "Usage: huixin submit SCENARIO [--var NAME=VALUE]... [--captcha prompt|exec:CMD|control:URL] [OPTIONS]\n"
+    "\n"
+    "Runs the scenario's submit phase once in a fresh browser context and prints a JSON object: status\n"
+    "(submitted, not_sent, rejected, unknown), the letter's token, title and body, the variables the\n"
+    "steps extracted (query code, letter number), the screenshots taken and why it failed if it did.\n"
+    "The letter's title and body come from the letter templates with a new token unless --var gives\n"
+    "letter.title and letter.body. The scenario's variables come from --var (base_url, letter.name,\n"
+    "letter.phone, letter.email ...).\n"
+    "\n"
+    "  --var NAME=VALUE    a variable for the scenario (repeatable)\n"
+    "  --captcha SOLVER    prompt: show the image path and read the answer from the terminal;\n"
+    "                      exec:CMD: run CMD with the PNG on stdin, answer on stdout;\n"
+    "                      control:URL: a fixture site's /api/captcha?site=S (tests)\n"
+    "  --template N        use letter template number N of the category (default: random)\n"
+    "  --evidence DIR      screenshots go under DIR/submit-...\n"
+    "\n"
+    "Exit status: 0 submitted; 1 rejected or uncertain; 2 usage; 3 bad scenario; 4 browser; 5 site.\n";
+
+/* Title, body, token and category, unless the user gave them. */
+static int letter_vars(const struct scn_scenario *s, struct scn_vars *vars, long pick, struct err *e)
+{
+    if (scn_vars_get(vars, "letter.title") && scn_vars_get(vars, "letter.body")) {
+        if (!scn_vars_get(vars, "letter.category"))
+            scn_vars_set(vars, "letter.category", s->letter.category);
+        return 0;
+    }
+    char *path = NULL;
+    struct scn_letter_templates *t = NULL;
+    struct scn_letter l;
+    memset(&l, 0, sizeof l);
+    char token[SCN_TOKEN_LEN + 1];
+    int rc = scn_letter_templates_find(&path, e);
+    if (rc == 0)
+        rc = scn_letter_templates_load(path, &t, e);
+    if (rc == 0 && scn_vars_get(vars, "letter.token")) {
+        snprintf(token, sizeof token, "%s", scn_vars_get(vars, "letter.token"));
+    } else if (rc == 0) {
+        rc = scn_token_new(token, NULL, NULL, e); /* the ledger checks uniqueness in campaigns */
+    }
+    if (rc == 0) {
+        size_t n = scn_letter_templates_count(t, s->letter.category);
+        size_t which = pick >= 0 ? (size_t)pick : (n ? (size_t)(clock_now_ms() % (int64_t)n) : 0);
+        rc = scn_letter_render(t, &s->letter, which, token, &l, e);
+    }
+    if (rc == 0) {
+        scn_vars_set(vars, "letter.title", l.title);
+        scn_vars_set(vars, "letter.body", l.body);
+        scn_vars_set(vars, "letter.token", l.token);
+        scn_vars_set(vars, "letter.category", l.category);
+    }
+    scn_letter_release(&l);
+    scn_letter_templates_free(t);
+    free(path);
+    return rc;
+}
+
+static json_t *vars_json(const struct scn_vars *v)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < v->n; i++)
+        json_object_set_new(o, v->v[i].name, json_string(v->v[i].value));
+    return o;
+}
+
+static json_t *shots_json(const struct scn_shots *s)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < s->n; i++)
+        json_array_append_new(a, json_string(s->paths[i]));
+    return a;
+}
+
+static json_t *opt_string(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static int submit_exit(const struct scn_submit_result *r)
+{
+    if (r->status == SCN_SUBMIT_OK)
+        return EXIT_OK;
+    switch (r->err_code) {
+    case ERR_BROWSER: return EXIT_BROWSER;
+    case ERR_USAGE: return EXIT_USAGE;
+    case ERR_INPUT: return EXIT_INPUT;
+    default: break;
+    }
+    if (r->status == SCN_SUBMIT_NOT_SENT && (r->err_code == ERR_SITE || r->err_code == ERR_TIMEOUT))
+        return EXIT_SITE;
+    return EXIT_FINDINGS;
+}
+
+int cmd_submit(int argc, char **argv)
+{
+    struct cli_common c;
+    cli_common_init(&c);
+    const char *scenario_path = NULL, *captcha_spec = NULL;
+    long pick = -1;
+    struct scn_vars vars;
+    scn_vars_init(&vars);
+    struct scn_scenario *s = NULL;
+    struct scn_captcha_solver *solver = NULL;
+    struct browser *b = NULL;
+    struct page *p = NULL;
+    struct scn_submit_result r;
+    memset(&r, 0, sizeof r);
+    char *dir = NULL;
+    int rc = EXIT_OK;
+    struct err e;
+    err_init(&e);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            printf("%s%s", submit_usage, cli_common_help_browser);
+            goto out;
+        }
+        if (strcmp(a, "--var") == 0 || strncmp(a, "--var=", 6) == 0) {
+            const char *v = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v) {
+                rc = cli_usage_error("submit", "option '--var' needs NAME=VALUE");
+                goto out;
+            }
+            if (scn_vars_set_arg(&vars, v, &e) < 0) {
+                rc = cli_usage_error("submit", "%s", e.msg);
+                goto out;
+            }
+            continue;
+        }
+        if (strcmp(a, "--captcha") == 0 || strncmp(a, "--captcha=", 10) == 0) {
+            captcha_spec = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!captcha_spec) {
+                rc = cli_usage_error("submit", "option '--captcha' needs prompt, exec:CMD or control:URL");
+                goto out;
+            }
+            continue;
+        }
+        if (strcmp(a, "--template") == 0 || strncmp(a, "--template=", 11) == 0) {
+            const char *v = a[10] == '=' ? a + 11 : (i + 1 < argc ? argv[++i] : NULL);
+            char *end = NULL;
+            pick = v ? strtol(v, &end, 10) : -1;
+            if (!v || !*v || *end || pick < 1) {
+                rc = cli_usage_error("submit", "--template: expected a number from 1");
+                goto out;
+            }
+            pick--;
+            continue;
+        }
+        int cr = cli_common_parse(&c, "submit", argc, argv, &i);
+        if (cr < 0) {
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        if (cr > 0)
+            continue;
+        if (a[0] == '-') {
+            rc = cli_usage_error("submit", "unknown option '%s'", a);
+            goto out;
+        }
+        if (scenario_path) {
+            rc = cli_usage_error("submit", "one scenario only; '%s' is a second one", a);
+            goto out;
+        }
+        scenario_path = a;
+    }
+    if (!scenario_path) {
+        rc = cli_usage_error("submit", "which scenario? e.g. huixin submit scenarios/library/hanweb-jact.json "
+                                       "--var base_url=http://127.0.0.1:8080");
+        goto out;
+    }
+    if (scn_scenario_load(scenario_path, &s, NULL, &e) < 0) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    if (!s->has_submit) {
+        err_set(&e, ERR_INPUT, "scenario '%s' has no submit phase", scenario_path);
+        rc = cli_fail(&e);
+        goto out;
+    }
+    if (letter_vars(s, &vars, pick, &e) < 0) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    struct civil_time t = clock_beijing_from_ms(clock_now_ms());
+    const char *base = strrchr(scenario_path, '/') ? strrchr(scenario_path, '/') + 1 : scenario_path;
+    dir = xasprintf("%s/submit-%.*s-%04d%02d%02d-%02d%02d%02d", c.evidence_dir,
+                    (int)(strstr(base, ".json") ? (size_t)(strstr(base, ".json") - base) : strlen(base)), base, t.year,
+                    t.month, t.day, t.hour, t.minute, t.second);
+    if (captcha_spec && scn_captcha_solver_parse(captcha_spec, dir, &solver, &e) < 0) {
+        rc = cli_usage_error("submit", "%s", e.msg);
+        goto out;
+    }
+    struct browser_options bo = {0};
+    bo.chromium_path = c.chromium_path;
+    bo.endpoint = c.browser_url;
+    bo.timeout_ms = c.timeout_ms;
+    if (browser_open(&bo, &b, &e) < 0 || page_open(b, &p, &e) < 0) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    struct scn_run_options ro = {solver, dir, c.timeout_ms, NULL, NULL};
+    if (scn_submit_run(s, p, &vars, &ro, &r, &e) < 0) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "scenario", json_string(scenario_path));
+    json_object_set_new(o, "status", json_string(scn_submit_status_name(r.status)));
+    json_object_set_new(o, "message", opt_string(r.message));
+    json_object_set_new(o, "attempts", json_integer(r.attempts));
+    json_object_set_new(o, "failure_kind", r.has_failure_kind ? json_string(scn_failure_kind_name(r.failure_kind))
+                                                              : json_null());
+    json_object_set_new(o, "token", opt_string(scn_vars_get(&vars, "letter.token")));
+    json_object_set_new(o, "title", opt_string(scn_vars_get(&vars, "letter.title")));
+    json_object_set_new(o, "body", opt_string(scn_vars_get(&vars, "letter.body")));
+    json_object_set_new(o, "extracted", vars_json(&r.extracted));
+    json_object_set_new(o, "final_url", opt_string(r.final_url));
+    json_object_set_new(o, "screenshots", shots_json(&r.shots));
+    json_object_set_new(o, "failure_screenshot", opt_string(r.failure_shot));
+    if (r.submitted_at_ms) {
+        char when[32];
+        clock_beijing_format(r.submitted_at_ms, when, sizeof when);
+        json_object_set_new(o, "final_click_at", json_string(when));
+    } else {
+        json_object_set_new(o, "final_click_at", json_null());
+    }
+    char *text = json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2));
+    printf("%s\n", text ? text : "{}");
+    free(text);
+    json_decref(o);
+    if (r.status != SCN_SUBMIT_OK)
+        fprintf(stderr, "huixin: %s: %s\n", scn_submit_status_name(r.status), r.message ? r.message : "");
+    rc = submit_exit(&r);
+out:
+    scn_submit_result_release(&r);
+    page_close(p);
+    browser_close(b);
+    scn_captcha_solver_free(solver);
+    scn_scenario_free(s);
+    scn_vars_release(&vars);
+    free(dir);
+    return rc;
+}

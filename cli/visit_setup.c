@@ -1,0 +1,61 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/base.h"
+#include "common/log.h"
+#include "driver/page.h"
+#include "scenarios/run.h"
+#include "verify/calendar.h"
+#include "verify/ledger.h"
+#include "cli/visit_setup.h"
+
+static int browser_start(struct visit_setup *vs, struct err *e)
+{
+    struct browser_options o = {0};
+    o.chromium_path = vs->common->chromium_path;
+    o.endpoint = vs->common->browser_url;
+    o.timeout_ms = vs->common->timeout_ms;
+    if (browser_open(&o, &vs->browser, e))
+        return e ? e->code : ERR_BROWSER;
+    vs->env.browser = vs->browser;
+    return 0;
+}
+
+int visit_setup_open(struct visit_setup *vs, const struct cli_common *c, const char *captcha_spec, struct err *e)
+{
+    memset(vs, 0, sizeof *vs);
+    vs->common = c;
+    int rc;
+    if ((rc = cli_calendar_open(c, &vs->cal, e)) || (rc = ledger_open(c->store_path, &vs->ledger, e)))
+        return rc;
+    if (captcha_spec && (rc = scn_captcha_solver_parse(captcha_spec, c->evidence_dir, &vs->captcha, e)))
+        return rc;
+    vs->env.ledger = vs->ledger;
+    vs->env.cal = vs->cal;
+    vs->env.evidence_root = c->evidence_dir;
+    vs->env.captcha = vs->captcha;
+    vs->env.timeout_ms = c->timeout_ms;
+    vs->env.sign_key_path = getenv("HUIXIN_SIGN_KEY");
+    return browser_start(vs, e);
+}
+
+int visit_setup_browser_ensure(struct visit_setup *vs, struct err *e)
+{
+    if (browser_is_alive(vs->browser))
+        return 0;
+    log_warn("visit", "the browser is gone; starting a new one");
+    browser_close(vs->browser);
+    vs->browser = NULL;
+    vs->env.browser = NULL;
+    return browser_start(vs, e);
+}
+
+void visit_setup_close(struct visit_setup *vs)
+{
+    browser_close(vs->browser);
+    scn_captcha_solver_free(vs->captcha);
+    ledger_close(vs->ledger);
+    cal_free(vs->cal);
+    memset(vs, 0, sizeof *vs);
+}

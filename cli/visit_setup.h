@@ -1,0 +1,25 @@
+/* What the commands that visit sites share: the browser, the ledger, the calendar and the captcha
+ * solver, opened from the shared options, and a browser that is relaunched when it died. */
+#ifndef HUIXIN_VISIT_SETUP_H
+#define HUIXIN_VISIT_SETUP_H
+
+#include "verify/visit.h"
+#include "cli/cli.h"
+
+struct visit_setup {
+    struct visit_env env;
+    struct browser *browser;
+    struct ledger *ledger;
+    struct cal *cal;
+    struct scn_captcha_solver *captcha;
+    const struct cli_common *common;
+};
+
+/* Opens the ledger (created if missing), the calendar and, unless no_browser, the browser. captcha_spec
+ * may be NULL ("prompt", "exec:CMD", "control:URL"). */
+int visit_setup_open(struct visit_setup *vs, const struct cli_common *c, const char *captcha_spec, struct err *e);
+/* Before each visit: relaunches the browser if it died (a crashed browser must not end a sweep). */
+int visit_setup_browser_ensure(struct visit_setup *vs, struct err *e);
+void visit_setup_close(struct visit_setup *vs);
+
+#endif

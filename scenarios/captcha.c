@@ -1,0 +1,346 @@
+/* Captcha solvers: a person at the terminal, an external command, or a fixture site's control API. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/base.h"
+#include "common/buf.h"
+#include "common/clock.h"
+#include "common/files.h"
+#include "scenarios/run.h"
+
+enum solver_kind { SOLVER_PROMPT, SOLVER_EXEC, SOLVER_CONTROL };
+
+struct solver_box {
+    struct scn_captcha_solver pub; /* first: the box is freed through it */
+    enum solver_kind kind;
+    char *arg;                     /* prompt: folder; control: URL */
+    char **argv;                   /* exec */
+    int timeout_ms;
+    int seq;
+};
+
+void scn_captcha_solver_free(struct scn_captcha_solver *s)
+{
+    if (!s)
+        return;
+    struct solver_box *b = (struct solver_box *)s;
+    free(b->arg);
+    for (size_t i = 0; b->argv && b->argv[i]; i++)
+        free(b->argv[i]);
+    free(b->argv);
+    free(b);
+}
+
+static char *first_line(const char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+        s++;
+    size_t n = strcspn(s, "\r\n");
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    return xstrndup(s, n);
+}
+
+/* ---- prompt ---- */
+
+static int prompt_solve(const unsigned char *png, size_t len, char **answer, void *user, struct err *e)
+{
+    struct solver_box *b = user;
+    char *path = xasprintf("%s/huixin-captcha-%d-%d.png", b->arg ? b->arg : "/tmp", (int)getpid(), ++b->seq);
+    int rc = file_write_atomic(path, png, len, e);
+    if (rc < 0)
+        goto out;
+    FILE *tty = fopen("/dev/tty", "r+");
+    if (!tty) {
+        rc = err_set(e, ERR_USAGE, "--captcha prompt needs a terminal (/dev/tty: %s); use exec:CMD instead",
+                     strerror(errno));
+        goto out;
+    }
+    fprintf(tty, "huixin: captcha image saved to %s\nhuixin: type the characters you see and press Enter: ", path);
+    fflush(tty);
+    char line[256];
+    if (!fgets(line, sizeof line, tty)) {
+        rc = err_set(e, ERR_USAGE, "no captcha answer was typed");
+    } else {
+        *answer = first_line(line);
+        if (!**answer)
+            rc = err_set(e, ERR_USAGE, "an empty captcha answer was typed");
+    }
+    fclose(tty);
+out:
+    free(path);
+    return rc;
+}
+
+struct scn_captcha_solver *scn_captcha_prompt_new(const char *dir)
+{
+    struct solver_box *b = xcalloc(1, sizeof *b);
+    b->kind = SOLVER_PROMPT;
+    b->arg = xstrdup(dir);
+    b->pub.solve = prompt_solve;
+    b->pub.user = b;
+    return &b->pub;
+}
+
+/* ---- exec ---- */
+
+/* Splits a command line on blanks; '...' and "..." group, backslash escapes in "..." and bare words. */
+static int split_argv(const char *cmd, char ***out, struct err *e)
+{
+    char **argv = NULL;
+    size_t n = 0;
+    const char *p = cmd;
+    struct buf w;
+    buf_init(&w);
+    for (;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p)
+            break;
+        buf_reset(&w);
+        bool any = false;
+        while (*p && *p != ' ' && *p != '\t') {
+            any = true;
+            if (*p == '\'') {
+                const char *end = strchr(p + 1, '\'');
+                if (!end)
+                    goto unbalanced;
+                buf_append(&w, p + 1, (size_t)(end - p - 1));
+                p = end + 1;
+            } else if (*p == '"') {
+                p++;
+                while (*p && *p != '"') {
+                    if (*p == '\\' && p[1])
+                        p++;
+                    buf_append_char(&w, *p++);
+                }
+                if (*p != '"')
+                    goto unbalanced;
+                p++;
+            } else {
+                if (*p == '\\' && p[1])
+                    p++;
+                buf_append_char(&w, *p++);
+            }
+        }
+        if (any) {
+            argv = xrealloc(argv, (n + 2) * sizeof *argv);
+            argv[n++] = xstrdup(buf_str(&w));
+            argv[n] = NULL;
+        }
+    }
+    buf_release(&w);
+    if (!n)
+        return err_set(e, ERR_USAGE, "exec: the captcha command is empty");
+    *out = argv;
+    return 0;
+unbalanced:
+    buf_release(&w);
+    for (size_t i = 0; i < n; i++)
+        free(argv[i]);
+    free(argv);
+    return err_set(e, ERR_USAGE, "exec:%s: unbalanced quote", cmd);
+}
+
+static int exec_solve(const unsigned char *png, size_t len, char **answer, void *user, struct err *e)
+{
+    struct solver_box *b = user;
+    int in[2] = {-1, -1}, outp[2] = {-1, -1};
+    if (pipe2(in, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0) {
+        int rc = err_set(e, ERR_IO, "pipe: %s", strerror(errno));
+        for (int i = 0; i < 2; i++) {
+            if (in[i] >= 0)
+                close(in[i]);
+            if (outp[i] >= 0)
+                close(outp[i]);
+        }
+        return rc;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(in[0]), close(in[1]), close(outp[0]), close(outp[1]);
+        return err_set(e, ERR_IO, "fork: %s", strerror(errno));
+    }
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(outp[1], 1);
+        execvp(b->argv[0], b->argv);
+        _exit(127);
+    }
+    close(in[0]);
+    close(outp[1]);
+    fcntl(in[1], F_SETFL, O_NONBLOCK);
+    signal(SIGPIPE, SIG_IGN); /* a solver that exits without reading must not kill huixin */
+    struct buf got;
+    buf_init(&got);
+    size_t written = 0;
+    int rc = 0;
+    int64_t end = clock_mono_ms() + b->timeout_ms;
+    int wfd = in[1], rfd = outp[0];
+    if (len == 0) {
+        close(wfd);
+        wfd = -1;
+    }
+    while (rfd >= 0) {
+        int64_t left = end - clock_mono_ms();
+        if (left <= 0) {
+            rc = err_set(e, ERR_TIMEOUT, "exec:%s gave no answer within %d ms", b->argv[0], b->timeout_ms);
+            break;
+        }
+        struct pollfd fds[2] = {{rfd, POLLIN, 0}, {wfd, POLLOUT, 0}};
+        if (poll(fds, wfd >= 0 ? 2 : 1, (int)left) < 0 && errno != EINTR) {
+            rc = err_set(e, ERR_IO, "poll: %s", strerror(errno));
+            break;
+        }
+        if (wfd >= 0 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            ssize_t n = write(wfd, png + written, len - written);
+            if (n > 0)
+                written += (size_t)n;
+            if (n < 0 && errno != EAGAIN && errno != EINTR)
+                written = len; /* the solver closed its stdin: fine if it answers anyway */
+            if (written >= len) {
+                close(wfd);
+                wfd = -1;
+            }
+        }
+        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            char chunk[512];
+            ssize_t n = read(rfd, chunk, sizeof chunk);
+            if (n > 0) {
+                buf_append(&got, chunk, (size_t)n);
+            } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+                close(rfd);
+                rfd = -1;
+            }
+        }
+    }
+    if (wfd >= 0)
+        close(wfd);
+    if (rfd >= 0)
+        close(rfd);
+    if (rc < 0)
+        kill(pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+        rc = err_set(e, ERR_IO, "exec:%s failed (%s %d)", b->argv[0],
+                     WIFEXITED(status) ? "exit status" : "signal",
+                     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+    if (rc == 0) {
+        *answer = first_line(buf_str(&got));
+        if (!**answer) {
+            free(*answer);
+            *answer = NULL;
+            rc = err_set(e, ERR_IO, "exec:%s printed no answer", b->argv[0]);
+        }
+    }
+    buf_release(&got);
+    return rc;
+}
+
+int scn_captcha_exec_new(const char *command, int timeout_ms, struct scn_captcha_solver **out, struct err *e)
+{
+    *out = NULL;
+    char **argv = NULL;
+    int rc = split_argv(command, &argv, e);
+    if (rc < 0)
+        return rc;
+    struct solver_box *b = xcalloc(1, sizeof *b);
+    b->kind = SOLVER_EXEC;
+    b->argv = argv;
+    b->timeout_ms = timeout_ms > 0 ? timeout_ms : 60000;
+    b->pub.solve = exec_solve;
+    b->pub.user = b;
+    *out = &b->pub;
+    return 0;
+}
+
+/* ---- control API ---- */
+
+static size_t curl_collect(char *data, size_t size, size_t n, void *user)
+{
+    buf_append(user, data, size * n);
+    return size * n;
+}
+
+static int control_solve(const unsigned char *png, size_t len, char **answer, void *user, struct err *e)
+{
+    (void)png;
+    (void)len;
+    struct solver_box *b = user;
+    CURL *c = curl_easy_init();
+    if (!c)
+        return err_set(e, ERR_INTERNAL, "curl_easy_init failed");
+    struct buf body;
+    buf_init(&body);
+    char errbuf[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(c, CURLOPT_URL, b->arg);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    CURLcode cc = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+    int rc = 0;
+    json_t *root = NULL;
+    if (cc != CURLE_OK) {
+        rc = err_set(e, ERR_IO, "control:%s: %s", b->arg, errbuf[0] ? errbuf : curl_easy_strerror(cc));
+        goto out;
+    }
+    if (status != 200) {
+        rc = err_set(e, ERR_IO, "control:%s answered HTTP %ld", b->arg, status);
+        goto out;
+    }
+    json_error_t je;
+    root = json_loads(buf_str(&body), 0, &je);
+    json_t *cur = root ? json_object_get(root, "current") : NULL;
+    if (!json_is_string(cur) || json_string_length(cur) == 0) {
+        rc = err_set(e, ERR_IO, "control:%s: expected JSON with a non-empty \"current\"", b->arg);
+        goto out;
+    }
+    *answer = xstrdup(json_string_value(cur));
+out:
+    json_decref(root);
+    buf_release(&body);
+    return rc;
+}
+
+struct scn_captcha_solver *scn_captcha_control_new(const char *url)
+{
+    struct solver_box *b = xcalloc(1, sizeof *b);
+    b->kind = SOLVER_CONTROL;
+    b->arg = xstrdup(url);
+    b->pub.solve = control_solve;
+    b->pub.user = b;
+    return &b->pub;
+}
+
+int scn_captcha_solver_parse(const char *spec, const char *dir, struct scn_captcha_solver **out, struct err *e)
+{
+    *out = NULL;
+    if (strcmp(spec, "prompt") == 0) {
+        *out = scn_captcha_prompt_new(dir);
+        return 0;
+    }
+    if (strncmp(spec, "exec:", 5) == 0)
+        return scn_captcha_exec_new(spec + 5, 60000, out, e);
+    if (strncmp(spec, "control:", 8) == 0 && (strncmp(spec + 8, "http://", 7) == 0 || strncmp(spec + 8, "https://", 8) == 0)) {
+        *out = scn_captcha_control_new(spec + 8);
+        return 0;
+    }
+    return err_set(e, ERR_USAGE, "captcha solver '%s': expected prompt, exec:COMMAND or control:http://HOST:PORT/api/captcha?site=S",
+                   spec);
+}

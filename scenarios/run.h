@@ -1,0 +1,114 @@
+/* Running a scenario on a page: the submit phase (send the letter once, with captcha and throttle
+ * retries) and the check phase (find the letter again and read its state). scenarios/ knows nothing
+ * of the ledger: the caller gives the variables, an evidence folder and a before_final hook, and
+ * keeps what comes back. */
+#ifndef HUIXIN_SCN_RUN_H
+#define HUIXIN_SCN_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scenarios/scenario.h"
+#include "scenarios/vars.h"
+
+struct err;
+struct page;
+
+/* Reads a captcha image (PNG bytes) and answers it: *answer is the solver's to allocate and the
+ * caller's to free. */
+struct scn_captcha_solver {
+    int (*solve)(const unsigned char *png, size_t len, char **answer, void *user, struct err *e);
+    void *user;
+};
+
+struct scn_run_options {
+    const struct scn_captcha_solver *captcha; /* NULL: a captcha step fails with ERR_USAGE */
+    const char *evidence_dir;  /* screenshots go here (created); NULL: none are taken */
+    int timeout_ms;            /* a step's limit unless it sets timeout_seconds; 0 = 30000 */
+    /* Called just before the final click, every attempt; a non-zero return stops the run before
+     * anything is sent (status NOT_SENT). The ledger writes its intent here. */
+    int (*before_final)(void *user, struct err *e);
+    void *user;
+};
+
+/* Paths of the PNGs written, in order. */
+struct scn_shots {
+    char **paths;
+    size_t n;
+};
+
+enum scn_submit_status {
+    SCN_SUBMIT_OK,       /* the success criteria held: the letter was sent */
+    SCN_SUBMIT_NOT_SENT, /* stopped before the final click: nothing was sent */
+    SCN_SUBMIT_REJECTED, /* the site refused it (captcha or throttle retries used up, or a rejection) */
+    SCN_SUBMIT_UNKNOWN,  /* the final click happened, but neither success nor a known failure was seen:
+                            the letter may have been sent; never count it as submitted */
+};
+const char *scn_submit_status_name(enum scn_submit_status s); /* "submitted", "not_sent" ... */
+
+struct scn_submit_result {
+    enum scn_submit_status status;
+    int err_code;              /* for NOT_SENT/UNKNOWN: the ERR_* behind it (ERR_BROWSER, ERR_SITE ...) */
+    char *message;             /* why, when not OK; a warning (a failed extract) when OK; else NULL */
+    bool has_failure_kind;
+    enum scn_failure_kind failure_kind;
+    int attempts;              /* times the steps were run from the start */
+    struct scn_vars extracted; /* extract and dialog variables, from the last attempt */
+    char *final_url;
+    struct scn_shots shots;
+    char *failure_shot;        /* the page when a step failed, or NULL */
+    int64_t submitted_at_ms;   /* when the final click was made (clock_now_ms) */
+};
+
+/* Runs the submit phase. vars holds base_url and letter.* (the scenario's "vars" fill in the rest).
+ * Returns 0 whenever a result was produced (look at out->status); ERR_INPUT when the scenario has no
+ * submit phase; out is always initialized. */
+int scn_submit_run(const struct scn_scenario *s, struct page *p, const struct scn_vars *vars,
+                   const struct scn_run_options *o, struct scn_submit_result *out, struct err *e);
+void scn_submit_result_release(struct scn_submit_result *r);
+
+enum scn_check_status {
+    SCN_CHECK_FOUND,
+    SCN_CHECK_NOT_FOUND,   /* the site is healthy and says the letter is not there */
+    SCN_CHECK_LOAD_FAILED, /* the page did not load or was not what the scenario knows: never "not found" */
+};
+const char *scn_check_status_name(enum scn_check_status s); /* "found", "not_found", "load_failed" */
+
+struct scn_check_result {
+    enum scn_check_status status;
+    char *reason;             /* what decided not_found / load_failed; NULL when found */
+    char *state;              /* 办理状态 text, or NULL */
+    bool has_reply;
+    bool has_reply_date, is_reply_date_only;
+    int64_t reply_date_ms;
+    bool has_received_date, is_received_date_only;
+    int64_t received_date_ms;
+    char *reply_unit, *reply_text;
+    char *warning;            /* a value that was there but did not parse, or NULL */
+    int http_status;
+    char *final_url;
+    struct scn_vars extracted;
+    struct scn_shots shots;
+    char *failure_shot;
+};
+
+/* Runs the check phase. vars holds base_url, letter.* and what the submit phase extracted.
+ * Returns 0 whenever a result was produced; ERR_INPUT when the scenario has no check phase or a
+ * variable has no value; ERR_BROWSER when the browser itself failed (not the site). */
+int scn_check_run(const struct scn_scenario *s, struct page *p, const struct scn_vars *vars,
+                  const struct scn_run_options *o, struct scn_check_result *out, struct err *e);
+void scn_check_result_release(struct scn_check_result *r);
+
+/* Captcha solvers. prompt: saves the image under dir (NULL: /tmp), prints its path on /dev/tty and
+ * reads the answer from /dev/tty. exec: runs CMD (split on blanks, quotes honoured, no shell) with the
+ * PNG on stdin and takes the first line of its stdout, within timeout_ms. control: GETs url (a fixture
+ * site's /api/captcha?site=S) and takes "current" from the JSON answer. */
+struct scn_captcha_solver *scn_captcha_prompt_new(const char *dir);
+int scn_captcha_exec_new(const char *command, int timeout_ms, struct scn_captcha_solver **out, struct err *e);
+struct scn_captcha_solver *scn_captcha_control_new(const char *url);
+/* "prompt", "exec:CMD" or "control:URL" -> a solver; ERR_USAGE otherwise. */
+int scn_captcha_solver_parse(const char *spec, const char *dir, struct scn_captcha_solver **out, struct err *e);
+void scn_captcha_solver_free(struct scn_captcha_solver *s); /* NULL is a no-op */
+
+#endif

@@ -1,0 +1,211 @@
+/* The check phase: find the letter again and read its state. Three outcomes, kept apart on purpose:
+ * found, not_found (the site is healthy and says it is not there) and load_failed (timeout, 5xx,
+ * reset, WAF page, a page the scenario does not know). A page that did not load is never "not found". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/base.h"
+#include "common/log.h"
+#include "driver/page.h"
+#include "scenarios/date_parse.h"
+#include "scenarios/run_internal.h"
+
+/* Pages that mean "blocked or down", whatever the site: WAF challenges and gateway errors. */
+static const char *const blocked_markers[] = {
+    "访问被拦截", "安全验证", "请完成验证", "网站防火墙", "Web应用防火墙", "您的访问被阻断", "访问过于频繁",
+    "502 Bad Gateway", "503 Service", "504 Gateway", "Access Denied", "Request blocked", "系统维护",
+};
+
+const char *scn_check_status_name(enum scn_check_status s)
+{
+    switch (s) {
+    case SCN_CHECK_FOUND: return "found";
+    case SCN_CHECK_NOT_FOUND: return "not_found";
+    default: return "load_failed";
+    }
+}
+
+void scn_check_result_release(struct scn_check_result *r)
+{
+    if (!r)
+        return;
+    free(r->reason);
+    free(r->state);
+    free(r->reply_unit);
+    free(r->reply_text);
+    free(r->warning);
+    free(r->final_url);
+    scn_vars_release(&r->extracted);
+    scn_shots_release(&r->shots);
+    free(r->failure_shot);
+    memset(r, 0, sizeof *r);
+}
+
+/* A reason the page cannot be judged (5xx, WAF, the scenario's own markers), or NULL. */
+static char *blocked_reason(struct scn_exec *x, struct err *e)
+{
+    int status = x->p ? page_http_status(x->p) : 0;
+    if (status >= 500)
+        return xasprintf("HTTP status %d", status);
+    char *why = NULL;
+    if (!scn_match_is_empty(&x->s->check.unavailable) && scn_match_eval(x, &x->s->check.unavailable, &why, e) == 1)
+        return why;
+    free(why);
+    char *text = NULL;
+    if (page_text(x->p, &text, e) < 0)
+        return xasprintf("the page text could not be read: %s", e->msg);
+    /* markers count only on short pages: a long page that quotes them is a real page */
+    if (strlen(text) < 3000) {
+        for (size_t i = 0; i < ARRAY_LEN(blocked_markers); i++) {
+            if (strstr(text, blocked_markers[i])) {
+                char *r = xasprintf("the page looks blocked or down ('%s')", blocked_markers[i]);
+                free(text);
+                return r;
+            }
+        }
+    }
+    if (status == 403 || status == 429)
+        why = xasprintf("HTTP status %d", status);
+    free(text);
+    return why;
+}
+
+static void read_date(struct scn_exec *x, const struct scn_extractor *ex, const char *what, bool *has, int64_t *ms,
+                      bool *date_only, char **warning)
+{
+    if (!ex->is_set)
+        return;
+    char *v = NULL;
+    struct err e;
+    err_init(&e);
+    if (scn_extractor_read(x, ex, &v, &e) != 1) {
+        free(v);
+        return;
+    }
+    for (size_t i = 0; i < ex->n_formats; i++) {
+        struct err pe;
+        err_init(&pe);
+        if (scn_date_parse(v, ex->formats[i], ms, date_only, &pe) == 0) {
+            *has = true;
+            free(v);
+            return;
+        }
+    }
+    if (!*warning)
+        *warning = xasprintf("%s '%s' matches none of the scenario's date formats", what, v);
+    free(v);
+}
+
+static void read_fields(struct scn_exec *x, struct scn_check_result *out)
+{
+    const struct scn_read *r = &x->s->check.read;
+    struct err e;
+    err_init(&e);
+    if (r->state.is_set && scn_extractor_read(x, &r->state, &out->state, &e) != 1) {
+        free(out->state);
+        out->state = NULL;
+    }
+    if (r->reply_unit.is_set && scn_extractor_read(x, &r->reply_unit, &out->reply_unit, &e) != 1) {
+        free(out->reply_unit);
+        out->reply_unit = NULL;
+    }
+    if (r->reply_text.is_set && scn_extractor_read(x, &r->reply_text, &out->reply_text, &e) != 1) {
+        free(out->reply_text);
+        out->reply_text = NULL;
+    }
+    read_date(x, &r->received_date, "received date", &out->has_received_date, &out->received_date_ms,
+              &out->is_received_date_only, &out->warning);
+    read_date(x, &r->reply_date, "reply date", &out->has_reply_date, &out->reply_date_ms, &out->is_reply_date_only,
+              &out->warning);
+    if (r->has_reply.is_set) {
+        char *v = NULL;
+        out->has_reply = scn_extractor_read(x, &r->has_reply, &v, &e) == 1;
+        free(v);
+    } else {
+        out->has_reply = out->reply_text || out->has_reply_date;
+    }
+    for (size_t i = 0; out->state && i < r->n_replied_states; i++) {
+        if (strstr(out->state, r->replied_states[i]))
+            out->has_reply = true;
+    }
+}
+
+int scn_check_run(const struct scn_scenario *s, struct page *p, const struct scn_vars *vars,
+                  const struct scn_run_options *o, struct scn_check_result *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    scn_vars_init(&out->extracted);
+    if (!s->has_check)
+        return err_set(e, ERR_INPUT, "scenario '%s' has no check phase", s->path);
+    struct scn_exec x;
+    scn_exec_init(&x, s, p, vars, o, "check", &out->extracted, &out->shots);
+    struct err se;
+    err_init(&se);
+    int rc = 0;
+    const struct scn_step *failed = NULL;
+    for (size_t i = 0; i < s->check.phase.n_steps && rc == 0; i++) {
+        rc = scn_exec_step(&x, &s->check.phase.steps[i], &se);
+        if (rc < 0)
+            failed = &s->check.phase.steps[i];
+    }
+    if (rc == ERR_BROWSER || rc == ERR_INPUT || rc == ERR_USAGE) {
+        rc = err_set(e, rc, "%s", se.msg);
+        goto out;
+    }
+    rc = 0;
+    out->http_status = page_http_status(p);
+    struct err ue;
+    err_init(&ue);
+    page_url(p, &out->final_url, &ue);
+    struct err be;
+    err_init(&be);
+    /* a navigation that failed leaves an error page behind: nothing on it says anything about the letter */
+    bool nav_failed = failed && (failed->kind == SCN_STEP_GOTO || failed->kind == SCN_STEP_LIST_SEARCH) &&
+                      se.code != ERR_NOT_FOUND;
+    char *blocked = nav_failed ? xstrdup(se.msg) : blocked_reason(&x, &be);
+    if (blocked) {
+        out->status = SCN_CHECK_LOAD_FAILED;
+        out->reason = blocked;
+        goto shot;
+    }
+    char *why = NULL;
+    struct err me;
+    err_init(&me);
+    int nf = scn_match_eval(&x, &s->check.not_found, &why, &me);
+    if (nf == 1 || (x.list_missed && se.code == ERR_NOT_FOUND)) {
+        out->status = SCN_CHECK_NOT_FOUND;
+        out->reason = why ? why : xstrdup(se.msg);
+        goto shot;
+    }
+    free(why);
+    why = NULL;
+    if (se.code) {
+        /* a step failed and the page is not a "no such letter" page: the check could not be made */
+        out->status = SCN_CHECK_LOAD_FAILED;
+        out->reason = xstrdup(se.msg);
+        goto shot;
+    }
+    if (!scn_match_is_empty(&s->check.found) && scn_match_eval(&x, &s->check.found, &why, &me) != 1) {
+        out->status = SCN_CHECK_LOAD_FAILED;
+        out->reason = xasprintf("the page matches neither 'found' nor 'not_found' (HTTP %d, '%s')", out->http_status,
+                                out->final_url ? out->final_url : "");
+        free(why);
+        goto shot;
+    }
+    free(why);
+    out->status = SCN_CHECK_FOUND;
+    read_fields(&x, out);
+    goto out;
+shot:
+    if (out->status == SCN_CHECK_LOAD_FAILED || out->status == SCN_CHECK_NOT_FOUND) {
+        struct err she;
+        err_init(&she);
+        if (scn_exec_shot(&x, out->status == SCN_CHECK_NOT_FOUND ? "not-found" : "load-failed", &out->failure_shot,
+                          &she) < 0)
+            log_warn("scenario", "could not take a screenshot: %s", she.msg);
+    }
+out:
+    scn_exec_release(&x);
+    return rc;
+}

@@ -1,0 +1,582 @@
+/* One scenario step on a page (driver/page.h), and the reading of matches and extractors. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/base.h"
+#include "common/buf.h"
+#include "common/clock.h"
+#include "common/files.h"
+#include "common/log.h"
+#include "driver/page.h"
+#include "scenarios/regex.h"
+#include "scenarios/run_internal.h"
+
+#define DEFAULT_TIMEOUT_MS 30000
+#define ASSERT_TIMEOUT_MS 2000
+#define WATCH_SLICE_MS 500
+
+void scn_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0) {
+    }
+}
+
+void scn_exec_init(struct scn_exec *x, const struct scn_scenario *s, struct page *p, const struct scn_vars *vars,
+                   const struct scn_run_options *o, const char *phase, struct scn_vars *extracted,
+                   struct scn_shots *shots)
+{
+    memset(x, 0, sizeof *x);
+    x->s = s;
+    x->p = p;
+    x->o = o;
+    x->phase = phase;
+    x->extracted = extracted;
+    x->shots = shots;
+    scn_vars_init(&x->vars);
+    for (size_t i = 0; i < s->defaults.n; i++)
+        scn_vars_set(&x->vars, s->defaults.v[i].name, s->defaults.v[i].value);
+    for (size_t i = 0; vars && i < vars->n; i++)
+        scn_vars_set(&x->vars, vars->v[i].name, vars->v[i].value);
+    x->dialogs_base = x->dialogs_seen = page_dialog_count(p);
+}
+
+void scn_exec_release(struct scn_exec *x)
+{
+    scn_vars_release(&x->vars);
+}
+
+void scn_shots_release(struct scn_shots *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->paths[i]);
+    free(s->paths);
+    s->paths = NULL;
+    s->n = 0;
+}
+
+static int step_timeout(const struct scn_exec *x, const struct scn_step *st)
+{
+    if (st->timeout_ms > 0)
+        return st->timeout_ms;
+    return x->o && x->o->timeout_ms > 0 ? x->o->timeout_ms : DEFAULT_TIMEOUT_MS;
+}
+
+/* Evaluates expr in the current frame and parses the JSON answer; caller decrefs. */
+static int eval_json(struct scn_exec *x, const char *expr, json_t **out, struct err *e)
+{
+    char *text = NULL;
+    *out = NULL;
+    int rc = page_eval(x->p, expr, &text, e);
+    if (rc < 0)
+        return rc;
+    json_error_t je;
+    *out = json_loads(text, JSON_DECODE_ANY, &je);
+    free(text);
+    if (!*out)
+        return err_set(e, ERR_INTERNAL, "page answer is not JSON: %s", je.text);
+    return 0;
+}
+
+static char *js_quote(const char *s)
+{
+    json_t *j = json_string(s ? s : "");
+    char *out = json_dumps(j, JSON_ENCODE_ANY);
+    json_decref(j);
+    return out;
+}
+
+/* 1 if a visible element matches selector in the current frame. */
+static int selector_visible(struct scn_exec *x, const char *selector, struct err *e)
+{
+    char *q = js_quote(selector);
+    char *expr = xasprintf("(() => { let el = null; try { el = document.querySelector(%s); } catch (err) { return null; }"
+                           " return !!el && !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length); })()",
+                           q);
+    json_t *v = NULL;
+    int rc = eval_json(x, expr, &v, e);
+    free(expr);
+    free(q);
+    if (rc < 0)
+        return rc;
+    if (json_is_null(v))
+        rc = err_set(e, ERR_INPUT, "'%s' is not a valid CSS selector", selector);
+    else
+        rc = json_is_true(v) ? 1 : 0;
+    json_decref(v);
+    return rc;
+}
+
+int scn_match_eval(struct scn_exec *x, const struct scn_match *m, char **why, struct err *e)
+{
+    char *text = NULL, *url = NULL;
+    int rc = 0;
+    if (m->n_texts) {
+        if ((rc = page_text(x->p, &text, e)) < 0)
+            goto out;
+        for (size_t i = 0; i < m->n_texts; i++) {
+            if (strstr(text, m->texts[i])) {
+                if (why)
+                    *why = xasprintf("the page says '%s'", m->texts[i]);
+                rc = 1;
+                goto out;
+            }
+        }
+    }
+    for (size_t d = x->dialogs_base; d < page_dialog_count(x->p); d++) {
+        const struct page_dialog *dg = page_dialog_get(x->p, d);
+        for (size_t i = 0; i < m->n_dialogs; i++) {
+            if (strstr(dg->message, m->dialogs[i])) {
+                if (why)
+                    *why = xasprintf("a dialog said '%s'", dg->message);
+                rc = 1;
+                goto out;
+            }
+        }
+    }
+    if (m->n_statuses) {
+        int status = page_http_status(x->p);
+        for (size_t i = 0; i < m->n_statuses; i++) {
+            if (status == m->statuses[i]) {
+                if (why)
+                    *why = xasprintf("HTTP status %d", status);
+                rc = 1;
+                goto out;
+            }
+        }
+    }
+    if (m->url_contains || m->url_not_contains) {
+        if ((rc = page_url(x->p, &url, e)) < 0)
+            goto out;
+        if (m->url_contains && strstr(url, m->url_contains)) {
+            if (why)
+                *why = xasprintf("the URL contains '%s'", m->url_contains);
+            rc = 1;
+            goto out;
+        }
+        if (m->url_not_contains && !strstr(url, m->url_not_contains)) {
+            if (why)
+                *why = xasprintf("the URL '%s' no longer contains '%s'", url, m->url_not_contains);
+            rc = 1;
+            goto out;
+        }
+    }
+    if (m->selector) {
+        char *sel = NULL;
+        if ((rc = scn_vars_expand(&x->vars, m->selector, &sel, e)) < 0)
+            goto out;
+        rc = selector_visible(x, sel, e);
+        if (rc == 1 && why)
+            *why = xasprintf("an element matches '%s'", sel);
+        free(sel);
+        if (rc != 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    free(text);
+    free(url);
+    return rc;
+}
+
+static char *trim_dup(const char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        n--;
+    return xstrndup(s, n);
+}
+
+int scn_extractor_read(struct scn_exec *x, const struct scn_extractor *ex, char **out, struct err *e)
+{
+    *out = NULL;
+    int rc = 0;
+    if (ex->selector) {
+        char *sel = NULL;
+        if ((rc = scn_vars_expand(&x->vars, ex->selector, &sel, e)) < 0)
+            return rc;
+        char *q = js_quote(sel), *qa = js_quote(ex->attribute);
+        char *expr = xasprintf("(() => { let el = null; try { el = document.querySelector(%s); } catch (err) { return false; }"
+                               " if (!el) return null; const a = %s;"
+                               " if (a === 'value' && 'value' in el) return String(el.value);"
+                               " if (a) return el.getAttribute(a);"
+                               " return (el.innerText || el.textContent || ''); })()",
+                               q, qa);
+        json_t *v = NULL;
+        rc = eval_json(x, expr, &v, e);
+        free(expr);
+        free(q);
+        free(qa);
+        if (rc == 0 && json_is_false(v))
+            rc = err_set(e, ERR_INPUT, "'%s' is not a valid CSS selector", sel);
+        else if (rc == 0 && json_is_string(v)) {
+            *out = trim_dup(json_string_value(v));
+            rc = **out ? 1 : 0;
+            if (!rc) {
+                free(*out);
+                *out = NULL;
+            }
+        }
+        json_decref(v);
+        free(sel);
+        return rc;
+    }
+    char *source = NULL;
+    if (ex->from == SCN_FROM_URL) {
+        rc = page_url(x->p, &source, e);
+    } else if (ex->from == SCN_FROM_DIALOG) {
+        size_t n = page_dialog_count(x->p);
+        source = xstrdup(n > x->dialogs_base ? page_dialog_get(x->p, n - 1)->message : "");
+    } else {
+        rc = page_text(x->p, &source, e);
+    }
+    if (rc < 0)
+        return rc;
+    if (ex->text) {
+        char *t = NULL;
+        if ((rc = scn_vars_expand(&x->vars, ex->text, &t, e)) == 0) {
+            rc = strstr(source, t) ? 1 : 0;
+            if (rc)
+                *out = xstrdup(t);
+        }
+        free(t);
+    } else if (ex->regex) {
+        char *cap = NULL;
+        rc = scn_regex_find(ex->regex, source, &cap);
+        if (rc == 1) {
+            *out = trim_dup(cap);
+            free(cap);
+        }
+    }
+    free(source);
+    return rc;
+}
+
+int scn_exec_shot(struct scn_exec *x, const char *name, char **path_out, struct err *e)
+{
+    if (path_out)
+        *path_out = NULL;
+    if (!x->o || !x->o->evidence_dir)
+        return 0;
+    int rc = file_mkdir_p(x->o->evidence_dir, 0755, e);
+    if (rc < 0)
+        return rc;
+    char *path = xasprintf("%s/%02d-%s-%s.png", x->o->evidence_dir, ++x->shot_seq, x->phase, name);
+    struct err ignored;
+    err_init(&ignored);
+    page_settle(x->p, 300, 3000, &ignored); /* best effort: a busy page is still worth a picture */
+    struct page_shot_info info;
+    rc = page_screenshot_full(x->p, path, 0, &info, e);
+    if (rc < 0) {
+        free(path);
+        return rc;
+    }
+    x->shots->paths = xrealloc(x->shots->paths, (x->shots->n + 1) * sizeof *x->shots->paths);
+    x->shots->paths[x->shots->n++] = xstrdup(path);
+    if (path_out)
+        *path_out = path;
+    else
+        free(path);
+    return 0;
+}
+
+static enum page_cond_kind page_cond(enum scn_cond_kind k)
+{
+    switch (k) {
+    case SCN_COND_TEXT: return PAGE_COND_TEXT;
+    case SCN_COND_SELECTOR: return PAGE_COND_VISIBLE;
+    case SCN_COND_URL: return PAGE_COND_URL;
+    default: return PAGE_COND_GONE;
+    }
+}
+
+/* wait_for: after the final click it waits in slices and looks for known failures in between. */
+static int do_wait(struct scn_exec *x, const struct scn_step *st, const char *arg, int timeout_ms, struct err *e)
+{
+    if (!x->final_clicked || !x->watch)
+        return page_wait(x->p, page_cond(st->cond), arg, timeout_ms, e);
+    int64_t end = clock_mono_ms() + timeout_ms;
+    for (;;) {
+        int64_t left = end - clock_mono_ms();
+        int slice = left < WATCH_SLICE_MS ? (int)(left > 0 ? left : 1) : WATCH_SLICE_MS;
+        struct err se;
+        err_init(&se);
+        int rc = page_wait(x->p, page_cond(st->cond), arg, slice, &se);
+        if (rc == 0)
+            return 0;
+        if (rc != ERR_TIMEOUT || clock_mono_ms() >= end) {
+            if (e && !e->code)
+                *e = se;
+            return rc;
+        }
+        if (x->watch(x)) {
+            x->watch_fired = true;
+            return err_set(e, ERR_SITE, "the site answered with a known failure while waiting for '%s'", arg);
+        }
+    }
+}
+
+static int do_dialog(struct scn_exec *x, const struct scn_step *st, int timeout_ms, struct err *e)
+{
+    int64_t end = clock_mono_ms() + timeout_ms;
+    for (;;) {
+        for (size_t i = x->dialogs_seen; i < page_dialog_count(x->p); i++) {
+            const struct page_dialog *d = page_dialog_get(x->p, i);
+            if (strcmp(st->dialog_type, "any") != 0 && strcmp(st->dialog_type, d->type) != 0)
+                continue;
+            x->dialogs_seen = i + 1;
+            if (st->var) {
+                scn_vars_set(&x->vars, st->var, d->message);
+                scn_vars_set(x->extracted, st->var, d->message);
+            }
+            return 0;
+        }
+        if (clock_mono_ms() >= end)
+            return err_set(e, ERR_TIMEOUT, "no %s dialog appeared within %d ms",
+                           strcmp(st->dialog_type, "any") == 0 ? "" : st->dialog_type, timeout_ms);
+        char *ignored = NULL;
+        int rc = page_eval(x->p, "0", &ignored, e); /* pumps the connection, so dialog events arrive */
+        free(ignored);
+        if (rc < 0)
+            return rc;
+        scn_sleep_ms(100);
+    }
+}
+
+/* Looks for the token on the current list page; follows its link when asked. 1 found, 0 not. */
+static int list_page_find(struct scn_exec *x, const char *token, bool follow, int timeout_ms, struct err *e)
+{
+    char *q = js_quote(token);
+    char *expr = xasprintf(
+        "(() => { const t = %s; if (!document.body || !document.body.innerText.includes(t)) return 0;"
+        " const links = Array.from(document.querySelectorAll('a')).filter(a => (a.innerText || a.textContent || '').includes(t)"
+        "   || (a.title || '').includes(t));"
+        " if (!links.length) { const row = Array.from(document.querySelectorAll('tr, li, div')).reverse()"
+        "   .find(r => (r.innerText || '').includes(t) && r.querySelector('a[href]'));"
+        "   if (row) return row.querySelector('a[href]').href; return 1; }"
+        " const a = links[0]; return a.href && !a.href.startsWith('javascript:') ? a.href : (a.click(), 2); })()",
+        q);
+    json_t *v = NULL;
+    int rc = eval_json(x, expr, &v, e);
+    free(expr);
+    free(q);
+    if (rc < 0)
+        return rc;
+    if (json_is_integer(v) && json_integer_value(v) == 0) {
+        json_decref(v);
+        return 0;
+    }
+    if (follow && json_is_string(v)) {
+        rc = page_goto(x->p, json_string_value(v), timeout_ms, e);
+    } else if (follow && json_is_integer(v) && json_integer_value(v) == 2) {
+        struct err ignored;
+        err_init(&ignored);
+        page_settle(x->p, 500, timeout_ms, &ignored);
+    }
+    json_decref(v);
+    return rc < 0 ? rc : 1;
+}
+
+static int do_list_search(struct scn_exec *x, const struct scn_step *st, const char *url, int timeout_ms,
+                          struct err *e)
+{
+    char *token = NULL;
+    int rc = scn_vars_expand(&x->vars, st->list_token, &token, e);
+    if (rc < 0)
+        return rc;
+    if (url && (rc = page_goto(x->p, url, timeout_ms, e)) < 0)
+        goto out;
+    for (int page_no = 1; page_no <= st->list_max_pages; page_no++) {
+        struct err ignored;
+        err_init(&ignored);
+        page_settle(x->p, 500, timeout_ms, &ignored); /* lists are often filled by XHR */
+        rc = list_page_find(x, token, st->list_follow, timeout_ms, e);
+        if (rc != 0)
+            goto out;
+        if (!st->list_next || page_no == st->list_max_pages)
+            break;
+        char *next = NULL;
+        if ((rc = scn_vars_expand(&x->vars, st->list_next, &next, e)) < 0)
+            goto out;
+        rc = selector_visible(x, next, e);
+        if (rc == 1)
+            rc = page_click(x->p, next, timeout_ms, e);
+        free(next);
+        if (rc <= 0)
+            break; /* no next page: the end of the list */
+    }
+    if (rc >= 0) {
+        x->list_missed = true;
+        rc = err_set(e, ERR_NOT_FOUND, "token '%s' is not in the list (searched up to %d pages)", token,
+                     st->list_max_pages);
+    }
+out:
+    free(token);
+    return rc > 0 ? 0 : rc;
+}
+
+static int do_captcha(struct scn_exec *x, const struct scn_step *st, const char *image, const char *input,
+                      int timeout_ms, struct err *e)
+{
+    if (!x->o || !x->o->captcha)
+        return err_set(e, ERR_USAGE, "the site asks for an image captcha and no solver was given (--captcha prompt, "
+                       "exec:CMD or control:URL)");
+    int rc = page_wait(x->p, PAGE_COND_VISIBLE, image, timeout_ms, e);
+    if (rc < 0)
+        return rc;
+    char *path = NULL;
+    if (x->o->evidence_dir) {
+        if ((rc = file_mkdir_p(x->o->evidence_dir, 0755, e)) < 0)
+            return rc;
+        path = xasprintf("%s/captcha-%02d.png", x->o->evidence_dir, ++x->shot_seq);
+    }
+    unsigned char *png = NULL;
+    size_t len = 0;
+    char *answer = NULL;
+    /* an image still loading screenshots blank: wait for it to be complete first */
+    char *q = js_quote(image);
+    char *expr = xasprintf("(async () => { const im = document.querySelector(%s); if (!im || im.tagName !== 'IMG') return 0;"
+                           " for (let i = 0; i < 50 && !(im.complete && im.naturalWidth); i++)"
+                           "   await new Promise(r => setTimeout(r, 100)); return 1; })()", q);
+    char *ignored = NULL;
+    rc = page_eval(x->p, expr, &ignored, e);
+    free(ignored);
+    free(expr);
+    free(q);
+    if (rc < 0)
+        goto out;
+    if ((rc = page_screenshot_element(x->p, image, path, &png, &len, e)) < 0)
+        goto out;
+    if ((rc = x->o->captcha->solve(png, len, &answer, x->o->captcha->user, e)) < 0) {
+        err_prefix(e, "captcha solver");
+        goto out;
+    }
+    char *clean = trim_dup(answer ? answer : "");
+    log_info("scenario", "captcha answer '%s'", clean);
+    rc = page_fill(x->p, input, clean, timeout_ms, e);
+    free(clean);
+    (void)st;
+out:
+    free(answer);
+    free(png);
+    free(path);
+    return rc;
+}
+
+static int exec_body(struct scn_exec *x, const struct scn_step *st, struct err *e)
+{
+    int timeout_ms = step_timeout(x, st);
+    char *target = NULL, *value = NULL, *extra = NULL;
+    int rc = 0;
+    if (st->target && (rc = scn_vars_expand(&x->vars, st->target, &target, e)) < 0)
+        goto out;
+    if (st->value && (rc = scn_vars_expand(&x->vars, st->value, &value, e)) < 0)
+        goto out;
+    switch (st->kind) {
+    case SCN_STEP_GOTO:
+        page_frame_leave(x->p);
+        rc = page_goto(x->p, target, timeout_ms, e);
+        if (rc == 0 && page_http_status(x->p) >= 500)
+            rc = err_set(e, ERR_SITE, "'%s' answered HTTP %d", target, page_http_status(x->p));
+        break;
+    case SCN_STEP_FILL:
+        rc = page_fill(x->p, target, value, timeout_ms, e);
+        break;
+    case SCN_STEP_SELECT:
+        rc = page_select(x->p, target, value, st->select_by_text, timeout_ms, e);
+        break;
+    case SCN_STEP_CHECK:
+    case SCN_STEP_CHOOSE:
+        rc = page_set_checked(x->p, target, true, timeout_ms, e);
+        break;
+    case SCN_STEP_UNCHECK:
+        rc = page_set_checked(x->p, target, false, timeout_ms, e);
+        break;
+    case SCN_STEP_CLICK:
+    case SCN_STEP_CLICK_TEXT:
+        if (st->is_final) {
+            /* the element must be there before the intent is written, so a missing button is "not sent" */
+            if (st->kind == SCN_STEP_CLICK && (rc = page_wait(x->p, PAGE_COND_VISIBLE, target, timeout_ms, e)) < 0)
+                break;
+            if (x->o && x->o->before_final && (rc = x->o->before_final(x->o->user, e)) < 0) {
+                err_prefix(e, "before the final click");
+                break;
+            }
+            x->final_clicked = true;
+            x->final_at_ms = clock_now_ms();
+        }
+        if (st->kind == SCN_STEP_CLICK)
+            rc = page_click(x->p, target, timeout_ms, e);
+        else
+            rc = page_click_text(x->p, value, target, timeout_ms, e);
+        break;
+    case SCN_STEP_WAIT_FOR:
+        rc = do_wait(x, st, target, timeout_ms, e);
+        break;
+    case SCN_STEP_ASSERT: {
+        struct err we;
+        err_init(&we);
+        rc = page_wait(x->p, page_cond(st->cond), target, ASSERT_TIMEOUT_MS, &we);
+        if (rc == ERR_TIMEOUT)
+            rc = err_set(e, ERR_SITE, "assertion failed: %s", we.msg);
+        else if (rc < 0 && e && !e->code)
+            *e = we;
+        break;
+    }
+    case SCN_STEP_EXTRACT:
+        rc = scn_extractor_read(x, &st->extract, &extra, e);
+        if (rc == 1) {
+            scn_vars_set(&x->vars, st->var, extra);
+            scn_vars_set(x->extracted, st->var, extra);
+            rc = 0;
+        } else if (rc == 0 && !st->is_optional) {
+            rc = err_set(e, ERR_SITE, "nothing to extract into '%s': %s%s%s matched nothing", st->var,
+                         st->extract.selector ? "selector '" : "regex '",
+                         st->extract.selector ? st->extract.selector : scn_regex_source(st->extract.regex), "'");
+        }
+        break;
+    case SCN_STEP_SCREENSHOT:
+        rc = scn_exec_shot(x, target, NULL, e);
+        break;
+    case SCN_STEP_CAPTCHA:
+        rc = do_captcha(x, st, target, value, timeout_ms, e);
+        break;
+    case SCN_STEP_FRAME:
+        if (st->frame_is_main) {
+            page_frame_leave(x->p);
+            break;
+        }
+        if (st->frame_url && (rc = scn_vars_expand(&x->vars, st->frame_url, &extra, e)) < 0)
+            break;
+        rc = page_frame_enter(x->p, target, extra, timeout_ms, e);
+        break;
+    case SCN_STEP_DIALOG:
+        rc = do_dialog(x, st, timeout_ms, e);
+        break;
+    case SCN_STEP_PAUSE:
+        scn_sleep_ms(st->pause_ms);
+        break;
+    case SCN_STEP_LIST_SEARCH:
+        rc = do_list_search(x, st, target, timeout_ms, e);
+        break;
+    }
+out:
+    free(target);
+    free(value);
+    free(extra);
+    return rc;
+}
+
+int scn_exec_step(struct scn_exec *x, const struct scn_step *st, struct err *e)
+{
+    log_debug("scenario", "%s step %d (%s)", x->phase, st->number, st->label);
+    int rc = exec_body(x, st, e);
+    if (rc < 0)
+        err_prefix(e, "scenario '%s' %s step %d (%s)", x->s->path, x->phase, st->number, st->label);
+    return rc;
+}

@@ -1,0 +1,191 @@
+/* The scenario language: one JSON file describes how to submit a letter on one site (or one vendor
+ * family) and how to find it again and read its state. This header is the C form the rest of huixin
+ * sees; JSON stays inside the loader (scenarios/load.c). docs: scenarios/FORMAT.md.
+ *
+ * Lifecycle: scn_scenario_load (or _parse) -> use -> scn_scenario_free. Strings in steps may hold
+ * ${variables} (scenarios/vars.h), expanded by the runner; the loader has already checked that every
+ * variable is defined where it is used. */
+#ifndef HUIXIN_SCN_SCENARIO_H
+#define HUIXIN_SCN_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scenarios/vars.h"
+
+struct err;
+struct scn_regex;
+
+#define SCN_FORMAT_VERSION 1
+
+enum scn_step_kind {
+    SCN_STEP_GOTO,        /* target: URL */
+    SCN_STEP_FILL,        /* target: selector; value: text */
+    SCN_STEP_SELECT,      /* target: selector; value: option text (select_by_text) or value */
+    SCN_STEP_CHECK,       /* target: selector (checkbox on) */
+    SCN_STEP_UNCHECK,     /* target: selector (checkbox off) */
+    SCN_STEP_CHOOSE,      /* target: selector (a radio button) */
+    SCN_STEP_CLICK,       /* target: selector; is_final */
+    SCN_STEP_CLICK_TEXT,  /* target: the element's own text; value: scope selector or NULL; is_final */
+    SCN_STEP_WAIT_FOR,    /* cond + target */
+    SCN_STEP_ASSERT,      /* cond + target, checked at once (short timeout) */
+    SCN_STEP_EXTRACT,     /* var + extract */
+    SCN_STEP_SCREENSHOT,  /* target: evidence name */
+    SCN_STEP_CAPTCHA,     /* target: image selector; value: input selector; captcha_refresh */
+    SCN_STEP_FRAME,       /* target: iframe selector, or frame_url, or frame_is_main */
+    SCN_STEP_DIALOG,      /* dialog_type, var (may be NULL) */
+    SCN_STEP_PAUSE,       /* pause_ms */
+    SCN_STEP_LIST_SEARCH, /* target: list URL or NULL (current page); list_* fields */
+};
+#define SCN_STEP_KIND_COUNT (SCN_STEP_LIST_SEARCH + 1)
+
+/* The JSON name of a kind ("goto", "click_text" ...). */
+const char *scn_step_kind_name(enum scn_step_kind kind);
+
+enum scn_cond_kind {
+    SCN_COND_TEXT,     /* the frame's text contains target */
+    SCN_COND_SELECTOR, /* a visible element matches target */
+    SCN_COND_URL,      /* the URL contains target */
+    SCN_COND_GONE,     /* no visible element matches target */
+};
+
+enum scn_source {
+    SCN_FROM_PAGE,   /* the current frame's text */
+    SCN_FROM_DIALOG, /* the message of the latest dialog */
+    SCN_FROM_URL,    /* the main frame's URL */
+};
+
+/* How to read one value off a page. Exactly one of selector, regex, text is set. */
+struct scn_extractor {
+    bool is_set;
+    enum scn_source from;    /* for regex; a selector always reads the page */
+    char *selector;          /* the text of the first element matching */
+    char *attribute;         /* with selector: this attribute ("value", "href") instead of the text */
+    char *text;              /* presence: yields this text when the page contains it */
+    struct scn_regex *regex; /* group 1 if the pattern has a group, else the whole match */
+    char **formats;          /* dates only: tried in order (scenarios/date_parse.h) */
+    size_t n_formats;
+};
+
+struct scn_step {
+    enum scn_step_kind kind;
+    int number;       /* 1-based within its phase */
+    int line, column; /* of the step in the file */
+    char *label;      /* "fill '#xm'", for messages */
+    int timeout_ms;   /* 0: the runner's default */
+    bool is_final;    /* the click that sends the letter */
+    char *target;
+    char *value;
+    bool select_by_text;
+    enum scn_cond_kind cond;
+    char *var;
+    struct scn_extractor extract;
+    bool is_optional;      /* extract: a miss leaves the variable unset instead of failing */
+    char *captcha_refresh; /* NULL if the image has no refresh control */
+    char *frame_url;
+    bool frame_is_main;
+    char *dialog_type;     /* "alert", "confirm", "prompt" or "any" */
+    int pause_ms;
+    char *list_token;      /* what to look for; default ${letter.token} */
+    char *list_next;       /* selector of the "next page" control, or NULL */
+    int list_max_pages;
+    bool list_follow;      /* open the letter's link once found */
+};
+
+/* A set of alternatives: the match holds when any one of them holds. */
+struct scn_match {
+    char **texts;        /* the page's text contains one */
+    size_t n_texts;
+    char **dialogs;      /* a dialog's message contains one */
+    size_t n_dialogs;
+    char *selector;      /* a visible element matches */
+    char *url_contains;
+    char *url_not_contains;
+    int *statuses;       /* the document's HTTP status is one */
+    size_t n_statuses;
+};
+bool scn_match_is_empty(const struct scn_match *m);
+
+enum scn_failure_kind {
+    SCN_FAIL_CAPTCHA,  /* wrong captcha: solve again and resubmit */
+    SCN_FAIL_THROTTLE, /* rate limit: wait, then resubmit */
+    SCN_FAIL_REJECTED, /* the site refused the letter (a field, a rule): do not retry */
+};
+const char *scn_failure_kind_name(enum scn_failure_kind kind);
+
+struct scn_failure {
+    struct scn_match when;
+    enum scn_failure_kind kind;
+    int retries;
+    int wait_ms;
+};
+
+struct scn_phase {
+    struct scn_step *steps;
+    size_t n_steps;
+};
+
+struct scn_submit {
+    struct scn_phase phase;
+    struct scn_match success;
+    struct scn_failure *failures;
+    size_t n_failures;
+};
+
+struct scn_read {
+    struct scn_extractor state, has_reply, received_date, reply_date, reply_unit, reply_text;
+    char **replied_states; /* a state containing one of these means answered */
+    size_t n_replied_states;
+};
+
+struct scn_check {
+    struct scn_phase phase;
+    struct scn_match found;       /* may be empty: then "not not_found" is found */
+    struct scn_match not_found;
+    struct scn_match unavailable; /* the site's own "cannot check now" markers (WAF, maintenance) */
+    struct scn_read read;
+};
+
+enum scn_token_place { SCN_TOKEN_IN_BODY, SCN_TOKEN_IN_TITLE };
+
+struct scn_site {
+    char *name, *owner, *mailbox, *entry_url, *family, *notes; /* NULL when not given, except name */
+    int deadline_workdays; /* default 5 */
+    int pacing_seconds;    /* between two submissions to this site; default 30 */
+};
+
+struct scn_letter_spec {
+    char *category; /* 咨询, 建议, 求助 or 投诉 */
+    enum scn_token_place token_in;
+    int title_max_chars, body_max_chars; /* 0: no limit */
+};
+
+struct scn_scenario {
+    char *path;
+    char *description;
+    struct scn_site site;
+    struct scn_letter_spec letter;
+    struct scn_vars defaults;  /* "vars": values used unless --var gives one */
+    bool has_submit, has_check;
+    struct scn_submit submit;
+    struct scn_check check;
+    char **submit_vars;        /* what the submit phase extracts: the ledger keeps these for check */
+    size_t n_submit_vars;
+};
+
+/* Every problem found while loading, one line each ("FILE:LINE:COL: WHERE: WHAT"). */
+struct scn_diags {
+    char **lines;
+    size_t n;
+};
+void scn_diags_release(struct scn_diags *d);
+
+/* Reads and validates a scenario file. On failure returns ERR_INPUT (ERR_IO if unreadable), e holds
+ * the first problem and diags (if not NULL) every problem; *out is NULL. */
+int scn_scenario_load(const char *path, struct scn_scenario **out, struct scn_diags *diags, struct err *e);
+/* The same over text in memory; path is used in messages only. */
+int scn_scenario_parse(const char *path, const char *text, size_t len, struct scn_scenario **out,
+                       struct scn_diags *diags, struct err *e);
+void scn_scenario_free(struct scn_scenario *s); /* NULL is a no-op */
+
+#endif

@@ -1,0 +1,61 @@
+/* Visits: huixin at a site, for one letter. A submit visit sends a campaign's letter (at most once: the
+ * ledger's intent row and final-click mark make a crash recoverable without a second letter); a check
+ * visit finds the letter again and reads its state. Each visit leaves an evidence bundle (screenshots,
+ * MHTML, page text, meta.json, a chained manifest) and one append-only ledger row, then the letter's
+ * verdict is decided anew. A visit on which the site or the browser failed is recorded as failed: it
+ * never counts as proof that a letter is gone. */
+#ifndef HUIXIN_VISIT_H
+#define HUIXIN_VISIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "verify/ledger.h"
+#include "verify/verdict.h"
+
+struct browser;
+struct cal;
+struct err;
+struct scn_captcha_solver;
+
+struct visit_env {
+    struct ledger *ledger;
+    const struct cal *cal;
+    struct browser *browser;
+    const char *evidence_root;
+    const struct scn_captcha_solver *captcha; /* for sites whose campaign entry names none; may be NULL */
+    int timeout_ms;                           /* one page action; 0 = 30000 */
+    const char *sign_key_path;                /* Ed25519 key to sign manifests with; NULL: unsigned */
+};
+
+/* What a visit did, for the command to print. */
+struct visit_summary {
+    int64_t letter_id;
+    enum visit_outcome outcome;
+    bool was_submitted;        /* submit visits: the site confirmed the letter */
+    bool was_skipped;          /* submit visits: the site already had its letter; nothing was done */
+    char line[1024];           /* one line for the terminal, e.g. "baochuan: found, no reply yet" */
+    enum verdict_kind verdict_before, verdict_after;
+    bool has_verdict_before;
+};
+
+/* The letter as written to a site in a campaign. */
+struct visit_letter_fields {
+    const char *name, *phone, *email;
+};
+
+/* Submits the campaign's letter to a site, unless the site already has one in the ledger: a
+ * submitted, failed or imported letter is left alone; an intent whose final click never happened is
+ * sent again (nothing reached the site); an intent whose final click happened is looked up on the
+ * site by its check phase and recorded as submitted when found, else left for a person to resolve.
+ * captcha NULL: env->captcha. Returns 0 when the visit was recorded (see out), or an error when
+ * nothing could be recorded (ledger, scenario file). */
+int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct visit_letter_fields *fields,
+                      const struct scn_captcha_solver *captcha, struct visit_summary *out, struct err *e);
+
+/* Checks one letter: its check phase, the site's entry page when the letter seems gone, evidence,
+ * a visit row and the new verdict. */
+int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct visit_summary *out,
+                       struct err *e);
+
+#endif

@@ -1,0 +1,180 @@
+/* A check visit: find a letter again with its scenario's check phase and read its state. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/base.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "driver/page.h"
+#include "scenarios/run.h"
+#include "scenarios/scenario.h"
+#include "verify/assess.h"
+#include "verify/visit_internal.h"
+
+/* Loads the entry page of the site: a letter is only called gone when the site itself answers. */
+static bool entry_page_loads(struct page *p, const char *entry_url, int timeout_ms, json_t *meta)
+{
+    struct err e;
+    err_init(&e);
+    bool ok = false;
+    if (!entry_url || !*entry_url) {
+        json_object_set_new(meta, "entry_page", json_string("no entry URL known"));
+        return false;
+    }
+    if (page_goto(p, entry_url, timeout_ms, &e) != 0) {
+        json_object_set_new(meta, "entry_page", json_pack("{s:s, s:s}", "url", entry_url, "error", e.msg));
+        return false;
+    }
+    int status = page_http_status(p);
+    ok = status > 0 && status < 400;
+    json_object_set_new(meta, "entry_page", json_pack("{s:s, s:i, s:b}", "url", entry_url, "http_status", status,
+                                                      "loaded", ok));
+    return ok;
+}
+
+/* The scenario's variables for this letter: the site's, then the letter's own, then its fields. */
+static void letter_vars(const struct ledger_site *s, const struct ledger_letter *t, struct scn_vars *vars)
+{
+    visit_vars_from_json(vars, t->vars_json);
+    visit_vars_from_json(vars, s->vars_json); /* the site's current base_url wins over the old one */
+    if (t->token)
+        scn_vars_set(vars, "letter.token", t->token);
+    if (t->title)
+        scn_vars_set(vars, "letter.title", t->title);
+    if (t->body)
+        scn_vars_set(vars, "letter.body", t->body);
+    if (t->query_code)
+        scn_vars_set(vars, "query_code", t->query_code);
+    if (t->letter_no)
+        scn_vars_set(vars, "letter_no", t->letter_no);
+    if (t->detail_url)
+        scn_vars_set(vars, "detail_url", t->detail_url);
+}
+
+int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct visit_summary *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    out->letter_id = letter_id;
+    struct ledger_letter t = {0};
+    struct ledger_site s = {0};
+    struct ledger_campaign c = {0};
+    struct scn_scenario *sc = NULL;
+    struct page *p = NULL;
+    struct scn_vars vars;
+    scn_vars_init(&vars);
+    struct scn_check_result res;
+    memset(&res, 0, sizeof res);
+    struct visit_bundle b = {0};
+    int rc = 0;
+
+    if ((rc = ledger_letter_get(env->ledger, letter_id, &t, e)) || (rc = ledger_site_get(env->ledger, t.site_id, &s, e)))
+        goto out;
+    {
+        struct ledger_campaign *all = NULL;
+        size_t n = 0;
+        if ((rc = ledger_campaign_list(env->ledger, &all, &n, e)))
+            goto out;
+        for (size_t i = 0; i < n; i++)
+            if (all[i].id == s.campaign_id) {
+                c = all[i];
+                memset(&all[i], 0, sizeof all[i]);
+            }
+        ledger_campaigns_free(all, n);
+    }
+    if (t.state != LETTER_SUBMITTED && t.state != LETTER_IMPORTED) {
+        rc = err_set(e, ERR_USAGE, "letter %lld (%s) is %s, not submitted: nothing to check", (long long)letter_id,
+                     s.key, ledger_letter_state_name(t.state));
+        goto out;
+    }
+    if ((rc = scn_scenario_load(s.scenario_path, &sc, NULL, e))) {
+        err_prefix(e, "site '%s'", s.key);
+        goto out;
+    }
+    letter_vars(&s, &t, &vars);
+
+    int64_t at = clock_now_ms();
+    if ((rc = visit_bundle_open(env, &c, &s, letter_id, "check", at, &b, e)))
+        goto out;
+
+    struct ledger_visit v = {.letter_id = letter_id, .kind = "check", .at_ms = at, .outcome = VISIT_FAILED};
+    struct err run_err;
+    err_init(&run_err);
+    char *error_text = NULL;
+    if (page_open(env->browser, &p, &run_err) != 0) {
+        error_text = xstrdup(run_err.msg);
+    } else {
+        struct scn_run_options o = {.captcha = env->captcha, .evidence_dir = b.dir, .timeout_ms = env->timeout_ms};
+        if (scn_check_run(sc, p, &vars, &o, &res, &run_err) != 0) {
+            error_text = xstrdup(run_err.msg);
+        } else {
+            v.http_status = res.http_status;
+            v.final_url = res.final_url;
+            v.state_text = res.state;
+            v.has_reply = res.has_reply;
+            v.reply_date_ms = res.has_reply_date ? res.reply_date_ms : 0;
+            v.reply_unit = res.reply_unit;
+            v.reply_text = res.reply_text;
+            switch (res.status) {
+            case SCN_CHECK_FOUND:
+                v.outcome = VISIT_FOUND;
+                v.is_entry_ok = true;
+                break;
+            case SCN_CHECK_NOT_FOUND:
+                v.outcome = VISIT_NOT_FOUND;
+                break;
+            case SCN_CHECK_LOAD_FAILED:
+                v.outcome = VISIT_FAILED;
+                error_text = xstrdup(res.reason ? res.reason : "the page did not load");
+                break;
+            }
+        }
+        visit_bundle_capture(&b, p, "page");
+        if (v.outcome == VISIT_NOT_FOUND) {
+            /* The letter looks gone: prove the site itself is up, or the visit proves nothing. */
+            v.is_entry_ok = entry_page_loads(p, s.entry_url, env->timeout_ms ? env->timeout_ms : 30000, b.meta);
+            if (v.is_entry_ok)
+                visit_bundle_capture(&b, p, "entry");
+        }
+    }
+    v.error = error_text;
+    json_object_set_new(b.meta, "outcome", json_string(ledger_visit_outcome_name(v.outcome)));
+    if (res.reason)
+        json_object_set_new(b.meta, "reason", json_string(res.reason));
+    if (error_text)
+        json_object_set_new(b.meta, "error", json_string(error_text));
+    if (res.warning)
+        json_object_set_new(b.meta, "warning", json_string(res.warning));
+
+    char sha[DIGEST_HEX_LEN];
+    if ((rc = visit_bundle_finish(env, &b, letter_id, t.token, at, sha, e))) {
+        free(error_text);
+        goto out;
+    }
+    v.evidence_dir = b.rel_dir;
+    v.manifest_sha256 = sha;
+    rc = ledger_visit_add(env->ledger, &v, NULL, e);
+    out->outcome = v.outcome;
+    if (rc == 0)
+        rc = visit_verdict_update(env, letter_id, out, e);
+    if (rc == 0) {
+        const char *what = v.outcome == VISIT_FOUND       ? (v.has_reply ? "found, answered" : "found, no reply yet")
+                           : v.outcome == VISIT_NOT_FOUND ? (v.is_entry_ok ? "letter not found (site up)"
+                                                                           : "letter not found, entry page failed")
+                                                          : "could not check";
+        snprintf(out->line, sizeof out->line, "%s: %s%s%s -> %s", s.key, what, error_text ? ": " : "",
+                 error_text ? error_text : "", verdict_kind_name_zh(out->verdict_after));
+    }
+    free(error_text);
+out:
+    visit_bundle_release(&b);
+    scn_check_result_release(&res);
+    page_close(p);
+    scn_vars_release(&vars);
+    scn_scenario_free(sc);
+    ledger_campaign_release(&c);
+    ledger_site_release(&s);
+    ledger_letter_release(&t);
+    return rc;
+}

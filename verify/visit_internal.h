@@ -1,0 +1,43 @@
+/* Shared by the visit files (visit_submit.c, visit_check.c, visit_evidence.c); not for other modules. */
+#ifndef HUIXIN_VISIT_INTERNAL_H
+#define HUIXIN_VISIT_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "scenarios/vars.h"
+#include "verify/digest.h"
+#include "verify/visit.h"
+
+struct page;
+
+/* An evidence bundle being filled: its folder (absolute and relative to the root) and its meta.json. */
+struct visit_bundle {
+    char *rel_dir;
+    char *dir;
+    json_t *meta; /* written as meta.json when the bundle is finished */
+};
+
+/* Opens the bundle folder of the letter's next visit. */
+int visit_bundle_open(const struct visit_env *env, const struct ledger_campaign *c, const struct ledger_site *s,
+                      int64_t letter_id, const char *kind, int64_t at_ms, struct visit_bundle *b, struct err *e);
+/* Captures the page as it is: PREFIX.png (full page), PREFIX.mhtml, PREFIX.txt; records in meta under
+ * "captures" what was written and what failed (a dead page still leaves a bundle). */
+void visit_bundle_capture(struct visit_bundle *b, struct page *p, const char *prefix);
+/* Writes meta.json and the manifest (chained to the letter's previous one, signed if a key is set);
+ * the manifest's hash goes to sha_out. */
+int visit_bundle_finish(const struct visit_env *env, struct visit_bundle *b, int64_t letter_id, const char *token,
+                        int64_t at_ms, char sha_out[DIGEST_HEX_LEN], struct err *e);
+void visit_bundle_release(struct visit_bundle *b);
+
+/* Variables for running a letter's scenario: the site's (base_url ...), then the letter's stored
+ * ones (letter.*, what the submission extracted). */
+void visit_vars_from_json(struct scn_vars *vars, const char *json_object_text);
+/* All of vars as a JSON object text (caller frees). */
+char *visit_vars_to_json(const struct scn_vars *vars);
+
+/* Decides the letter's verdict now and stores it; fills the summary's before/after. */
+int visit_verdict_update(const struct visit_env *env, int64_t letter_id, struct visit_summary *out, struct err *e);
+
+#endif

@@ -1,0 +1,239 @@
+/* A submit visit: send a campaign's letter to one site, at most once. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/base.h"
+#include "common/clock.h"
+#include "driver/page.h"
+#include "scenarios/letter.h"
+#include "scenarios/run.h"
+#include "scenarios/scenario.h"
+#include "verify/visit_internal.h"
+
+struct final_click_mark {
+    struct ledger *ledger;
+    int64_t letter_id;
+};
+
+/* Runs just before the click that sends the letter: from here on, a crash means "look it up". */
+static int mark_final_click(void *user, struct err *e)
+{
+    struct final_click_mark *m = user;
+    return ledger_letter_final_click_set(m->ledger, m->letter_id, clock_now_ms(), e);
+}
+
+static int campaign_of(struct ledger *l, int64_t id, struct ledger_campaign *out, struct err *e)
+{
+    struct ledger_campaign *all = NULL;
+    size_t n = 0;
+    if (ledger_campaign_list(l, &all, &n, e))
+        return ERR_STORE;
+    int rc = err_set(e, ERR_NOT_FOUND, "no campaign with id %lld", (long long)id);
+    for (size_t i = 0; i < n; i++)
+        if (all[i].id == id) {
+            *out = all[i];
+            memset(&all[i], 0, sizeof all[i]);
+            if (e)
+                err_init(e);
+            rc = 0;
+        }
+    ledger_campaigns_free(all, n);
+    return rc;
+}
+
+/* A new letter for the site, written as an intent before anything is sent. */
+static int letter_create(const struct visit_env *env, const struct ledger_site *s, const struct scn_scenario *sc,
+                         int64_t *id_out, struct err *e)
+{
+    char *path = NULL;
+    struct scn_letter_templates *tpl = NULL;
+    struct scn_letter letter = {0};
+    char token[SCN_TOKEN_LEN + 1];
+    int rc;
+    if ((rc = scn_letter_templates_find(&path, e)) || (rc = scn_letter_templates_load(path, &tpl, e)) ||
+        (rc = scn_token_new(token, NULL, NULL, e)))
+        goto out;
+    /* Which template: derived from the token, so sites of one campaign get different letters. */
+    size_t pick = 0;
+    for (const char *c = token; *c; c++)
+        pick = pick * 31 + (unsigned char)*c;
+    if ((rc = scn_letter_render(tpl, &sc->letter, pick, token, &letter, e)))
+        goto out;
+    struct ledger_letter t = {.site_id = s->id, .state = LETTER_INTENT, .token = letter.token,
+                              .title = letter.title, .body = letter.body, .intent_at_ms = clock_now_ms()};
+    rc = ledger_letter_add(env->ledger, &t, id_out, e);
+out:
+    scn_letter_release(&letter);
+    scn_letter_templates_free(tpl);
+    free(path);
+    return rc;
+}
+
+static void submit_vars(const struct ledger_site *s, const struct ledger_letter *t, const struct scn_scenario *sc,
+                        const struct visit_letter_fields *f, struct scn_vars *vars)
+{
+    visit_vars_from_json(vars, s->vars_json);
+    if (f->name)
+        scn_vars_set(vars, "letter.name", f->name);
+    if (f->phone)
+        scn_vars_set(vars, "letter.phone", f->phone);
+    scn_vars_set(vars, "letter.email", f->email ? f->email : "");
+    scn_vars_set(vars, "letter.title", t->title ? t->title : "");
+    scn_vars_set(vars, "letter.body", t->body ? t->body : "");
+    scn_vars_set(vars, "letter.token", t->token);
+    if (sc->letter.category)
+        scn_vars_set(vars, "letter.category", sc->letter.category);
+}
+
+/* Records the outcome of a submission run in the ledger (the letter's state and a visit). */
+static int record_submission(const struct visit_env *env, const struct ledger_site *s, const struct ledger_letter *t,
+                             struct scn_vars *vars, const struct scn_submit_result *res, const char *run_error,
+                             struct visit_bundle *b, int64_t at, struct visit_summary *out, struct err *e)
+{
+    struct ledger_visit v = {.letter_id = t->id, .kind = "submit", .at_ms = at, .outcome = VISIT_FAILED};
+    char *error = NULL;
+    int rc = 0;
+    if (run_error) {
+        error = xstrdup(run_error);
+    } else if (res->status == SCN_SUBMIT_OK) {
+        for (size_t i = 0; i < res->extracted.n; i++)
+            scn_vars_set(vars, res->extracted.v[i].name, res->extracted.v[i].value);
+        char *vars_json = visit_vars_to_json(vars);
+        rc = ledger_letter_mark_submitted(env->ledger, t->id, res->submitted_at_ms ? res->submitted_at_ms : at,
+                                          scn_vars_get(vars, "query_code"), scn_vars_get(vars, "letter_no"),
+                                          scn_vars_get(vars, "detail_url"), vars_json, e);
+        free(vars_json);
+        v.outcome = VISIT_FOUND;
+        v.is_entry_ok = true;
+        out->was_submitted = true;
+    } else {
+        error = xasprintf("%s: %s", scn_submit_status_name(res->status), res->message ? res->message : "");
+        if (res->status == SCN_SUBMIT_REJECTED ||
+            (res->status == SCN_SUBMIT_NOT_SENT && res->err_code != ERR_BROWSER))
+            rc = ledger_letter_mark_failed(env->ledger, t->id, error, e);
+        /* NOT_SENT because of the browser: nothing reached the site; the next run sends it.
+         * UNKNOWN: the final click happened; the next run looks the letter up before anything else. */
+    }
+    if (res && res->final_url)
+        v.final_url = res->final_url;
+    v.error = error;
+    json_object_set_new(b->meta, "outcome", json_string(run_error ? "error" : scn_submit_status_name(res->status)));
+    if (error)
+        json_object_set_new(b->meta, "error", json_string(error));
+    char sha[DIGEST_HEX_LEN];
+    if (rc == 0)
+        rc = visit_bundle_finish(env, b, t->id, t->token, at, sha, e);
+    if (rc == 0) {
+        v.evidence_dir = b->rel_dir;
+        v.manifest_sha256 = sha;
+        rc = ledger_visit_add(env->ledger, &v, NULL, e);
+    }
+    out->outcome = v.outcome;
+    if (rc == 0)
+        rc = visit_verdict_update(env, t->id, out, e);
+    if (rc == 0) {
+        if (out->was_submitted)
+            snprintf(out->line, sizeof out->line, "%s: submitted letter %lld (query code %s, letter no. %s)", s->key,
+                     (long long)t->id, scn_vars_get(vars, "query_code") ? scn_vars_get(vars, "query_code") : "-",
+                     scn_vars_get(vars, "letter_no") ? scn_vars_get(vars, "letter_no") : "-");
+        else
+            snprintf(out->line, sizeof out->line, "%s: letter %lld not submitted: %s", s->key, (long long)t->id,
+                     error ? error : "unknown");
+    }
+    free(error);
+    return rc;
+}
+
+int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct visit_letter_fields *fields,
+                      const struct scn_captcha_solver *captcha, struct visit_summary *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    struct ledger_site s = {0};
+    struct ledger_campaign c = {0};
+    struct ledger_letter *letters = NULL;
+    size_t n_letters = 0;
+    struct ledger_letter t = {0};
+    struct scn_scenario *sc = NULL;
+    struct scn_vars vars;
+    scn_vars_init(&vars);
+    struct scn_submit_result res;
+    memset(&res, 0, sizeof res);
+    struct visit_bundle b = {0};
+    struct page *p = NULL;
+    int rc;
+
+    if ((rc = ledger_site_get(env->ledger, site_id, &s, e)) || (rc = campaign_of(env->ledger, s.campaign_id, &c, e)) ||
+        (rc = ledger_letter_list_by_site(env->ledger, site_id, &letters, &n_letters, e)))
+        goto out;
+    if ((rc = scn_scenario_load(s.scenario_path, &sc, NULL, e))) {
+        err_prefix(e, "site '%s'", s.key);
+        goto out;
+    }
+    int64_t letter_id = 0;
+    if (n_letters > 0) {
+        const struct ledger_letter *last = &letters[n_letters - 1];
+        out->letter_id = last->id;
+        if (last->state != LETTER_INTENT) {
+            out->was_skipped = true;
+            snprintf(out->line, sizeof out->line, "%s: letter %lld already %s; nothing sent", s.key,
+                     (long long)last->id, ledger_letter_state_name(last->state));
+            goto out;
+        }
+        if (last->final_click_at_ms != 0) {
+            /* The click that sends it was made, and the outcome never recorded: sending again could make
+             * a second letter. A person (or a scenario that can search by token) must settle it. */
+            out->was_skipped = true;
+            char when[32];
+            clock_beijing_format(last->final_click_at_ms, when, sizeof when);
+            snprintf(out->line, sizeof out->line,
+                     "%s: letter %lld may have been sent at %s (token %s) but its outcome was not recorded; "
+                     "not sending again: find it on the site, then 'huixin import' it or resolve it by hand",
+                     s.key, (long long)last->id, when, last->token);
+            goto out;
+        }
+        letter_id = last->id; /* an intent that never reached its final click: nothing was sent */
+    } else if ((rc = letter_create(env, &s, sc, &letter_id, e))) {
+        err_prefix(e, "site '%s'", s.key);
+        goto out;
+    }
+    out->letter_id = letter_id;
+    if ((rc = ledger_letter_get(env->ledger, letter_id, &t, e)))
+        goto out;
+    submit_vars(&s, &t, sc, fields, &vars);
+
+    int64_t at = clock_now_ms();
+    if ((rc = visit_bundle_open(env, &c, &s, letter_id, "submit", at, &b, e)))
+        goto out;
+    struct err run_err;
+    err_init(&run_err);
+    const char *run_error = NULL;
+    struct final_click_mark mark = {env->ledger, letter_id};
+    if (page_open(env->browser, &p, &run_err) != 0) {
+        run_error = run_err.msg;
+    } else {
+        struct scn_run_options o = {.captcha = captcha ? captcha : env->captcha, .evidence_dir = b.dir,
+                                    .timeout_ms = env->timeout_ms, .before_final = mark_final_click, .user = &mark};
+        if (scn_submit_run(sc, p, &vars, &o, &res, &run_err) != 0)
+            run_error = run_err.msg;
+        visit_bundle_capture(&b, p, "page");
+    }
+    if (run_error && run_err.code != ERR_BROWSER) {
+        /* The scenario could not run at all (a variable with no value ...): a fault of the set-up. */
+        rc = err_set(e, run_err.code, "site '%s': %s", s.key, run_error);
+        goto out;
+    }
+    rc = record_submission(env, &s, &t, &vars, run_error ? NULL : &res, run_error, &b, at, out, e);
+out:
+    visit_bundle_release(&b);
+    page_close(p);
+    scn_submit_result_release(&res);
+    scn_vars_release(&vars);
+    scn_scenario_free(sc);
+    ledger_letter_release(&t);
+    ledger_letters_free(letters, n_letters);
+    ledger_campaign_release(&c);
+    ledger_site_release(&s);
+    return rc;
+}
