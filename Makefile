@@ -48,7 +48,7 @@ INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 
 .SECONDARY:
-.PHONY: all test check unit integration demo install clean deps help bench run-tests run-check
+.PHONY: all test check unit integration demo install clean deps help bench run-tests run-check golden
 all: huixin
 
 huixin: $(BUILD)/huixin
@@ -72,6 +72,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 $(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(REQ_LIBS)
+
+# Rewrites the report goldens from the current code: review the diff like code before committing.
+golden: huixin $(BUILD)/tests/test_report
+	@BUILD=$(BUILD) tests/golden/regen.sh
 
 # Prints the one command that installs what is missing (or installs it, as root).
 deps:
@@ -119,6 +123,7 @@ help:
 	@echo "make check    the same under AddressSanitizer and UndefinedBehaviorSanitizer"
 	@echo "make install  PREFIX=/usr/local DESTDIR= : binary, man page, scenario library"
 	@echo "make deps     install missing Debian packages (as root) or print the command"
+	@echo "make golden   rewrite the report golden files (review the diff)"
 	@echo "make clean    remove build output"
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:%.c=$(BUILD)/%.d) $(INTEG_SRC:%.c=$(BUILD)/%.d)

@@ -37,14 +37,15 @@ int visit_setup_open(struct visit_setup *vs, const struct cli_common *c, const c
     vs->env.captcha = vs->captcha;
     vs->env.timeout_ms = c->timeout_ms;
     vs->env.sign_key_path = getenv("HUIXIN_SIGN_KEY");
-    return browser_start(vs, e);
+    return 0; /* the browser starts with the first visit (visit_setup_browser_ensure) */
 }
 
 int visit_setup_browser_ensure(struct visit_setup *vs, struct err *e)
 {
     if (browser_is_alive(vs->browser))
         return 0;
-    log_warn("visit", "the browser is gone; starting a new one");
+    if (vs->browser)
+        log_warn("visit", "the browser is gone; starting a new one");
     browser_close(vs->browser);
     vs->browser = NULL;
     vs->env.browser = NULL;

@@ -15,10 +15,10 @@ struct visit_setup {
     const struct cli_common *common;
 };
 
-/* Opens the ledger (created if missing), the calendar and, unless no_browser, the browser. captcha_spec
- * may be NULL ("prompt", "exec:CMD", "control:URL"). */
+/* Opens the ledger (created if missing) and the calendar; the browser starts with the first visit.
+ * captcha_spec may be NULL ("prompt", "exec:CMD", "control:URL"). */
 int visit_setup_open(struct visit_setup *vs, const struct cli_common *c, const char *captcha_spec, struct err *e);
-/* Before each visit: relaunches the browser if it died (a crashed browser must not end a sweep). */
+/* Before each visit: starts the browser, or relaunches it if it died (a crash must not end a sweep). */
 int visit_setup_browser_ensure(struct visit_setup *vs, struct err *e);
 void visit_setup_close(struct visit_setup *vs);
 

@@ -208,7 +208,9 @@ int page_pdf_save(struct page *p, const char *path, struct err *e)
     buf_init(&pdf);
     char *stream = NULL;
     int rc = page_call(p, "Page.printToPDF",
-                       json_pack("{s:s, s:b}", "transferMode", "ReturnAsStream", "printBackground", 1),
+                       /* preferCSSPageSize: a page's @page {size: A4} decides, as Chinese notices use A4 */
+                       json_pack("{s:s, s:b, s:b}", "transferMode", "ReturnAsStream", "printBackground", 1,
+                                 "preferCSSPageSize", 1),
                        EVIDENCE_TIMEOUT_MS, &res, e);
     if (rc != 0)
         goto out;

@@ -552,6 +552,16 @@ int ledger_letter_mark_failed(struct ledger *l, int64_t id, const char *error, s
     return update_one_letter(l, st, id, e);
 }
 
+int ledger_letter_submitted_at_fill(struct ledger *l, int64_t id, int64_t submitted_at_ms, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l, "UPDATE letters SET submitted_at_ms = ? WHERE id = ? AND submitted_at_ms = 0", &st, e))
+        return ERR_STORE;
+    sqlite3_bind_int64(st, 1, submitted_at_ms);
+    sqlite3_bind_int64(st, 2, id);
+    return step_done(l, st, "cannot update letter", e);
+}
+
 int ledger_letter_final_click_set(struct ledger *l, int64_t id, int64_t at_ms, struct err *e)
 {
     sqlite3_stmt *st;

@@ -129,6 +129,8 @@ int ledger_letter_list(struct ledger *l, int64_t campaign_id, struct ledger_lett
 int ledger_letter_mark_submitted(struct ledger *l, int64_t id, int64_t submitted_at_ms, const char *query_code,
                                  const char *letter_no, const char *detail_url, const char *vars_json,
                                  struct err *e);
+/* Sets an imported letter's submission time once it is learnt (only while it is still 0). */
+int ledger_letter_submitted_at_fill(struct ledger *l, int64_t id, int64_t submitted_at_ms, struct err *e);
 /* Records that the final click is about to be made (only while the letter is an INTENT). */
 int ledger_letter_final_click_set(struct ledger *l, int64_t id, int64_t at_ms, struct err *e);
 int ledger_letter_mark_failed(struct ledger *l, int64_t id, const char *error, struct err *e);

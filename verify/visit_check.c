@@ -155,6 +155,10 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
     v.evidence_dir = b.rel_dir;
     v.manifest_sha256 = sha;
     rc = ledger_visit_add(env->ledger, &v, NULL, e);
+    /* An imported letter whose sending date nobody gave takes the date the site shows (来信时间). */
+    if (rc == 0 && t.state == LETTER_IMPORTED && t.submitted_at_ms == 0 && v.outcome == VISIT_FOUND &&
+        res.has_received_date)
+        rc = ledger_letter_submitted_at_fill(env->ledger, letter_id, res.received_date_ms, e);
     out->outcome = v.outcome;
     if (rc == 0)
         rc = visit_verdict_update(env, letter_id, out, e);

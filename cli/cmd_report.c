@@ -1,0 +1,192 @@
+/* huixin report: the campaign's results as an attachment for a notice: HTML, CSV, JSON or PDF. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/base.h"
+#include "common/buf.h"
+#include "common/clock.h"
+#include "common/files.h"
+#include "reports/report.h"
+#include "verify/assess.h"
+#include "verify/calendar.h"
+#include "verify/ledger.h"
+#include "cli/cli.h"
+
+static const char usage[] =
+    "Usage: huixin report [--campaign NAME] --format html|csv|json|pdf [-o FILE] [--lang zh|en] [OPTIONS]\n"
+    "\n"
+    "Writes the ledger's letters and their verdicts as of now as a report for a notice (通报): the\n"
+    "summary sentence, the main table (序号, 网站名称, 开设主体, 信箱名称, 发信时间, 回复时间, 用时, 检查结果,\n"
+    "存在问题) and, per site, the visits with links to their evidence.\n"
+    "\n"
+    "  html  one self-contained page (no scripts); links to the evidence are relative to the report's\n"
+    "        folder, so keep the report and the evidence folder together\n"
+    "  csv   the main table: UTF-8 with a BOM, CRLF, RFC 4180 quoting\n"
+    "  json  everything, with stable keys (reports/FORMAT-json.md)\n"
+    "  pdf   the HTML printed by Chromium (needs a browser)\n"
+    "\n"
+    "Options:\n"
+    "  --campaign NAME     only this campaign (default: every letter in the ledger)\n"
+    "  --format FORMAT     html, csv, json or pdf (default: from -o's extension, else html)\n"
+    "  -o, --output FILE   where to write (default: stdout; for pdf: report.pdf); '-' is stdout\n"
+    "  --lang zh|en        the report's language (default zh)\n";
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+static int format_from_name(const char *s)
+{
+    static const char *const names[] = {"html", "csv", "json", "pdf"};
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    }
+    return -1;
+}
+
+enum { FMT_HTML, FMT_CSV, FMT_JSON, FMT_PDF };
+
+/* The folder of the output file ("." for stdout or a bare name); caller frees. */
+static char *output_dir(const char *out_path)
+{
+    if (!out_path)
+        return xstrdup(".");
+    const char *slash = strrchr(out_path, '/');
+    if (!slash)
+        return xstrdup(".");
+    return slash == out_path ? xstrdup("/") : xstrndup(out_path, (size_t)(slash - out_path));
+}
+
+int cmd_report(int argc, char **argv)
+{
+    struct cli_common common;
+    cli_common_init(&common);
+    const char *campaign_name = NULL;
+    const char *out_path = NULL;
+    int format = -1;
+    enum rpt_lang lang = RPT_LANG_ZH;
+    for (int i = 1; i < argc; i++) {
+        int r = cli_common_parse(&common, "report", argc, argv, &i);
+        if (r < 0)
+            return EXIT_USAGE;
+        if (r > 0)
+            continue;
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            printf("%s%s%s%s", usage, cli_common_help_store, cli_common_help_calendar, cli_common_help_browser);
+            return EXIT_OK;
+        } else if (strcmp(arg, "--campaign") == 0 && i + 1 < argc) {
+            campaign_name = argv[++i];
+        } else if (strcmp(arg, "--format") == 0 && i + 1 < argc) {
+            format = format_from_name(argv[++i]);
+            if (format < 0)
+                return cli_usage_error("report", "--format '%s': expected html, csv, json or pdf", argv[i]);
+        } else if ((strcmp(arg, "-o") == 0 || strcmp(arg, "--output") == 0) && i + 1 < argc) {
+            out_path = argv[++i];
+        } else if (strcmp(arg, "--lang") == 0 && i + 1 < argc) {
+            const char *v = argv[++i];
+            if (strcmp(v, "zh") == 0)
+                lang = RPT_LANG_ZH;
+            else if (strcmp(v, "en") == 0)
+                lang = RPT_LANG_EN;
+            else
+                return cli_usage_error("report", "--lang '%s': expected zh or en", v);
+        } else {
+            return cli_usage_error("report", "unexpected argument '%s'", arg);
+        }
+    }
+    if (out_path && strcmp(out_path, "-") == 0)
+        out_path = NULL;
+    if (format < 0) {
+        format = FMT_HTML;
+        if (out_path && ends_with(out_path, ".csv"))
+            format = FMT_CSV;
+        else if (out_path && ends_with(out_path, ".json"))
+            format = FMT_JSON;
+        else if (out_path && ends_with(out_path, ".pdf"))
+            format = FMT_PDF;
+    }
+    if (format == FMT_PDF && !out_path)
+        out_path = "report.pdf";
+
+    struct err e;
+    err_init(&e);
+    struct ledger *l = NULL;
+    struct cal *cal = NULL;
+    struct assessment *all = NULL;
+    size_t n = 0;
+    int rc = EXIT_OK;
+    int64_t campaign_id = 0;
+    char *out_dir = output_dir(out_path);
+    char *href = NULL;
+    struct buf doc;
+    buf_init(&doc);
+    if (cli_calendar_open(&common, &cal, &e) || ledger_open_existing(common.store_path, &l, &e)) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    if (campaign_name) {
+        struct ledger_campaign c;
+        if (ledger_campaign_find(l, campaign_name, &c, &e)) {
+            rc = cli_fail(&e);
+            goto out;
+        }
+        campaign_id = c.id;
+        ledger_campaign_release(&c);
+    }
+    int64_t now = clock_now_ms();
+    if (assess_all(l, cal, campaign_id, now, &all, &n, &e)) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    href = rpt_path_relative(out_dir, common.evidence_dir);
+    struct rpt_options o;
+    rpt_options_init(&o);
+    o.lang = lang;
+    o.now_ms = now;
+    o.version = HUIXIN_VERSION;
+    o.evidence_root = common.evidence_dir;
+    o.evidence_href = href;
+    int r;
+    switch (format) {
+    case FMT_CSV: r = rpt_csv_format(all, n, &o, &doc, &e); break;
+    case FMT_JSON: r = rpt_json_format(all, n, &o, &doc, &e); break;
+    default: r = rpt_html_format(all, n, &o, &doc, &e); break;
+    }
+    if (r) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    if (format == FMT_PDF) {
+        struct rpt_pdf_options po = {.chromium_path = common.chromium_path,
+                                     .browser_endpoint = common.browser_url,
+                                     .timeout_ms = common.timeout_ms * 2};
+        if (rpt_pdf_save(buf_str(&doc), doc.len, out_path, &po, &e)) {
+            rc = cli_fail(&e);
+            goto out;
+        }
+        fprintf(stderr, "huixin: wrote %s (%zu letters)\n", out_path, n);
+    } else if (out_path) {
+        if (file_write_atomic(out_path, buf_str(&doc), doc.len, &e)) {
+            rc = cli_fail(&e);
+            goto out;
+        }
+        fprintf(stderr, "huixin: wrote %s (%zu letters)\n", out_path, n);
+    } else if (fwrite(buf_str(&doc), 1, doc.len, stdout) != doc.len || fflush(stdout) != 0) {
+        fprintf(stderr, "huixin: cannot write the report to stdout\n");
+        rc = EXIT_IO;
+    }
+out:
+    buf_release(&doc);
+    free(href);
+    free(out_dir);
+    assessments_free(all, n);
+    ledger_close(l);
+    cal_free(cal);
+    return rc;
+}

@@ -1,0 +1,175 @@
+/* Where the evidence is, seen from the report: the relative link from the report's folder to the
+ * evidence root, and which files of a visit folder exist (only those are linked). */
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/base.h"
+#include "common/buf.h"
+#include "reports/report.h"
+
+/* An absolute, normalised path: realpath when it exists, else cwd + path with "." and ".." folded. */
+static char *path_absolute(const char *path)
+{
+    char resolved[PATH_MAX];
+    if (realpath(path, resolved))
+        return xstrdup(resolved);
+    char *joined;
+    if (path[0] == '/') {
+        joined = xstrdup(path);
+    } else {
+        char cwd[PATH_MAX];
+        if (!getcwd(cwd, sizeof cwd))
+            snprintf(cwd, sizeof cwd, "/");
+        joined = xasprintf("%s/%s", cwd, path);
+    }
+    /* Fold components in place onto a stack of segment starts. */
+    struct buf out;
+    buf_init(&out);
+    const char *p = joined;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        size_t n = strcspn(p, "/");
+        if (n == 0)
+            break;
+        if (n == 1 && p[0] == '.') {
+            /* skip */
+        } else if (n == 2 && p[0] == '.' && p[1] == '.') {
+            char *slash = out.data ? strrchr(out.data, '/') : NULL;
+            if (slash) {
+                out.len = (size_t)(slash - out.data);
+                out.data[out.len] = '\0';
+            }
+        } else {
+            buf_append_char(&out, '/');
+            buf_append(&out, p, n);
+        }
+        p += n;
+    }
+    free(joined);
+    if (out.len == 0)
+        buf_append_char(&out, '/');
+    return buf_detach(&out);
+}
+
+char *rpt_path_relative(const char *from_dir, const char *to)
+{
+    char *from = path_absolute(from_dir && *from_dir ? from_dir : ".");
+    char *dest = path_absolute(to && *to ? to : ".");
+    /* The longest common prefix that ends at a component boundary. */
+    size_t common = 0;
+    for (size_t i = 0;; i++) {
+        bool from_end = from[i] == '\0' || from[i] == '/';
+        bool dest_end = dest[i] == '\0' || dest[i] == '/';
+        if (from_end && dest_end)
+            common = i;
+        if (from[i] == '\0' || dest[i] == '\0' || from[i] != dest[i])
+            break;
+    }
+    struct buf out;
+    buf_init(&out);
+    for (const char *p = from + common; *p; p++) {
+        if (*p == '/' && p[1] != '\0')
+            buf_append_str(&out, out.len ? "/.." : "..");
+    }
+    const char *rest = dest + common;
+    while (*rest == '/')
+        rest++;
+    if (*rest) {
+        if (out.len)
+            buf_append_char(&out, '/');
+        buf_append_str(&out, rest);
+    }
+    if (out.len == 0)
+        buf_append_char(&out, '.');
+    free(from);
+    free(dest);
+    return buf_detach(&out);
+}
+
+static bool rel_is_safe(const char *rel)
+{
+    if (!rel || !*rel || rel[0] == '/')
+        return false;
+    for (const char *p = rel; *p;) {
+        size_t n = strcspn(p, "/");
+        if (n == 2 && p[0] == '.' && p[1] == '.')
+            return false;
+        p += n;
+        while (*p == '/')
+            p++;
+    }
+    return true;
+}
+
+static bool name_is_wanted(const char *name)
+{
+    static const char *const fixed[] = {"page.png", "page.mhtml", "page.txt", "meta.json", "manifest.json"};
+    for (size_t i = 0; i < ARRAY_LEN(fixed); i++) {
+        if (strcmp(name, fixed[i]) == 0)
+            return true;
+    }
+    size_t n = strlen(name);
+    return name[0] != '.' && n > 4 && strcmp(name + n - 4, ".png") == 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void rpt_files_list(const char *root, const char *rel, struct rpt_files *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!root || !rel_is_safe(rel))
+        return;
+    char *dir_path = xasprintf("%s/%s", root, rel);
+    DIR *d = opendir(dir_path);
+    if (!d) {
+        free(dir_path);
+        return;
+    }
+    size_t cap = 0;
+    struct dirent *ent;
+    while ((ent = readdir(d)) != NULL) {
+        if (!name_is_wanted(ent->d_name))
+            continue;
+        char *file = xasprintf("%s/%s", dir_path, ent->d_name);
+        struct stat st;
+        bool is_file = stat(file, &st) == 0 && S_ISREG(st.st_mode);
+        free(file);
+        if (!is_file)
+            continue;
+        if (out->n == cap) {
+            cap = cap ? cap * 2 : 8;
+            out->names = xrealloc(out->names, cap * sizeof *out->names);
+        }
+        out->names[out->n++] = xstrdup(ent->d_name);
+    }
+    closedir(d);
+    free(dir_path);
+    if (out->n > 1)
+        qsort(out->names, out->n, sizeof *out->names, name_cmp);
+}
+
+bool rpt_files_has(const struct rpt_files *f, const char *name)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        if (strcmp(f->names[i], name) == 0)
+            return true;
+    }
+    return false;
+}
+
+void rpt_files_free(struct rpt_files *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        free(f->names[i]);
+    free(f->names);
+    memset(f, 0, sizeof *f);
+}

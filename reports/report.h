@@ -1,0 +1,104 @@
+/* Reports: what leaves huixin for a notice (通报). The same assessments (verify/assess.h) rendered as
+ * one self-contained HTML page, a CSV of the main table, a JSON document of everything
+ * (reports/FORMAT-json.md), or a PDF (the HTML printed by Chromium).
+ *
+ * The main table follows the notices' attachments: 序号, 网站名称, 开设主体, 信箱名称, 发信时间, 回复时间,
+ * 用时（工作日）, 检查结果, 存在问题; with the summary sentence the notices give ("共测试 N 个网站，...").
+ * Everything that came from a website or a scenario goes through reports/escape.h.
+ *
+ * Nothing here reads the clock or the environment: `now`, the version and the evidence locations are
+ * options, so the same ledger renders the same bytes (the golden tests rely on it). */
+#ifndef HUIXIN_REPORT_H
+#define HUIXIN_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "verify/assess.h"
+
+struct buf;
+struct err;
+
+enum rpt_lang {
+    RPT_LANG_ZH,
+    RPT_LANG_EN,
+};
+
+struct rpt_options {
+    enum rpt_lang lang;
+    int64_t now_ms;            /* "generated at" and the end of the period */
+    const char *version;       /* huixin's version, shown in the header (NULL: "unknown") */
+    const char *evidence_root; /* the evidence root on disk, to see which files exist (NULL: link none) */
+    const char *evidence_href; /* the same root as a relative URL from the report's folder ("../evidence");
+                                  NULL: evidence_root as given */
+};
+
+void rpt_options_init(struct rpt_options *o); /* zh, now 0, no version, no evidence */
+
+/* The counts behind the summary sentence. Letters are counted by verdict; a site is counted once. */
+struct rpt_summary {
+    size_t n_letters;
+    size_t n_sites;
+    size_t n_by_kind[VERDICT_KIND_COUNT];
+    size_t n_in_time;          /* same-day + on-time */
+    size_t n_deleted_after_reply; /* answered, then the letter was removed */
+    size_t n_backdated;
+    size_t n_veto;
+    int deadline_workdays;     /* shared by every site, or 0 when they differ (or no letters) */
+    int veto_months;           /* shared, or 0 when they differ */
+    int64_t first_submit_ms;   /* the earliest submission, 0 if none */
+};
+
+void rpt_summary_compute(const struct assessment *a, size_t n, struct rpt_summary *out);
+/* Appends the notice's sentence: "共测试 3 个网站，2 个在 5 个工作日内回复，其中 1 个当日回复；...。" */
+void rpt_summary_sentence(const struct rpt_summary *s, enum rpt_lang lang, struct buf *out);
+
+/* The 存在问题 cell of one letter in the notices' words, joined with "；" ("; " in English); "无" /
+ * "none" when there is nothing to report, "—" while still pending. Not escaped: only the letter's own
+ * submission error can come from outside, so callers escape the result like any other text. */
+void rpt_problems_format(const struct assessment *a, enum rpt_lang lang, struct buf *out);
+/* The verdict word: 当日回复 ... 无法核实, or its English name. Static. */
+const char *rpt_verdict_word(enum verdict_kind kind, enum rpt_lang lang);
+/* The 回复时间 cell: the reply day, "不晚于 YYYY-MM-DD" when only observed, "" without a reply. */
+void rpt_reply_cell_format(const struct assessment *a, enum rpt_lang lang, struct buf *out);
+/* The first visit that saw the reply (the one the verdict used), or NULL. Borrowed. */
+const struct ledger_visit *rpt_reply_visit(const struct assessment *a);
+
+/* The renderers: append the whole document to out. */
+int rpt_html_format(const struct assessment *a, size_t n, const struct rpt_options *o, struct buf *out,
+                    struct err *e);
+/* UTF-8 with a BOM, CRLF line ends, RFC 4180 quoting, the main table's columns. */
+int rpt_csv_format(const struct assessment *a, size_t n, const struct rpt_options *o, struct buf *out,
+                   struct err *e);
+/* Sorted keys, two-space indent, a final newline; see reports/FORMAT-json.md. */
+int rpt_json_format(const struct assessment *a, size_t n, const struct rpt_options *o, struct buf *out,
+                    struct err *e);
+
+/* Prints html to pdf_path with Chromium: writes it to a temporary file beside pdf_path (so relative
+ * evidence links resolve as they do for the HTML), opens it through file://, saves the PDF and
+ * removes the temporary file. chromium_path / browser_endpoint: as in driver/page.h (NULL: defaults). */
+struct rpt_pdf_options {
+    const char *chromium_path;
+    const char *browser_endpoint;
+    int timeout_ms; /* 0: 60000 */
+};
+int rpt_pdf_save(const char *html, size_t html_len, const char *pdf_path, const struct rpt_pdf_options *o,
+                 struct err *e);
+
+/* The relative reference from folder from_dir to path to (both as given, relative to the working
+ * folder or absolute), e.g. ("out/r", "evidence") -> "../../evidence". Caller frees. */
+char *rpt_path_relative(const char *from_dir, const char *to);
+
+/* The evidence files of a visit folder that exist, sorted by name: page.png, page.mhtml, page.txt,
+ * meta.json, manifest.json and other *.png (step screenshots). root and rel as in the ledger; rel must
+ * not climb out of the root (".." or absolute: none). Caller frees with rpt_files_free. */
+struct rpt_files {
+    char **names;
+    size_t n;
+};
+void rpt_files_list(const char *root, const char *rel, struct rpt_files *out);
+bool rpt_files_has(const struct rpt_files *f, const char *name);
+void rpt_files_free(struct rpt_files *f);
+
+#endif

@@ -1,0 +1,208 @@
+/* The words of the report: the summary sentence, the 存在问题 cell, verdict names. Shared by every
+ * format so the HTML, CSV and JSON say the same thing. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/base.h"
+#include "common/buf.h"
+#include "common/clock.h"
+#include "reports/report.h"
+
+void rpt_options_init(struct rpt_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->lang = RPT_LANG_ZH;
+}
+
+void rpt_summary_compute(const struct assessment *a, size_t n, struct rpt_summary *out)
+{
+    memset(out, 0, sizeof *out);
+    out->n_letters = n;
+    for (size_t i = 0; i < n; i++) {
+        const struct verdict_result *v = &a[i].verdict;
+        bool is_new_site = true;
+        for (size_t j = 0; j < i; j++) {
+            if (a[j].site.id == a[i].site.id) {
+                is_new_site = false;
+                break;
+            }
+        }
+        out->n_sites += is_new_site;
+        out->n_by_kind[v->kind]++;
+        out->n_in_time += v->kind == VERDICT_SAME_DAY || v->kind == VERDICT_ON_TIME;
+        out->n_deleted_after_reply += v->is_deleted && v->has_reply;
+        out->n_backdated += v->is_possibly_backdated;
+        out->n_veto += v->veto_alarm;
+        int days = a[i].rules.deadline_workdays;
+        if (i == 0)
+            out->deadline_workdays = days;
+        else if (out->deadline_workdays != days)
+            out->deadline_workdays = 0;
+        if (i == 0)
+            out->veto_months = a[i].rules.veto_months;
+        else if (out->veto_months != a[i].rules.veto_months)
+            out->veto_months = 0;
+        int64_t sent = a[i].verdict.submit_day ? a[i].letter.submitted_at_ms : 0;
+        if (sent > 0 && (out->first_submit_ms == 0 || sent < out->first_submit_ms))
+            out->first_submit_ms = sent;
+    }
+}
+
+/* One "；N 个..." clause when the count is not zero. */
+static void clause(struct buf *out, enum rpt_lang lang, size_t count, const char *zh, const char *en)
+{
+    if (count == 0)
+        return;
+    if (lang == RPT_LANG_ZH) {
+        buf_printf(out, "；%zu 个%s", count, zh);
+        return;
+    }
+    /* en may start with "letter(s) ": singular or plural by the count */
+    static const char plural_mark[] = "letter(s) ";
+    if (strncmp(en, plural_mark, sizeof plural_mark - 1) == 0)
+        buf_printf(out, "; %zu %s %s", count, count == 1 ? "letter" : "letters", en + sizeof plural_mark - 1);
+    else
+        buf_printf(out, "; %zu %s", count, en);
+}
+
+void rpt_summary_sentence(const struct rpt_summary *s, enum rpt_lang lang, struct buf *out)
+{
+    bool zh = lang == RPT_LANG_ZH;
+    if (zh)
+        buf_printf(out, "共测试 %zu 个网站", s->n_sites);
+    else
+        buf_printf(out, "%zu site%s tested", s->n_sites, s->n_sites == 1 ? "" : "s");
+    if (s->n_letters != s->n_sites)
+        buf_printf(out, zh ? "（%zu 封测试信件）" : " (%zu test letters)", s->n_letters);
+    if (s->n_letters == 0) {
+        buf_append_str(out, zh ? "。" : ".");
+        return;
+    }
+    if (zh) {
+        if (s->deadline_workdays > 0)
+            buf_printf(out, "，%zu 个在 %d 个工作日内回复", s->n_in_time, s->deadline_workdays);
+        else
+            buf_printf(out, "，%zu 个在规定时限内回复", s->n_in_time);
+        if (s->n_in_time > 0)
+            buf_printf(out, "，其中 %zu 个当日回复", s->n_by_kind[VERDICT_SAME_DAY]);
+    } else {
+        if (s->deadline_workdays > 0)
+            buf_printf(out, ": %zu answered within %d working days", s->n_in_time, s->deadline_workdays);
+        else
+            buf_printf(out, ": %zu answered within their deadlines", s->n_in_time);
+        if (s->n_in_time > 0)
+            buf_printf(out, ", %zu of them the same day", s->n_by_kind[VERDICT_SAME_DAY]);
+    }
+    clause(out, lang, s->n_by_kind[VERDICT_LATE], "超期回复", "answered late");
+    clause(out, lang, s->n_by_kind[VERDICT_OVERDUE_UNANSWERED], "超期未回复", "unanswered past the deadline");
+    clause(out, lang, s->n_by_kind[VERDICT_DELETED], "信件被删除", "letter(s) deleted");
+    clause(out, lang, s->n_deleted_after_reply, "回复后信件被删除", "letter(s) deleted after the reply");
+    clause(out, lang, s->n_by_kind[VERDICT_SUBMIT_FAILED], "提交失败", "could not be submitted");
+    clause(out, lang, s->n_by_kind[VERDICT_PENDING], "尚在办理时限内（待回复）", "still within the deadline");
+    clause(out, lang, s->n_by_kind[VERDICT_UNVERIFIABLE], "无法核实", "could not be verified");
+    clause(out, lang, s->n_backdated, "疑似倒签回复日期", "with a possibly backdated reply date");
+    if (s->n_veto > 0) {
+        int months = s->veto_months > 0 ? s->veto_months : 3;
+        if (zh)
+            buf_printf(out, "；%zu 个留言超过 %d 个月未回复（单项否决）", s->n_veto, months);
+        else
+            buf_printf(out, "; %zu left over %d months without a timely reply (single-item veto)", s->n_veto,
+                       months);
+    }
+    buf_append_str(out, zh ? "。" : ".");
+}
+
+const char *rpt_verdict_word(enum verdict_kind kind, enum rpt_lang lang)
+{
+    return lang == RPT_LANG_ZH ? verdict_kind_name_zh(kind) : verdict_kind_name_en(kind);
+}
+
+static void problem_add(struct buf *out, enum rpt_lang lang, const char *text)
+{
+    if (out->len > 0)
+        buf_append_str(out, lang == RPT_LANG_ZH ? "；" : "; ");
+    buf_append_str(out, text);
+}
+
+void rpt_problems_format(const struct assessment *a, enum rpt_lang lang, struct buf *out)
+{
+    const struct verdict_result *v = &a->verdict;
+    bool zh = lang == RPT_LANG_ZH;
+    struct buf p;
+    buf_init(&p);
+    char tmp[256];
+    switch (v->kind) {
+    case VERDICT_LATE:
+        snprintf(tmp, sizeof tmp, zh ? "超期%d个工作日回复" : "answered %d working day(s) late", v->workdays_late);
+        problem_add(&p, lang, tmp);
+        break;
+    case VERDICT_OVERDUE_UNANSWERED:
+        snprintf(tmp, sizeof tmp, zh ? "超过%d个工作日未回复" : "no reply within %d working days",
+                 a->rules.deadline_workdays);
+        problem_add(&p, lang, tmp);
+        break;
+    case VERDICT_DELETED:
+        problem_add(&p, lang, zh ? "测试信件被删除" : "test letter deleted");
+        break;
+    case VERDICT_SUBMIT_FAILED:
+        problem_add(&p, lang, zh ? "测试信件无法提交" : "the test letter could not be submitted");
+        if (a->letter.error && *a->letter.error) {
+            buf_append_str(&p, zh ? "：" : ": ");
+            buf_append_str(&p, a->letter.error);
+        }
+        break;
+    case VERDICT_UNVERIFIABLE:
+        problem_add(&p, lang, zh ? "截止后未能成功访问，无法核实是否回复" : "not reachable after the deadline: unverified");
+        break;
+    case VERDICT_SAME_DAY:
+    case VERDICT_ON_TIME:
+    case VERDICT_PENDING:
+        break;
+    }
+    if (v->is_deleted && v->has_reply)
+        problem_add(&p, lang, zh ? "回复后信件被删除" : "letter deleted after the reply");
+    if (v->is_possibly_backdated)
+        problem_add(&p, lang, zh ? "疑似倒签回复日期" : "reply date possibly backdated");
+    if (v->veto_alarm) {
+        int months = a->rules.veto_months > 0 ? a->rules.veto_months : 3;
+        if (v->has_reply)
+            snprintf(tmp, sizeof tmp, zh ? "留言超过%d个月才回复（单项否决）" : "answered after over %d months (single-item veto)",
+                     months);
+        else
+            snprintf(tmp, sizeof tmp, zh ? "留言超过%d个月未回复（单项否决）" : "unanswered for over %d months (single-item veto)",
+                     months);
+        problem_add(&p, lang, tmp);
+    }
+    if (p.len == 0)
+        problem_add(&p, lang, v->kind == VERDICT_PENDING ? "—" : zh ? "无" : "none");
+    buf_append_str(out, buf_str(&p));
+    buf_release(&p);
+}
+
+void rpt_reply_cell_format(const struct assessment *a, enum rpt_lang lang, struct buf *out)
+{
+    const struct verdict_result *v = &a->verdict;
+    if (!v->has_reply)
+        return;
+    char day[16];
+    clock_date_format(v->reply_day, day, sizeof day);
+    if (v->reply_source == VERDICT_REPLY_OBSERVED)
+        buf_printf(out, lang == RPT_LANG_ZH ? "不晚于 %s" : "by %s", day);
+    else
+        buf_append_str(out, day);
+}
+
+const struct ledger_visit *rpt_reply_visit(const struct assessment *a)
+{
+    const struct ledger_visit *first = NULL;
+    for (size_t i = 0; i < a->n_visits; i++) {
+        const struct ledger_visit *v = &a->visits[i];
+        if (v->outcome != VISIT_FOUND || !v->has_reply)
+            continue;
+        if (a->verdict.window_to_ms && v->at_ms == a->verdict.window_to_ms)
+            return v;
+        if (!first && v->at_ms >= a->letter.submitted_at_ms)
+            first = v;
+    }
+    return first;
+}
