@@ -70,6 +70,10 @@ if want integration; then
         [ -f "$t" ] || continue
         run_suite "integration-$(basename "$t" .sh)" 900 sh "$t"
     done
+    for t in tests/integration/test_*.py; do
+        [ -f "$t" ] || continue
+        run_suite "integration-$(basename "$t" .py)" 900 python3 "$t"
+    done
 fi
 
 echo
