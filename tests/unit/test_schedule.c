@@ -27,7 +27,8 @@ static void fixture_init(struct fixture *f, const struct ledger_visit *visits, s
     memset(f, 0, sizeof *f);
     f->a.letter.state = LETTER_SUBMITTED;
     f->a.letter.submitted_at_ms = bj("2025-09-30 10:00");
-    memcpy(f->visits, visits, n * sizeof *visits);
+    if (n)
+        memcpy(f->visits, visits, n * sizeof *visits);
     f->a.visits = f->visits;
     f->a.n_visits = n;
     verdict_rules_init(&f->a.rules);
