@@ -1,0 +1,209 @@
+/* huixin evidence: check evidence bundles, and sign or timestamp existing ones. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/base.h"
+#include "common/files.h"
+#include "verify/evidence_sign.h"
+#include "verify/evidence_verify.h"
+#include "verify/tsa.h"
+#include "cli/cli.h"
+
+static const char usage[] =
+    "Usage: huixin evidence verify DIR [--pubkey FILE] [--tsa-ca FILE] [--verbose]\n"
+    "       huixin evidence sign DIR [--sign-key FILE] [--force]\n"
+    "       huixin evidence timestamp DIR [--tsa URL] [--timeout SECONDS] [--force]\n"
+    "\n"
+    "DIR is one visit folder (NNN-KIND-STAMP, holding manifest.json), a letter folder (letter-ID: its\n"
+    "visits in order) or any folder above (every letter under it).\n"
+    "\n"
+    "verify: every listed file is there with its size and SHA-256; no unlisted file (but manifest.sig\n"
+    "  and manifest.tsr); each manifest names the SHA-256 of the previous visit's manifest (the first:\n"
+    "  null) and the visits run 001, 002, ...; signatures hold under --pubkey; a timestamp covers the\n"
+    "  manifest (and its TSA chains to --tsa-ca). Prints each failure; exit 0 when all hold, 1 otherwise.\n"
+    "  --pubkey FILE     the Ed25519 public key (from 'huixin keygen'); every visit must be signed by it\n"
+    "  --tsa-ca FILE     PEM certificates of trusted timestamp authorities; every visit must carry a\n"
+    "                    timestamp that chains to one\n"
+    "  --verbose         also list each visit that passed, and notes\n"
+    "sign: signs each visit's manifest.json into manifest.sig (an existing one is kept unless --force).\n"
+    "  --sign-key FILE   the private key (default: $HUIXIN_SIGN_KEY)\n"
+    "timestamp: asks an RFC 3161 timestamp authority to timestamp each manifest (manifest.tsr; an\n"
+    "  existing one is kept unless --force).\n"
+    "  --tsa URL         the authority (default: $HUIXIN_TSA_URL)\n"
+    "  --timeout SECONDS for each request (default 30)\n";
+
+struct verify_print {
+    bool verbose;
+};
+
+static void on_finding(enum evidence_finding kind, const char *where, const char *what, void *user)
+{
+    const struct verify_print *p = user;
+    if (kind == EVIDENCE_FAILED)
+        printf("FAIL %s: %s\n", where, what);
+    else if (p->verbose && kind == EVIDENCE_NOTE)
+        printf("note %s: %s\n", where, what);
+    else if (p->verbose && kind == EVIDENCE_VISIT_OK)
+        printf("ok   %s\n", where);
+}
+
+static int run_verify(const char *dir, const char *pubkey_path, const char *ca_path, bool verbose)
+{
+    struct err e;
+    err_init(&e);
+    struct evidence_pubkey *key = NULL;
+    int rc = EXIT_OK;
+    if (pubkey_path && evidence_pubkey_load(pubkey_path, &key, &e))
+        return cli_fail(&e);
+    if (ca_path && !file_exists(ca_path)) {
+        evidence_pubkey_free(key);
+        return cli_usage_error("evidence", "--tsa-ca '%s': no such file", ca_path);
+    }
+    struct evidence_verify_opts opts = {key, ca_path};
+    struct evidence_verify_stats st;
+    struct verify_print p = {verbose};
+    if (evidence_verify_path(dir, &opts, on_finding, &p, &st, &e)) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    printf("%zu visit%s in %zu letter%s: %zu ok, %zu failure%s", st.visits, st.visits == 1 ? "" : "s", st.letters,
+           st.letters == 1 ? "" : "s", st.visits_ok, st.failures, st.failures == 1 ? "" : "s");
+    if (st.signatures_checked)
+        printf("; %zu signature%s valid", st.signatures_checked, st.signatures_checked == 1 ? "" : "s");
+    if (st.signatures_unchecked)
+        printf("; %zu signature%s not checked (no --pubkey)", st.signatures_unchecked,
+               st.signatures_unchecked == 1 ? "" : "s");
+    if (st.timestamps_checked)
+        printf("; %zu timestamp%s intact%s", st.timestamps_checked, st.timestamps_checked == 1 ? "" : "s",
+               ca_path ? " and trusted" : " (TSA not trusted: no --tsa-ca)");
+    printf("\n");
+    rc = st.failures ? EXIT_FINDINGS : EXIT_OK;
+out:
+    evidence_pubkey_free(key);
+    return rc;
+}
+
+struct seal_ctx {
+    const char *key_path;
+    const char *tsa_url;
+    int timeout_ms;
+    bool force;
+    size_t done, kept;
+};
+
+static int sign_one(const char *dir, const char *where, void *user)
+{
+    struct seal_ctx *c = user;
+    char *sig = xasprintf("%s/%s", dir, EVIDENCE_SIG_FILE);
+    bool exists = file_exists(sig);
+    free(sig);
+    if (exists && !c->force) {
+        c->kept++;
+        return 0;
+    }
+    struct err e;
+    err_init(&e);
+    if (evidence_sign_manifest(dir, c->key_path, &e)) {
+        err_prefix(&e, "%s", where);
+        return cli_fail(&e);
+    }
+    printf("signed %s\n", where);
+    c->done++;
+    return 0;
+}
+
+static int timestamp_one(const char *dir, const char *where, void *user)
+{
+    struct seal_ctx *c = user;
+    char *tsr = xasprintf("%s/%s", dir, EVIDENCE_TSR_FILE);
+    bool exists = file_exists(tsr);
+    free(tsr);
+    if (exists && !c->force) {
+        c->kept++;
+        return 0;
+    }
+    struct err e;
+    err_init(&e);
+    if (evidence_timestamp(dir, c->tsa_url, c->timeout_ms, &e)) {
+        err_prefix(&e, "%s", where);
+        return cli_fail(&e);
+    }
+    printf("timestamped %s\n", where);
+    c->done++;
+    return 0;
+}
+
+static int run_seal(const char *dir, bool is_sign, struct seal_ctx *c)
+{
+    struct err e;
+    err_init(&e);
+    int rc = evidence_visits_each(dir, is_sign ? sign_one : timestamp_one, c, NULL, &e);
+    if (rc < 0)
+        return cli_fail(&e);
+    if (rc > 0)
+        return rc; /* a visit failed; already printed */
+    printf("%zu visit%s %s", c->done, c->done == 1 ? "" : "s", is_sign ? "signed" : "timestamped");
+    if (c->kept)
+        printf(", %zu already %s kept (--force to redo)", c->kept, is_sign ? "signed" : "timestamped");
+    printf("\n");
+    return EXIT_OK;
+}
+
+int cmd_evidence(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        printf("%s", usage);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    const char *sub = argv[1];
+    bool is_verify = strcmp(sub, "verify") == 0, is_sign = strcmp(sub, "sign") == 0,
+         is_ts = strcmp(sub, "timestamp") == 0;
+    if (!is_verify && !is_sign && !is_ts)
+        return cli_usage_error("evidence", "'%s' is not a subcommand: expected verify, sign or timestamp", sub);
+    const char *dir = NULL, *pubkey = NULL, *ca = NULL;
+    struct seal_ctx c = {getenv("HUIXIN_SIGN_KEY"), getenv("HUIXIN_TSA_URL"), 30000, false, 0, 0};
+    bool verbose = false;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_value = i + 1 < argc;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            printf("%s", usage);
+            return EXIT_OK;
+        } else if (is_verify && strcmp(a, "--pubkey") == 0 && has_value) {
+            pubkey = argv[++i];
+        } else if (is_verify && strcmp(a, "--tsa-ca") == 0 && has_value) {
+            ca = argv[++i];
+        } else if (is_verify && (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0)) {
+            verbose = true;
+        } else if (is_sign && strcmp(a, "--sign-key") == 0 && has_value) {
+            c.key_path = argv[++i];
+        } else if (is_ts && strcmp(a, "--tsa") == 0 && has_value) {
+            c.tsa_url = argv[++i];
+        } else if (is_ts && strcmp(a, "--timeout") == 0 && has_value) {
+            char *end;
+            const char *v = argv[++i];
+            long s = strtol(v, &end, 10);
+            if (*v == '\0' || *end != '\0' || s < 1 || s > 3600)
+                return cli_usage_error("evidence", "--timeout '%s': expected whole seconds from 1 to 3600", v);
+            c.timeout_ms = (int)s * 1000;
+        } else if ((is_sign || is_ts) && strcmp(a, "--force") == 0) {
+            c.force = true;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return cli_usage_error("evidence", "unknown option '%s' for 'evidence %s' (or it needs a value)", a, sub);
+        } else if (!dir) {
+            dir = a;
+        } else {
+            return cli_usage_error("evidence", "unexpected argument '%s': give one folder", a);
+        }
+    }
+    if (!dir)
+        return cli_usage_error("evidence", "'evidence %s' needs a folder", sub);
+    if (is_verify)
+        return run_verify(dir, pubkey, ca, verbose);
+    if (is_sign && (!c.key_path || !*c.key_path))
+        return cli_usage_error("evidence", "'evidence sign' needs --sign-key FILE (or HUIXIN_SIGN_KEY)");
+    if (is_ts && (!c.tsa_url || !*c.tsa_url))
+        return cli_usage_error("evidence", "'evidence timestamp' needs --tsa URL (or HUIXIN_TSA_URL)");
+    return run_seal(dir, is_sign, &c);
+}
