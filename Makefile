@@ -51,8 +51,9 @@ BENCH_SRC := $(wildcard bench/*.c)
 .PHONY: all test check unit integration demo install clean deps help bench run-tests run-check golden
 all: huixin
 
+# Through a rename: a running ./huixin (a test, a daemon) does not stop the copy.
 huixin: $(BUILD)/huixin
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/huixin: $(CLI_OBJ) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(REQ_LIBS)

@@ -49,6 +49,9 @@ struct cli_common {
     int timeout_ms;            /* --timeout SECONDS for one page action; default 30 s */
     bool has_now;              /* --now "YYYY-MM-DD HH:MM" (Beijing time) was given */
     int64_t now_ms;
+    const char *alerts_path;   /* --alerts FILE: alert channels (default ~/.config/huixin/alerts.conf) */
+    const char *sign_key_path; /* --sign-key FILE, else HUIXIN_SIGN_KEY: sign evidence manifests */
+    const char *tsa_url;       /* --tsa URL, else HUIXIN_TSA_URL: timestamp evidence manifests */
     const char *calendar_paths[16]; /* --calendar FILE, repeatable: calendar files on top of the built-in */
     size_t n_calendar_paths;
 };
@@ -65,5 +68,6 @@ int cli_common_parse(struct cli_common *c, const char *cmd, int argc, char **arg
 extern const char cli_common_help_browser[];
 extern const char cli_common_help_store[];
 extern const char cli_common_help_calendar[];
+extern const char cli_common_help_evidence[];
 
 #endif

@@ -144,6 +144,7 @@ static int campaign_start(int argc, char **argv)
         }
         scn_captcha_solver_free(site_solver);
         printf("%s\n", sum.line);
+        visit_setup_after_visit(&vs, &sum);
         fflush(stdout);
         if (!sum.was_submitted && !sum.was_skipped && rc == EXIT_OK)
             rc = EXIT_FINDINGS;
@@ -188,7 +189,7 @@ static int campaign_list(int argc, char **argv)
 int cmd_campaign(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        printf("%s%s%s", usage, cli_common_help_browser, cli_common_help_store);
+        printf("%s%s%s%s", usage, cli_common_help_browser, cli_common_help_store, cli_common_help_evidence);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     if (strcmp(argv[1], "start") == 0)

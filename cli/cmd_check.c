@@ -44,7 +44,8 @@ int cmd_check(int argc, char **argv)
             continue;
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            printf("%s%s%s%s", usage, cli_common_help_browser, cli_common_help_store, cli_common_help_calendar);
+            printf("%s%s%s%s%s", usage, cli_common_help_browser, cli_common_help_store, cli_common_help_evidence,
+                   cli_common_help_calendar);
             free(ids);
             return EXIT_OK;
         } else if (strcmp(a, "--all") == 0) {
@@ -119,6 +120,7 @@ int cmd_check(int argc, char **argv)
             continue;
         }
         printf("letter %lld %s\n", (long long)ids[i], sum.line);
+        visit_setup_after_visit(&vs, &sum);
         fflush(stdout);
         if (sum.outcome == VISIT_FAILED && rc == EXIT_OK)
             rc = EXIT_SITE;

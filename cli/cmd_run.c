@@ -87,7 +87,8 @@ int cmd_run(int argc, char **argv)
         const char *a = argv[i];
         char *end;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            printf("%s%s%s%s", usage, cli_common_help_browser, cli_common_help_store, cli_common_help_calendar);
+            printf("%s%s%s%s%s", usage, cli_common_help_browser, cli_common_help_store, cli_common_help_evidence,
+                   cli_common_help_calendar);
             return EXIT_OK;
         } else if (strcmp(a, "--once") == 0) {
             once = true;
@@ -173,6 +174,7 @@ int cmd_run(int argc, char **argv)
                 char when[32];
                 clock_beijing_format(clock_now_ms(), when, sizeof when);
                 printf("%s letter %lld %s\n", when, (long long)ids[i], sum.line);
+                visit_setup_after_visit(&vs, &sum);
                 fflush(stdout);
             }
         }

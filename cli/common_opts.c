@@ -23,6 +23,13 @@ const char cli_common_help_calendar[] =
     "  --calendar FILE     a calendar file on top of the built-in official one (repeatable): local\n"
     "                      days, next year's notice (see 'huixin calendar --help')\n";
 
+const char cli_common_help_evidence[] =
+    "  --sign-key FILE     sign each visit's manifest with this Ed25519 key (huixin keygen);\n"
+    "                      default $HUIXIN_SIGN_KEY\n"
+    "  --tsa URL           timestamp each manifest at this RFC 3161 authority; default $HUIXIN_TSA_URL\n"
+    "  --alerts FILE       where alerts go (webhooks, e-mail); default ~/.config/huixin/alerts.conf and\n"
+    "                      the HUIXIN_WEBHOOK_* / HUIXIN_SMTP_* environment (see 'huixin alert --help')\n";
+
 int cli_calendar_open(const struct cli_common *c, struct cal **out, struct err *e)
 {
     struct cal *cal = cal_new();
@@ -77,6 +84,8 @@ void cli_common_init(struct cli_common *c)
     if (!c->evidence_dir || !*c->evidence_dir)
         c->evidence_dir = "evidence";
     c->timeout_ms = 30000;
+    c->sign_key_path = getenv("HUIXIN_SIGN_KEY");
+    c->tsa_url = getenv("HUIXIN_TSA_URL");
 }
 
 /* Accepts "--opt VALUE" and "--opt=VALUE"; returns the value or NULL (and prints) if missing. */
@@ -129,6 +138,18 @@ int cli_common_parse(struct cli_common *c, const char *cmd, int argc, char **arg
             return -1;
         }
         c->timeout_ms = (int)s * 1000;
+    } else if (option_is(arg, "--alerts")) {
+        if (!(v = option_value(cmd, "--alerts", argc, argv, i)))
+            return -1;
+        c->alerts_path = v;
+    } else if (option_is(arg, "--sign-key")) {
+        if (!(v = option_value(cmd, "--sign-key", argc, argv, i)))
+            return -1;
+        c->sign_key_path = v;
+    } else if (option_is(arg, "--tsa")) {
+        if (!(v = option_value(cmd, "--tsa", argc, argv, i)))
+            return -1;
+        c->tsa_url = v;
     } else if (option_is(arg, "--calendar")) {
         if (!(v = option_value(cmd, "--calendar", argc, argv, i)))
             return -1;

@@ -36,7 +36,10 @@ int visit_setup_open(struct visit_setup *vs, const struct cli_common *c, const c
     vs->env.evidence_root = c->evidence_dir;
     vs->env.captcha = vs->captcha;
     vs->env.timeout_ms = c->timeout_ms;
-    vs->env.sign_key_path = getenv("HUIXIN_SIGN_KEY");
+    vs->env.sign_key_path = c->sign_key_path;
+    vs->env.tsa_url = c->tsa_url;
+    if ((rc = alert_config_load(c->alerts_path, &vs->alerts, e)))
+        return rc;
     return 0; /* the browser starts with the first visit (visit_setup_browser_ensure) */
 }
 
@@ -52,11 +55,31 @@ int visit_setup_browser_ensure(struct visit_setup *vs, struct err *e)
     return browser_start(vs, e);
 }
 
+void visit_setup_after_visit(struct visit_setup *vs, const struct visit_summary *sum)
+{
+    if (vs->alerts.n_channels == 0)
+        return;
+    bool changed = !sum->has_verdict_before || sum->verdict_before != sum->verdict_after;
+    enum verdict_kind before = sum->has_verdict_before ? sum->verdict_before : VERDICT_PENDING;
+    if (!changed || !alert_change_is_alarming(before, sum->verdict_after))
+        return;
+    struct alert_event ev = {.campaign = sum->campaign, .site_name = sum->site_name, .mailbox = sum->mailbox,
+                             .letter_id = sum->letter_id, .letter_token = sum->token,
+                             .old_verdict = verdict_kind_name_zh(before),
+                             .new_verdict = verdict_kind_name_zh(sum->verdict_after), .reason = sum->reason_zh,
+                             .deadline = sum->deadline[0] ? sum->deadline : NULL};
+    struct err e;
+    err_init(&e);
+    if (alert_event_send(&vs->alerts, &ev, vs->common->timeout_ms, &e) != 0)
+        fprintf(stderr, "huixin: alert for letter %lld not sent: %s\n", (long long)sum->letter_id, e.msg);
+}
+
 void visit_setup_close(struct visit_setup *vs)
 {
     browser_close(vs->browser);
     scn_captcha_solver_free(vs->captcha);
     ledger_close(vs->ledger);
     cal_free(vs->cal);
+    alert_config_release(&vs->alerts);
     memset(vs, 0, sizeof *vs);
 }

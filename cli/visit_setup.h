@@ -3,6 +3,7 @@
 #ifndef HUIXIN_VISIT_SETUP_H
 #define HUIXIN_VISIT_SETUP_H
 
+#include "reports/alert.h"
 #include "verify/visit.h"
 #include "cli/cli.h"
 
@@ -12,6 +13,7 @@ struct visit_setup {
     struct ledger *ledger;
     struct cal *cal;
     struct scn_captcha_solver *captcha;
+    struct alert_config alerts;
     const struct cli_common *common;
 };
 
@@ -20,6 +22,9 @@ struct visit_setup {
 int visit_setup_open(struct visit_setup *vs, const struct cli_common *c, const char *captcha_spec, struct err *e);
 /* Before each visit: starts the browser, or relaunches it if it died (a crash must not end a sweep). */
 int visit_setup_browser_ensure(struct visit_setup *vs, struct err *e);
+/* After each visit: an alert to every configured channel when the verdict became 超期未回复, 信件被删除
+ * or 提交失败. A channel that fails is reported on stderr; the sweep goes on. */
+void visit_setup_after_visit(struct visit_setup *vs, const struct visit_summary *sum);
 void visit_setup_close(struct visit_setup *vs);
 
 #endif

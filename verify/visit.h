@@ -26,6 +26,7 @@ struct visit_env {
     const struct scn_captcha_solver *captcha; /* for sites whose campaign entry names none; may be NULL */
     int timeout_ms;                           /* one page action; 0 = 30000 */
     const char *sign_key_path;                /* Ed25519 key to sign manifests with; NULL: unsigned */
+    const char *tsa_url;                      /* RFC 3161 time-stamping authority; NULL: none */
 };
 
 /* What a visit did, for the command to print. */
@@ -37,6 +38,9 @@ struct visit_summary {
     char line[1024];           /* one line for the terminal, e.g. "baochuan: found, no reply yet" */
     enum verdict_kind verdict_before, verdict_after;
     bool has_verdict_before;
+    char reason_zh[512];       /* the verdict's reason, for alerts */
+    char campaign[256], site_name[256], mailbox[128], token[96];
+    char deadline[16];         /* YYYY-MM-DD, or "" */
 };
 
 /* The letter as written to a site in a campaign. */

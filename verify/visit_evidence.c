@@ -9,6 +9,9 @@
 #include "driver/page.h"
 #include "verify/assess.h"
 #include "verify/evidence.h"
+#include "verify/evidence_sign.h"
+#include "verify/tsa.h"
+#include "common/log.h"
 #include "verify/visit_internal.h"
 
 int visit_bundle_open(const struct visit_env *env, const struct ledger_campaign *c, const struct ledger_site *s,
@@ -127,6 +130,15 @@ int visit_bundle_finish(const struct visit_env *env, struct visit_bundle *b, int
         return ERR_STORE;
     rc = evidence_manifest_write(b->dir, token, prev, at_ms, sha_out, e);
     free(prev);
+    if (rc == 0 && env->sign_key_path)
+        rc = evidence_sign_manifest(b->dir, env->sign_key_path, e);
+    if (rc == 0 && env->tsa_url) {
+        /* A timestamp authority that does not answer costs the visit its timestamp, not its evidence. */
+        struct err te;
+        err_init(&te);
+        if (evidence_timestamp(b->dir, env->tsa_url, env->timeout_ms ? env->timeout_ms : 30000, &te) != 0)
+            log_warn("visit", "%s: no timestamp: %s", b->rel_dir, te.msg);
+    }
     return rc;
 }
 
@@ -171,6 +183,13 @@ int visit_verdict_update(const struct visit_env *env, int64_t letter_id, struct 
     if (a.letter.verdict && verdict_kind_from_name(a.letter.verdict, &out->verdict_before) == 0)
         out->has_verdict_before = true;
     out->verdict_after = a.verdict.kind;
+    snprintf(out->reason_zh, sizeof out->reason_zh, "%s", a.verdict.reason_zh);
+    snprintf(out->campaign, sizeof out->campaign, "%s", a.campaign.name ? a.campaign.name : "");
+    snprintf(out->site_name, sizeof out->site_name, "%s", a.site.name ? a.site.name : a.site.key);
+    snprintf(out->mailbox, sizeof out->mailbox, "%s", a.site.mailbox ? a.site.mailbox : "");
+    snprintf(out->token, sizeof out->token, "%s", a.letter.token ? a.letter.token : "");
+    if (a.verdict.deadline_day)
+        clock_date_format(a.verdict.deadline_day, out->deadline, sizeof out->deadline);
     int rc = ledger_letter_verdict_set(env->ledger, letter_id, verdict_kind_name_zh(a.verdict.kind), e);
     assessment_release(&a);
     return rc;
