@@ -1,0 +1,144 @@
+/* huixin probe URL: finds the mailbox form on a page without a scenario and prints a DRAFT scenario,
+ * with a screenshot of the page where the fields it found are outlined. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/base.h"
+#include "common/files.h"
+#include "driver/page.h"
+#include "cli/cli.h"
+#include "scenarios/probe.h"
+
+static const char probe_usage[] =
+    "Usage: huixin probe URL [-o FILE] [-s PNG] [OPTIONS]\n"
+    "\n"
+    "Opens URL, finds the mailbox form from its labels and attributes (姓名, 联系电话/手机, 邮箱, 标题,\n"
+    "内容, 验证码, 信件类型, 是否公开 ..., also pinyin names such as xm, dh, bt, nr, yzm), looking into\n"
+    "iframes when the page itself has none, and prints a DRAFT scenario (see scenarios/FORMAT.md) that\n"
+    "fills it with the letter's variables, solves the captcha, sends it and reads the query code. What\n"
+    "had to be guessed is written in the draft's site.notes. The draft uses ${base_url} (a default is\n"
+    "the URL's origin) and runs as it is: huixin submit DRAFT --captcha prompt.\n"
+    "\n"
+    "  -o, --output FILE      write the draft to FILE instead of stdout\n"
+    "  -s, --screenshot PNG   the page with the fields it found outlined and labelled\n"
+    "                         (default probe-HOST.png); its path is printed on stderr\n"
+    "\n"
+    "Exit status: 0 a draft was made; 1 no mailbox form on the page; 2 usage; 4 browser; 5 site; 7 I/O.\n";
+
+/* probe-HOST[-PORT].png for http://HOST[:PORT]/... */
+static char *default_shot(const char *url)
+{
+    const char *h = strstr(url, "://");
+    h = h ? h + 3 : url;
+    size_t n = strcspn(h, "/?#");
+    char *host = xstrndup(h, n);
+    for (char *c = host; *c; c++) {
+        if (*c == ':' || *c == '@')
+            *c = '-';
+    }
+    char *path = xasprintf("probe-%s.png", *host ? host : "page");
+    free(host);
+    return path;
+}
+
+int cmd_probe(int argc, char **argv)
+{
+    struct cli_common c;
+    cli_common_init(&c);
+    const char *url = NULL, *out_path = NULL, *shot_path = NULL;
+    char *shot_default = NULL;
+    struct browser *b = NULL;
+    struct page *p = NULL;
+    struct scn_probe_result r;
+    memset(&r, 0, sizeof r);
+    struct err e;
+    err_init(&e);
+    int rc = EXIT_OK;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            printf("%s%s", probe_usage, cli_common_help_browser);
+            goto out;
+        }
+        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 || strcmp(a, "-s") == 0 ||
+            strcmp(a, "--screenshot") == 0) {
+            if (i + 1 >= argc) {
+                rc = cli_usage_error("probe", "option '%s' needs a file name", a);
+                goto out;
+            }
+            if (a[1] == 'o' || a[2] == 'o')
+                out_path = argv[++i];
+            else
+                shot_path = argv[++i];
+            continue;
+        }
+        if (strncmp(a, "--output=", 9) == 0) {
+            out_path = a + 9;
+            continue;
+        }
+        if (strncmp(a, "--screenshot=", 13) == 0) {
+            shot_path = a + 13;
+            continue;
+        }
+        int cr = cli_common_parse(&c, "probe", argc, argv, &i);
+        if (cr < 0) {
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        if (cr > 0)
+            continue;
+        if (a[0] == '-') {
+            rc = cli_usage_error("probe", "unknown option '%s'", a);
+            goto out;
+        }
+        if (url) {
+            rc = cli_usage_error("probe", "one URL only; '%s' is a second one", a);
+            goto out;
+        }
+        url = a;
+    }
+    if (!url) {
+        rc = cli_usage_error("probe", "which URL? e.g. huixin probe http://www.example.gov.cn/jact/front/mailwrite.do");
+        goto out;
+    }
+    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+        rc = cli_usage_error("probe", "'%s' is not an http(s) URL", url);
+        goto out;
+    }
+    if (!shot_path)
+        shot_path = shot_default = default_shot(url);
+    struct browser_options bo = {0};
+    bo.chromium_path = c.chromium_path;
+    bo.endpoint = c.browser_url;
+    bo.timeout_ms = c.timeout_ms;
+    if (browser_open(&bo, &b, &e) < 0 || page_open(b, &p, &e) < 0) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    struct scn_probe_options po = {c.timeout_ms, shot_path};
+    int pr = scn_probe_run(p, url, &po, &r, &e);
+    if (r.shot_width_px)
+        fprintf(stderr, "huixin probe: screenshot %s (%d elements outlined)\n", shot_path, r.n_outlined);
+    if (pr < 0) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    fprintf(stderr, "huixin probe: %zu field(s)%s%s%s found on %s\n", r.n_fields, r.has_captcha ? " and a captcha" : "",
+            r.frame ? " inside iframe " : "", r.frame ? r.frame : "", r.final_url);
+    if (out_path) {
+        if (file_write_atomic(out_path, r.draft, strlen(r.draft), &e) < 0) {
+            rc = cli_fail(&e);
+            goto out;
+        }
+        fprintf(stderr, "huixin probe: draft written to %s\n", out_path);
+    } else {
+        fputs(r.draft, stdout);
+    }
+out:
+    scn_probe_result_release(&r);
+    page_close(p);
+    browser_close(b);
+    free(shot_default);
+    return rc;
+}
