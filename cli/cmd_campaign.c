@@ -126,7 +126,7 @@ static int campaign_start(int argc, char **argv)
         rc = cli_fail(&e);
         goto out;
     }
-    struct visit_letter_fields fields = {cf.letter_name, cf.letter_phone, cf.letter_email};
+    struct visit_letter_fields fields = {cf.letter_name, cf.letter_phone, cf.letter_email, false};
     printf("campaign '%s' (authorised by %s): %zu sites\n", cf.name, cf.authorised_by, cf.n_sites);
     for (size_t i = 0; i < cf.n_sites; i++) {
         struct visit_summary sum;

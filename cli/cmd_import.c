@@ -9,7 +9,6 @@
 #include "scenarios/vars.h"
 #include "verify/digest.h"
 #include "verify/ledger.h"
-#include "verify/visit_internal.h"
 #include "cli/visit_setup.h"
 
 static const char usage[] =

@@ -9,6 +9,9 @@
 #include "common/clock.h"
 #include "driver/page.h"
 #include "cli/cli.h"
+#include "cli/visit_setup.h"
+#include "verify/digest.h"
+#include "verify/ledger.h"
 #include "scenarios/letter.h"
 #include "scenarios/run.h"
 #include "scenarios/scenario.h"
@@ -16,7 +19,9 @@
 static const char submit_usage[] =
     "Usage: huixin submit SCENARIO [--var NAME=VALUE]... [--captcha prompt|exec:CMD|control:URL] [OPTIONS]\n"
     "\n"
-    "Runs the scenario's submit phase once in a fresh browser context and prints a JSON object: status\n"
+    "Runs the scenario's submit phase once in a fresh browser context, records the letter in the ledger\n"
+    "(campaign 'ad-hoc'; a letter is never sent twice, and letters to one site are paced by the\n"
+    "scenario's pacing_seconds) so 'huixin check' can follow it, and prints a JSON object: status\n"
     "(submitted, not_sent, rejected, unknown), the letter's token, title and body, the variables the\n"
     "steps extracted (query code, letter number), the screenshots taken and why it failed if it did.\n"
     "The letter's title and body come from the letter templates with a new token unless --var gives\n"
@@ -28,7 +33,10 @@ static const char submit_usage[] =
     "                      exec:CMD: run CMD with the PNG on stdin, answer on stdout;\n"
     "                      control:URL: a fixture site's /api/captcha?site=S (tests)\n"
     "  --template N        use letter template number N of the category (default: random)\n"
-    "  --evidence DIR      screenshots go under DIR/submit-...\n"
+    "  --evidence DIR      where the evidence goes (default ./evidence)\n"
+    "  --site-key KEY      the site's name in the ledger (default: the scenario file's name)\n"
+    "  --no-ledger         do not record the letter: a dry run of the scenario (screenshots go under\n"
+    "                      EVIDENCE/submit-NAME-TIME/); the JSON then has the runner's full detail\n"
     "\n"
     "Exit status: 0 submitted; 1 rejected or uncertain; 2 usage; 3 bad scenario; 4 browser; 5 site.\n";
 
@@ -106,11 +114,107 @@ static int submit_exit(const struct scn_submit_result *r)
     return EXIT_FINDINGS;
 }
 
+/* The ledger path: the same submission as a campaign's (intent before the final click, evidence,
+ * verdict), in the campaign 'ad-hoc'. */
+static int submit_recorded(const struct cli_common *c, const char *scenario_path, const char *site_key_arg,
+                           const char *captcha_spec, struct scn_vars *vars)
+{
+    struct err e;
+    err_init(&e);
+    struct visit_setup vs;
+    struct scn_scenario *sc = NULL;
+    int rc = EXIT_OK;
+    char sha[DIGEST_HEX_LEN];
+    char *entry = NULL, *site_vars = NULL, *site_key = NULL;
+    char *who = xasprintf("%s, ad hoc submission", getenv("USER") ? getenv("USER") : "unknown");
+    if (visit_setup_open(&vs, c, captcha_spec, &e) || scn_scenario_load(scenario_path, &sc, NULL, &e) ||
+        digest_file_sha256_hex(scenario_path, sha, NULL, &e)) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    if (site_key_arg) {
+        site_key = xstrdup(site_key_arg);
+    } else {
+        const char *base = strrchr(scenario_path, '/') ? strrchr(scenario_path, '/') + 1 : scenario_path;
+        site_key = xstrdup(base);
+        char *dot = strrchr(site_key, '.');
+        if (dot && dot != site_key)
+            *dot = '\0';
+    }
+    /* The site keeps the variables that are not the letter's own (base_url ...). */
+    struct scn_vars sv;
+    scn_vars_init(&sv);
+    for (size_t i = 0; i < vars->n; i++)
+        if (strncmp(vars->v[i].name, "letter.", 7) != 0)
+            scn_vars_set(&sv, vars->v[i].name, vars->v[i].value);
+    site_vars = visit_vars_to_json(&sv);
+    for (size_t i = 0; i < sc->defaults.n; i++)
+        if (!scn_vars_get(&sv, sc->defaults.v[i].name))
+            scn_vars_set(&sv, sc->defaults.v[i].name, sc->defaults.v[i].value);
+    if (sc->site.entry_url)
+        scn_vars_expand(&sv, sc->site.entry_url, &entry, NULL);
+    scn_vars_release(&sv);
+    struct ledger_campaign camp = {.name = "ad-hoc", .authorised_by = who, .created_at_ms = clock_now_ms(),
+                                   .deletion_min_visits = 2, .deletion_min_gap_ms = 3600000};
+    int64_t cid, sid;
+    if (ledger_campaign_ensure(vs.ledger, &camp, &cid, &e)) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    struct ledger_site site = {.campaign_id = cid, .key = site_key, .name = sc->site.name, .owner = sc->site.owner,
+                               .mailbox = sc->site.mailbox, .entry_url = entry, .family = sc->site.family,
+                               .deadline_workdays = sc->site.deadline_workdays,
+                               .scenario_path = (char *)scenario_path, .scenario_sha256 = sha,
+                               .vars_json = site_vars};
+    if (ledger_site_ensure(vs.ledger, &site, &sid, &e) || visit_setup_browser_ensure(&vs, &e)) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    struct visit_letter_fields fields = {scn_vars_get(vars, "letter.name"), scn_vars_get(vars, "letter.phone"),
+                                         scn_vars_get(vars, "letter.email"), true};
+    struct visit_summary sum;
+    if (visit_submit_site(&vs.env, sid, &fields, NULL, &sum, &e)) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    visit_setup_after_visit(&vs, &sum);
+    struct ledger_letter t;
+    if (ledger_letter_get(vs.ledger, sum.letter_id, &t, &e)) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s}", "scenario", scenario_path, "status",
+                          sum.was_submitted ? "submitted" : ledger_letter_state_name(t.state), "letter_id",
+                          (json_int_t)t.id, "site", site_key, "token", t.token, "title", t.title ? t.title : "",
+                          "message", sum.line);
+    json_object_set_new(o, "query_code", opt_string(t.query_code));
+    json_object_set_new(o, "letter_no", opt_string(t.letter_no));
+    json_object_set_new(o, "error", opt_string(t.error));
+    char *text = json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2));
+    printf("%s\n", text);
+    free(text);
+    json_decref(o);
+    if (!sum.was_submitted) {
+        fprintf(stderr, "huixin: %s\n", sum.line);
+        rc = EXIT_FINDINGS;
+    }
+    ledger_letter_release(&t);
+out:
+    visit_setup_close(&vs);
+    scn_scenario_free(sc);
+    free(entry);
+    free(site_vars);
+    free(site_key);
+    free(who);
+    return rc;
+}
+
 int cmd_submit(int argc, char **argv)
 {
     struct cli_common c;
     cli_common_init(&c);
-    const char *scenario_path = NULL, *captcha_spec = NULL;
+    const char *scenario_path = NULL, *captcha_spec = NULL, *site_key = NULL;
+    bool use_ledger = true;
     long pick = -1;
     struct scn_vars vars;
     scn_vars_init(&vars);
@@ -127,7 +231,7 @@ int cmd_submit(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            printf("%s%s", submit_usage, cli_common_help_browser);
+            printf("%s%s%s%s", submit_usage, cli_common_help_browser, cli_common_help_store, cli_common_help_evidence);
             goto out;
         }
         if (strcmp(a, "--var") == 0 || strncmp(a, "--var=", 6) == 0) {
@@ -148,6 +252,14 @@ int cmd_submit(int argc, char **argv)
                 rc = cli_usage_error("submit", "option '--captcha' needs prompt, exec:CMD or control:URL");
                 goto out;
             }
+            continue;
+        }
+        if (strcmp(a, "--no-ledger") == 0) {
+            use_ledger = false;
+            continue;
+        }
+        if (strcmp(a, "--site-key") == 0 && i + 1 < argc) {
+            site_key = argv[++i];
             continue;
         }
         if (strcmp(a, "--template") == 0 || strncmp(a, "--template=", 11) == 0) {
@@ -181,6 +293,10 @@ int cmd_submit(int argc, char **argv)
     if (!scenario_path) {
         rc = cli_usage_error("submit", "which scenario? e.g. huixin submit scenarios/library/hanweb-jact.json "
                                        "--var base_url=http://127.0.0.1:8080");
+        goto out;
+    }
+    if (use_ledger) {
+        rc = submit_recorded(&c, scenario_path, site_key, captcha_spec, &vars);
         goto out;
     }
     if (scn_scenario_load(scenario_path, &s, NULL, &e) < 0) {

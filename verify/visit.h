@@ -15,6 +15,7 @@
 
 struct browser;
 struct cal;
+struct scn_vars;
 struct err;
 struct scn_captcha_solver;
 
@@ -46,10 +47,12 @@ struct visit_summary {
 /* The letter as written to a site in a campaign. */
 struct visit_letter_fields {
     const char *name, *phone, *email;
+    bool is_another_allowed; /* ad hoc: a site whose letter was sent (or failed) may get a new one */
 };
 
 /* Submits the campaign's letter to a site, unless the site already has one in the ledger: a
- * submitted, failed or imported letter is left alone; an intent whose final click never happened is
+ * submitted, failed or imported letter is left alone (unless fields->is_another_allowed: ad hoc
+ * submissions, paced by the scenario's pacing_seconds); an intent whose final click never happened is
  * sent again (nothing reached the site); an intent whose final click happened is looked up on the
  * site by its check phase and recorded as submitted when found, else left for a person to resolve.
  * captcha NULL: env->captcha. Returns 0 when the visit was recorded (see out), or an error when
@@ -61,5 +64,10 @@ int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct
  * a visit row and the new verdict. */
 int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct visit_summary *out,
                        struct err *e);
+
+/* Variables as the ledger keeps them (a JSON object of strings): read into vars (adding to what is
+ * there), and written from vars (caller frees). */
+void visit_vars_from_json(struct scn_vars *vars, const char *json_object_text);
+char *visit_vars_to_json(const struct scn_vars *vars);
 
 #endif

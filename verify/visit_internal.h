@@ -31,11 +31,6 @@ int visit_bundle_finish(const struct visit_env *env, struct visit_bundle *b, int
                         int64_t at_ms, char sha_out[DIGEST_HEX_LEN], struct err *e);
 void visit_bundle_release(struct visit_bundle *b);
 
-/* Variables for running a letter's scenario: the site's (base_url ...), then the letter's stored
- * ones (letter.*, what the submission extracted). */
-void visit_vars_from_json(struct scn_vars *vars, const char *json_object_text);
-/* All of vars as a JSON object text (caller frees). */
-char *visit_vars_to_json(const struct scn_vars *vars);
 
 /* Decides the letter's verdict now and stores it; fills the summary's before/after. */
 int visit_verdict_update(const struct visit_env *env, int64_t letter_id, struct visit_summary *out, struct err *e);

@@ -172,31 +172,45 @@ int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct
         goto out;
     }
     int64_t letter_id = 0;
-    if (n_letters > 0) {
-        const struct ledger_letter *last = &letters[n_letters - 1];
+    const struct ledger_letter *last = n_letters > 0 ? &letters[n_letters - 1] : NULL;
+    if (last && last->state == LETTER_INTENT && last->final_click_at_ms != 0) {
+        /* The click that sends it was made, and the outcome never recorded: sending again could make
+         * a second letter. A person (or a scenario that can search by token) must settle it. */
         out->letter_id = last->id;
-        if (last->state != LETTER_INTENT) {
-            out->was_skipped = true;
-            snprintf(out->line, sizeof out->line, "%s: letter %lld already %s; nothing sent", s.key,
-                     (long long)last->id, ledger_letter_state_name(last->state));
-            goto out;
-        }
-        if (last->final_click_at_ms != 0) {
-            /* The click that sends it was made, and the outcome never recorded: sending again could make
-             * a second letter. A person (or a scenario that can search by token) must settle it. */
-            out->was_skipped = true;
-            char when[32];
-            clock_beijing_format(last->final_click_at_ms, when, sizeof when);
-            snprintf(out->line, sizeof out->line,
-                     "%s: letter %lld may have been sent at %s (token %s) but its outcome was not recorded; "
-                     "not sending again: find it on the site, then 'huixin import' it or resolve it by hand",
-                     s.key, (long long)last->id, when, last->token);
-            goto out;
-        }
-        letter_id = last->id; /* an intent that never reached its final click: nothing was sent */
-    } else if ((rc = letter_create(env, &s, sc, &letter_id, e))) {
-        err_prefix(e, "site '%s'", s.key);
+        out->was_skipped = true;
+        char when[32];
+        clock_beijing_format(last->final_click_at_ms, when, sizeof when);
+        snprintf(out->line, sizeof out->line,
+                 "%s: letter %lld may have been sent at %s (token %s) but its outcome was not recorded; "
+                 "not sending again: find it on the site, then 'huixin import' it or resolve it by hand",
+                 s.key, (long long)last->id, when, last->token);
         goto out;
+    }
+    if (last && last->state == LETTER_INTENT) {
+        letter_id = last->id; /* an intent that never reached its final click: nothing was sent */
+    } else if (last && !fields->is_another_allowed) {
+        out->letter_id = last->id;
+        out->was_skipped = true;
+        snprintf(out->line, sizeof out->line, "%s: letter %lld already %s; nothing sent", s.key, (long long)last->id,
+                 ledger_letter_state_name(last->state));
+        goto out;
+    } else {
+        if (last) {
+            /* ad hoc: another letter to the same site, once the site's pacing allows it */
+            int64_t since_ms = clock_now_ms() - (last->final_click_at_ms ? last->final_click_at_ms : last->intent_at_ms);
+            if (since_ms < (int64_t)sc->site.pacing_seconds * 1000) {
+                rc = err_set(e, ERR_USAGE,
+                             "site '%s' had a letter %lld s ago and its scenario paces letters %d s apart: try again "
+                             "in %lld s",
+                             s.key, (long long)(since_ms / 1000), sc->site.pacing_seconds,
+                             (long long)(sc->site.pacing_seconds - since_ms / 1000));
+                goto out;
+            }
+        }
+        if ((rc = letter_create(env, &s, sc, &letter_id, e))) {
+            err_prefix(e, "site '%s'", s.key);
+            goto out;
+        }
     }
     out->letter_id = letter_id;
     if ((rc = ledger_letter_get(env->ledger, letter_id, &t, e)))

@@ -91,7 +91,7 @@ probe_submit() {
         cat "$TMP/$name.lint"
     fi
     before=$(letters "$site" | cut -f1)
-    timeout 180 "$BIN" submit "$draft" --var "base_url=$base" --var "letter.name=李明" \
+    timeout 180 "$BIN" submit --no-ledger "$draft" --var "base_url=$base" --var "letter.name=李明" \
         --var "letter.phone=13800138000" --var "letter.email=liming@example.com" \
         --var "letter.address=江屿省某市某区1号" --captcha "control:http://127.0.0.1:$CONTROL/api/captcha?site=$site" \
         --evidence "$TMP/ev" --timeout 20 >"$TMP/$name.submit" 2>"$TMP/$name.submit.err"
