@@ -105,13 +105,24 @@ static void browser_target_detached(struct browser *b, json_t *params)
     }
 }
 
-static void browser_target_info(struct browser *b, json_t *params)
+static struct page *browser_page_by_context(struct browser *b, const char *context)
+{
+    if (!context)
+        return NULL;
+    for (size_t i = 0; i < PAGE_MAX; i++)
+        if (b->pages[i] && b->pages[i]->context_id && strcmp(b->pages[i]->context_id, context) == 0)
+            return b->pages[i];
+    return NULL;
+}
+
+static void browser_target_info(struct browser *b, json_t *params, bool is_created)
 {
     json_t *info = json_object_get(params, "targetInfo");
     const char *type = json_string_value(json_object_get(info, "type"));
     const char *target = json_string_value(json_object_get(info, "targetId"));
     const char *url = json_string_value(json_object_get(info, "url"));
     const char *opener = json_string_value(json_object_get(info, "openerId"));
+    const char *context = json_string_value(json_object_get(info, "browserContextId"));
     if (!type || !target || !url)
         return;
     for (size_t i = 0; i < PAGE_MAX; i++) { /* an OOPIF's URL changes as it navigates */
@@ -122,8 +133,13 @@ static void browser_target_info(struct browser *b, json_t *params)
                 p->children[k].url = xstrdup(url);
             }
     }
+    if (strcmp(type, "page") != 0)
+        return;
+    /* a popup belongs to the page it opened from, or to the page of its browser context (popups of popups) */
     struct page *p = browser_page_by_target(b, opener);
-    if (!p || strcmp(type, "page") != 0)
+    if (!p)
+        p = browser_page_by_context(b, context);
+    if (!p || (p->target_id && strcmp(p->target_id, target) == 0))
         return;
     for (size_t k = 0; k < p->popups_len; k++)
         if (strcmp(p->popup_targets[k], target) == 0) {
@@ -133,11 +149,39 @@ static void browser_target_info(struct browser *b, json_t *params)
             }
             return;
         }
-    p->popup_targets = xrealloc(p->popup_targets, (p->popups_len + 1) * sizeof *p->popup_targets);
-    p->popup_urls = xrealloc(p->popup_urls, (p->popups_len + 1) * sizeof *p->popup_urls);
-    p->popup_targets[p->popups_len] = xstrdup(target);
-    p->popup_urls[p->popups_len] = xstrdup(url);
-    p->popups_len++;
+    if (!is_created)
+        return; /* a popup counted already (kept or not) that changed */
+    p->popups_seen++;
+    if (p->popups_len < PAGE_POPUPS_MAX) {
+        p->popup_targets = xrealloc(p->popup_targets, (p->popups_len + 1) * sizeof *p->popup_targets);
+        p->popup_urls = xrealloc(p->popup_urls, (p->popups_len + 1) * sizeof *p->popup_urls);
+        p->popup_targets[p->popups_len] = xstrdup(target);
+        p->popup_urls[p->popups_len] = xstrdup(url);
+        p->popups_len++;
+    }
+    if (p->popups_open_len < PAGE_POPUPS_OPEN_MAX) {
+        p->popups_open[p->popups_open_len++] = xstrdup(target);
+        return;
+    }
+    /* a popup storm: nothing drives popups, so one past the few left open is closed at once */
+    log_debug("browser", "popup %s (%s) closed: %d already open", target, url, PAGE_POPUPS_OPEN_MAX);
+    cdp_send_ignored(b->cdp, NULL, "Target.closeTarget", json_pack("{s:s}", "targetId", target));
+}
+
+static void browser_target_destroyed(struct browser *b, json_t *params)
+{
+    const char *target = json_string_value(json_object_get(params, "targetId"));
+    if (!target)
+        return;
+    for (size_t i = 0; i < PAGE_MAX; i++) {
+        struct page *p = b->pages[i];
+        for (size_t k = 0; p && k < p->popups_open_len; k++)
+            if (strcmp(p->popups_open[k], target) == 0) {
+                free(p->popups_open[k]);
+                p->popups_open[k] = p->popups_open[--p->popups_open_len];
+                return;
+            }
+    }
 }
 
 static void browser_event(struct cdp *c, json_t *msg, void *user)
@@ -151,13 +195,26 @@ static void browser_event(struct cdp *c, json_t *msg, void *user)
         browser_target_attached(b, session, params);
     else if (strcmp(method, "Target.detachedFromTarget") == 0)
         browser_target_detached(b, params);
-    else if (strcmp(method, "Target.targetCreated") == 0 || strcmp(method, "Target.targetInfoChanged") == 0)
-        browser_target_info(b, params);
+    else if (strcmp(method, "Target.targetCreated") == 0)
+        browser_target_info(b, params, true);
+    else if (strcmp(method, "Target.targetInfoChanged") == 0)
+        browser_target_info(b, params, false);
+    else if (strcmp(method, "Target.targetDestroyed") == 0)
+        browser_target_destroyed(b, params);
     else {
         struct page *p = browser_page_by_session(b, session);
         if (p)
             page_event_handle(p, session, method, params);
     }
+}
+
+static void browser_tick(struct cdp *c, void *user)
+{
+    (void)c;
+    struct browser *b = user;
+    for (size_t i = 0; i < PAGE_MAX; i++)
+        if (b->pages[i])
+            page_tick(b->pages[i]);
 }
 
 int browser_open(const struct browser_options *o, struct browser **out, struct err *e)
@@ -187,6 +244,7 @@ int browser_open(const struct browser_options *o, struct browser **out, struct e
     if ((rc = ws_open(ws_url, b->cdp, timeout_ms, &b->ws, e)) != 0)
         goto out;
     cdp_event_hook_set(b->cdp, browser_event, b);
+    cdp_tick_hook_set(b->cdp, browser_tick, b);
     if ((rc = cdp_call(b->cdp, NULL, "Browser.getVersion", NULL, timeout_ms, &res, e)) != 0)
         goto out;
     const char *product = json_string_value(json_object_get(res, "product"));

@@ -40,6 +40,8 @@ struct cdp {
     void *transport_user;
     cdp_event_fn on_event;
     void *event_user;
+    cdp_tick_fn on_tick;
+    void *tick_user;
 };
 
 struct cdp *cdp_new(void)
@@ -90,6 +92,12 @@ void cdp_event_hook_set(struct cdp *c, cdp_event_fn fn, void *user)
 {
     c->on_event = fn;
     c->event_user = user;
+}
+
+void cdp_tick_hook_set(struct cdp *c, cdp_tick_fn fn, void *user)
+{
+    c->on_tick = fn;
+    c->tick_user = user;
 }
 
 static const char *dead_reason(const struct cdp *c, const char *session)
@@ -180,6 +188,17 @@ void cdp_send_ignored(struct cdp *c, const char *session, const char *method, js
         p->is_ignored = true;
 }
 
+void cdp_reply_forget(struct cdp *c, int64_t id)
+{
+    struct cdp_pending *p = pending_find(c, id);
+    if (!p)
+        return;
+    if (p->state != CDP_WAITING)
+        pending_remove(c, p);
+    else
+        p->is_ignored = true;
+}
+
 int cdp_reply_poll(struct cdp *c, int64_t id, json_t **result, struct err *e)
 {
     struct cdp_pending *p = pending_find(c, id);
@@ -208,6 +227,8 @@ int cdp_pump(struct cdp *c, int timeout_ms)
     if (rc != 0)
         cdp_close(c, "connection closed");
     cdp_expire(c, clock_mono_ms());
+    if (c->on_tick && !c->close_reason)
+        c->on_tick(c, c->tick_user);
     return c->close_reason ? -1 : 0;
 }
 
@@ -290,10 +311,72 @@ static void reply_take(struct cdp *c, int64_t id, json_t *msg)
     p->state = CDP_OK;
 }
 
+static int hex4(const char *s, size_t len, size_t at)
+{
+    if (at + 4 > len)
+        return -1;
+    int v = 0;
+    for (size_t i = at; i < at + 4; i++) {
+        char ch = s[i];
+        int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* A JavaScript string may hold half of a UTF-16 surrogate pair, and Chrome sends it as a lone
+ * "\udXXX" escape that strict JSON (jansson) refuses: the whole reply would be dropped and its caller
+ * would wait out its timeout. This copy says U+FFFD instead; NULL when there is nothing to mend. */
+static char *surrogates_mend(const char *data, size_t len, size_t *out_len)
+{
+    struct buf b;
+    buf_init(&b);
+    bool is_mended = false;
+    for (size_t i = 0; i < len;) {
+        if (data[i] != '\\' || i + 1 >= len) {
+            buf_append(&b, data + i, 1);
+            i++;
+            continue;
+        }
+        int v = data[i + 1] == 'u' ? hex4(data, len, i + 2) : -1;
+        if (v < 0xD800 || v > 0xDFFF) { /* not a surrogate: copy the escape (two bytes) as it is */
+            buf_append(&b, data + i, 2);
+            i += 2;
+            continue;
+        }
+        int low = v <= 0xDBFF && i + 11 < len && data[i + 6] == '\\' && data[i + 7] == 'u' ? hex4(data, len, i + 8) : -1;
+        if (low >= 0xDC00 && low <= 0xDFFF) { /* a whole pair */
+            buf_append(&b, data + i, 12);
+            i += 12;
+            continue;
+        }
+        buf_append(&b, "\\ufffd", 6);
+        i += 6;
+        is_mended = true;
+    }
+    if (!is_mended) {
+        buf_release(&b);
+        return NULL;
+    }
+    *out_len = b.len;
+    return buf_detach(&b);
+}
+
 void cdp_feed(struct cdp *c, const char *data, size_t len)
 {
     json_error_t je;
     json_t *msg = json_loadb(data, len, JSON_ALLOW_NUL, &je);
+    if (!msg && strstr(je.text, "nvalid Unicode")) {
+        size_t mended_len = 0;
+        char *mended = surrogates_mend(data, len, &mended_len);
+        if (mended) {
+            msg = json_loadb(mended, mended_len, JSON_ALLOW_NUL, &je);
+            free(mended);
+        }
+    }
     if (!msg || !json_is_object(msg)) {
         log_warn("cdp", "dropped a message that is not a JSON object (%zu bytes): %s", len, je.text);
         json_decref(msg);

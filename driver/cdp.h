@@ -27,11 +27,15 @@ typedef int (*cdp_send_fn)(const char *msg, size_t len, void *user);
 typedef int (*cdp_pump_fn)(int timeout_ms, void *user);
 /* An event: the whole message (method, params, sessionId), borrowed for the call. */
 typedef void (*cdp_event_fn)(struct cdp *c, json_t *msg, void *user);
+/* Runs after every pump (whatever was received), so the layer above can retry what it sent; like the
+ * event hook it may cdp_send but must not cdp_call. */
+typedef void (*cdp_tick_fn)(struct cdp *c, void *user);
 
 struct cdp *cdp_new(void);
 void cdp_free(struct cdp *c); /* NULL is a no-op */
 void cdp_transport_set(struct cdp *c, cdp_send_fn send, cdp_pump_fn pump, void *user);
 void cdp_event_hook_set(struct cdp *c, cdp_event_fn fn, void *user);
+void cdp_tick_hook_set(struct cdp *c, cdp_tick_fn fn, void *user);
 
 /* Sends a command; params is stolen (NULL: {}); session NULL = the browser. Returns the id (> 0) or a
  * negative ERR_* code. deadline_ms is on clock_mono_ms's scale (0: none). */
@@ -43,6 +47,8 @@ void cdp_send_ignored(struct cdp *c, const char *session, const char *method, js
  * a negative code when it failed, timed out or the connection or its session died. Either way the
  * entry is forgotten once this returns anything but 1. */
 int cdp_reply_poll(struct cdp *c, int64_t id, json_t **result, struct err *e);
+/* Nobody will poll this command any more: its reply (or failure) is dropped when it comes. */
+void cdp_reply_forget(struct cdp *c, int64_t id);
 /* Sends and waits up to timeout_ms (0: 30000) for the reply. */
 int cdp_call(struct cdp *c, const char *session, const char *method, json_t *params, int timeout_ms,
              json_t **result, struct err *e);

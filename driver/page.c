@@ -93,6 +93,49 @@ static void page_network_event(struct page *p, const char *method, json_t *param
     }
 }
 
+/* Accepts the open dialog. Chrome refuses an answer that comes while a navigation of the page is
+ * being committed ("Not attached to an active page"): the old document sits in its dialog, the new one
+ * waits for the old, and every Page command on the session fails from then on. So the answer is tracked
+ * (page_tick): refused a few times in a row, the page is marked stuck and every call fails at once with
+ * ERR_BROWSER, as after a crash, instead of waiting out its timeout. */
+#define PAGE_DIALOG_RETRY_MS 200
+#define PAGE_DIALOG_REFUSALS_MAX 3
+
+static void page_dialog_answer(struct page *p)
+{
+    if (p->dialog_answer_id > 0)
+        cdp_reply_forget(p->b->cdp, p->dialog_answer_id);
+    p->dialog_answered_ms = clock_mono_ms();
+    p->dialog_answer_id = cdp_send(p->b->cdp, p->dialog_session, "Page.handleJavaScriptDialog",
+                                   json_pack("{s:b, s:s}", "accept", 1, "promptText", ""),
+                                   p->dialog_answered_ms + 5000, NULL);
+}
+
+void page_tick(struct page *p)
+{
+    if (p->dialog_answer_id > 0) {
+        struct err e;
+        err_init(&e);
+        int rc = cdp_reply_poll(p->b->cdp, p->dialog_answer_id, NULL, &e);
+        if (rc == 1)
+            return;
+        p->dialog_answer_id = 0;
+        if (rc == 0) {
+            p->dialog_refusals = 0;
+        } else if (p->dialog_session) {
+            p->dialog_refusals++;
+            log_debug("page", "the dialog's answer was refused (%d): %s", p->dialog_refusals, e.msg);
+            if (strstr(e.msg, "Not attached to an active page") && p->dialog_refusals >= PAGE_DIALOG_REFUSALS_MAX &&
+                !p->is_dialog_stuck) {
+                p->is_dialog_stuck = true;
+                log_warn("page", "a dialog opened as the page navigated and cannot be answered: the page is lost");
+            }
+        }
+    }
+    if (p->dialog_session && !p->is_dialog_stuck && clock_mono_ms() - p->dialog_answered_ms >= PAGE_DIALOG_RETRY_MS)
+        page_dialog_answer(p);
+}
+
 void page_event_handle(struct page *p, const char *session, const char *method, json_t *params)
 {
     if (strncmp(method, "Network.", 8) == 0) {
@@ -105,18 +148,46 @@ void page_event_handle(struct page *p, const char *session, const char *method, 
             free(p->loaded_loader);
             p->loaded_loader = xstrdup(loader);
         }
+    } else if (strcmp(method, "Page.frameStartedNavigating") == 0) {
+        const char *frame = json_string_value(json_object_get(params, "frameId"));
+        const char *loader = json_string_value(json_object_get(params, "loaderId"));
+        const char *type = json_string_value(json_object_get(params, "navigationType"));
+        if (frame && loader && type && strcmp(type, "differentDocument") == 0 && strcmp(frame, p->target_id) == 0) {
+            free(p->started_loader);
+            p->started_loader = xstrdup(loader);
+        }
+    } else if (strcmp(method, "Page.frameNavigated") == 0) {
+        json_t *frame = json_object_get(params, "frame");
+        const char *id = json_string_value(json_object_get(frame, "id"));
+        const char *loader = json_string_value(json_object_get(frame, "loaderId"));
+        if (id && loader && !json_object_get(frame, "parentId") && strcmp(id, p->target_id) == 0) {
+            free(p->committed_loader);
+            p->committed_loader = xstrdup(loader);
+        }
     } else if (strcmp(method, "Page.javascriptDialogOpening") == 0) {
         /* a dialog blocks the page until it is answered: record it and accept at once */
         const char *type = json_string_value(json_object_get(params, "type"));
         const char *message = json_string_value(json_object_get(params, "message"));
-        p->dialogs = xrealloc(p->dialogs, (p->dialogs_len + 1) * sizeof *p->dialogs);
-        p->dialogs[p->dialogs_len].type = xstrdup(type ? type : "alert");
-        p->dialogs[p->dialogs_len].message = xstrdup(message ? message : "");
-        p->dialogs[p->dialogs_len].at_ms = clock_now_ms();
-        p->dialogs_len++;
-        log_info("page", "%s dialog accepted: %s", type ? type : "?", message ? message : "");
-        cdp_send_ignored(p->b->cdp, session, "Page.handleJavaScriptDialog",
-                         json_pack("{s:b, s:s}", "accept", 1, "promptText", ""));
+        p->dialogs_seen++;
+        if (p->dialogs_len < PAGE_DIALOGS_MAX) { /* an alert loop: keep the first ones, count the rest */
+            p->dialogs = xrealloc(p->dialogs, (p->dialogs_len + 1) * sizeof *p->dialogs);
+            p->dialogs[p->dialogs_len].type = xstrdup(type ? type : "alert");
+            p->dialogs[p->dialogs_len].message = xstrdup(message ? message : "");
+            p->dialogs[p->dialogs_len].at_ms = clock_now_ms();
+            p->dialogs_len++;
+            log_info("page", "%s dialog accepted: %s", type ? type : "?", message ? message : "");
+        } else if (p->dialogs_seen == PAGE_DIALOGS_MAX + 1) {
+            log_warn("page", "more than %d dialogs: later ones are answered and counted, not kept", PAGE_DIALOGS_MAX);
+        }
+        free(p->dialog_session);
+        p->dialog_session = xstrdup(session);
+        page_dialog_answer(p);
+    } else if (strcmp(method, "Page.javascriptDialogClosed") == 0) {
+        if (p->dialog_session && strcmp(p->dialog_session, session) == 0) {
+            free(p->dialog_session);
+            p->dialog_session = NULL;
+            p->dialog_refusals = 0;
+        }
     } else if (strcmp(method, "Runtime.executionContextCreated") == 0) {
         json_t *ctx = json_object_get(params, "context");
         json_t *aux = json_object_get(ctx, "auxData");
@@ -156,6 +227,13 @@ int page_check_alive(struct page *p, struct err *e)
         return err_set(e, ERR_BROWSER, "renderer crashed: the page is dead, open a new one");
     if (p->is_detached)
         return err_set(e, ERR_BROWSER, "the page was closed");
+    if (p->is_dialog_stuck) {
+        const struct page_dialog *d = p->dialogs_len ? &p->dialogs[p->dialogs_len - 1] : NULL;
+        return err_set(e, ERR_BROWSER,
+                       "a dialog opened as the page navigated and Chrome refuses every answer to it "
+                       "(last recorded: %s '%s'): the page is stuck, open a new one",
+                       d ? d->type : "?", d ? d->message : "");
+    }
     return 0;
 }
 
@@ -309,15 +387,22 @@ void page_close(struct page *p)
     }
     free(p->popup_targets);
     free(p->popup_urls);
+    for (size_t i = 0; i < p->popups_open_len; i++)
+        free(p->popups_open[i]);
     for (size_t i = 0; i < p->dialogs_len; i++) {
         free(p->dialogs[i].type);
         free(p->dialogs[i].message);
     }
     free(p->dialogs);
+    free(p->dialog_session);
+    if (p->dialog_answer_id > 0 && !cdp_is_closed(b->cdp))
+        cdp_reply_forget(b->cdp, p->dialog_answer_id);
     page_failed_clear(p);
     free(p->failed);
     free(p->nav_loader);
     free(p->loaded_loader);
+    free(p->started_loader);
+    free(p->committed_loader);
     free(p->context_id);
     free(p->target_id);
     free(p->session_id);
@@ -325,6 +410,14 @@ void page_close(struct page *p)
 }
 
 /* ---- navigation ---- */
+
+static bool page_loader_is(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+/* How often page_goto sends its navigation again when the page's own navigation cancelled it. */
+#define PAGE_GOTO_RETRIES 5
 
 int page_goto(struct page *p, const char *url, int timeout_ms, struct err *e)
 {
@@ -336,33 +429,55 @@ int page_goto(struct page *p, const char *url, int timeout_ms, struct err *e)
     page_frames_clear(p, 1);
     page_failed_clear(p);
     p->http_status = 0;
-    if ((rc = page_call(p, "Page.navigate", json_pack("{s:s}", "url", url), timeout_ms, &res, e)) != 0)
-        goto out;
-    const char *error = json_string_value(json_object_get(res, "errorText"));
-    if (error && *error) {
-        /* a renderer that dies mid-navigation first shows as an aborted load: tell the two apart */
-        if (strcmp(error, "net::ERR_ABORTED") == 0) {
-            page_sleep(p, 300);
-            if ((rc = page_check_alive(p, e)) != 0)
-                goto out;
-        }
-        rc = err_set(e, ERR_SITE, "'%s' did not load: %s", url, error);
-        goto out;
-    }
-    const char *loader = json_string_value(json_object_get(res, "loaderId"));
-    if (!loader)
-        goto out; /* a same-document navigation (#fragment) has nothing to wait for */
-    free(p->nav_loader);
-    p->nav_loader = xstrdup(loader);
-    while (!p->loaded_loader || strcmp(p->loaded_loader, p->nav_loader) != 0) {
-        if ((rc = page_check_alive(p, e)) != 0)
-            goto out;
+    for (int tries = 0;; tries++) {
+        json_decref(res);
+        res = NULL;
         int64_t left = deadline - clock_mono_ms();
         if (left <= 0) {
             rc = err_set(e, ERR_TIMEOUT, "'%s' did not finish loading within %d ms", url, timeout_ms);
             goto out;
         }
-        cdp_pump(p->b->cdp, left > 500 ? 500 : (int)left);
+        if ((rc = page_call(p, "Page.navigate", json_pack("{s:s}", "url", url), (int)left, &res, e)) != 0)
+            goto out;
+        const char *error = json_string_value(json_object_get(res, "errorText"));
+        if (error && *error) {
+            /* a renderer that dies mid-navigation first shows as an aborted load: tell the two apart */
+            if (strcmp(error, "net::ERR_ABORTED") == 0) {
+                page_sleep(p, 300);
+                if ((rc = page_check_alive(p, e)) != 0)
+                    goto out;
+                if (tries < PAGE_GOTO_RETRIES) /* the page's own navigation (a form submitting itself) won */
+                    continue;
+            }
+            rc = err_set(e, ERR_SITE, "'%s' did not load: %s", url, error);
+            goto out;
+        }
+        const char *loader = json_string_value(json_object_get(res, "loaderId"));
+        if (!loader)
+            goto out; /* a same-document navigation (#fragment) has nothing to wait for */
+        free(p->nav_loader);
+        p->nav_loader = xstrdup(loader);
+        bool is_cancelled = false;
+        while (!page_loader_is(p->loaded_loader, p->nav_loader)) {
+            if ((rc = page_check_alive(p, e)) != 0)
+                goto out;
+            left = deadline - clock_mono_ms();
+            if (left <= 0) {
+                rc = err_set(e, ERR_TIMEOUT, "'%s' did not finish loading within %d ms", url, timeout_ms);
+                goto out;
+            }
+            /* another navigation began before ours committed: the old page's (a timer, a form that
+             * submits itself) and it cancelled ours, so ours is sent again */
+            if (!page_loader_is(p->committed_loader, p->nav_loader) && p->started_loader &&
+                !page_loader_is(p->started_loader, p->nav_loader) && tries < PAGE_GOTO_RETRIES) {
+                log_info("page", "the navigation to '%s' was cancelled by the page's own: sending it again", url);
+                is_cancelled = true;
+                break;
+            }
+            cdp_pump(p->b->cdp, left > 500 ? 500 : (int)left);
+        }
+        if (!is_cancelled)
+            break;
     }
 out:
     if (rc != 0 && rc != ERR_SITE && rc != ERR_TIMEOUT)
@@ -531,26 +646,44 @@ int page_title(struct page *p, char **out, struct err *e)
     return page_main_string(p, "document.title", out, e);
 }
 
-int page_text(struct page *p, char **out, struct err *e)
+/* Reads a string of the current frame, cut in the renderer (so a huge page never crosses the wire
+ * whole) to at most max_bytes of UTF-8 at a character boundary, and made well-formed (a lone surrogate
+ * becomes U+FFFD). what names it in the warning about a cut. */
+static int page_frame_string_capped(struct page *p, const char *js_value, size_t max_bytes, const char *what,
+                                    char **out, struct err *e)
 {
     json_t *v = NULL;
     *out = NULL;
-    int rc = page_frame_eval(p, "document.body ? document.body.innerText : ''", true, 0, &v, e);
-    if (rc == 0)
-        *out = xstrdup(json_is_string(v) ? json_string_value(v) : "");
+    char *expr = xasprintf("(() => { let t = (%s) || ''; const max = %zu; let is_cut = false;"
+                           "if (t.length > max) { t = t.slice(0, max); is_cut = true; }"
+                           "t = t.toWellFormed();"
+                           "if (t.length * 3 > max) { const u = new TextEncoder().encode(t);"
+                           "  if (u.length > max) { let k = max; while (k > 0 && (u[k] & 0xC0) === 0x80) k--;"
+                           "    t = new TextDecoder().decode(u.subarray(0, k)); is_cut = true; } }"
+                           "return { text: t, is_cut }; })()",
+                           js_value, max_bytes);
+    int rc = page_frame_eval(p, expr, true, 0, &v, e);
+    free(expr);
+    if (rc != 0)
+        return rc;
+    const char *text = json_string_value(json_object_get(v, "text"));
+    *out = xstrdup(text ? text : "");
+    if (json_is_true(json_object_get(v, "is_cut")))
+        log_warn("page", "the page's %s is longer than %zu bytes: cut there", what, max_bytes);
     json_decref(v);
-    return rc;
+    return 0;
+}
+
+int page_text(struct page *p, char **out, struct err *e)
+{
+    return page_frame_string_capped(p, "document.body ? document.body.innerText : ''", PAGE_TEXT_MAX_BYTES, "text",
+                                    out, e);
 }
 
 int page_html(struct page *p, char **out, struct err *e)
 {
-    json_t *v = NULL;
-    *out = NULL;
-    int rc = page_frame_eval(p, "document.documentElement ? document.documentElement.outerHTML : ''", true, 0, &v, e);
-    if (rc == 0)
-        *out = xstrdup(json_is_string(v) ? json_string_value(v) : "");
-    json_decref(v);
-    return rc;
+    return page_frame_string_capped(p, "document.documentElement ? document.documentElement.outerHTML : ''",
+                                    PAGE_HTML_MAX_BYTES, "HTML", out, e);
 }
 
 /* ---- waiting ---- */
@@ -656,6 +789,11 @@ size_t page_dialog_count(const struct page *p)
     return p->dialogs_len;
 }
 
+size_t page_dialog_seen(const struct page *p)
+{
+    return p->dialogs_seen;
+}
+
 const struct page_dialog *page_dialog_get(const struct page *p, size_t i)
 {
     return i < p->dialogs_len ? &p->dialogs[i] : NULL;
@@ -674,6 +812,16 @@ const struct page_failed_request *page_failed_get(const struct page *p, size_t i
 size_t page_popup_count(const struct page *p)
 {
     return p->popups_len;
+}
+
+size_t page_popup_seen(const struct page *p)
+{
+    return p->popups_seen;
+}
+
+size_t page_popup_open_count(const struct page *p)
+{
+    return p->popups_open_len;
 }
 
 const char *page_popup_url(const struct page *p, size_t i)

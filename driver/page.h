@@ -7,7 +7,10 @@
  * page_close -> browser_close. A page whose renderer crashed fails every call with ERR_BROWSER and a
  * message saying so; open a new page. When the browser exits, every call fails with ERR_BROWSER at
  * once; browser_open again to relaunch. A JavaScript dialog is accepted at once (alert/confirm: OK;
- * prompt: empty; beforeunload: leave) and recorded, so it never blocks the page. */
+ * prompt: empty; beforeunload: leave) and recorded, so it never blocks the page, with one exception
+ * Chrome imposes: a dialog that opens just as a navigation commits (a page alerting on a timer while it
+ * is taken away) refuses every answer; the page is then lost like a crashed one (every call fails at
+ * once with ERR_BROWSER saying so): open a new page. */
 #ifndef HUIXIN_PAGE_H
 #define HUIXIN_PAGE_H
 
@@ -40,7 +43,9 @@ int page_open(struct browser *b, struct page **out, struct err *e);
 void page_close(struct page *p); /* disposes of its browser context; NULL is a no-op */
 
 /* Navigates the main frame and waits for its load event. Fails with ERR_SITE when the navigation
- * fails (DNS, refused, reset, TLS: the error text is quoted) and ERR_TIMEOUT past timeout_ms.
+ * fails (DNS, refused, reset, TLS, too many redirects: the error text is quoted) and ERR_TIMEOUT past
+ * timeout_ms (a response that never ends, a page that keeps navigating itself). When the old page's own
+ * navigation (a form that submits itself) cancels this one before it commits, it is sent again.
  * An HTTP error status is NOT a failure here: read it with page_http_status. */
 int page_goto(struct page *p, const char *url, int timeout_ms, struct err *e);
 /* The main document's HTTP status of the last navigation (0 if unknown). */
@@ -82,13 +87,17 @@ int page_click_text(struct page *p, const char *scope_selector, const char *text
 int page_frame_enter(struct page *p, const char *selector, const char *url_part, int timeout_ms, struct err *e);
 void page_frame_leave(struct page *p); /* back to the main frame */
 
-/* Dialogs seen since the page opened, oldest first. type: "alert", "confirm", "prompt", "beforeunload". */
+/* Dialogs seen since the page opened, oldest first. type: "alert", "confirm", "prompt", "beforeunload".
+ * A page that alerts in a loop must not eat memory: the first PAGE_DIALOGS_MAX are kept, the rest are
+ * answered and counted only. */
+#define PAGE_DIALOGS_MAX 100
 struct page_dialog {
     char *type;
     char *message;
     int64_t at_ms;
 };
-size_t page_dialog_count(const struct page *p);
+size_t page_dialog_count(const struct page *p); /* kept: at most PAGE_DIALOGS_MAX */
+size_t page_dialog_seen(const struct page *p);  /* all, kept or not */
 const struct page_dialog *page_dialog_get(const struct page *p, size_t i);
 
 /* Requests that failed since the last navigation (the URL and the error text, or HTTP status >= 400). */
@@ -99,11 +108,22 @@ struct page_failed_request {
 size_t page_failed_count(const struct page *p);
 const struct page_failed_request *page_failed_get(const struct page *p, size_t i);
 
-/* Popups (window.open, target=_blank) opened since the page opened: their URLs. */
-size_t page_popup_count(const struct page *p);
+/* Popups (window.open, target=_blank, and the popups' own popups) opened since the page opened: their
+ * URLs, the first PAGE_POPUPS_MAX kept. Nothing here drives a popup, so they are not let pile up: at most
+ * PAGE_POPUPS_OPEN_MAX stay open at once, any further one is closed as soon as it appears. */
+#define PAGE_POPUPS_MAX 100
+#define PAGE_POPUPS_OPEN_MAX 4
+size_t page_popup_count(const struct page *p); /* kept: at most PAGE_POPUPS_MAX */
+size_t page_popup_seen(const struct page *p);  /* all, kept or not */
+size_t page_popup_open_count(const struct page *p);
 const char *page_popup_url(const struct page *p, size_t i);
 
-/* The current frame's visible text (innerText of the body) and its HTML; caller frees. */
+/* The current frame's visible text (innerText of the body) and its HTML; caller frees. A huge page
+ * must not take our memory with it: the text is cut at PAGE_TEXT_MAX_BYTES and the HTML at
+ * PAGE_HTML_MAX_BYTES of UTF-8 (at a character boundary; a warning is logged). Text that UTF-8 cannot
+ * hold (a lone UTF-16 surrogate) comes back as U+FFFD. */
+#define PAGE_TEXT_MAX_BYTES (16 * 1024 * 1024)
+#define PAGE_HTML_MAX_BYTES (64 * 1024 * 1024)
 int page_text(struct page *p, char **out, struct err *e);
 int page_html(struct page *p, char **out, struct err *e);
 

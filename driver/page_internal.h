@@ -61,6 +61,8 @@ struct page {
 
     char *nav_loader;      /* loaderId of the last Page.navigate */
     char *loaded_loader;   /* loaderId of the last main-frame "load" lifecycle event */
+    char *started_loader;  /* loaderId of the last main-frame document navigation started */
+    char *committed_loader; /* loaderId of the last main-frame document committed (Page.frameNavigated) */
     int http_status;
 
     struct page_child *children;
@@ -70,11 +72,18 @@ struct page {
     struct page_request *inflight;
     size_t inflight_len;
     int64_t last_net_ms;   /* clock_mono_ms of the last request start or end */
-    char **popup_targets, **popup_urls;
-    size_t popups_len;
+    char **popup_targets, **popup_urls; /* the kept ones */
+    size_t popups_len, popups_seen;
+    char *popups_open[PAGE_POPUPS_OPEN_MAX]; /* target ids of the popups left open */
+    size_t popups_open_len;
 
     struct page_dialog *dialogs;
-    size_t dialogs_len;
+    size_t dialogs_len, dialogs_seen;
+    char *dialog_session;   /* where a dialog is open and not yet closed, else NULL */
+    int64_t dialog_answer_id;   /* the answer in flight (0: none) */
+    int64_t dialog_answered_ms; /* clock_mono_ms of the last answer sent */
+    int dialog_refusals;        /* answers refused in a row */
+    bool is_dialog_stuck;       /* a dialog Chrome will not let us answer: the page is lost */
     struct page_failed_request *failed;
     size_t failed_len;
 
@@ -89,6 +98,8 @@ struct page {
 
 /* browser.c: routes one event to the page it belongs to. */
 void page_event_handle(struct page *p, const char *session, const char *method, json_t *params);
+/* page.c: answers again a dialog whose answer went nowhere (see page_dialog_answer); run after every pump. */
+void page_tick(struct page *p);
 /* browser.c: sets up a freshly attached page or OOPIF session and lets it run. */
 void browser_session_setup(struct browser *b, const char *session, bool is_page);
 

@@ -96,6 +96,7 @@ int scn_date_parse(const char *text, const char *format, int64_t *ms_out, bool *
     char *t = xstrndup(s, len);
     int64_t unit;
     if (is_epoch(format, &unit)) {
+        const int64_t epoch_ms_max = INT64_C(253402300799999); /* 9999-12-31 23:59:59.999 UTC */
         int64_t v = 0;
         bool ok = len > 0 && len <= 16;
         for (size_t i = 0; ok && i < len; i++) {
@@ -106,6 +107,12 @@ int scn_date_parse(const char *text, const char *format, int64_t *ms_out, bool *
         }
         if (!ok) {
             rc = err_set(e, ERR_INPUT, "date '%s' does not match format '%s': expected digits only", text, format);
+            goto out;
+        }
+        /* 16 digits of seconds overflow int64 milliseconds (found by fuzz/fuzz_date.c): stop at 9999-12-31 */
+        if (v > epoch_ms_max / unit) {
+            rc = err_set(e, ERR_INPUT, "date '%s' (format '%s') is out of range: expected a time before year 10000",
+                         text, format);
             goto out;
         }
         *ms_out = v * unit;

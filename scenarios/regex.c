@@ -55,9 +55,49 @@ static const char *bracket_backslash(const char *p)
     return NULL;
 }
 
+/* Where a quantifier follows another ("{1,2}++", "a**"), else NULL. POSIX leaves such patterns
+ * undefined, and glibc's regcomp expands a chain of them until it has eaten gigabytes (found by
+ * fuzz/fuzz_scenario.c: "[0-9]{1,2}" followed by 25 '+'). */
+static const char *stacked_quantifier(const char *pattern)
+{
+    bool is_after_quantifier = false;
+    for (const char *p = pattern; *p;) {
+        bool is_quantifier = *p == '*' || *p == '+' || *p == '?' || *p == '{';
+        if (is_quantifier && is_after_quantifier)
+            return p;
+        if (*p == '\\' && p[1]) {
+            p += 2;
+        } else if (*p == '{') {
+            const char *end = strchr(p, '}');
+            p = end ? end + 1 : p + 1;
+        } else if (*p == '[') { /* a bracket expression: skip to its closing ']' */
+            const char *q = p + 1;
+            if (*q == '^')
+                q++;
+            if (*q == ']')
+                q++;
+            for (; *q && *q != ']'; q++)
+                if (*q == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
+                    const char *end = strstr(q + 2, (char[]){q[1], ']', 0});
+                    if (end)
+                        q = end;
+                }
+            p = *q ? q + 1 : q;
+        } else {
+            p++;
+        }
+        is_after_quantifier = is_quantifier;
+    }
+    return NULL;
+}
+
 int scn_regex_compile(const char *pattern, struct scn_regex **out, struct err *e)
 {
     *out = NULL;
+    const char *stacked = stacked_quantifier(pattern);
+    if (stacked)
+        return err_set(e, ERR_INPUT, "bad regex '%s': a quantifier ('%.1s') follows another; group first, as in "
+                       "'(a+)?'", pattern, stacked);
     const char *bs = bracket_backslash(pattern);
     if (bs)
         return err_set(e, ERR_INPUT, "bad regex '%s': a backslash inside [...] is a literal backslash in POSIX regular "

@@ -9,12 +9,18 @@ until its parent goes away (stdin closes).
   POST /submit         records the form (decoded as UTF-8) and answers with a page that alert()s
   GET  /posts          every recorded POST as JSON: [{"path": ..., "fields": {name: [values]}}]
   GET  /status/N       answers HTTP N
+Hostile pages (tests/integration/test_hostile.c):
+  GET  /hostile/NAME.html  a page of hostile/ (POST to one records the form and answers with the same page)
+  GET  /redirect/N     302 to /redirect/N+1, forever
+  GET  /big.html?mb=N  an HTML page of N MB (at most 200), streamed with a Content-Length
+  GET  /trickle        headers, then one byte every 200 ms for at most 10 minutes: never finishes
 """
 import http.server
 import json
 import os
 import sys
 import threading
+import time
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -44,16 +50,74 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path.startswith("/status/"):
             code = int(path[len("/status/"):])
             return self.send(code, b"<h1>status</h1>")
+        if path.startswith("/redirect/"):
+            n = int(path[len("/redirect/"):] or 0)
+            self.send_response(302)
+            self.send_header("Location", "/redirect/%d" % (n + 1))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if path == "/big.html":
+            return self.send_big(urllib.parse.urlsplit(self.path).query)
+        if path == "/trickle":
+            return self.send_trickle()
+        if path.startswith("/hostile/"):
+            return self.send_page(os.path.join(HERE, "hostile"), path[len("/hostile/"):])
         if path == "/gbk.html":
             with open(os.path.join(HERE, "gbk-utf8.html"), encoding="utf-8") as f:
                 return self.send(200, f.read().encode("gbk"), "text/html; charset=gbk")
+        self.send_page(HERE, path)
+
+    def send_page(self, folder, path):
         name = os.path.basename(path) or "index.html"
-        full = os.path.join(HERE, name)
+        full = os.path.join(folder, name)
         if not name.endswith(".html") or not os.path.isfile(full):
             return self.send(404, b"<h1>not found</h1>")
         with open(full, encoding="utf-8") as f:
             text = f.read().replace("{{PORT_A}}", str(PORTS["a"])).replace("{{PORT_B}}", str(PORTS["b"]))
         self.send(200, text.encode("utf-8"))
+
+    def send_big(self, query):
+        mb = int(urllib.parse.parse_qs(query).get("mb", ["50"])[0])
+        mb = max(1, min(mb, 200))
+        head = "<!doctype html><html><head><meta charset='utf-8'><title>big</title></head><body>\n".encode()
+        tail = b"<p id='end'>THE END</p></body></html>\n"
+        line = ("<p>第%08d段：这是一个非常大的页面，用来测试驱动程序的内存上限。" + "x" * 40 + "</p>\n")
+        total = mb * 1024 * 1024
+        n_lines = (total - len(head) - len(tail)) // len((line % 0).encode())
+        size = len(head) + len(tail) + n_lines * len((line % 0).encode())
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(size))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        try:
+            self.wfile.write(head)
+            chunk = []
+            for i in range(n_lines):
+                chunk.append((line % i).encode())
+                if len(chunk) == 2000:
+                    self.wfile.write(b"".join(chunk))
+                    chunk = []
+            self.wfile.write(b"".join(chunk) + tail)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def send_trickle(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        try:
+            self.wfile.write(b"<!doctype html><html><head><title>trickle</title></head><body><p>")
+            self.wfile.flush()
+            until = time.monotonic() + 600
+            while time.monotonic() < until:
+                time.sleep(0.2)
+                self.wfile.write(b".")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     def do_POST(self):
         path = urllib.parse.urlsplit(self.path).path
@@ -62,6 +126,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         fields = urllib.parse.parse_qs(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
         with LOCK:
             POSTS.append({"path": path, "port": self.server.server_address[1], "fields": fields})
+        if path.startswith("/hostile/"):
+            return self.send_page(os.path.join(HERE, "hostile"), path[len("/hostile/"):])
         code = "HX%04d" % len(POSTS)
         body = ("<!doctype html><html><head><meta charset='utf-8'><title>提交成功</title></head><body>"
                 "<p id='done'>提交成功，查询码 %s</p>"
