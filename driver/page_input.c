@@ -175,12 +175,17 @@ out:
     return rc;
 }
 
-/* Where the current frame's (0,0) is in the main frame's viewport: the sum of the owners' content boxes. */
+/* What to add to the current frame's quads (DOM.getContentQuads) to get the main frame's viewport
+ * coordinates. Quads of an in-process iframe are already relative to its local root (the main frame
+ * or the enclosing out-of-process frame); only an out-of-process frame starts a coordinate space of
+ * its own, so only their owners' content boxes are added. */
 int page_frame_offset(struct page *p, double *x, double *y, struct err *e)
 {
     *x = *y = 0;
     for (size_t i = 1; i < p->frames_len; i++) {
         struct page_frame *f = &p->frames[i];
+        if (!f->is_oopif)
+            continue;
         json_t *owner = NULL, *quads = NULL;
         int rc = page_check_alive(p, e);
         if (rc == 0)
@@ -227,13 +232,33 @@ static int page_click_object(struct page *p, const char *obj, const char *what, 
                 cx += json_number_value(json_array_get(q, 2 * k)) / 4;
                 cy += json_number_value(json_array_get(q, 2 * k + 1)) / 4;
             }
-            /* is the element (or a child of it) what a click there would hit? */
+            /* Inside an iframe, scrolling the element into view within its frame is not enough: the
+             * frame itself may sit below the main viewport, and a point outside it neither hit-tests
+             * nor takes a click. Bring the spot into the main viewport first. */
+            if (p->frames_len > 1) {
+                double ox, oy;
+                if ((rc = page_frame_offset(p, &ox, &oy, e)) != 0)
+                    goto out;
+                double vx = cx + ox, vy = cy + oy;
+                if (vy < 0 || vy >= p->b->height || vx < 0 || vx >= p->b->width) {
+                    char *js = xasprintf("window.scrollBy(%.0f,%.0f)", vx < 0 || vx >= p->b->width ? vx - p->b->width / 2.0 : 0,
+                                         vy - p->b->height / 2.0);
+                    rc = page_call(p, "Runtime.evaluate", json_pack("{s:s}", "expression", js), 0, NULL, e);
+                    free(js);
+                    if (rc != 0)
+                        goto out;
+                    continue;
+                }
+            }
+            /* Is the element (or a child of it) what a click there would hit? Asked in the frame's own
+             * coordinates (its bounding box), which differ from the quads' in an in-process iframe. */
             if ((rc = page_object_call(p, obj,
-                                       "function(x,y){const t=document.elementFromPoint(x,y);"
+                                       "function(){const r=this.getBoundingClientRect();"
+                                       "const t=document.elementFromPoint(r.left+r.width/2,r.top+r.height/2);"
                                        "if(!t)return 'nothing';if(t===this||this.contains(t))return true;"
                                        "return '<'+t.tagName.toLowerCase()+(t.id?' id='+t.id:'')+"
                                        "(t.className&&typeof t.className==='string'?' class='+t.className:'')+'>';}",
-                                       json_pack("[f,f]", cx, cy), &hit, e)) != 0)
+                                       json_array(), &hit, e)) != 0)
                 goto out;
             if (json_is_true(hit))
                 break;

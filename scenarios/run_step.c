@@ -309,7 +309,13 @@ static int do_wait(struct scn_exec *x, const struct scn_step *st, const char *ar
         int rc = page_wait(x->p, page_cond(st->cond), arg, slice, &se);
         if (rc == 0)
             return 0;
-        if (rc != ERR_TIMEOUT || clock_mono_ms() >= end) {
+        if (rc == ERR_TIMEOUT && clock_mono_ms() >= end) {
+            /* the last slice's message would name the slice, not the step's whole wait */
+            static const char *const cond_names[] = {"text", "selector", "url", "gone"};
+            return err_set(e, ERR_TIMEOUT, "wait_for %s '%s': not true after %d ms",
+                           (unsigned)st->cond < ARRAY_LEN(cond_names) ? cond_names[st->cond] : "?", arg, timeout_ms);
+        }
+        if (rc != ERR_TIMEOUT) {
             if (e && !e->code)
                 *e = se;
             return rc;

@@ -39,7 +39,7 @@ SITES = [
 ]
 
 # The captcha answer each fixture's control API gives (the board's is arithmetic, the spa has none).
-CAPTCHA_SITE = {"hanweb": "hanweb", "gbk": "gbk", "iframe-city": "iframe-platform", "board": "board"}
+CAPTCHA_SITE = {"hanweb": "hanweb", "gbk": "gbk", "iframe-city": "iframe", "board": "board"}
 
 
 class Demo:

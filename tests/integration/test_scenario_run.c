@@ -297,6 +297,49 @@ static void test_missing_selector_names_step_and_is_not_sent(void)
     scn_scenario_free(s);
 }
 
+/* A wait after the final click runs in slices (to watch for known failures): when it gives up, the
+ * message must give the step's whole wait, not the last slice's. Nothing is sent: the "final" click
+ * only refreshes the captcha image. */
+static void test_wait_after_final_click_names_its_whole_timeout(void)
+{
+    setup();
+    if (setup_failed)
+        SKIP(setup_why);
+    char *path = xasprintf("%s/wait.json", tmp_dir);
+    const char *text = "{\"huixin_scenario\": 1, \"site\": {\"name\": \"宝川\"},\n"
+                       " \"submit\": {\"steps\": [{\"goto\": \"${base_url}/jact/front/mailwrite.do?sysid=1\"},\n"
+                       "  {\"click\": \"#checkcodeimg\", \"final\": true},\n"
+                       "  {\"wait_for\": {\"text\": \"不会出现的文字\"}, \"timeout_seconds\": 2}],\n"
+                       "  \"success\": {\"text\": \"提交成功\"},\n"
+                       "  \"failures\": [{\"text\": \"验证码错误\", \"kind\": \"captcha\"}]}}";
+    REQUIRE(file_write_atomic(path, text, strlen(text), NULL) == 0);
+    struct scn_scenario *s = load(path);
+    REQUIRE(s);
+    struct page *p = NULL;
+    struct err e;
+    err_init(&e);
+    REQUIRE(page_open(browser, &p, &e) == 0);
+    char *ev = xasprintf("%s/ev3", tmp_dir);
+    struct scn_run_options o = {NULL, ev, 15000, NULL, NULL};
+    struct scn_vars v;
+    letter_vars(&v, "HX8U9W3T");
+    struct scn_submit_result r;
+    int64_t t0 = clock_mono_ms();
+    REQUIRE(scn_submit_run(s, p, &v, &o, &r, &e) == 0);
+    CHECK(clock_mono_ms() - t0 >= 2000);
+    CHECK_INT(r.status, SCN_SUBMIT_UNKNOWN);
+    if (r.message)
+        fprintf(stderr, "  message: %s\n", r.message);
+    CHECK(r.message && strstr(r.message, "not true after 2000 ms"));
+    CHECK(r.message && strstr(r.message, "不会出现的文字"));
+    scn_submit_result_release(&r);
+    scn_vars_release(&v);
+    free(ev);
+    free(path);
+    page_close(p);
+    scn_scenario_free(s);
+}
+
 static void check_once(struct scn_check_result *r)
 {
     struct scn_scenario *s = load(HANWEB);
@@ -390,6 +433,7 @@ int main(int argc, char **argv)
         {"submit with captcha extracts the codes", test_submit_with_captcha_extracts_codes},
         {"wrong captcha retried, then rejected", test_wrong_captcha_retried_then_rejected},
         {"missing selector names the step, nothing sent", test_missing_selector_names_step_and_is_not_sent},
+        {"a wait after the final click names its whole timeout", test_wait_after_final_click_names_its_whole_timeout},
         {"check reads the state, then the reply", test_check_reads_state_then_reply},
         {"site down is load_failed, not not_found", test_check_site_down_is_load_failed_not_not_found},
         {"deleted letter is not_found", test_check_deleted_is_not_found},
