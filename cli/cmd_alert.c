@@ -6,10 +6,17 @@
 #include "common/base.h"
 #include "common/clock.h"
 #include "reports/alert.h"
+#include "reports/daily_summary.h"
+#include "verify/calendar.h"
+#include "verify/ledger.h"
 #include "cli/cli.h"
 
 static const char usage[] =
     "Usage: huixin alert test [--alerts FILE] [--timeout SECONDS] [--example]\n"
+    "       huixin alert summary [--alerts FILE] [--store PATH] [--now TIME] [--calendar FILE]\n"
+    "\n"
+    "summary sends each campaign's daily summary now (counts per verdict, the letters with a problem);\n"
+    "'huixin run' sends it by itself at the file's daily_summary time.\n"
     "\n"
     "Sends a test message to every configured alert channel and says how each went. Exit 0 when all\n"
     "took it, 1 when one failed. With --example, the message is an example of a real alert (a letter\n"
@@ -36,14 +43,58 @@ static const char usage[] =
     "  from = huixin <huixin@example.com>\n"
     "  to = a@example.com, b@example.com\n";
 
+/* huixin alert summary: the daily summary, now. */
+static int alert_summary_now(int argc, char **argv)
+{
+    struct cli_common common;
+    cli_common_init(&common);
+    for (int i = 2; i < argc; i++) {
+        int r = cli_common_parse(&common, "alert", argc, argv, &i);
+        if (r < 0)
+            return EXIT_USAGE;
+        if (r == 0)
+            return cli_usage_error("alert", "unexpected argument '%s'", argv[i]);
+    }
+    struct err e;
+    err_init(&e);
+    struct alert_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    struct ledger *l = NULL;
+    struct cal *cal = NULL;
+    int rc = EXIT_OK;
+    if (alert_config_load(common.alerts_path, &cfg, &e) || cli_calendar_open(&common, &cal, &e) ||
+        ledger_open_existing(common.store_path, &l, &e)) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    if (cfg.n_channels == 0) {
+        fprintf(stderr, "huixin: no alert channel configured: give --alerts FILE, make ~/.config/huixin/alerts.conf, "
+                        "or set HUIXIN_WEBHOOK_URL or HUIXIN_SMTP_URL\n");
+        rc = EXIT_INPUT;
+        goto out;
+    }
+    if (rpt_daily_summary_send(&cfg, l, cal, clock_now_ms(), common.timeout_ms, &e)) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    printf("daily summary sent to %zu channel%s\n", cfg.n_channels, cfg.n_channels == 1 ? "" : "s");
+out:
+    ledger_close(l);
+    cal_free(cal);
+    alert_config_release(&cfg);
+    return rc;
+}
+
 int cmd_alert(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         printf("%s", usage);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
+    if (strcmp(argv[1], "summary") == 0)
+        return alert_summary_now(argc, argv);
     if (strcmp(argv[1], "test") != 0)
-        return cli_usage_error("alert", "'%s' is not a subcommand: expected test", argv[1]);
+        return cli_usage_error("alert", "'%s' is not a subcommand: expected test or summary", argv[1]);
     const char *path = NULL;
     int timeout_ms = 10000;
     bool example = false;
