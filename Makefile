@@ -78,6 +78,15 @@ $(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(LIB)
 golden: huixin $(BUILD)/tests/test_report
 	@BUILD=$(BUILD) tests/golden/regen.sh
 
+# The install prefix is compiled in (where the letter templates are found): rebuild what uses it when
+# PREFIX changes, so `make install PREFIX=...` never installs a binary that looks elsewhere.
+$(BUILD)/prefix.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
+$(BUILD)/scenarios/letter.o: $(BUILD)/prefix.stamp
+.PHONY: FORCE
+FORCE:
+
 # Prints the one command that installs what is missing (or installs it, as root).
 deps:
 	@scripts/install-deps.sh
@@ -113,6 +122,7 @@ install: huixin
 	install -m 0644 huixin.1 $(DESTDIR)$(PREFIX)/share/man/man1/huixin.1
 	cp -R scenarios/library $(DESTDIR)$(PREFIX)/share/huixin/ 2>/dev/null || true
 	cp -R scenarios/templates $(DESTDIR)$(PREFIX)/share/huixin/ 2>/dev/null || true
+	cp -R scenarios/templates-real $(DESTDIR)$(PREFIX)/share/huixin/ 2>/dev/null || true
 
 clean:
 	rm -rf build build-san huixin
