@@ -118,10 +118,15 @@ int cmd_status(int argc, char **argv)
         printf("no letters in ledger '%s'\n", common.store_path);
         goto out;
     }
+    /* The campaign column only when the ledger holds more than one campaign. */
+    bool many = false;
+    for (size_t i = 1; i < n; i++)
+        many = many || all[i].campaign.id != all[0].campaign.id;
     struct table t;
-    table_init(&t, 8);
+    table_init(&t, many ? 8 : 7);
     const char *head[] = {"#", "campaign", "site", "mailbox", "sent", "deadline", "verdict", "last visit"};
-    table_row_add(&t, head);
+    const char *short_head[] = {"#", "site", "mailbox", "sent", "deadline", "verdict", "last visit"};
+    table_row_add(&t, many ? head : short_head);
     for (size_t i = 0; i < n; i++) {
         const struct assessment *a = &all[i];
         char num[16], sent[32], deadline[16], last[32], verdict[96];
@@ -130,14 +135,15 @@ int cmd_status(int argc, char **argv)
         day_or_dash(a->verdict.deadline_day, deadline, sizeof deadline);
         minute_or_dash(a->n_visits ? a->visits[a->n_visits - 1].at_ms : 0, last, sizeof last);
         if (a->verdict.kind == VERDICT_LATE)
-            snprintf(verdict, sizeof verdict, "%s (%d 个工作日)", verdict_kind_name_zh(a->verdict.kind),
+            snprintf(verdict, sizeof verdict, "%s (用时 %d 个工作日)", verdict_kind_name_zh(a->verdict.kind),
                      a->verdict.workdays_taken);
         else
             snprintf(verdict, sizeof verdict, "%s%s", verdict_kind_name_zh(a->verdict.kind),
                      a->verdict.veto_alarm ? " ⚠超3个月" : "");
         const char *row[] = {num, a->campaign.name, a->site.name ? a->site.name : a->site.key, a->site.mailbox,
                              sent, deadline, verdict, last};
-        table_row_add(&t, row);
+        const char *short_row[] = {num, row[2], row[3], row[4], row[5], row[6], row[7]};
+        table_row_add(&t, many ? row : short_row);
     }
     table_print(&t, stdout);
     table_release(&t);

@@ -61,7 +61,7 @@ class Demo:
         if not self.quiet:
             print(text, flush=True)
 
-    def run(self, *args, now=None, check=True):
+    def run(self, *args, now=None, check=True, show=True):
         cmd = [self.huixin] + list(args)
         if now:
             cmd += ["--now", now]
@@ -69,9 +69,10 @@ class Demo:
             cmd += ["--store", self.store]
         if args[0] in ("campaign", "check", "report"):
             cmd += ["--evidence", self.evidence]
-        self.say("$ " + " ".join(shlex.quote(os.path.relpath(c) if c.startswith(ROOT) else c) for c in cmd))
+        if show:
+            self.say("$ " + " ".join(shlex.quote(os.path.relpath(c) if c.startswith(ROOT) else c) for c in cmd))
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600)
-        if p.stdout and not self.quiet:
+        if p.stdout and show and not self.quiet:
             print(p.stdout, end="", flush=True)
         if p.stderr:
             sys.stderr.write(p.stderr)
@@ -91,7 +92,7 @@ class Demo:
         raise SystemExit("demo: no letter with token %s on %s" % (token, server))
 
     def tokens(self, now):
-        p = self.run("status", "--json", now=now)
+        p = self.run("status", "--json", now=now, show=False)
         rows = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
         return {r["site"]: r for r in rows}
 
@@ -162,9 +163,7 @@ class Demo:
         self.run("report", "--format", "html", "-o", report, now="2026-03-13 16:00", check=False)
         pdf = os.path.join(self.out, "report.pdf")
         self.run("report", "--format", "pdf", "-o", pdf, now="2026-03-13 16:00", check=False)
-        for path in (report, pdf):
-            if os.path.exists(path):
-                self.say("report: " + os.path.relpath(path))
+        self.reports = [path for path in (report, pdf) if os.path.exists(path)]
         return self.tokens("2026-03-13 16:00")
 
 
@@ -185,6 +184,8 @@ def main():
     for key, got, want in wrong:
         print("demo: %s ended as %s, the story expects %s" % (key, got, want), file=sys.stderr)
     demo.say("\nEvidence: %s\nLedger:   %s" % (os.path.relpath(demo.evidence), os.path.relpath(demo.store)))
+    for path in getattr(demo, "reports", []):
+        demo.say("Report:   " + os.path.relpath(path))
     return 1 if wrong else 0
 
 
