@@ -20,92 +20,14 @@
 #include "common/log.h"
 #include "driver/page.h"
 #include "tests/unit/runner.h"
+#include "tests/integration/pages_harness.h"
 
 #define T_MS 15000
 
-static pid_t server_pid;
-static int server_stdin = -1;
-static int port_a;
-static struct browser *shared;
 
 static void cleanup(void)
 {
-    browser_close(shared);
-    shared = NULL;
-    if (server_pid > 0) {
-        kill(server_pid, SIGKILL);
-        waitpid(server_pid, NULL, 0);
-        server_pid = 0;
-    }
-    if (server_stdin >= 0)
-        close(server_stdin);
-}
-
-static bool server_start(void)
-{
-    if (server_pid > 0)
-        return true;
-    int in[2], out[2];
-    if (pipe(in) != 0 || pipe(out) != 0)
-        return false;
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(1);
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        close(in[1]);
-        close(out[0]);
-        execlp("python3", "python3", "tests/integration/pages/serve.py", (char *)NULL);
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    server_pid = pid;
-    server_stdin = in[1];
-    char line[200];
-    FILE *f = fdopen(out[0], "r");
-    if (!f || !fgets(line, sizeof line, f)) {
-        if (f)
-            fclose(f);
-        return false;
-    }
-    fclose(f);
-    json_t *j = json_loads(line, 0, NULL);
-    port_a = (int)json_integer_value(json_object_get(j, "a"));
-    json_decref(j);
-    return port_a > 0;
-}
-
-static struct browser *browser_get(void)
-{
-    if (!shared) {
-        struct err e;
-        err_init(&e);
-        struct browser_options o = {0};
-        o.timeout_ms = 30000;
-        if (browser_open(&o, &shared, &e) != 0) {
-            fprintf(stderr, "  browser_open: %s\n", e.msg);
-            shared = NULL;
-        }
-    }
-    return shared;
-}
-
-static struct page *page_get(void)
-{
-    REQUIRE(server_start());
-    struct browser *b = browser_get();
-    REQUIRE(b);
-    struct page *p = NULL;
-    struct err e;
-    err_init(&e);
-    if (page_open(b, &p, &e) != 0)
-        fprintf(stderr, "  page_open: %s\n", e.msg);
-    REQUIRE(p);
-    return p;
+    pages_cleanup();
 }
 
 static char *url_a(const char *path)
