@@ -91,18 +91,10 @@ int cmd_status(int argc, char **argv)
     size_t n = 0;
     int rc = EXIT_OK;
     int64_t campaign_id = 0;
-    if (cli_calendar_open(&common, &cal, &e) || ledger_open_existing(common.store_path, &l, &e)) {
+    if (cli_calendar_open(&common, &cal, &e) || ledger_open_existing(common.store_path, &l, &e) ||
+        ledger_campaign_id(l, campaign_name, &campaign_id, &e)) {
         rc = cli_fail(&e);
         goto out;
-    }
-    if (campaign_name) {
-        struct ledger_campaign c;
-        if (ledger_campaign_find(l, campaign_name, &c, &e)) {
-            rc = cli_fail(&e);
-            goto out;
-        }
-        campaign_id = c.id;
-        ledger_campaign_release(&c);
     }
     int64_t now = clock_now_ms();
     if (assess_all(l, cal, campaign_id, now, &all, &n, &e)) {

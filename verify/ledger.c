@@ -321,6 +321,19 @@ int ledger_campaign_ensure(struct ledger *l, const struct ledger_campaign *c, in
     return 0;
 }
 
+int ledger_campaign_id(struct ledger *l, const char *name, int64_t *id_out, struct err *e)
+{
+    *id_out = 0;
+    if (!name)
+        return 0;
+    struct ledger_campaign c;
+    if (ledger_campaign_find(l, name, &c, e))
+        return e ? e->code : ERR_NOT_FOUND;
+    *id_out = c.id;
+    ledger_campaign_release(&c);
+    return 0;
+}
+
 int ledger_campaign_list(struct ledger *l, struct ledger_campaign **out, size_t *n_out, struct err *e)
 {
     sqlite3_stmt *st;
