@@ -27,7 +27,8 @@ struct ld {
     const char *ctx;  /* where we are, for messages: "site", "submit step 3 (fill '#xm')" */
     char **known;     /* variables defined so far (beside the built-ins) */
     size_t n_known, cap_known;
-    bool in_check;
+    bool in_check;    /* check or recover: list_search allowed, final not */
+    bool in_recover;  /* only pre-submission variables are known */
 };
 
 static void ld_error(struct ld *l, const char *path, bool at_key, const char *fmt, ...) PRINTF_LIKE(4, 5);
@@ -137,6 +138,14 @@ static void check_vars(struct ld *l, const char *path, const char *s)
     int rc = scn_vars_each_ref(s, ref_check, &r, &e);
     if (rc < 0) {
         ld_error(l, path, false, "%s", e.msg);
+    } else if (r.undefined && l->in_recover) {
+        ld_error(l, path, false,
+                 "undefined variable '%s'; the recover phase sees only what is known before a letter is sent: "
+                 "a built-in (base_url, letter.name, letter.phone, letter.email, letter.address, letter.title, "
+                 "letter.body, letter.token, letter.category), a name in \"vars\", or a variable an earlier "
+                 "recover step extracted",
+                 r.undefined);
+        free((char *)r.undefined);
     } else if (r.undefined) {
         ld_error(l, path, false,
                  "undefined variable '%s'; expected a built-in (base_url, letter.name, letter.phone, letter.email, "
@@ -700,7 +709,7 @@ static void parse_step_body(struct ld *l, json_t *step, const char *path, int ki
         break;
     case SCN_STEP_LIST_SEARCH: {
         if (!l->in_check)
-            ld_error(l, vp, true, "list_search belongs to the check phase");
+            ld_error(l, vp, true, "list_search belongs to the check and recover phases");
         if (!json_is_object(v)) {
             ld_error(l, vp, false, "'list_search' must be an object, not %s", type_name(v));
             break;
@@ -1024,10 +1033,53 @@ static void parse_check(struct ld *l, json_t *root, struct scn_check *c)
     l->ctx = NULL;
 }
 
+/* The recover phase sees only what is known before a letter is sent (the built-ins and "vars"), so
+ * it is parsed before the submit phase, and what it extracts is kept apart from what check sees. */
+static void parse_recover(struct ld *l, json_t *root, struct scn_recover *r, char ***vars_out, size_t *n_vars_out)
+{
+    json_t *o = json_object_get(root, "recover");
+    size_t known_before = l->n_known;
+    l->ctx = "recover";
+    static const char *const keys[] = {"steps", "found", "not_found", "unavailable", "proves_absence", NULL};
+    check_keys(l, o, "/recover", keys, NULL);
+    r->proves_absence = get_bool(l, o, "/recover", "proves_absence", false);
+    l->ctx = NULL;
+    l->in_check = l->in_recover = true;
+    parse_phase(l, o, "/recover", "recover", &r->phase);
+    l->ctx = "recover.found";
+    json_t *m = get_obj(l, o, "/recover", "found", false);
+    if (m)
+        parse_match(l, m, "/recover/found", M_TEXT | M_SELECTOR | M_URL, NULL, &r->found);
+    l->ctx = "recover.not_found";
+    m = get_obj(l, o, "/recover", "not_found", false);
+    if (m)
+        parse_match(l, m, "/recover/not_found", M_TEXT | M_SELECTOR | M_URL | M_URL_NOT | M_STATUS, NULL,
+                    &r->not_found);
+    l->ctx = "recover.unavailable";
+    m = get_obj(l, o, "/recover", "unavailable", false);
+    if (m)
+        parse_match(l, m, "/recover/unavailable", M_TEXT | M_SELECTOR | M_STATUS, NULL, &r->unavailable);
+    l->in_check = l->in_recover = false;
+    bool has_list_search = false;
+    for (size_t i = 0; i < r->phase.n_steps; i++)
+        has_list_search = has_list_search || r->phase.steps[i].kind == SCN_STEP_LIST_SEARCH;
+    l->ctx = "recover";
+    if (scn_match_is_empty(&r->found) && !has_list_search && r->phase.n_steps > 0)
+        ld_error(l, "/recover", false,
+                 "needs 'found' (what shows the letter is there) or a list_search step that looks for the token; "
+                 "without either any page that loads would count as the letter");
+    l->ctx = NULL;
+    *n_vars_out = l->n_known - known_before;
+    *vars_out = xcalloc(*n_vars_out + 1, sizeof **vars_out);
+    for (size_t i = 0; i < *n_vars_out; i++)
+        (*vars_out)[i] = l->known[known_before + i]; /* moved: the submit and check phases do not see them */
+    l->n_known = known_before;
+}
+
 static void parse_root(struct ld *l, json_t *root, struct scn_scenario *s)
 {
-    static const char *const keys[] = {"huixin_scenario", "description", "site", "letter", "vars", "submit",
-                                       "check", NULL};
+    static const char *const keys[] = {"huixin_scenario", "description", "site", "letter", "vars",
+                                       "submit", "check", "recover", NULL};
     check_keys(l, root, "", keys, NULL);
     json_t *ver = json_object_get(root, "huixin_scenario");
     if (!ver)
@@ -1046,6 +1098,16 @@ static void parse_root(struct ld *l, json_t *root, struct scn_scenario *s)
     json_t *sub = json_object_get(root, "submit"), *chk = json_object_get(root, "check");
     if (!sub && !chk)
         ld_error(l, "", false, "needs a 'submit' section, a 'check' section, or both");
+    json_t *rec = json_object_get(root, "recover");
+    if (rec && !json_is_object(rec)) {
+        ld_error(l, "/recover", false, "'recover' must be an object, not %s", type_name(rec));
+    } else if (rec && !sub) {
+        ld_error(l, "/recover", true, "a recover phase finds a letter the submit phase may have sent; this "
+                 "scenario has no 'submit' section");
+    } else if (rec) {
+        s->has_recover = true;
+        parse_recover(l, root, &s->recover, &s->recover_vars, &s->n_recover_vars);
+    }
     if (sub && !json_is_object(sub)) {
         ld_error(l, "/submit", false, "'submit' must be an object, not %s", type_name(sub));
     } else if (sub) {

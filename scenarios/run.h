@@ -1,5 +1,6 @@
 /* Running a scenario on a page: the submit phase (send the letter once, with captcha and throttle
- * retries) and the check phase (find the letter again and read its state). scenarios/ knows nothing
+ * retries), the check phase (find the letter again and read its state) and the recover phase (find a
+ * letter a crash left unsettled, by its token). scenarios/ knows nothing
  * of the ledger: the caller gives the variables, an evidence folder and a before_final hook, and
  * keeps what comes back. */
 #ifndef HUIXIN_SCN_RUN_H
@@ -99,6 +100,17 @@ struct scn_check_result {
 int scn_check_run(const struct scn_scenario *s, struct page *p, const struct scn_vars *vars,
                   const struct scn_run_options *o, struct scn_check_result *out, struct err *e);
 void scn_check_result_release(struct scn_check_result *r);
+
+/* Runs the recover phase: looks up a letter whose final click was made but whose outcome was never
+ * recorded, from what was known before sending (vars: base_url, letter.*). The same three outcomes
+ * as a check, judged by the recover phase's own matches: found (out->extracted holds what its extract
+ * steps found: letter_no, detail_url ...), not_found (the site answered and the letter is not there,
+ * or a list_search missed its token) and load_failed; nothing else is read. Whether not_found proves
+ * that nothing reached the site is the scenario's word (s->recover.proves_absence), not this
+ * function's. Returns 0 whenever a result was produced; ERR_INPUT when the scenario has no recover
+ * phase or a variable has no value; ERR_BROWSER when the browser itself failed. */
+int scn_recover_run(const struct scn_scenario *s, struct page *p, const struct scn_vars *vars,
+                    const struct scn_run_options *o, struct scn_check_result *out, struct err *e);
 
 /* Captcha solvers. prompt: saves the image under dir (NULL: /tmp), prints its path on /dev/tty and
  * reads the answer from /dev/tty. exec: runs CMD (split on blanks, quotes honoured, no shell) with the

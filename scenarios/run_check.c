@@ -1,6 +1,8 @@
 /* The check phase: find the letter again and read its state. Three outcomes, kept apart on purpose:
  * found, not_found (the site is healthy and says it is not there) and load_failed (timeout, 5xx,
- * reset, WAF page, a page the scenario does not know). A page that did not load is never "not found". */
+ * reset, WAF page, a page the scenario does not know). A page that did not load is never "not found".
+ * The recover phase (a letter whose outcome a crash left unknown, looked up by its token) is judged
+ * by the same rules, with its own matches and nothing to read. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,13 +45,13 @@ void scn_check_result_release(struct scn_check_result *r)
 }
 
 /* A reason the page cannot be judged (5xx, WAF, the scenario's own markers), or NULL. */
-static char *blocked_reason(struct scn_exec *x, struct err *e)
+static char *blocked_reason(struct scn_exec *x, const struct scn_match *unavailable, struct err *e)
 {
     int status = x->p ? page_http_status(x->p) : 0;
     if (status >= 500)
         return xasprintf("HTTP status %d", status);
     char *why = NULL;
-    if (!scn_match_is_empty(&x->s->check.unavailable) && scn_match_eval(x, &x->s->check.unavailable, &why, e) == 1)
+    if (!scn_match_is_empty(unavailable) && scn_match_eval(x, unavailable, &why, e) == 1)
         return why;
     free(why);
     char *text = NULL;
@@ -97,9 +99,8 @@ static void read_date(struct scn_exec *x, const struct scn_extractor *ex, const 
     free(v);
 }
 
-static void read_fields(struct scn_exec *x, struct scn_check_result *out)
+static void read_fields(struct scn_exec *x, const struct scn_read *r, struct scn_check_result *out)
 {
-    const struct scn_read *r = &x->s->check.read;
     struct err e;
     err_init(&e);
     if (r->state.is_set && scn_extractor_read(x, &r->state, &out->state, &e) != 1) {
@@ -131,23 +132,28 @@ static void read_fields(struct scn_exec *x, struct scn_check_result *out)
     }
 }
 
-int scn_check_run(const struct scn_scenario *s, struct page *p, const struct scn_vars *vars,
-                  const struct scn_run_options *o, struct scn_check_result *out, struct err *e)
+/* What a lookup phase (check or recover) is judged by. */
+struct lookup {
+    const char *name; /* "check" or "recover": messages and screenshot names */
+    const struct scn_phase *phase;
+    const struct scn_match *found, *not_found, *unavailable;
+    const struct scn_read *read; /* NULL: nothing to read */
+};
+
+static int lookup_run(const struct scn_scenario *s, struct page *p, const struct scn_vars *vars,
+                      const struct scn_run_options *o, const struct lookup *lk, struct scn_check_result *out,
+                      struct err *e)
 {
-    memset(out, 0, sizeof *out);
-    scn_vars_init(&out->extracted);
-    if (!s->has_check)
-        return err_set(e, ERR_INPUT, "scenario '%s' has no check phase", s->path);
     struct scn_exec x;
-    scn_exec_init(&x, s, p, vars, o, "check", &out->extracted, &out->shots);
+    scn_exec_init(&x, s, p, vars, o, lk->name, &out->extracted, &out->shots);
     struct err se;
     err_init(&se);
     int rc = 0;
     const struct scn_step *failed = NULL;
-    for (size_t i = 0; i < s->check.phase.n_steps && rc == 0; i++) {
-        rc = scn_exec_step(&x, &s->check.phase.steps[i], &se);
+    for (size_t i = 0; i < lk->phase->n_steps && rc == 0; i++) {
+        rc = scn_exec_step(&x, &lk->phase->steps[i], &se);
         if (rc < 0)
-            failed = &s->check.phase.steps[i];
+            failed = &lk->phase->steps[i];
     }
     if (rc == ERR_BROWSER || rc == ERR_INPUT || rc == ERR_USAGE) {
         rc = err_set(e, rc, "%s", se.msg);
@@ -163,7 +169,7 @@ int scn_check_run(const struct scn_scenario *s, struct page *p, const struct scn
     /* a navigation that failed leaves an error page behind: nothing on it says anything about the letter */
     bool nav_failed = failed && (failed->kind == SCN_STEP_GOTO || failed->kind == SCN_STEP_LIST_SEARCH) &&
                       se.code != ERR_NOT_FOUND;
-    char *blocked = nav_failed ? xstrdup(se.msg) : blocked_reason(&x, &be);
+    char *blocked = nav_failed ? xstrdup(se.msg) : blocked_reason(&x, lk->unavailable, &be);
     if (blocked) {
         out->status = SCN_CHECK_LOAD_FAILED;
         out->reason = blocked;
@@ -172,7 +178,7 @@ int scn_check_run(const struct scn_scenario *s, struct page *p, const struct scn
     char *why = NULL;
     struct err me;
     err_init(&me);
-    int nf = scn_match_eval(&x, &s->check.not_found, &why, &me);
+    int nf = scn_match_is_empty(lk->not_found) ? 0 : scn_match_eval(&x, lk->not_found, &why, &me);
     if (nf == 1 || (x.list_missed && se.code == ERR_NOT_FOUND)) {
         out->status = SCN_CHECK_NOT_FOUND;
         out->reason = why ? why : xstrdup(se.msg);
@@ -186,7 +192,7 @@ int scn_check_run(const struct scn_scenario *s, struct page *p, const struct scn
         out->reason = xstrdup(se.msg);
         goto shot;
     }
-    if (!scn_match_is_empty(&s->check.found) && scn_match_eval(&x, &s->check.found, &why, &me) != 1) {
+    if (!scn_match_is_empty(lk->found) && scn_match_eval(&x, lk->found, &why, &me) != 1) {
         out->status = SCN_CHECK_LOAD_FAILED;
         out->reason = xasprintf("the page matches neither 'found' nor 'not_found' (HTTP %d, '%s')", out->http_status,
                                 out->final_url ? out->final_url : "");
@@ -195,7 +201,8 @@ int scn_check_run(const struct scn_scenario *s, struct page *p, const struct scn
     }
     free(why);
     out->status = SCN_CHECK_FOUND;
-    read_fields(&x, out);
+    if (lk->read)
+        read_fields(&x, lk->read, out);
     goto out;
 shot:
     if (out->status == SCN_CHECK_LOAD_FAILED || out->status == SCN_CHECK_NOT_FOUND) {
@@ -208,4 +215,28 @@ shot:
 out:
     scn_exec_release(&x);
     return rc;
+}
+
+int scn_check_run(const struct scn_scenario *s, struct page *p, const struct scn_vars *vars,
+                  const struct scn_run_options *o, struct scn_check_result *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    scn_vars_init(&out->extracted);
+    if (!s->has_check)
+        return err_set(e, ERR_INPUT, "scenario '%s' has no check phase", s->path);
+    struct lookup lk = {"check", &s->check.phase, &s->check.found, &s->check.not_found, &s->check.unavailable,
+                        &s->check.read};
+    return lookup_run(s, p, vars, o, &lk, out, e);
+}
+
+int scn_recover_run(const struct scn_scenario *s, struct page *p, const struct scn_vars *vars,
+                    const struct scn_run_options *o, struct scn_check_result *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    scn_vars_init(&out->extracted);
+    if (!s->has_recover)
+        return err_set(e, ERR_INPUT, "scenario '%s' has no recover phase", s->path);
+    struct lookup lk = {"recover", &s->recover.phase, &s->recover.found, &s->recover.not_found,
+                        &s->recover.unavailable, NULL};
+    return lookup_run(s, p, vars, o, &lk, out, e);
 }

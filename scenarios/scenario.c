@@ -94,6 +94,11 @@ void scn_scenario_free(struct scn_scenario *s)
     for (size_t i = 0; i < s->submit.n_failures; i++)
         match_release(&s->submit.failures[i].when);
     free(s->submit.failures);
+    phase_release(&s->recover.phase);
+    match_release(&s->recover.found);
+    match_release(&s->recover.not_found);
+    match_release(&s->recover.unavailable);
+    strv_free(s->recover_vars, s->n_recover_vars);
     phase_release(&s->check.phase);
     match_release(&s->check.found);
     match_release(&s->check.not_found);

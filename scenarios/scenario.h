@@ -146,6 +146,18 @@ struct scn_check {
     struct scn_read read;
 };
 
+/* Finding a letter whose final click was made but whose outcome was never recorded (a crash, a kill),
+ * from what was known before sending: the token, title, body, base_url and the scenario's vars. */
+struct scn_recover {
+    struct scn_phase phase;
+    struct scn_match found;       /* may be empty when a list_search step finds the token */
+    struct scn_match not_found;   /* may be empty: then only a list_search that misses says not_found */
+    struct scn_match unavailable;
+    /* not_found on a healthy site means nothing reached it. False (the default) for sites that hide
+     * letters for a while (moderation, publication after handling): a miss there proves nothing. */
+    bool proves_absence;
+};
+
 enum scn_token_place { SCN_TOKEN_IN_BODY, SCN_TOKEN_IN_TITLE };
 
 struct scn_site {
@@ -166,11 +178,14 @@ struct scn_scenario {
     struct scn_site site;
     struct scn_letter_spec letter;
     struct scn_vars defaults;  /* "vars": values used unless --var gives one */
-    bool has_submit, has_check;
+    bool has_submit, has_check, has_recover;
     struct scn_submit submit;
     struct scn_check check;
+    struct scn_recover recover; /* only with a submit phase */
     char **submit_vars;        /* what the submit phase extracts: the ledger keeps these for check */
     size_t n_submit_vars;
+    char **recover_vars;       /* what the recover phase extracts */
+    size_t n_recover_vars;
 };
 
 /* Every problem found while loading, one line each ("FILE:LINE:COL: WHERE: WHAT"). */

@@ -1,4 +1,6 @@
-/* A submit visit: send a campaign's letter to one site, at most once. */
+/* A submit visit: send a campaign's letter to one site, at most once. A letter whose final click was
+ * made but whose outcome a crash kept from the ledger is looked up first (a recover visit), never
+ * blindly sent again. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +148,204 @@ static int record_submission(const struct visit_env *env, const struct ledger_si
     return rc;
 }
 
+/* Loads the site's entry page: a letter not found proves nothing unless the site itself answers. */
+static bool entry_page_loads(struct page *p, const char *entry_url, int timeout_ms, json_t *meta)
+{
+    struct err e;
+    err_init(&e);
+    if (!entry_url || !*entry_url) {
+        json_object_set_new(meta, "entry_page", json_string("no entry URL known"));
+        return false;
+    }
+    if (page_goto(p, entry_url, timeout_ms, &e) != 0) {
+        json_object_set_new(meta, "entry_page", json_pack("{s:s, s:s}", "url", entry_url, "error", e.msg));
+        return false;
+    }
+    int status = page_http_status(p);
+    bool ok = status > 0 && status < 400;
+    json_object_set_new(meta, "entry_page", json_pack("{s:s, s:i, s:b}", "url", entry_url, "http_status", status,
+                                                      "loaded", ok));
+    return ok;
+}
+
+/* A letter just found by its token: read its state with the check phase on the same visit, so the
+ * visit row says what the site shows (a found letter recorded without its reply state would count as
+ * "seen unanswered" and could make a later reply look late or backdated). Any failure here leaves the
+ * visit FAILED, which says nothing about the letter. Returns the summary of what was read. */
+static char *recovered_check(const struct scn_scenario *sc, struct page *p, const struct scn_vars *vars,
+                             const struct scn_run_options *o, struct scn_check_result *chk, struct visit_bundle *b,
+                             struct ledger_visit *v, char **error)
+{
+    if (!sc->has_check) {
+        *error = xstrdup("found by its token; the scenario has no check phase to read its state");
+        return xstrdup("its state was not read (no check phase)");
+    }
+    struct err ce;
+    err_init(&ce);
+    int rc = scn_check_run(sc, p, vars, o, chk, &ce);
+    visit_bundle_capture(b, p, "check");
+    if (rc != 0) {
+        /* typically a variable only the success page showed (a query code): later checks fail the same way */
+        *error = xasprintf("found by its token, but its state could not be read: %s", ce.msg);
+        return xasprintf("its state could not be read: %s", ce.msg);
+    }
+    json_object_set_new(b->meta, "check_outcome", json_string(scn_check_status_name(chk->status)));
+    if (chk->status != SCN_CHECK_FOUND) {
+        *error = xasprintf("found by its token, but the check phase answered %s: %s",
+                           scn_check_status_name(chk->status), chk->reason ? chk->reason : "");
+        return xasprintf("its check answered %s: %s", scn_check_status_name(chk->status),
+                         chk->reason ? chk->reason : "");
+    }
+    v->outcome = VISIT_FOUND;
+    v->is_entry_ok = true;
+    v->http_status = chk->http_status;
+    v->final_url = chk->final_url;
+    v->state_text = chk->state;
+    v->has_reply = chk->has_reply;
+    v->reply_date_ms = chk->has_reply_date ? chk->reply_date_ms : 0;
+    v->reply_unit = chk->reply_unit;
+    v->reply_text = chk->reply_text;
+    if (chk->warning)
+        json_object_set_new(b->meta, "warning", json_string(chk->warning));
+    return xstrdup(chk->has_reply ? "found, answered" : "found, no reply yet");
+}
+
+/* A recover visit, for a letter whose final click was made and whose outcome was never recorded: the
+ * scenario's recover phase looks for it by what was known before sending (its token ...).
+ *   found                                -> recorded as submitted at the final click, its state read;
+ *   not_found, the site up, and the
+ *   scenario says a miss proves absence  -> nothing reached the site: *resend (same row, same token);
+ *   not_found otherwise                  -> left as it is (a moderated board may hold it unseen);
+ *   load_failed                          -> left as it is: looked up again on the next run.
+ * A miss that proves nothing is recorded as a failed visit, so it can never count towards 信件被删除
+ * once the letter turns up. Returns 0 when the visit was recorded (out->line says what happened). */
+static int recover_letter(const struct visit_env *env, const struct ledger_campaign *c, const struct ledger_site *s,
+                          const struct scn_scenario *sc, const struct ledger_letter *t,
+                          const struct visit_letter_fields *fields, const struct scn_captcha_solver *captcha,
+                          struct visit_summary *out, bool *resend, struct err *e)
+{
+    *resend = false;
+    out->letter_id = t->id;
+    struct scn_vars vars;
+    scn_vars_init(&vars);
+    submit_vars(s, t, sc, fields, &vars);
+    struct scn_check_result res, chk;
+    memset(&res, 0, sizeof res);
+    memset(&chk, 0, sizeof chk);
+    struct visit_bundle b = {0};
+    struct page *p = NULL;
+    char *error = NULL, *what = NULL;
+    const char *meta_outcome = "error";
+    char when[32];
+    clock_beijing_format(t->final_click_at_ms, when, sizeof when);
+    int timeout_ms = env->timeout_ms ? env->timeout_ms : 30000;
+    int rc;
+
+    int64_t at = clock_now_ms();
+    if ((rc = visit_bundle_open(env, c, s, t->id, "recover", at, &b, e)))
+        goto out;
+    struct ledger_visit v = {.letter_id = t->id, .kind = "recover", .at_ms = at, .outcome = VISIT_FAILED};
+    struct scn_run_options o = {.captcha = captcha ? captcha : env->captcha, .evidence_dir = b.dir,
+                                .timeout_ms = env->timeout_ms};
+    struct err run_err;
+    err_init(&run_err);
+    if (page_open(env->browser, &p, &run_err) != 0) {
+        error = xstrdup(run_err.msg);
+        what = xasprintf("could not be looked up (%s); it will be looked up on the next run", run_err.msg);
+        goto record;
+    }
+    if (scn_recover_run(sc, p, &vars, &o, &res, &run_err) != 0) {
+        if (run_err.code != ERR_BROWSER) { /* the scenario cannot run at all: a fault of the set-up */
+            rc = err_set(e, run_err.code, "site '%s': %s", s->key, run_err.msg);
+            goto out;
+        }
+        error = xstrdup(run_err.msg);
+        what = xasprintf("could not be looked up (%s); it will be looked up on the next run", run_err.msg);
+        goto record;
+    }
+    meta_outcome = scn_check_status_name(res.status);
+    v.http_status = res.http_status;
+    v.final_url = res.final_url;
+    visit_bundle_capture(&b, p, "page");
+    if (res.reason)
+        json_object_set_new(b.meta, "reason", json_string(res.reason));
+    if (res.status == SCN_CHECK_FOUND) {
+        for (size_t i = 0; i < res.extracted.n; i++)
+            scn_vars_set(&vars, res.extracted.v[i].name, res.extracted.v[i].value);
+        out->was_submitted = true; /* recorded once the visit is: a kill before that looks it up again */
+        char *read = recovered_check(sc, p, &vars, &o, &chk, &b, &v, &error);
+        what = xasprintf("found on the site by its token: recorded as submitted at %s (letter no. %s); %s", when,
+                         scn_vars_get(&vars, "letter_no") ? scn_vars_get(&vars, "letter_no") : "-", read);
+        free(read);
+    } else if (res.status == SCN_CHECK_NOT_FOUND) {
+        bool entry_ok = entry_page_loads(p, s->entry_url, timeout_ms, b.meta);
+        if (entry_ok)
+            visit_bundle_capture(&b, p, "entry");
+        v.is_entry_ok = entry_ok;
+        if (!sc->recover.proves_absence) {
+            error = xasprintf("not found by its token (%s); the scenario says its recover phase cannot prove "
+                              "absence (a site may hold letters unseen), so this proves nothing",
+                              res.reason ? res.reason : "");
+            what = xasprintf("not found by its token, which proves nothing on this site (its scenario says so): "
+                             "not sending again; find it on the site, then 'huixin import' it or resolve it by hand");
+        } else if (!entry_ok) {
+            v.outcome = VISIT_NOT_FOUND;
+            what = xstrdup("not found by its token, but the site's entry page did not load; it will be looked up "
+                           "on the next run");
+        } else {
+            v.outcome = VISIT_NOT_FOUND;
+            *resend = true;
+            what = xstrdup("not found by its token while the site answers: nothing reached the site, so it is "
+                           "sent again");
+        }
+    } else {
+        error = xstrdup(res.reason ? res.reason : "the page did not load");
+        what = xasprintf("could not be looked up (%s); it will be looked up on the next run", error);
+    }
+record:
+    v.error = error;
+    json_object_set_new(b.meta, "outcome", json_string(meta_outcome));
+    json_object_set_new(b.meta, "final_click_at_ms", json_integer(t->final_click_at_ms));
+    if (error)
+        json_object_set_new(b.meta, "error", json_string(error));
+    char sha[DIGEST_HEX_LEN];
+    if ((rc = visit_bundle_finish(env, &b, t->id, t->token, at, sha, e)))
+        goto out;
+    v.evidence_dir = b.rel_dir;
+    v.manifest_sha256 = sha;
+    if ((rc = ledger_visit_add(env->ledger, &v, NULL, e)))
+        goto out;
+    if (out->was_submitted) {
+        char *vars_json = visit_vars_to_json(&vars);
+        rc = ledger_letter_mark_submitted(env->ledger, t->id, t->final_click_at_ms, scn_vars_get(&vars, "query_code"),
+                                          scn_vars_get(&vars, "letter_no"), scn_vars_get(&vars, "detail_url"),
+                                          vars_json, e);
+        free(vars_json);
+        if (rc)
+            goto out;
+    }
+    out->outcome = v.outcome;
+    if ((rc = visit_verdict_update(env, t->id, out, e)))
+        goto out;
+    if (!out->was_submitted && !*resend)
+        out->was_skipped = true;
+    {
+        char *line = xasprintf("%s: letter %lld (token %s) may have been sent at %s, its outcome unrecorded: %s",
+                               s->key, (long long)t->id, t->token, when, what);
+        snprintf(out->line, sizeof out->line, "%s", line);
+        free(line);
+    }
+out:
+    free(what);
+    free(error);
+    visit_bundle_release(&b);
+    page_close(p);
+    scn_check_result_release(&chk);
+    scn_check_result_release(&res);
+    scn_vars_release(&vars);
+    return rc;
+}
+
 int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct visit_letter_fields *fields,
                       const struct scn_captcha_solver *captcha, struct visit_summary *out, struct err *e)
 {
@@ -162,6 +362,7 @@ int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct
     memset(&res, 0, sizeof res);
     struct visit_bundle b = {0};
     struct page *p = NULL;
+    char *recovery_line = NULL; /* what the recover visit found, when the letter is sent again after it */
     int rc;
 
     if ((rc = ledger_site_get(env->ledger, site_id, &s, e)) || (rc = campaign_of(env->ledger, s.campaign_id, &c, e)) ||
@@ -173,9 +374,16 @@ int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct
     }
     int64_t letter_id = 0;
     const struct ledger_letter *last = n_letters > 0 ? &letters[n_letters - 1] : NULL;
-    if (last && last->state == LETTER_INTENT && last->final_click_at_ms != 0) {
+    if (last && last->state == LETTER_INTENT && last->final_click_at_ms != 0 && sc->has_recover) {
+        /* The click that sends it was made, and the outcome never recorded: look it up by its token. */
+        bool resend = false;
+        if ((rc = recover_letter(env, &c, &s, sc, last, fields, captcha, out, &resend, e)) || !resend)
+            goto out;
+        recovery_line = xstrdup(out->line);
+        memset(out, 0, sizeof *out);
+    } else if (last && last->state == LETTER_INTENT && last->final_click_at_ms != 0) {
         /* The click that sends it was made, and the outcome never recorded: sending again could make
-         * a second letter. A person (or a scenario that can search by token) must settle it. */
+         * a second letter, and this scenario cannot look it up. A person must settle it. */
         out->letter_id = last->id;
         out->was_skipped = true;
         char when[32];
@@ -239,7 +447,13 @@ int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct
         goto out;
     }
     rc = record_submission(env, &s, &t, &vars, run_error ? NULL : &res, run_error, &b, at, out, e);
+    if (rc == 0 && recovery_line) {
+        char *line = xasprintf("%s; then %s", recovery_line, out->line);
+        snprintf(out->line, sizeof out->line, "%s", line);
+        free(line);
+    }
 out:
+    free(recovery_line);
     visit_bundle_release(&b);
     page_close(p);
     scn_submit_result_release(&res);

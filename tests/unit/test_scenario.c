@@ -247,8 +247,10 @@ static void test_hanweb_scenario_becomes_structs(void)
     CHECK_STR(s->site.name, "宝川市人民政府门户网站");
     CHECK_INT(s->site.deadline_workdays, 5);
     CHECK_STR(s->letter.category, "咨询");
-    CHECK_INT(s->letter.token_in, SCN_TOKEN_IN_BODY);
+    CHECK_INT(s->letter.token_in, SCN_TOKEN_IN_TITLE); /* its public list shows titles only */
     CHECK_STR(scn_vars_get(&s->defaults, "sysid"), "1");
+    CHECK(s->has_recover);
+    CHECK(!s->recover.proves_absence);
     REQUIRE(s->has_submit && s->has_check);
     REQUIRE(s->submit.phase.n_steps == 16);
     const struct scn_step *st = s->submit.phase.steps;
@@ -335,6 +337,63 @@ static void test_check_only_scenario_and_list_search(void)
     scn_scenario_free(s);
 }
 
+/* The recover phase: what it may use (only what is known before sending), what it extracts (kept
+ * apart from what check sees), proves_absence, and the board library file's own phase. */
+static void test_recover_phase_becomes_structs(void)
+{
+    const char *text =
+        "{\"huixin_scenario\": 1, \"site\": {\"name\": \"留言板\"}, \"vars\": {\"box\": \"szxx\"},\n"
+        " \"recover\": {\"steps\": [{\"list_search\": {\"url\": \"${base_url}/list?box=${box}\", \"token\": \"${letter.title}\"}},\n"
+        "   {\"extract\": {\"var\": \"letter_no\", \"regex\": \"id=([0-9]+)\", \"from\": \"url\"}},\n"
+        "   {\"assert\": {\"text\": \"${letter_no}\"}}],\n"
+        "  \"not_found\": {\"text\": \"暂无\"}, \"unavailable\": {\"text\": \"维护中\"}, \"proves_absence\": true},\n"
+        " \"submit\": {\"steps\": [{\"goto\": \"${base_url}/post\"}, {\"click\": \"#go\", \"final\": true},\n"
+        "   {\"extract\": {\"var\": \"query_code\", \"selector\": \"#qc\"}}], \"success\": {\"text\": \"成功\"}},\n"
+        " \"check\": {\"steps\": [{\"goto\": \"${base_url}/q?c=${query_code}\"}], \"not_found\": {\"text\": \"无\"}}}";
+    struct scn_scenario *s = NULL;
+    struct err e;
+    err_init(&e);
+    REQUIRE(scn_scenario_parse("mem.json", text, strlen(text), &s, NULL, &e) == 0);
+    REQUIRE(s->has_recover && s->has_submit && s->has_check);
+    CHECK(s->recover.proves_absence);
+    REQUIRE(s->recover.phase.n_steps == 3);
+    CHECK_INT(s->recover.phase.steps[0].kind, SCN_STEP_LIST_SEARCH);
+    CHECK_STR(s->recover.phase.steps[0].list_token, "${letter.title}");
+    CHECK(scn_match_is_empty(&s->recover.found));
+    CHECK_INT(s->recover.not_found.n_texts, 1);
+    CHECK_INT(s->recover.not_found.n_statuses, 0); /* no default 404: a search page's status says nothing */
+    CHECK_INT(s->recover.unavailable.n_texts, 1);
+    REQUIRE(s->n_recover_vars == 1);
+    CHECK_STR(s->recover_vars[0], "letter_no");
+    REQUIRE(s->n_submit_vars == 1); /* letter_no belongs to recover only */
+    CHECK_STR(s->submit_vars[0], "query_code");
+    scn_scenario_free(s);
+
+    /* what recover extracts is not the check phase's to use */
+    const char *leak =
+        "{\"huixin_scenario\": 1, \"site\": {\"name\": \"留言板\"},\n"
+        " \"recover\": {\"steps\": [{\"list_search\": {\"url\": \"${base_url}/list\"}},\n"
+        "   {\"extract\": {\"var\": \"letter_no\", \"regex\": \"id=([0-9]+)\", \"from\": \"url\"}}]},\n"
+        " \"submit\": {\"steps\": [{\"click\": \"#go\", \"final\": true}], \"success\": {\"text\": \"成功\"}},\n"
+        " \"check\": {\"steps\": [{\"goto\": \"${base_url}/v?id=${letter_no}\"}], \"not_found\": {\"text\": \"无\"}}}";
+    err_init(&e);
+    s = (struct scn_scenario *)1;
+    CHECK_INT(scn_scenario_parse("mem.json", leak, strlen(leak), &s, NULL, &e), ERR_INPUT);
+    CHECK(s == NULL);
+    CHECK(strstr(e.msg, "mem.json:5:31: check step 1 (goto '${base_url}/v?id=${letter_no}'): undefined variable 'letter_no'") == e.msg);
+
+    /* the board's library file: found by its token in the public list, a miss proves nothing */
+    err_init(&e);
+    REQUIRE(scn_scenario_load(LIBRARY_DIR "/board.json", &s, NULL, &e) == 0);
+    REQUIRE(s->has_recover);
+    CHECK(!s->recover.proves_absence);
+    CHECK_INT(s->recover.phase.steps[0].kind, SCN_STEP_LIST_SEARCH);
+    CHECK_STR(s->recover.phase.steps[0].list_next, "#nextpage");
+    REQUIRE(s->n_recover_vars == 1);
+    CHECK_STR(s->recover_vars[0], "letter_no");
+    scn_scenario_free(s);
+}
+
 int main(int argc, char **argv)
 {
     static const struct test_case cases[] = {
@@ -347,6 +406,7 @@ int main(int argc, char **argv)
         {"hanweb scenario becomes structs", test_hanweb_scenario_becomes_structs},
         {"all problems reported in file order", test_all_problems_reported},
         {"check-only scenario with list_search", test_check_only_scenario_and_list_search},
+        {"recover phase becomes structs, its variables kept apart", test_recover_phase_becomes_structs},
     };
     return runner_main(argc, argv, cases, ARRAY_LEN(cases));
 }
