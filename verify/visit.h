@@ -53,8 +53,9 @@ struct visit_letter_fields {
 /* Submits the campaign's letter to a site, unless the site already has one in the ledger: a
  * submitted, failed or imported letter is left alone (unless fields->is_another_allowed: ad hoc
  * submissions, paced by the scenario's pacing_seconds); an intent whose final click never happened is
- * sent again (nothing reached the site); an intent whose final click happened is looked up on the
- * site by its check phase and recorded as submitted when found, else left for a person to resolve.
+ * sent again (nothing reached the site); an intent whose final click happened is looked up by the
+ * scenario's recover phase: found, it is recorded as submitted; proven absent (proves_absence), it is
+ * sent again; otherwise, or without a recover phase, it is left for a person to resolve.
  * captcha NULL: env->captcha. Returns 0 when the visit was recorded (see out), or an error when
  * nothing could be recorded (ledger, scenario file). */
 int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct visit_letter_fields *fields,
