@@ -281,13 +281,43 @@ static int page_click_object(struct page *p, const char *obj, const char *what, 
         goto out;
     cx += ox;
     cy += oy;
-    /* real mouse events on the page's own session: the browser routes them to the frame under them */
-    const char *types[] = {"mouseMoved", "mousePressed", "mouseReleased"};
-    for (size_t k = 0; k < ARRAY_LEN(types); k++) {
-        json_t *params = json_pack("{s:s, s:f, s:f, s:s, s:i, s:i}", "type", types[k], "x", cx, "y", cy, "button",
-                                   k == 0 ? "none" : "left", "buttons", k == 1 ? 1 : 0, "clickCount", k == 0 ? 0 : 1);
-        if ((rc = page_call(p, "Input.dispatchMouseEvent", params, 0, NULL, e)) != 0)
+    /* A click into an out-of-process iframe that has just been drawn can be lost: the browser routes
+     * input by the compositor's hit-test data, which may not have the frame yet. So the element
+     * listens for the click (capture phase, so a click on a child counts), and a click it did not
+     * receive is made again; a click whose page went away (it navigated) was delivered. */
+    for (int attempt = 1;; attempt++) {
+        json_t *armed = NULL;
+        if ((rc = page_object_call(p, obj,
+                                   "function(){this.__huixinClicked=false;const el=this;"
+                                   "this.addEventListener('click',()=>{el.__huixinClicked=true;},"
+                                   "{capture:true,once:true});return true;}",
+                                   json_array(), &armed, e)) != 0)
             goto out;
+        json_decref(armed);
+        /* real mouse events on the page's own session: the browser routes them to the frame under them */
+        const char *types[] = {"mouseMoved", "mousePressed", "mouseReleased"};
+        for (size_t k = 0; k < ARRAY_LEN(types); k++) {
+            json_t *params = json_pack("{s:s, s:f, s:f, s:s, s:i, s:i}", "type", types[k], "x", cx, "y", cy, "button",
+                                       k == 0 ? "none" : "left", "buttons", k == 1 ? 1 : 0, "clickCount",
+                                       k == 0 ? 0 : 1);
+            if ((rc = page_call(p, "Input.dispatchMouseEvent", params, 0, NULL, e)) != 0)
+                goto out;
+        }
+        json_t *got = NULL;
+        struct err probe;
+        err_init(&probe);
+        bool delivered = page_object_call(p, obj, "function(){return this.__huixinClicked===true;}", json_array(),
+                                          &got, &probe) != 0 ||
+                         json_is_true(got);
+        json_decref(got);
+        if (delivered)
+            break;
+        if (attempt == 3) {
+            rc = err_set(e, ERR_SITE, "click %s: the element did not receive the click after %d tries", what, attempt);
+            goto out;
+        }
+        log_debug("page", "click %s: not delivered, trying again", what);
+        page_sleep(p, 150);
     }
 out:
     json_decref(quads);
