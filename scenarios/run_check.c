@@ -13,12 +13,6 @@
 #include "scenarios/date_parse.h"
 #include "scenarios/run_internal.h"
 
-/* Pages that mean "blocked or down", whatever the site: WAF challenges and gateway errors. */
-static const char *const blocked_markers[] = {
-    "访问被拦截", "安全验证", "请完成验证", "网站防火墙", "Web应用防火墙", "您的访问被阻断", "访问过于频繁",
-    "502 Bad Gateway", "503 Service", "504 Gateway", "Access Denied", "Request blocked", "系统维护",
-};
-
 const char *scn_check_status_name(enum scn_check_status s)
 {
     switch (s) {
@@ -42,35 +36,6 @@ void scn_check_result_release(struct scn_check_result *r)
     scn_shots_release(&r->shots);
     free(r->failure_shot);
     memset(r, 0, sizeof *r);
-}
-
-/* A reason the page cannot be judged (5xx, WAF, the scenario's own markers), or NULL. */
-static char *blocked_reason(struct scn_exec *x, const struct scn_match *unavailable, struct err *e)
-{
-    int status = x->p ? page_http_status(x->p) : 0;
-    if (status >= 500)
-        return xasprintf("HTTP status %d", status);
-    char *why = NULL;
-    if (!scn_match_is_empty(unavailable) && scn_match_eval(x, unavailable, &why, e) == 1)
-        return why;
-    free(why);
-    char *text = NULL;
-    if (page_text(x->p, &text, e) < 0)
-        return xasprintf("the page text could not be read: %s", e->msg);
-    /* markers count only on short pages: a long page that quotes them is a real page */
-    if (strlen(text) < 3000) {
-        for (size_t i = 0; i < ARRAY_LEN(blocked_markers); i++) {
-            if (strstr(text, blocked_markers[i])) {
-                char *r = xasprintf("the page looks blocked or down ('%s')", blocked_markers[i]);
-                free(text);
-                return r;
-            }
-        }
-    }
-    if (status == 403 || status == 429)
-        why = xasprintf("HTTP status %d", status);
-    free(text);
-    return why;
 }
 
 static void read_date(struct scn_exec *x, const struct scn_extractor *ex, const char *what, bool *has, int64_t *ms,
@@ -169,7 +134,7 @@ static int lookup_run(const struct scn_scenario *s, struct page *p, const struct
     /* a navigation that failed leaves an error page behind: nothing on it says anything about the letter */
     bool nav_failed = failed && (failed->kind == SCN_STEP_GOTO || failed->kind == SCN_STEP_LIST_SEARCH) &&
                       se.code != ERR_NOT_FOUND;
-    char *blocked = nav_failed ? xstrdup(se.msg) : blocked_reason(&x, lk->unavailable, &be);
+    char *blocked = nav_failed ? xstrdup(se.msg) : scn_exec_blocked_reason(&x, lk->unavailable, &be);
     if (blocked) {
         out->status = SCN_CHECK_LOAD_FAILED;
         out->reason = blocked;

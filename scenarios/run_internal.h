@@ -37,6 +37,9 @@ int scn_match_eval(struct scn_exec *x, const struct scn_match *m, char **why, st
 int scn_extractor_read(struct scn_exec *x, const struct scn_extractor *ex, char **out, struct err *e);
 /* A full-page PNG named NN-name.png in the evidence folder; *path_out (may be NULL) gets its path. */
 int scn_exec_shot(struct scn_exec *x, const char *name, char **path_out, struct err *e);
+/* Why the current page cannot be judged (HTTP 5xx, 403/429, a WAF or maintenance page, the scenario's
+ * own `unavailable` markers; NULL for none), or NULL when it looks like a real page. Caller frees. */
+char *scn_exec_blocked_reason(struct scn_exec *x, const struct scn_match *unavailable, struct err *e);
 void scn_shots_release(struct scn_shots *s);
 void scn_sleep_ms(int ms);
 

@@ -586,3 +586,38 @@ int scn_exec_step(struct scn_exec *x, const struct scn_step *st, struct err *e)
         err_prefix(e, "scenario '%s' %s step %d (%s)", x->s->path, x->phase, st->number, st->label);
     return rc;
 }
+
+/* Pages that mean "blocked or down", whatever the site: WAF challenges and gateway errors. */
+static const char *const blocked_markers[] = {
+    "访问被拦截", "安全验证", "请完成验证", "网站防火墙", "Web应用防火墙", "您的访问被阻断", "访问过于频繁",
+    "502 Bad Gateway", "503 Service", "504 Gateway", "Access Denied", "Request blocked", "系统维护",
+};
+
+/* A reason the page cannot be judged (5xx, WAF, the scenario's own markers), or NULL. */
+char *scn_exec_blocked_reason(struct scn_exec *x, const struct scn_match *unavailable, struct err *e)
+{
+    int status = x->p ? page_http_status(x->p) : 0;
+    if (status >= 500)
+        return xasprintf("HTTP status %d", status);
+    char *why = NULL;
+    if (unavailable && !scn_match_is_empty(unavailable) && scn_match_eval(x, unavailable, &why, e) == 1)
+        return why;
+    free(why);
+    char *text = NULL;
+    if (page_text(x->p, &text, e) < 0)
+        return xasprintf("the page text could not be read: %s", e->msg);
+    /* markers count only on short pages: a long page that quotes them is a real page */
+    if (strlen(text) < 3000) {
+        for (size_t i = 0; i < ARRAY_LEN(blocked_markers); i++) {
+            if (strstr(text, blocked_markers[i])) {
+                char *r = xasprintf("the page looks blocked or down ('%s')", blocked_markers[i]);
+                free(text);
+                return r;
+            }
+        }
+    }
+    if (status == 403 || status == 429)
+        why = xasprintf("HTTP status %d", status);
+    free(text);
+    return why;
+}

@@ -149,7 +149,12 @@ int scn_submit_run(const struct scn_scenario *s, struct page *p, const struct sc
         out->err_code = rc < 0 ? rc : ERR_SITE;
         if (!x.final_clicked) {
             out->status = SCN_SUBMIT_NOT_SENT;
-            out->message = xstrdup(se.msg);
+            /* say why the form was not there when the page is a WAF or error page */
+            struct err be;
+            err_init(&be);
+            char *blocked = scn_exec_blocked_reason(&x, NULL, &be);
+            out->message = blocked ? xasprintf("%s (%s)", se.msg, blocked) : xstrdup(se.msg);
+            free(blocked);
         } else {
             out->status = SCN_SUBMIT_UNKNOWN;
             if (rc < 0)

@@ -59,6 +59,8 @@ static const char *const migrations[] = {
     "  reply_date_ms INTEGER NOT NULL DEFAULT 0,"
     "  reply_unit TEXT, reply_text TEXT, error TEXT, evidence_dir TEXT, manifest_sha256 TEXT);"
     "CREATE INDEX visits_letter ON visits(letter_id, at_ms);",
+    /* 1 -> 2: how often a letter could not be sent because of the site (it becomes 提交失败 after a few) */
+    "ALTER TABLE letters ADD COLUMN submit_tries INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define SCHEMA_VERSION ((int)ARRAY_LEN(migrations))
@@ -434,7 +436,7 @@ int ledger_site_list(struct ledger *l, int64_t campaign_id, struct ledger_site *
 
 #define LETTER_COLS                                                                                           \
     "letters.id, site_id, state, token, title, body, intent_at_ms, submitted_at_ms, query_code, letter_no, "   \
-    "detail_url, letters.vars_json, error, verdict, final_click_at_ms"
+    "detail_url, letters.vars_json, error, verdict, final_click_at_ms, submit_tries"
 
 static void read_letter(sqlite3_stmt *st, void *row)
 {
@@ -454,6 +456,7 @@ static void read_letter(sqlite3_stmt *st, void *row)
     t->error = col_text(st, 12);
     t->verdict = col_text(st, 13);
     t->final_click_at_ms = sqlite3_column_int64(st, 14);
+    t->submit_tries = sqlite3_column_int(st, 15);
 }
 
 int ledger_letter_add(struct ledger *l, const struct ledger_letter *t, int64_t *id_out, struct err *e)
@@ -573,6 +576,23 @@ int ledger_letter_submitted_at_fill(struct ledger *l, int64_t id, int64_t submit
     sqlite3_bind_int64(st, 1, submitted_at_ms);
     sqlite3_bind_int64(st, 2, id);
     return step_done(l, st, "cannot update letter", e);
+}
+
+int ledger_letter_submit_try_add(struct ledger *l, int64_t id, int *tries_out, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l, "UPDATE letters SET submit_tries = submit_tries + 1 WHERE id = ?", &st, e))
+        return ERR_STORE;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = update_one_letter(l, st, id, e);
+    if (rc)
+        return rc;
+    struct ledger_letter t;
+    if ((rc = ledger_letter_get(l, id, &t, e)))
+        return rc;
+    *tries_out = t.submit_tries;
+    ledger_letter_release(&t);
+    return 0;
 }
 
 int ledger_letter_final_click_set(struct ledger *l, int64_t id, int64_t at_ms, struct err *e)

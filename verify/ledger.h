@@ -72,6 +72,7 @@ struct ledger_letter {
     char *vars_json;       /* everything the submission extracted, as a JSON object */
     char *error;           /* why it failed, for LETTER_FAILED */
     char *verdict;         /* the last verdict computed (its Chinese word), for change alerts */
+    int submit_tries;      /* sendings that failed because of the site (down, blocked, form broken) */
 };
 
 struct ledger_visit {
@@ -133,6 +134,8 @@ int ledger_letter_mark_submitted(struct ledger *l, int64_t id, int64_t submitted
                                  struct err *e);
 /* Sets an imported letter's submission time once it is learnt (only while it is still 0). */
 int ledger_letter_submitted_at_fill(struct ledger *l, int64_t id, int64_t submitted_at_ms, struct err *e);
+/* Counts one more sending that failed because of the site; the new count in *tries_out. */
+int ledger_letter_submit_try_add(struct ledger *l, int64_t id, int *tries_out, struct err *e);
 /* Records that the final click is about to be made (only while the letter is an INTENT). */
 int ledger_letter_final_click_set(struct ledger *l, int64_t id, int64_t at_ms, struct err *e);
 int ledger_letter_mark_failed(struct ledger *l, int64_t id, const char *error, struct err *e);

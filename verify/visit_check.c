@@ -6,6 +6,7 @@
 
 #include "common/base.h"
 #include "common/clock.h"
+#include "common/files.h"
 #include "common/log.h"
 #include "driver/page.h"
 #include "scenarios/run.h"
@@ -126,7 +127,12 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
                 break;
             case SCN_CHECK_LOAD_FAILED:
                 v.outcome = VISIT_FAILED;
-                error_text = xstrdup(res.reason ? res.reason : "the page did not load");
+                /* name the page too (a WAF page's reason is only its marker), unless the reason does */
+                if (res.final_url && *res.final_url && !(res.reason && strstr(res.reason, res.final_url)))
+                    error_text = xasprintf("%s (page '%s', HTTP %d)", res.reason ? res.reason : "the page did not load",
+                                           res.final_url, res.http_status);
+                else
+                    error_text = xstrdup(res.reason ? res.reason : "the page did not load");
                 break;
             }
         }
@@ -148,12 +154,32 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
         json_object_set_new(b.meta, "warning", json_string(res.warning));
 
     char sha[DIGEST_HEX_LEN];
-    if ((rc = visit_bundle_finish(env, &b, letter_id, t.token, at, sha, e))) {
+    struct err ev_err;
+    err_init(&ev_err);
+    char *evidence_error = NULL;
+    if (visit_bundle_finish(env, &b, letter_id, t.token, at, sha, &ev_err) == 0) {
+        v.evidence_dir = b.rel_dir;
+        v.manifest_sha256 = sha;
+    } else {
+        /* No evidence (a full disk ...): the visit is recorded, honestly, as one that proves nothing,
+         * pointing at no folder; its unfinished folder goes, so the letter's numbering and chain hold. */
+        struct err rm;
+        err_init(&rm);
+        if (file_remove_tree(b.dir, &rm) != 0)
+            log_warn("visit", "cannot remove the unfinished evidence folder: %s", rm.msg);
+        evidence_error = xasprintf("evidence could not be written: %s", ev_err.msg);
+        const char *saw = v.outcome == VISIT_FOUND ? (v.has_reply ? "found, answered" : "found, no reply")
+                                                   : "letter not found";
+        char *seen = error_text ? xasprintf("%s; %s", evidence_error, error_text)
+                                : xasprintf("%s (the visit saw: %s)", evidence_error, saw);
         free(error_text);
-        goto out;
+        error_text = seen;
+        v.error = error_text;
+        v.outcome = VISIT_FAILED;
+        v.is_entry_ok = false;
+        v.has_reply = false;
+        v.reply_date_ms = 0;
     }
-    v.evidence_dir = b.rel_dir;
-    v.manifest_sha256 = sha;
     rc = ledger_visit_add(env->ledger, &v, NULL, e);
     /* An imported letter whose sending date nobody gave takes the date the site shows (来信时间). */
     if (rc == 0 && t.state == LETTER_IMPORTED && t.submitted_at_ms == 0 && v.outcome == VISIT_FOUND &&
@@ -170,6 +196,10 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
         snprintf(out->line, sizeof out->line, "%s: %s%s%s -> %s", s.key, what, error_text ? ": " : "",
                  error_text ? error_text : "", verdict_kind_name_zh(out->verdict_after));
     }
+    if (rc == 0 && evidence_error)
+        rc = err_set(e, ev_err.code ? ev_err.code : ERR_IO,
+                     "site '%s': the visit is recorded as failed, without evidence: %s", s.key, evidence_error);
+    free(evidence_error);
     free(error_text);
 out:
     visit_bundle_release(&b);

@@ -1,7 +1,11 @@
+#include <dirent.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/base.h"
 #include "common/clock.h"
@@ -14,6 +18,81 @@
 #include "common/log.h"
 #include "verify/visit_internal.h"
 
+/* The visit number a folder name starts with ("002-check-..." -> 2), or -1. */
+static long folder_seq(const char *name)
+{
+    size_t n = 0;
+    while (name[n] >= '0' && name[n] <= '9')
+        n++;
+    if (n < 3 || n > 9 || name[n] != '-')
+        return -1;
+    return strtol(name, NULL, 10);
+}
+
+static bool is_recorded(const struct ledger_visit *visits, size_t n, const char *parent_rel, const char *name)
+{
+    size_t len = strlen(parent_rel);
+    for (size_t i = 0; i < n; i++) {
+        const char *d = visits[i].evidence_dir;
+        if (d && strncmp(d, parent_rel, len) == 0 && d[len] == '/' && strcmp(d + len + 1, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Moves aside the visit folders of a letter that no ledger row points at: what a run killed mid-visit,
+ * a full disk or a locked ledger left behind. Left where they are, they would break the letter's
+ * numbering and chain ("two visits numbered 002", a folder without a manifest) for every visit after
+ * them. They are kept, renamed "unrecorded-NNN-...", for a person to look at; the verifier skips them.
+ * keep is the new visit's own (empty) folder. */
+static void stray_folders_set_aside(const char *parent, const char *parent_rel, const struct ledger_visit *visits,
+                                    size_t n, const char *keep)
+{
+    DIR *d = opendir(parent);
+    if (!d)
+        return;
+    struct dirent *ent;
+    char **names = NULL;
+    size_t n_names = 0;
+    while ((ent = readdir(d)) != NULL) {
+        if (folder_seq(ent->d_name) < 0 || is_recorded(visits, n, parent_rel, ent->d_name))
+            continue;
+        names = xrealloc(names, (n_names + 1) * sizeof *names);
+        names[n_names++] = xstrdup(ent->d_name);
+    }
+    closedir(d);
+    for (size_t i = 0; i < n_names; i++) {
+        char *from = xasprintf("%s/%s", parent, names[i]);
+        struct stat st;
+        bool is_empty_keep = false;
+        if (strcmp(names[i], keep) == 0) {
+            DIR *k = opendir(from);
+            is_empty_keep = true;
+            while (k && (ent = readdir(k)) != NULL)
+                if (strcmp(ent->d_name, ".") != 0 && strcmp(ent->d_name, "..") != 0)
+                    is_empty_keep = false;
+            if (k)
+                closedir(k);
+        }
+        if (!is_empty_keep && lstat(from, &st) == 0 && S_ISDIR(st.st_mode)) {
+            char *to = xasprintf("%s/unrecorded-%s", parent, names[i]);
+            for (int k = 2; access(to, F_OK) == 0 && k < 1000; k++) {
+                free(to);
+                to = xasprintf("%s/unrecorded-%s.%d", parent, names[i], k);
+            }
+            if (rename(from, to) == 0)
+                log_warn("visit", "'%s' is not in the ledger (a visit that was cut short): set aside as '%s'", from,
+                         to);
+            else
+                log_warn("visit", "cannot set aside '%s' (not in the ledger): %s", from, strerror(errno));
+            free(to);
+        }
+        free(from);
+        free(names[i]);
+    }
+    free(names);
+}
+
 int visit_bundle_open(const struct visit_env *env, const struct ledger_campaign *c, const struct ledger_site *s,
                       int64_t letter_id, const char *kind, int64_t at_ms, struct visit_bundle *b, struct err *e)
 {
@@ -22,10 +101,32 @@ int visit_bundle_open(const struct visit_env *env, const struct ledger_campaign 
     size_t n = 0;
     if (ledger_visit_list(env->ledger, letter_id, &visits, &n, e))
         return ERR_STORE;
-    ledger_visits_free(visits, n);
-    if (evidence_dir_make(env->evidence_root, c->name, s->key, letter_id, (int)n + 1, kind, at_ms, &b->rel_dir, e))
+    /* Numbered after the visits that have evidence: a visit recorded without any (its evidence could
+     * not be written) leaves no folder, so no gap. */
+    int seq = 1;
+    for (size_t i = 0; i < n; i++)
+        if (visits[i].evidence_dir)
+            seq++;
+    if (evidence_dir_make(env->evidence_root, c->name, s->key, letter_id, seq, kind, at_ms, &b->rel_dir, e)) {
+        ledger_visits_free(visits, n);
         return ERR_IO;
+    }
     b->dir = xasprintf("%s/%s", env->evidence_root, b->rel_dir);
+    {
+        char *slash = strrchr(b->rel_dir, '/');
+        char *parent_rel = xstrndup(b->rel_dir, (size_t)(slash - b->rel_dir));
+        char *parent = xasprintf("%s/%s", env->evidence_root, parent_rel);
+        stray_folders_set_aside(parent, parent_rel, visits, n, slash + 1);
+        /* our own folder was a stray of the same name (the same --now): start it afresh */
+        int rc = file_mkdir_p(b->dir, 0755, e);
+        free(parent);
+        free(parent_rel);
+        if (rc) {
+            ledger_visits_free(visits, n);
+            return ERR_IO;
+        }
+    }
+    ledger_visits_free(visits, n);
     char utc[32], bj[32];
     clock_utc_format(at_ms, utc, sizeof utc);
     clock_beijing_format(at_ms, bj, sizeof bj);

@@ -8,11 +8,16 @@
 
 #include "common/base.h"
 #include "common/clock.h"
+#include "common/files.h"
 #include "driver/page.h"
 #include "scenarios/letter.h"
 #include "scenarios/run.h"
 #include "scenarios/scenario.h"
 #include "verify/visit_internal.h"
+
+/* How often a letter that could not be sent (the site down, blocked, its form broken) is tried, one
+ * try per run, before it is recorded as 提交失败. */
+#define SUBMIT_ATTEMPTS_MAX 3
 
 struct final_click_mark {
     struct ledger *ledger;
@@ -112,11 +117,27 @@ static int record_submission(const struct visit_env *env, const struct ledger_si
         out->was_submitted = true;
     } else {
         error = xasprintf("%s: %s", scn_submit_status_name(res->status), res->message ? res->message : "");
-        if (res->status == SCN_SUBMIT_REJECTED ||
-            (res->status == SCN_SUBMIT_NOT_SENT && res->err_code != ERR_BROWSER))
-            rc = ledger_letter_mark_failed(env->ledger, t->id, error, e);
-        /* NOT_SENT because of the browser: nothing reached the site; the next run sends it.
+        /* REJECTED: the site refused the letter: 提交失败 now.
+         * NOT_SENT: nothing reached the site. When the site was the cause (down, blocked, its form
+         * broken) the letter stays an intent and the next run tries again; after SUBMIT_ATTEMPTS_MAX
+         * such tries it is 提交失败. Our own failures (the browser, a full disk) never count.
          * UNKNOWN: the final click happened; the next run looks the letter up before anything else. */
+        if (res->status == SCN_SUBMIT_REJECTED) {
+            rc = ledger_letter_mark_failed(env->ledger, t->id, error, e);
+        } else if (res->status == SCN_SUBMIT_NOT_SENT && (res->err_code == ERR_SITE || res->err_code == ERR_TIMEOUT)) {
+            int tries = 0;
+            rc = ledger_letter_submit_try_add(env->ledger, t->id, &tries, e);
+            if (rc == 0 && tries >= SUBMIT_ATTEMPTS_MAX) {
+                char *final_error = xasprintf("%s (after %d tries)", error, tries);
+                rc = ledger_letter_mark_failed(env->ledger, t->id, final_error, e);
+                free(final_error);
+            } else if (rc == 0) {
+                char *more = xasprintf("%s; not sent (try %d of %d): the next 'campaign start' tries again", error,
+                                       tries, SUBMIT_ATTEMPTS_MAX);
+                free(error);
+                error = more;
+            }
+        }
     }
     if (res && res->final_url)
         v.final_url = res->final_url;
@@ -125,11 +146,23 @@ static int record_submission(const struct visit_env *env, const struct ledger_si
     if (error)
         json_object_set_new(b->meta, "error", json_string(error));
     char sha[DIGEST_HEX_LEN];
-    if (rc == 0)
-        rc = visit_bundle_finish(env, b, t->id, t->token, at, sha, e);
+    struct err ev_err;
+    err_init(&ev_err);
+    char *evidence_error = NULL;
     if (rc == 0) {
-        v.evidence_dir = b->rel_dir;
-        v.manifest_sha256 = sha;
+        if (visit_bundle_finish(env, b, t->id, t->token, at, sha, &ev_err) == 0) {
+            v.evidence_dir = b->rel_dir;
+            v.manifest_sha256 = sha;
+        } else {
+            /* No evidence (a full disk ...): the visit is still recorded, pointing at no folder, and its
+             * unfinished folder goes, so the letter's numbering and chain hold (as in visit_check.c). */
+            file_remove_tree(b->dir, NULL);
+            evidence_error = xasprintf("evidence could not be written: %s", ev_err.msg);
+            char *both = error ? xasprintf("%s; %s", evidence_error, error) : xstrdup(evidence_error);
+            free(error);
+            error = both;
+            v.error = error;
+        }
         rc = ledger_visit_add(env->ledger, &v, NULL, e);
     }
     out->outcome = v.outcome;
@@ -144,6 +177,10 @@ static int record_submission(const struct visit_env *env, const struct ledger_si
             snprintf(out->line, sizeof out->line, "%s: letter %lld not submitted: %s", s->key, (long long)t->id,
                      error ? error : "unknown");
     }
+    if (rc == 0 && evidence_error)
+        rc = err_set(e, ev_err.code ? ev_err.code : ERR_IO, "site '%s': the visit is recorded without evidence: %s",
+                     s->key, evidence_error);
+    free(evidence_error);
     free(error);
     return rc;
 }

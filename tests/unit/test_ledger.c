@@ -49,7 +49,7 @@ static void test_open_creates_schema_and_reopens(void)
 {
     int64_t site_id, letter_id;
     struct ledger *l = ledger_with_letter("a.db", &site_id, &letter_id);
-    CHECK_INT(ledger_schema_version(l), 1);
+    CHECK_INT(ledger_schema_version(l), 2);
     ledger_close(l);
     char *path = temp_path("a.db");
     struct err e;
@@ -200,7 +200,37 @@ static void test_campaign_ensure_is_idempotent(void)
     ledger_close(l);
 }
 
+/* A ledger of schema version 1 (before letters.submit_tries) upgrades itself and keeps its rows. */
+static void test_version_1_upgrades(void)
+{
+    int64_t site_id, letter_id;
+    struct ledger *l = ledger_with_letter("v1.db", &site_id, &letter_id);
+    ledger_close(l);
+    char *path = temp_path("v1.db");
+    sqlite3 *db;
+    REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db, "ALTER TABLE letters DROP COLUMN submit_tries; PRAGMA user_version = 1", NULL, NULL, NULL),
+              SQLITE_OK);
+    sqlite3_close(db);
+    struct err e;
+    err_init(&e);
+    REQUIRE(ledger_open(path, &l, &e) == 0);
+    CHECK_INT(ledger_schema_version(l), 2);
+    struct ledger_letter t;
+    REQUIRE(ledger_letter_get(l, letter_id, &t, &e) == 0);
+    CHECK_STR(t.token, "HX7Q2M9");
+    CHECK_INT(t.submit_tries, 0);
+    ledger_letter_release(&t);
+    int tries = 0;
+    CHECK_INT(ledger_letter_submit_try_add(l, letter_id, &tries, &e), 0);
+    CHECK_INT(ledger_letter_submit_try_add(l, letter_id, &tries, &e), 0);
+    CHECK_INT(tries, 2);
+    ledger_close(l);
+    free(path);
+}
+
 static const struct test_case cases[] = {
+    {"a version 1 ledger upgrades and keeps its rows", test_version_1_upgrades},
     {"open creates the schema and reopens", test_open_creates_schema_and_reopens},
     {"a letter goes from intent to submitted", test_intent_then_submitted},
     {"a token is unique", test_token_is_unique},
