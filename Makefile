@@ -176,3 +176,20 @@ fuzz-bins: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/entries.h $(LIB)
 	$(CC) $(REQ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(LIB) $(REQ_LIBS)
+
+# benchmark (bench/)
+# `make bench` runs the same flows in huixin and in a Playwright script (bench/pw_flows.js) against the
+# fixture sites, alternating: one Hanweb submission, a sweep of BENCH_LETTERS letters (default 100)
+# with 1, 2 and 4 pages at once, a cold start to the first screenshot; then huixin's peak RSS on a
+# 30,000 px page. It prints wall time, client and browser CPU and the client's peak RSS as median
+# [min-max] and the ratio huixin / Playwright (about 10 minutes on 2 cores). playwright-core is
+# installed into bench/node/node_modules from the committed lock file when npm is there; it uses the
+# system Chromium and never downloads a browser. Without it only huixin is measured, and it says so.
+BENCH_LETTERS ?= 100
+BENCH_RUNS ?= 3
+BENCH_SWEEP_RUNS ?= 1
+bench: huixin
+	@if [ ! -d bench/node/node_modules/playwright-core ] && command -v npm >/dev/null 2>&1; then \
+		(cd bench/node && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund) || \
+		echo "bench: npm could not install playwright-core: measuring huixin alone"; fi
+	@BENCH_LETTERS=$(BENCH_LETTERS) BENCH_RUNS=$(BENCH_RUNS) BENCH_SWEEP_RUNS=$(BENCH_SWEEP_RUNS) python3 bench/bench.py

@@ -43,7 +43,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 /* Options shared by the commands that use a browser or the ledger. */
 struct cli_common {
     const char *chromium_path; /* --chromium PATH, else HUIXIN_CHROMIUM */
-    const char *browser_url;   /* --browser http://HOST:PORT or ws://... : use a running browser */
+    const char *browser_url;   /* --browser http://HOST:PORT or ws://... : use a running browser (the first) */
+    const char *browser_urls[16]; /* every --browser value as given, each maybe comma-separated (a pool) */
+    size_t n_browser_urls;
     const char *store_path;    /* --store PATH, else HUIXIN_STORE, else ./huixin.db */
     const char *evidence_dir;  /* --evidence DIR, else HUIXIN_EVIDENCE, else ./evidence */
     int timeout_ms;            /* --timeout SECONDS for one page action; default 30 s */

@@ -8,6 +8,7 @@
 #include "verify/due.h"
 #include "verify/ledger.h"
 #include "cli/visit_setup.h"
+#include "cli/workers.h"
 
 static const char usage[] =
     "Usage: huixin check [ID...|--due|--all] [--campaign NAME] [OPTIONS]\n"
@@ -20,6 +21,8 @@ static const char usage[] =
     "  --campaign NAME     only this campaign's letters\n"
     "  --captcha SOLVER    for check phases behind a captcha: prompt, exec:CMD, control:URL\n"
     "  --interval HOURS    the revisit interval --due assumes (default 24)\n"
+    "  --jobs N, -j N      visit up to N letters at once, each in its own browser context (default:\n"
+    "                      min(4, CPUs, free memory / 400 MB)); results print as visits end\n"
     "\n"
     "Exit 0 when every visit was made (whatever it found), 5 when a site could not be checked\n"
     "(无法核实 for that visit; it is retried later and never taken as a deletion).\n";
@@ -29,6 +32,7 @@ int cmd_check(int argc, char **argv)
     struct cli_common common;
     cli_common_init(&common);
     bool all = false, due = false;
+    int jobs = 0;
     const char *campaign = NULL, *captcha = NULL;
     int64_t *ids = xcalloc((size_t)argc + 1, sizeof *ids);
     size_t n_ids = 0;
@@ -54,6 +58,11 @@ int cmd_check(int argc, char **argv)
             due = true;
         } else if (strcmp(a, "--campaign") == 0 && i + 1 < argc) {
             campaign = argv[++i];
+        } else if ((strcmp(a, "--jobs") == 0 || strcmp(a, "-j") == 0) && i + 1 < argc) {
+            if (workers_jobs_parse("check", argv[++i], &jobs) != 0) {
+                free(ids);
+                return EXIT_USAGE;
+            }
         } else if (strcmp(a, "--captcha") == 0 && i + 1 < argc) {
             captcha = argv[++i];
         } else if (strcmp(a, "--interval") == 0 && i + 1 < argc) {
@@ -108,6 +117,19 @@ int cmd_check(int argc, char **argv)
             printf("no letter is due for a visit\n");
             goto out;
         }
+    }
+    if (jobs == 0)
+        jobs = workers_jobs_default();
+    /* a captcha typed at the terminal cannot be asked of several workers at once */
+    if (jobs > 1 && captcha && strcmp(captcha, "prompt") == 0)
+        jobs = 1;
+    if (jobs > 1 && n_ids > 1) {
+        /* the workers open their own ledger connections; ours is not carried across fork() */
+        visit_setup_close(&vs);
+        struct workers_options wo = {.common = &common, .captcha_spec = captcha, .jobs = jobs};
+        rc = workers_check_letters(&wo, ids, n_ids);
+        free(ids);
+        return rc;
     }
     for (size_t i = 0; i < n_ids; i++) {
         struct visit_summary sum;

@@ -14,6 +14,7 @@
 #include "verify/due.h"
 #include "verify/ledger.h"
 #include "cli/visit_setup.h"
+#include "cli/workers.h"
 
 static const char usage[] =
     "Usage: huixin run [--interval HOURS] [--hours H1-H2] [--jitter SECONDS] [--once] [--campaign NAME]\n"
@@ -30,7 +31,9 @@ static const char usage[] =
     "                      same second every day (default 300)\n"
     "  --once              one round of due visits, then exit (for cron, and with --now)\n"
     "  --campaign NAME     only this campaign\n"
-    "  --captcha SOLVER    for check phases behind a captcha\n";
+    "  --captcha SOLVER    for check phases behind a captcha\n"
+    "  --jobs N, -j N      visit up to N letters at once, each in its own browser context (default:\n"
+    "                      min(4, CPUs, free memory / 400 MB))\n";
 
 static volatile sig_atomic_t stop_requested;
 
@@ -77,6 +80,7 @@ int cmd_run(int argc, char **argv)
     bool once = false;
     int from_h = -1, to_h = -1;
     long jitter_s = 300;
+    int jobs = 0;
     const char *campaign = NULL, *captcha = NULL;
     for (int i = 1; i < argc; i++) {
         int r = cli_common_parse(&common, "run", argc, argv, &i);
@@ -94,6 +98,9 @@ int cmd_run(int argc, char **argv)
             once = true;
         } else if (strcmp(a, "--campaign") == 0 && i + 1 < argc) {
             campaign = argv[++i];
+        } else if ((strcmp(a, "--jobs") == 0 || strcmp(a, "-j") == 0) && i + 1 < argc) {
+            if (workers_jobs_parse("run", argv[++i], &jobs) != 0)
+                return EXIT_USAGE;
         } else if (strcmp(a, "--captcha") == 0 && i + 1 < argc) {
             captcha = argv[++i];
         } else if (strcmp(a, "--interval") == 0 && i + 1 < argc) {
@@ -115,6 +122,10 @@ int cmd_run(int argc, char **argv)
     }
     if (common.has_now && !once)
         return cli_usage_error("run", "--now fixes the clock, so it goes with --once");
+    if (jobs == 0)
+        jobs = workers_jobs_default();
+    if (jobs > 1 && captcha && strcmp(captcha, "prompt") == 0)
+        jobs = 1; /* one terminal cannot answer several workers */
 
     char *lock_path = xasprintf("%s.run-lock", common.store_path);
     int lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -159,7 +170,21 @@ int cmd_run(int argc, char **argv)
             rc = cli_fail(&e);
             break;
         }
-        if (in_hours(now, from_h, to_h)) {
+        if (in_hours(now, from_h, to_h) && jobs > 1 && n > 1) {
+            /* the workers open their own ledger connections; ours is not carried across fork() */
+            visit_setup_close(&vs);
+            struct workers_options wo = {.common = &common, .captcha_spec = captcha, .jobs = jobs,
+                                         .is_timestamped = true, .stop = &stop_requested};
+            if (workers_check_letters(&wo, ids, n) == EXIT_STORE) {
+                rc = EXIT_STORE;
+                stop_requested = 1;
+            }
+            if (visit_setup_open(&vs, &common, captcha, &e)) {
+                free(ids);
+                rc = cli_fail(&e);
+                break;
+            }
+        } else if (in_hours(now, from_h, to_h)) {
             for (size_t i = 0; i < n && !stop_requested; i++) {
                 struct visit_summary sum;
                 err_init(&e);

@@ -11,7 +11,8 @@
 const char cli_common_help_browser[] =
     "  --chromium PATH     the Chromium binary (default: $HUIXIN_CHROMIUM, /usr/lib/chromium/chromium,\n"
     "                      then chromium on PATH)\n"
-    "  --browser URL       use a running browser: http://HOST:PORT (its /json/version) or ws://...\n"
+    "  --browser URL       use a running browser: http://HOST:PORT (its /json/version) or ws://...;\n"
+    "                      check and run spread their --jobs over several (repeated, or URL,URL)\n"
     "  --timeout SECONDS   how long one page action may take (default 30)\n";
 
 const char cli_common_help_store[] =
@@ -119,7 +120,14 @@ int cli_common_parse(struct cli_common *c, const char *cmd, int argc, char **arg
     } else if (option_is(arg, "--browser")) {
         if (!(v = option_value(cmd, "--browser", argc, argv, i)))
             return -1;
-        c->browser_url = v;
+        if (c->n_browser_urls == ARRAY_LEN(c->browser_urls)) {
+            cli_usage_error(cmd, "--browser: at most %zu values (list more endpoints with commas)",
+                            ARRAY_LEN(c->browser_urls));
+            return -1;
+        }
+        c->browser_urls[c->n_browser_urls++] = v;
+        if (!c->browser_url)
+            c->browser_url = v;
     } else if (option_is(arg, "--store")) {
         if (!(v = option_value(cmd, "--store", argc, argv, i)))
             return -1;

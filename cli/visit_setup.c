@@ -14,9 +14,14 @@ static int browser_start(struct visit_setup *vs, struct err *e)
 {
     struct browser_options o = {0};
     o.chromium_path = vs->common->chromium_path;
-    o.endpoint = vs->common->browser_url;
     o.timeout_ms = vs->common->timeout_ms;
-    if (browser_open(&o, &vs->browser, e))
+    /* --browser A,B (a pool for --jobs): one browser at a time uses the first */
+    const char *url = vs->common->browser_url;
+    char *first = url && strchr(url, ',') ? xasprintf("%.*s", (int)strcspn(url, ","), url) : NULL;
+    o.endpoint = first ? first : url;
+    int rc = browser_open(&o, &vs->browser, e);
+    free(first);
+    if (rc)
         return e ? e->code : ERR_BROWSER;
     vs->env.browser = vs->browser;
     return 0;

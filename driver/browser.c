@@ -254,6 +254,8 @@ int browser_open(const struct browser_options *o, struct browser **out, struct e
                        NULL, e)) != 0)
         goto out;
     log_debug("browser", "connected to %s at %s", b->version, ws_url);
+    b->ws_url = ws_url;
+    ws_url = NULL;
     *out = b;
     b = NULL;
 out:
@@ -283,12 +285,18 @@ void browser_close(struct browser *b)
     cdp_free(b->cdp);
     launch_stop(&b->launch);
     free(b->version);
+    free(b->ws_url);
     free(b);
 }
 
 const char *browser_version(const struct browser *b)
 {
     return b->version;
+}
+
+const char *browser_ws_url(const struct browser *b)
+{
+    return b->ws_url;
 }
 
 int browser_pid(const struct browser *b)

@@ -34,6 +34,9 @@ int browser_open(const struct browser_options *o, struct browser **out, struct e
 void browser_close(struct browser *b); /* NULL is a no-op; kills and reaps a launched browser */
 /* "Chrome/156.0.8078.79" (Browser.getVersion's product); borrowed. */
 const char *browser_version(const struct browser *b);
+/* The DevTools websocket URL (ws://127.0.0.1:PORT/devtools/browser/ID) of a launched or connected
+ * browser: other processes (huixin's workers) give it as browser_options.endpoint. Borrowed. */
+const char *browser_ws_url(const struct browser *b);
 /* The process id of a launched browser, 0 for a connected one (tests kill it to prove failures are fast). */
 int browser_pid(const struct browser *b);
 /* false once the browser exited or the connection closed: close it and browser_open again. */

@@ -21,6 +21,7 @@ struct browser {
     struct cdp *cdp;
     struct ws *ws;
     char *version;         /* "Chrome/156..." */
+    char *ws_url;          /* the browser's DevTools websocket, for other processes to connect to */
     int width, height;
     struct page *pages[PAGE_MAX];
 };

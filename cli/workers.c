@@ -1,0 +1,562 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/base.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "driver/page.h"
+#include "cli/visit_setup.h"
+#include "cli/workers.h"
+
+#define WORKER_LINE_MAX 4096
+#define POOL_POLL_MS 250
+#define POOL_OWN_RELAUNCHES_MAX 2
+
+struct worker {
+    pid_t pid;           /* 0: a free slot */
+    int cmd_fd;          /* parent -> worker: "ID\n" per letter; closed when there is no more work */
+    int res_fd;          /* worker -> parent: one line per visit */
+    size_t endpoint;     /* index into the pool's endpoints */
+    unsigned gen;        /* the endpoint's generation when it started (a relaunched browser is a new one) */
+    int64_t held;        /* the letter in its hands, 0 when idle */
+    bool is_leaving;     /* it said it cannot go on (B or F): its exit is expected */
+    char in[WORKER_LINE_MAX];
+    size_t in_len;
+};
+
+struct pool {
+    const struct workers_options *o;
+    char **endpoints;
+    size_t n_endpoints;
+    bool *is_endpoint_dead;
+    unsigned *endpoint_gen;
+    struct browser *own; /* launched by us when no --browser was given; endpoint 0 is its websocket */
+    int own_relaunches;
+    struct worker w[WORKERS_MAX];
+    int64_t *queue;      /* letters not handed out yet: queue[next..n) */
+    size_t next, n;
+    int spawns_left;     /* replacements for workers that died, so a crash loop ends */
+    bool is_stopping;    /* the ledger failed, or the caller asked to stop: hand out nothing more */
+    int rc;
+};
+
+int workers_jobs_default(void)
+{
+    long cpus = 1;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        cpus = CPU_COUNT(&set);
+    else if ((cpus = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
+        cpus = 1;
+    long avail_mb = -1;
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (f) {
+        char line[256];
+        long kb;
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1) {
+                avail_mb = kb / 1024;
+                break;
+            }
+        fclose(f);
+    }
+    long jobs = cpus < 4 ? cpus : 4;
+    if (avail_mb >= 0 && avail_mb / 400 < jobs)
+        jobs = avail_mb / 400;
+    return jobs < 1 ? 1 : (int)jobs;
+}
+
+int workers_jobs_parse(const char *cmd, const char *value, int *jobs_out)
+{
+    char *end;
+    long v = strtol(value, &end, 10);
+    if (*value == '\0' || *end != '\0' || v < 1 || v > WORKERS_MAX) {
+        cli_usage_error(cmd, "--jobs '%s': expected a whole number from 1 to %d", value, WORKERS_MAX);
+        return -1;
+    }
+    *jobs_out = (int)v;
+    return 0;
+}
+
+void workers_endpoints_list(const struct cli_common *c, char ***out, size_t *n_out)
+{
+    char **list = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_browser_urls; i++) {
+        const char *p = c->browser_urls[i];
+        while (*p) {
+            size_t len = strcspn(p, ",");
+            if (len > 0) {
+                list = xrealloc(list, (n + 1) * sizeof *list);
+                list[n++] = xasprintf("%.*s", (int)len, p);
+            }
+            p += len + (p[len] == ',');
+        }
+    }
+    *out = list;
+    *n_out = n;
+}
+
+void workers_endpoints_free(char **list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+}
+
+/* ---- the worker process ---- */
+
+/* One line to the parent; newlines in the text would split it, so they become spaces. */
+static void worker_say(int fd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void worker_say(int fd, const char *fmt, ...)
+{
+    char line[WORKER_LINE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    size_t len = (size_t)n < sizeof line - 1 ? (size_t)n : sizeof line - 2;
+    for (size_t i = 0; i < len; i++)
+        if (line[i] == '\n' || line[i] == '\r')
+            line[i] = ' ';
+    line[len++] = '\n';
+    for (size_t off = 0; off < len;) { /* one write of < PIPE_BUF is atomic; the loop is for EINTR */
+        ssize_t w = write(fd, line + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        off += (size_t)w;
+    }
+}
+
+/* Takes letter ids from cmd_fd until it closes; answers each on res_fd:
+ *   R ID EXIT o|e TEXT   the visit was made (o: a result line) or failed with an error (e: its message)
+ *   B ID TEXT            the browser cannot be reached: ID was not started; the worker ends
+ *   F EXIT TEXT          the worker could not start (ledger, calendar, captcha): it ends */
+static int worker_main(const struct workers_options *o, const char *endpoint, int cmd_fd, int res_fd)
+{
+    /* The parent decides when to stop (SIGTERM for huixin run, Ctrl-C): a worker ends the visit under
+     * way and leaves when its pipe closes, so a letter is never cut in half by a signal. */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+    prctl(PR_SET_NAME, "huixin-worker");
+    struct cli_common c = *o->common;
+    c.browser_url = endpoint;
+    c.n_browser_urls = 0;
+    struct visit_setup vs;
+    struct err e;
+    err_init(&e);
+    if (visit_setup_open(&vs, &c, o->captcha_spec, &e)) {
+        worker_say(res_fd, "F %d %s", cli_exit_from_err(e.code), e.msg);
+        visit_setup_close(&vs);
+        return EXIT_IO;
+    }
+    FILE *in = fdopen(cmd_fd, "r");
+    char line[64];
+    int rc = EXIT_OK;
+    while (in && fgets(line, sizeof line, in)) {
+        long long id = strtoll(line, NULL, 10);
+        if (id <= 0)
+            continue;
+        err_init(&e);
+        if (visit_setup_browser_ensure(&vs, &e)) {
+            worker_say(res_fd, "B %lld %s", id, e.msg);
+            rc = EXIT_BROWSER;
+            break;
+        }
+        struct visit_summary sum;
+        if (visit_check_letter(&vs.env, id, &sum, &e)) {
+            worker_say(res_fd, "R %lld %d e %s", id, cli_exit_from_err(e.code), e.msg);
+            continue;
+        }
+        visit_setup_after_visit(&vs, &sum);
+        worker_say(res_fd, "R %lld %d o %s", id, sum.outcome == VISIT_FAILED ? EXIT_SITE : EXIT_OK, sum.line);
+    }
+    if (in)
+        fclose(in);
+    visit_setup_close(&vs);
+    return rc;
+}
+
+/* ---- the parent ---- */
+
+static size_t pool_live(const struct pool *pl)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < WORKERS_MAX; i++)
+        n += pl->w[i].pid > 0;
+    return n;
+}
+
+/* The endpoint that is alive and has the fewest workers, or -1. */
+static long pool_endpoint_pick(const struct pool *pl)
+{
+    long best = -1;
+    size_t best_n = 0;
+    for (size_t ep = 0; ep < pl->n_endpoints; ep++) {
+        if (pl->is_endpoint_dead[ep])
+            continue;
+        size_t n = 0;
+        for (size_t i = 0; i < WORKERS_MAX; i++)
+            n += pl->w[i].pid > 0 && pl->w[i].endpoint == ep;
+        if (best < 0 || n < best_n) {
+            best = (long)ep;
+            best_n = n;
+        }
+    }
+    return best;
+}
+
+static int pool_spawn(struct pool *pl)
+{
+    long ep = pool_endpoint_pick(pl);
+    size_t slot = WORKERS_MAX;
+    for (size_t i = 0; i < WORKERS_MAX && slot == WORKERS_MAX; i++)
+        if (pl->w[i].pid == 0)
+            slot = i;
+    if (ep < 0 || slot == WORKERS_MAX)
+        return -1;
+    int cmd[2], res[2];
+    pl->spawns_left--; /* given back below once it runs: a fork that keeps failing must not spin */
+    if (pipe2(cmd, O_CLOEXEC) != 0)
+        return -1;
+    if (pipe2(res, O_CLOEXEC) != 0) {
+        close(cmd[0]);
+        close(cmd[1]);
+        return -1;
+    }
+    fflush(stdout); /* or the child's copy of the buffer comes out twice */
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        log_warn("workers", "cannot start a worker: fork: %s", strerror(errno));
+        close(cmd[0]);
+        close(cmd[1]);
+        close(res[0]);
+        close(res[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        /* the other workers' pipes: holding them would keep their ends open */
+        for (size_t i = 0; i < WORKERS_MAX; i++) {
+            if (pl->w[i].pid <= 0)
+                continue;
+            if (pl->w[i].cmd_fd >= 0)
+                close(pl->w[i].cmd_fd);
+            close(pl->w[i].res_fd);
+        }
+        close(cmd[1]);
+        close(res[0]);
+        _exit(worker_main(pl->o, pl->endpoints[ep], cmd[0], res[1]));
+    }
+    close(cmd[0]);
+    close(res[1]);
+    pl->spawns_left++;
+    struct worker *w = &pl->w[slot];
+    memset(w, 0, sizeof *w);
+    w->pid = pid;
+    w->cmd_fd = cmd[1];
+    w->res_fd = res[0];
+    w->endpoint = (size_t)ep;
+    w->gen = pl->endpoint_gen[ep];
+    log_debug("workers", "worker %d started on %s", (int)pid, pl->endpoints[ep]);
+    return 0;
+}
+
+static void pool_not_visited(struct pool *pl, int64_t id, const char *why)
+{
+    fprintf(stderr, "huixin: letter %lld: not visited: %s\n", (long long)id, why);
+    pl->rc = EXIT_BROWSER;
+}
+
+static void pool_print(struct pool *pl, int64_t id, int code, bool is_error, const char *text)
+{
+    if (is_error) {
+        fprintf(stderr, "huixin: letter %lld: %s\n", (long long)id, text);
+        pl->rc = code;
+        if (code == EXIT_STORE)
+            pl->is_stopping = true; /* as the sequential loop: the ledger is gone, stop */
+        return;
+    }
+    if (pl->o->is_timestamped) {
+        char when[32];
+        clock_beijing_format(clock_now_ms(), when, sizeof when);
+        printf("%s ", when);
+    }
+    printf("letter %lld %s\n", (long long)id, text);
+    fflush(stdout);
+    if (code != EXIT_OK && pl->rc == EXIT_OK)
+        pl->rc = code;
+}
+
+static void pool_requeue(struct pool *pl, int64_t id)
+{
+    /* every id before next was handed out, so there is room in front of it */
+    pl->queue[--pl->next] = id;
+}
+
+static void pool_line(struct pool *pl, struct worker *w, char *line)
+{
+    char kind = line[0];
+    char *p = line + (line[0] ? 1 : 0);
+    char *end;
+    if (kind == 'R') {
+        long long id = strtoll(p, &end, 10);
+        long code = strtol(end, &end, 10);
+        while (*end == ' ')
+            end++;
+        bool is_error = *end == 'e';
+        const char *text = *end ? end + 1 + (end[1] == ' ') : "";
+        w->held = 0;
+        pool_print(pl, id, (int)code, is_error, text);
+    } else if (kind == 'B') {
+        long long id = strtoll(p, &end, 10);
+        while (*end == ' ')
+            end++;
+        if (!pl->is_endpoint_dead[w->endpoint] && w->gen == pl->endpoint_gen[w->endpoint])
+            fprintf(stderr, "huixin: browser %s cannot be used any more (%s); its letters go to the others\n",
+                    pl->endpoints[w->endpoint], end);
+        w->held = 0;
+        w->is_leaving = true;
+        pool_requeue(pl, id);
+        if (w->gen == pl->endpoint_gen[w->endpoint]) /* not a browser of ours that was since relaunched */
+            pl->is_endpoint_dead[w->endpoint] = true;
+    } else if (kind == 'F') {
+        long code = strtol(p, &end, 10);
+        while (*end == ' ')
+            end++;
+        fprintf(stderr, "huixin: %s\n", end);
+        w->is_leaving = true;
+        if (w->held)
+            pool_requeue(pl, w->held);
+        w->held = 0;
+        pl->rc = (int)code;
+        pl->is_stopping = true;
+    } else {
+        log_warn("workers", "worker %d said something unexpected: '%s'", (int)w->pid, line);
+    }
+}
+
+/* The worker's pipe closed: it exited. Reaps it; the letter it held is lost, not invented. */
+static void pool_reap(struct pool *pl, struct worker *w)
+{
+    int status = 0;
+    pid_t r;
+    while ((r = waitpid(w->pid, &status, 0)) < 0 && errno == EINTR)
+        ;
+    char how[64];
+    if (r > 0 && WIFSIGNALED(status))
+        snprintf(how, sizeof how, "killed by signal %d", WTERMSIG(status));
+    else if (r > 0 && WIFEXITED(status))
+        snprintf(how, sizeof how, "exit %d", WEXITSTATUS(status));
+    else
+        snprintf(how, sizeof how, "gone");
+    if (w->held) {
+        char why[160];
+        snprintf(why, sizeof why, "the worker visiting it (pid %d) died (%s) before it reported the visit",
+                 (int)w->pid, how);
+        pool_not_visited(pl, w->held, why);
+    }
+    bool was_expected = w->is_leaving || (w->cmd_fd < 0 && !w->held);
+    if (!was_expected)
+        log_warn("workers", "worker %d ended unexpectedly (%s)", (int)w->pid, how);
+    else
+        log_debug("workers", "worker %d ended (%s)", (int)w->pid, how);
+    if (w->cmd_fd >= 0)
+        close(w->cmd_fd);
+    close(w->res_fd);
+    if (!was_expected)
+        pl->spawns_left--;
+    memset(w, 0, sizeof *w);
+    w->cmd_fd = w->res_fd = -1;
+}
+
+static void pool_read(struct pool *pl, struct worker *w)
+{
+    ssize_t r = read(w->res_fd, w->in + w->in_len, sizeof w->in - 1 - w->in_len);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (r <= 0) {
+        pool_reap(pl, w);
+        return;
+    }
+    w->in_len += (size_t)r;
+    w->in[w->in_len] = '\0';
+    char *start = w->in;
+    char *nl;
+    while ((nl = strchr(start, '\n'))) {
+        *nl = '\0';
+        pool_line(pl, w, start);
+        start = nl + 1;
+    }
+    w->in_len -= (size_t)(start - w->in);
+    memmove(w->in, start, w->in_len);
+    if (w->in_len == sizeof w->in - 1) { /* a line too long to hold: take it as it is */
+        w->in[w->in_len] = '\0';
+        pool_line(pl, w, w->in);
+        w->in_len = 0;
+    }
+}
+
+/* Our own browser died: start another, once or twice, and let workers use it again. */
+static void pool_own_check(struct pool *pl)
+{
+    if (!pl->own || browser_is_alive(pl->own))
+        return;
+    browser_close(pl->own);
+    pl->own = NULL;
+    pl->is_endpoint_dead[0] = true;
+    if (pl->own_relaunches >= POOL_OWN_RELAUNCHES_MAX || pl->next >= pl->n || pl->is_stopping)
+        return;
+    pl->own_relaunches++;
+    log_warn("workers", "the browser is gone; starting a new one");
+    struct browser_options bo = {.chromium_path = pl->o->common->chromium_path,
+                                 .timeout_ms = pl->o->common->timeout_ms};
+    struct err e;
+    err_init(&e);
+    if (browser_open(&bo, &pl->own, &e) != 0) {
+        fprintf(stderr, "huixin: %s\n", e.msg);
+        return;
+    }
+    free(pl->endpoints[0]);
+    pl->endpoints[0] = xstrdup(browser_ws_url(pl->own));
+    pl->is_endpoint_dead[0] = false;
+    pl->endpoint_gen[0]++;
+}
+
+static void pool_dispatch(struct pool *pl)
+{
+    for (size_t i = 0; i < WORKERS_MAX; i++) {
+        struct worker *w = &pl->w[i];
+        if (w->pid <= 0 || w->held || w->is_leaving || w->cmd_fd < 0)
+            continue;
+        if (pl->next >= pl->n || pl->is_stopping || pl->is_endpoint_dead[w->endpoint] ||
+            w->gen != pl->endpoint_gen[w->endpoint]) {
+            close(w->cmd_fd); /* nothing more for it: it leaves */
+            w->cmd_fd = -1;
+            continue;
+        }
+        int64_t id = pl->queue[pl->next++];
+        char line[32];
+        int len = snprintf(line, sizeof line, "%lld\n", (long long)id);
+        if (write(w->cmd_fd, line, (size_t)len) != len) {
+            pool_requeue(pl, id); /* it never got it; its pipe will say it is gone */
+            close(w->cmd_fd);
+            w->cmd_fd = -1;
+            continue;
+        }
+        w->held = id;
+    }
+}
+
+int workers_check_letters(const struct workers_options *o, const int64_t *ids, size_t n)
+{
+    if (n == 0)
+        return EXIT_OK;
+    struct pool pl;
+    memset(&pl, 0, sizeof pl);
+    pl.o = o;
+    pl.n = n;
+    pl.queue = xcalloc(n + 1, sizeof *pl.queue);
+    memcpy(pl.queue, ids, n * sizeof *ids);
+    for (size_t i = 0; i < WORKERS_MAX; i++)
+        pl.w[i].cmd_fd = pl.w[i].res_fd = -1;
+    signal(SIGPIPE, SIG_IGN);
+
+    size_t jobs = o->jobs < 1 ? 1 : o->jobs > WORKERS_MAX ? WORKERS_MAX : (size_t)o->jobs;
+    if (jobs > n)
+        jobs = n;
+    pl.spawns_left = (int)jobs + 2;
+    workers_endpoints_list(o->common, &pl.endpoints, &pl.n_endpoints);
+    if (pl.n_endpoints == 0) {
+        struct browser_options bo = {.chromium_path = o->common->chromium_path, .timeout_ms = o->common->timeout_ms};
+        struct err e;
+        err_init(&e);
+        if (browser_open(&bo, &pl.own, &e) != 0) {
+            fprintf(stderr, "huixin: %s\n", e.msg);
+            for (size_t i = 0; i < n; i++)
+                pool_not_visited(&pl, ids[i], "no browser to visit it with");
+            goto out;
+        }
+        pl.endpoints = xcalloc(1, sizeof *pl.endpoints);
+        pl.endpoints[0] = xstrdup(browser_ws_url(pl.own));
+        pl.n_endpoints = 1;
+    }
+    pl.is_endpoint_dead = xcalloc(pl.n_endpoints, sizeof *pl.is_endpoint_dead);
+    pl.endpoint_gen = xcalloc(pl.n_endpoints, sizeof *pl.endpoint_gen);
+    log_debug("workers", "%zu workers over %zu browsers for %zu letters", jobs, pl.n_endpoints, n);
+    for (size_t i = 0; i < jobs; i++)
+        if (pool_spawn(&pl) != 0)
+            break;
+
+    for (;;) {
+        if (o->stop && *o->stop)
+            pl.is_stopping = true;
+        pool_own_check(&pl);
+        /* keep the pool full while letters wait: replace workers that left, on browsers still alive */
+        size_t live = pool_live(&pl), waiting = pl.next < pl.n ? pl.n - pl.next : 0;
+        while (!pl.is_stopping && waiting > 0 && live < jobs && pl.spawns_left > 0 && pool_spawn(&pl) == 0) {
+            live++;
+            if (live > waiting)
+                break;
+        }
+        pool_dispatch(&pl);
+        struct pollfd fds[WORKERS_MAX];
+        struct worker *by_fd[WORKERS_MAX];
+        nfds_t nfds = 0;
+        for (size_t i = 0; i < WORKERS_MAX; i++)
+            if (pl.w[i].pid > 0) {
+                fds[nfds] = (struct pollfd){.fd = pl.w[i].res_fd, .events = POLLIN};
+                by_fd[nfds++] = &pl.w[i];
+            }
+        if (nfds == 0) {
+            if (pl.next < pl.n && !pl.is_stopping) {
+                if (pl.spawns_left > 0 && pool_endpoint_pick(&pl) >= 0)
+                    continue; /* e.g. a relaunched browser of our own: workers start on it next round */
+                for (; pl.next < pl.n; pl.next++)
+                    pool_not_visited(&pl, pl.queue[pl.next], "no browser left to visit it with");
+            }
+            break;
+        }
+        int r = poll(fds, nfds, POOL_POLL_MS);
+        if (r < 0 && errno != EINTR)
+            break;
+        for (nfds_t k = 0; r > 0 && k < nfds; k++)
+            if (fds[k].revents & (POLLIN | POLLHUP | POLLERR))
+                pool_read(&pl, by_fd[k]);
+    }
+out:
+    for (size_t i = 0; i < WORKERS_MAX; i++)
+        if (pl.w[i].pid > 0) { /* only after a poll failure: let them go and wait */
+            if (pl.w[i].cmd_fd >= 0)
+                close(pl.w[i].cmd_fd);
+            pl.w[i].cmd_fd = -1;
+            pool_reap(&pl, &pl.w[i]);
+        }
+    browser_close(pl.own);
+    workers_endpoints_free(pl.endpoints, pl.n_endpoints);
+    free(pl.is_endpoint_dead);
+    free(pl.endpoint_gen);
+    free(pl.queue);
+    return pl.rc;
+}

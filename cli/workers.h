@@ -1,0 +1,51 @@
+/* Checking several letters at once: a pool of worker processes, each with its own DevTools
+ * connection and its own ledger connection (SQLite in WAL mode with a busy timeout takes several
+ * writers). The driver is synchronous, one connection per thread of control, so parallelism is by
+ * process: the parent hands one letter id at a time to an idle worker over that worker's own pipe,
+ * so it always knows which letter each worker holds; a worker answers with one line per visit.
+ *
+ * Without --browser the parent launches one headless Chromium and every worker connects to it (each
+ * visit has its own browser context); with --browser URL[,URL...] the workers are spread over that
+ * pool. A worker that dies (SIGKILL, a crash) loses only the letter it held: that letter is reported
+ * as not visited (no ledger row is invented) and the rest go to the other workers, and a replacement
+ * is started. A browser that stops answering takes its workers with it: the letter a worker was
+ * about to start goes back to the queue, no more workers use that endpoint, and a browser of our own
+ * is relaunched. */
+#ifndef HUIXIN_WORKERS_H
+#define HUIXIN_WORKERS_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli/cli.h"
+
+#define WORKERS_MAX 32
+
+struct workers_options {
+    const struct cli_common *common;
+    const char *captcha_spec;          /* as --captcha; NULL: none */
+    int jobs;                          /* workers at most (more than the letters is pointless) */
+    bool is_timestamped;               /* prefix each stdout line with the Beijing time (huixin run) */
+    volatile sig_atomic_t *stop;       /* when set: hand out no more letters, let the visits under way end */
+};
+
+/* A sensible --jobs from this machine: min(4, CPUs we may run on, available memory / 400 MB), at
+ * least 1 (a headless page with a government portal takes a few hundred MB). */
+int workers_jobs_default(void);
+/* Parses a --jobs value (1 to WORKERS_MAX); prints the usage error and returns -1 when it is wrong. */
+int workers_jobs_parse(const char *cmd, const char *value, int *jobs_out);
+
+/* The browser endpoints of every --browser value, commas split, empty parts dropped; *out is the
+ * caller's to free with workers_endpoints_free. */
+void workers_endpoints_list(const struct cli_common *c, char ***out, size_t *n_out);
+void workers_endpoints_free(char **list, size_t n);
+
+/* Checks ids[0..n) with the pool, printing as the sequential loop does, in order of completion:
+ * "letter ID LINE" on stdout, "huixin: letter ID: MESSAGE" on stderr. Returns the exit code: EXIT_OK
+ * when every visit was made, EXIT_SITE when a site could not be checked, EXIT_BROWSER when a letter
+ * could not be visited at all, EXIT_STORE (and no more letters handed out) when the ledger failed. */
+int workers_check_letters(const struct workers_options *o, const int64_t *ids, size_t n);
+
+#endif
