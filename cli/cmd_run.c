@@ -11,6 +11,8 @@
 
 #include "common/base.h"
 #include "common/clock.h"
+#include "common/files.h"
+#include "reports/daily_summary.h"
 #include "verify/due.h"
 #include "verify/ledger.h"
 #include "cli/visit_setup.h"
@@ -22,7 +24,8 @@ static const char usage[] =
     "\n"
     "Revisits letters when they are due (see 'huixin check --due'), for as long as it runs: once an\n"
     "interval, again just after each deadline day ends, sooner after a failed visit, and after the\n"
-    "deletion gap when a letter seems gone. One instance per ledger (a lock file beside it). SIGTERM or\n"
+    "deletion gap when a letter seems gone; and each campaign's daily summary alert at the alerts file's\n"
+    "daily_summary time. One instance per ledger (a lock file beside it). SIGTERM or\n"
     "Ctrl-C ends it after the visit under way.\n"
     "\n"
     "  --interval HOURS    revisit interval (default 24)\n"
@@ -69,6 +72,48 @@ static unsigned random_below(unsigned n)
         fclose(f);
     }
     return n ? v % n : 0;
+}
+
+/* The day the daily summary last went out, kept beside the ledger so a restarted daemon does not send
+ * it twice: STORE.summary-day holds "YYYY-MM-DD". */
+static int64_t summary_day_load(const char *store)
+{
+    char *path = xasprintf("%s.summary-day", store);
+    char *text = NULL;
+    int64_t day = 0;
+    if (file_read_all(path, &text, NULL, NULL) == 0) {
+        text[strcspn(text, "\n")] = '\0';
+        if (clock_date_parse(text, &day) != 0)
+            day = 0;
+    }
+    free(text);
+    free(path);
+    return day;
+}
+
+/* Sends each campaign's daily summary when its time of day has come (alerts file: daily_summary). */
+static void daily_summary_maybe(struct visit_setup *vs, const struct cli_common *c, int64_t *last_day)
+{
+    int64_t now = clock_now_ms();
+    if (!vs->ledger || !rpt_daily_summary_is_due(vs->alerts.daily_summary_minute, now, *last_day))
+        return;
+    struct err e;
+    err_init(&e);
+    if (rpt_daily_summary_send(&vs->alerts, vs->ledger, vs->cal, now, c->timeout_ms, &e) != 0) {
+        fprintf(stderr, "huixin: daily summary not sent: %s\n", e.msg);
+        return;
+    }
+    *last_day = clock_beijing_day(now);
+    char day[16];
+    clock_date_format(*last_day, day, sizeof day);
+    char *path = xasprintf("%s.summary-day", c->store_path);
+    char *line = xasprintf("%s\n", day);
+    if (file_write_atomic(path, line, strlen(line), &e) != 0)
+        fprintf(stderr, "huixin: %s\n", e.msg);
+    free(line);
+    free(path);
+    printf("daily summary sent for %s\n", day);
+    fflush(stdout);
 }
 
 int cmd_run(int argc, char **argv)
@@ -161,6 +206,7 @@ int cmd_run(int argc, char **argv)
         campaign_id = c.id;
         ledger_campaign_release(&c);
     }
+    int64_t summary_day = summary_day_load(common.store_path);
     while (!stop_requested) {
         int64_t now = clock_now_ms();
         int64_t *ids = NULL, next = 0;
@@ -204,6 +250,7 @@ int cmd_run(int argc, char **argv)
             }
         }
         free(ids);
+        daily_summary_maybe(&vs, &common, &summary_day);
         if (once)
             break;
         /* Sleep until the next letter is due, at most 5 minutes at a time (new letters, working hours). */

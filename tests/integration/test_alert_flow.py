@@ -91,6 +91,22 @@ def main():
                   runs[-1].stderr)
             summary = got[-1]["body"] if len(got) == 2 else ""
             check("超期未回复" in summary and "1" in summary, "the summary counts the overdue letter", summary[:300])
+            # `huixin run` sends the summary by itself at the file's daily_summary time, once a day.
+            conf = os.path.join(work, "alerts.conf")
+            with open(conf, "w") as f:
+                f.write("daily_summary = 18:00\n[webhook]\nurl = http://127.0.0.1:%d/hook?access_token=%s\n"
+                        "format = generic\n" % (port, SECRET))
+            os.chmod(conf, 0o600)
+            before = len(posts(out))
+            runs.append(huixin("run", "--once", "--alerts", conf, now="2026-03-12 17:00"))
+            check(len(posts(out)) == before, "no daily summary before its time", runs[-1].stdout + runs[-1].stderr)
+            runs.append(huixin("run", "--once", "--alerts", conf, now="2026-03-12 18:05"))
+            got = posts(out)
+            check(len(got) >= before + 1 and "超期未回复" in got[-1]["body"], "'huixin run' sends the daily summary at 18:00",
+                  runs[-1].stdout + runs[-1].stderr)
+            n_after = len(got)
+            runs.append(huixin("run", "--once", "--alerts", conf, now="2026-03-12 20:00"))
+            check(len(posts(out)) == n_after, "and only once that day, across restarts", str(len(posts(out))))
             printed = "".join(r.stdout + r.stderr for r in runs)
             check(SECRET not in printed, "the webhook's token never appears in huixin's output")
     finally:
