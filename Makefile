@@ -48,7 +48,7 @@ INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 
 .SECONDARY:
-.PHONY: all test check unit integration demo install clean deps help bench run-tests run-check golden
+.PHONY: all test check unit integration demo install clean deps help bench run-tests run-check golden valgrind
 all: huixin
 
 # Through a rename: a running ./huixin (a test, a daemon) does not stop the copy.
@@ -73,6 +73,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 $(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(REQ_LIBS)
+
+# The C tests and two integration suites under valgrind's memcheck (tests/valgrind.sh).
+valgrind: huixin $(UNIT_BIN) $(INTEG_BIN)
+	@BUILD=$(BUILD) tests/valgrind.sh
 
 # Rewrites the report goldens from the current code: review the diff like code before committing.
 golden: huixin $(BUILD)/tests/test_report
@@ -135,6 +139,7 @@ help:
 	@echo "make install  PREFIX=/usr/local DESTDIR= : binary, man page, scenario library"
 	@echo "make deps     install missing Debian packages (as root) or print the command"
 	@echo "make golden   rewrite the report golden files (review the diff)"
+	@echo "make valgrind the C tests and two integration suites under valgrind memcheck"
 	@echo "make clean    remove build output"
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:%.c=$(BUILD)/%.d) $(INTEG_SRC:%.c=$(BUILD)/%.d)

@@ -1,0 +1,41 @@
+#!/bin/sh
+# make valgrind: the C test binaries, and the integration tests that drive ./huixin, under valgrind's
+# memcheck (definite leaks and memory errors fail; the browser is a child process and is not traced).
+# Prints each suite's result and "N passed, N failed" last, counting suites.
+set -u
+BUILD=${BUILD:-build}
+export TZ=UTC LC_ALL=C
+VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --track-fds=no"
+command -v valgrind >/dev/null 2>&1 || { echo "valgrind is missing: apt-get install valgrind"; echo "0 passed, 1 failed"; exit 1; }
+mkdir -p "$BUILD/valgrind"
+# A huixin that runs under valgrind, for the tests that call $HUIXIN_BIN.
+wrapper=$PWD/$BUILD/valgrind/huixin
+printf '#!/bin/sh\nexec %s "%s/huixin" "$@"\n' "$VG" "$PWD" > "$wrapper"
+chmod +x "$wrapper"
+passed=0
+failed=0
+run() {
+    name=$1
+    shift
+    log=$BUILD/valgrind/$name.log
+    if timeout 1800 "$@" >"$log" 2>&1; then
+        passed=$((passed + 1))
+        echo "ok   valgrind: $name"
+    else
+        failed=$((failed + 1))
+        echo "FAIL valgrind: $name (see $log)"
+        grep -E '==[0-9]+==' "$log" | head -20
+    fi
+}
+for t in "$BUILD"/tests/test_*; do
+    [ -x "$t" ] || continue
+    name=$(basename "$t")
+    case "$name" in
+    test_hostile) continue ;; # 50 MB pages and alert storms: minutes natively, far too long under valgrind
+    esac
+    run "$name" $VG "$t"
+done
+HUIXIN_BIN=$wrapper run test_capture.sh sh tests/integration/test_capture.sh
+HUIXIN_BIN=$wrapper run test_campaign.py python3 tests/integration/test_campaign.py
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
