@@ -95,26 +95,27 @@ static void submit_vars(const struct ledger_site *s, const struct ledger_letter 
 }
 
 /* Records the outcome of a submission run in the ledger (the letter's state and a visit). */
+/* What a submission run changes in the letter's row. */
+enum letter_change { LETTER_KEEP, LETTER_TO_SUBMITTED, LETTER_TO_FAILED, LETTER_TRY_COUNTED };
+
 static int record_submission(const struct visit_env *env, const struct ledger_site *s, const struct ledger_letter *t,
                              struct scn_vars *vars, const struct scn_submit_result *res, const char *run_error,
                              struct visit_bundle *b, int64_t at, struct visit_summary *out, struct err *e)
 {
     struct ledger_visit v = {.letter_id = t->id, .kind = "submit", .at_ms = at, .outcome = VISIT_FAILED};
+    enum letter_change change = LETTER_KEEP;
     char *error = NULL;
     int rc = 0;
+    /* First decide, then write the evidence, then change the ledger in one transaction: a kill at any
+     * moment leaves either nothing or the letter's new state together with its visit. */
     if (run_error) {
         error = xstrdup(run_error);
     } else if (res->status == SCN_SUBMIT_OK) {
         for (size_t i = 0; i < res->extracted.n; i++)
             scn_vars_set(vars, res->extracted.v[i].name, res->extracted.v[i].value);
-        char *vars_json = visit_vars_to_json(vars);
-        rc = ledger_letter_mark_submitted(env->ledger, t->id, res->submitted_at_ms ? res->submitted_at_ms : at,
-                                          scn_vars_get(vars, "query_code"), scn_vars_get(vars, "letter_no"),
-                                          scn_vars_get(vars, "detail_url"), vars_json, e);
-        free(vars_json);
+        change = LETTER_TO_SUBMITTED;
         v.outcome = VISIT_FOUND;
         v.is_entry_ok = true;
-        out->was_submitted = true;
     } else {
         error = xasprintf("%s: %s", scn_submit_status_name(res->status), res->message ? res->message : "");
         /* REJECTED: the site refused the letter: 提交失败 now.
@@ -123,48 +124,71 @@ static int record_submission(const struct visit_env *env, const struct ledger_si
          * such tries it is 提交失败. Our own failures (the browser, a full disk) never count.
          * UNKNOWN: the final click happened; the next run looks the letter up before anything else. */
         if (res->status == SCN_SUBMIT_REJECTED) {
-            rc = ledger_letter_mark_failed(env->ledger, t->id, error, e);
+            change = LETTER_TO_FAILED;
         } else if (res->status == SCN_SUBMIT_NOT_SENT && (res->err_code == ERR_SITE || res->err_code == ERR_TIMEOUT)) {
-            int tries = 0;
-            rc = ledger_letter_submit_try_add(env->ledger, t->id, &tries, e);
-            if (rc == 0 && tries >= SUBMIT_ATTEMPTS_MAX) {
-                char *final_error = xasprintf("%s (after %d tries)", error, tries);
-                rc = ledger_letter_mark_failed(env->ledger, t->id, final_error, e);
-                free(final_error);
-            } else if (rc == 0) {
-                char *more = xasprintf("%s; not sent (try %d of %d): the next 'campaign start' tries again", error,
-                                       tries, SUBMIT_ATTEMPTS_MAX);
-                free(error);
-                error = more;
-            }
+            int tries = t->submit_tries + 1;
+            char *more = tries >= SUBMIT_ATTEMPTS_MAX
+                             ? xasprintf("%s (after %d tries)", error, tries)
+                             : xasprintf("%s; not sent (try %d of %d): the next 'campaign start' tries again", error,
+                                         tries, SUBMIT_ATTEMPTS_MAX);
+            free(error);
+            error = more;
+            change = tries >= SUBMIT_ATTEMPTS_MAX ? LETTER_TO_FAILED : LETTER_TRY_COUNTED;
         }
     }
     if (res && res->final_url)
         v.final_url = res->final_url;
-    v.error = error;
     json_object_set_new(b->meta, "outcome", json_string(run_error ? "error" : scn_submit_status_name(res->status)));
     if (error)
         json_object_set_new(b->meta, "error", json_string(error));
+
     char sha[DIGEST_HEX_LEN];
     struct err ev_err;
     err_init(&ev_err);
     char *evidence_error = NULL;
-    if (rc == 0) {
-        if (visit_bundle_finish(env, b, t->id, t->token, at, sha, &ev_err) == 0) {
-            v.evidence_dir = b->rel_dir;
-            v.manifest_sha256 = sha;
-        } else {
-            /* No evidence (a full disk ...): the visit is still recorded, pointing at no folder, and its
-             * unfinished folder goes, so the letter's numbering and chain hold (as in visit_check.c). */
-            file_remove_tree(b->dir, NULL);
-            evidence_error = xasprintf("evidence could not be written: %s", ev_err.msg);
-            char *both = error ? xasprintf("%s; %s", evidence_error, error) : xstrdup(evidence_error);
-            free(error);
-            error = both;
-            v.error = error;
-        }
-        rc = ledger_visit_add(env->ledger, &v, NULL, e);
+    if (visit_bundle_finish(env, b, t->id, t->token, at, sha, &ev_err) == 0) {
+        v.evidence_dir = b->rel_dir;
+        v.manifest_sha256 = sha;
+    } else {
+        /* No evidence (a full disk ...): the visit is still recorded, pointing at no folder, and its
+         * unfinished folder goes, so the letter's numbering and chain hold (as in visit_check.c). */
+        file_remove_tree(b->dir, NULL);
+        evidence_error = xasprintf("evidence could not be written: %s", ev_err.msg);
+        char *both = error ? xasprintf("%s; %s", evidence_error, error) : xstrdup(evidence_error);
+        free(error);
+        error = both;
     }
+    v.error = error;
+
+    if ((rc = ledger_begin(env->ledger, e)) == 0) {
+        int tries = 0;
+        char *vars_json = change == LETTER_TO_SUBMITTED ? visit_vars_to_json(vars) : NULL;
+        switch (change) {
+        case LETTER_TO_SUBMITTED:
+            rc = ledger_letter_mark_submitted(env->ledger, t->id, res->submitted_at_ms ? res->submitted_at_ms : at,
+                                              scn_vars_get(vars, "query_code"), scn_vars_get(vars, "letter_no"),
+                                              scn_vars_get(vars, "detail_url"), vars_json, e);
+            break;
+        case LETTER_TO_FAILED:
+            rc = ledger_letter_mark_failed(env->ledger, t->id, error, e);
+            if (rc == 0 && res->status == SCN_SUBMIT_NOT_SENT)
+                rc = ledger_letter_submit_try_add(env->ledger, t->id, &tries, e);
+            break;
+        case LETTER_TRY_COUNTED:
+            rc = ledger_letter_submit_try_add(env->ledger, t->id, &tries, e);
+            break;
+        case LETTER_KEEP:
+            break;
+        }
+        free(vars_json);
+        if (rc == 0)
+            rc = ledger_visit_add(env->ledger, &v, NULL, e);
+        if (rc == 0)
+            rc = ledger_commit(env->ledger, e);
+        if (rc != 0)
+            ledger_rollback(env->ledger);
+    }
+    out->was_submitted = rc == 0 && change == LETTER_TO_SUBMITTED;
     out->outcome = v.outcome;
     if (rc == 0)
         rc = visit_verdict_update(env, t->id, out, e);
