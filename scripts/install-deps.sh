@@ -5,9 +5,10 @@ set -eu
 
 # build: compiler, pkg-config and the libraries (libwebsockets, jansson, libcurl, OpenSSL, SQLite, zlib)
 # run:   Debian's chromium and a CJK font (without one every Chinese glyph in a screenshot is a box)
-# test:  python3 (fixture sites), poppler-utils (pdftoppm, pdftotext), openssl (the command, for a local TSA)
+# test:  python3 (fixture sites), poppler-utils (pdftoppm, pdftotext), openssl (the command, for a local TSA),
+#        valgrind (make valgrind)
 PACKAGES="build-essential pkg-config libwebsockets-dev libjansson-dev libcurl4-openssl-dev libssl-dev
-libsqlite3-dev zlib1g-dev chromium fonts-wqy-microhei python3 poppler-utils openssl ca-certificates"
+libsqlite3-dev zlib1g-dev chromium fonts-wqy-microhei python3 poppler-utils openssl ca-certificates valgrind"
 
 missing=""
 for p in $PACKAGES; do
