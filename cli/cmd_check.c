@@ -98,18 +98,10 @@ int cmd_check(int argc, char **argv)
     }
     if (n_ids == 0) {
         int64_t campaign_id = 0;
-        if (campaign) {
-            struct ledger_campaign c;
-            if (ledger_campaign_find(vs.ledger, campaign, &c, &e)) {
-                rc = cli_fail(&e);
-                goto out;
-            }
-            campaign_id = c.id;
-            ledger_campaign_release(&c);
-        }
         free(ids);
         ids = NULL;
-        if (due_letters(vs.ledger, vs.cal, campaign_id, clock_now_ms(), &rules, all, &ids, &n_ids, NULL, &e)) {
+        if (ledger_campaign_id(vs.ledger, campaign, &campaign_id, &e) ||
+            due_letters(vs.ledger, vs.cal, campaign_id, clock_now_ms(), &rules, all, &ids, &n_ids, NULL, &e)) {
             rc = cli_fail(&e);
             goto out;
         }

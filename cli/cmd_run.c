@@ -197,14 +197,9 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     int64_t campaign_id = 0;
-    if (campaign) {
-        struct ledger_campaign c;
-        if (ledger_campaign_find(vs.ledger, campaign, &c, &e)) {
-            rc = cli_fail(&e);
-            goto out;
-        }
-        campaign_id = c.id;
-        ledger_campaign_release(&c);
+    if (ledger_campaign_id(vs.ledger, campaign, &campaign_id, &e)) {
+        rc = cli_fail(&e);
+        goto out;
     }
     int64_t summary_day = summary_day_load(common.store_path);
     while (!stop_requested) {
