@@ -14,27 +14,6 @@ static enum verdict_visit_outcome outcome_for_verdict(enum visit_outcome o)
     return VERDICT_VISIT_FAILED;
 }
 
-static int find_campaign_by_id(struct ledger *l, int64_t id, struct ledger_campaign *out, struct err *e)
-{
-    struct ledger_campaign *all = NULL;
-    size_t n = 0;
-    if (ledger_campaign_list(l, &all, &n, e))
-        return ERR_STORE;
-    int rc = err_set(e, ERR_NOT_FOUND, "no campaign with id %lld", (long long)id);
-    for (size_t i = 0; i < n; i++) {
-        if (all[i].id == id) {
-            *out = all[i];
-            memset(&all[i], 0, sizeof all[i]);
-            if (e)
-                err_init(e);
-            rc = 0;
-            break;
-        }
-    }
-    ledger_campaigns_free(all, n);
-    return rc;
-}
-
 int assess_letter(struct ledger *l, const struct cal *cal, int64_t letter_id, int64_t now_ms,
                   struct assessment *out, struct err *e)
 {
@@ -42,7 +21,7 @@ int assess_letter(struct ledger *l, const struct cal *cal, int64_t letter_id, in
     int rc;
     if ((rc = ledger_letter_get(l, letter_id, &out->letter, e)) ||
         (rc = ledger_site_get(l, out->letter.site_id, &out->site, e)) ||
-        (rc = find_campaign_by_id(l, out->site.campaign_id, &out->campaign, e)) ||
+        (rc = ledger_campaign_get(l, out->site.campaign_id, &out->campaign, e)) ||
         (rc = ledger_visit_list(l, letter_id, &out->visits, &out->n_visits, e))) {
         assessment_release(out);
         return rc;

@@ -295,6 +295,25 @@ int ledger_campaign_find(struct ledger *l, const char *name, struct ledger_campa
     return db_error(l, e, "cannot read campaign");
 }
 
+int ledger_campaign_get(struct ledger *l, int64_t id, struct ledger_campaign *out, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l, "SELECT " CAMPAIGN_COLS " FROM campaigns WHERE id = ?", &st, e))
+        return ERR_STORE;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        read_campaign(st, out);
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return 0;
+    if (rc == SQLITE_DONE)
+        return err_set(e, ERR_NOT_FOUND, "no campaign with id %lld in ledger '%s'", (long long)id, l->path);
+    return db_error(l, e, "cannot read campaign");
+}
+
 int ledger_campaign_ensure(struct ledger *l, const struct ledger_campaign *c, int64_t *id_out, struct err *e)
 {
     sqlite3_stmt *st;

@@ -109,6 +109,7 @@ void ledger_rollback(struct ledger *l);
 /* Campaigns: by unique name. ledger_campaign_ensure inserts or returns the existing row's id. */
 int ledger_campaign_ensure(struct ledger *l, const struct ledger_campaign *c, int64_t *id_out, struct err *e);
 int ledger_campaign_find(struct ledger *l, const char *name, struct ledger_campaign *out, struct err *e);
+int ledger_campaign_get(struct ledger *l, int64_t id, struct ledger_campaign *out, struct err *e);
 /* The id of the campaign named name; name NULL gives 0 (all campaigns, for the listing functions). */
 int ledger_campaign_id(struct ledger *l, const char *name, int64_t *id_out, struct err *e);
 int ledger_campaign_list(struct ledger *l, struct ledger_campaign **out, size_t *n_out, struct err *e);

@@ -72,18 +72,8 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
 
     if ((rc = ledger_letter_get(env->ledger, letter_id, &t, e)) || (rc = ledger_site_get(env->ledger, t.site_id, &s, e)))
         goto out;
-    {
-        struct ledger_campaign *all = NULL;
-        size_t n = 0;
-        if ((rc = ledger_campaign_list(env->ledger, &all, &n, e)))
-            goto out;
-        for (size_t i = 0; i < n; i++)
-            if (all[i].id == s.campaign_id) {
-                c = all[i];
-                memset(&all[i], 0, sizeof all[i]);
-            }
-        ledger_campaigns_free(all, n);
-    }
+    if ((rc = ledger_campaign_get(env->ledger, s.campaign_id, &c, e)))
+        goto out;
     if (t.state != LETTER_SUBMITTED && t.state != LETTER_IMPORTED) {
         rc = err_set(e, ERR_USAGE, "letter %lld (%s) is %s, not submitted: nothing to check", (long long)letter_id,
                      s.key, ledger_letter_state_name(t.state));

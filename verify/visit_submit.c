@@ -31,25 +31,6 @@ static int mark_final_click(void *user, struct err *e)
     return ledger_letter_final_click_set(m->ledger, m->letter_id, clock_now_ms(), e);
 }
 
-static int campaign_of(struct ledger *l, int64_t id, struct ledger_campaign *out, struct err *e)
-{
-    struct ledger_campaign *all = NULL;
-    size_t n = 0;
-    if (ledger_campaign_list(l, &all, &n, e))
-        return ERR_STORE;
-    int rc = err_set(e, ERR_NOT_FOUND, "no campaign with id %lld", (long long)id);
-    for (size_t i = 0; i < n; i++)
-        if (all[i].id == id) {
-            *out = all[i];
-            memset(&all[i], 0, sizeof all[i]);
-            if (e)
-                err_init(e);
-            rc = 0;
-        }
-    ledger_campaigns_free(all, n);
-    return rc;
-}
-
 /* A new letter for the site, written as an intent before anything is sent. */
 static int letter_create(const struct visit_env *env, const struct ledger_site *s, const struct scn_scenario *sc,
                          int64_t *id_out, struct err *e)
@@ -426,7 +407,7 @@ int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct
     char *recovery_line = NULL; /* what the recover visit found, when the letter is sent again after it */
     int rc;
 
-    if ((rc = ledger_site_get(env->ledger, site_id, &s, e)) || (rc = campaign_of(env->ledger, s.campaign_id, &c, e)) ||
+    if ((rc = ledger_site_get(env->ledger, site_id, &s, e)) || (rc = ledger_campaign_get(env->ledger, s.campaign_id, &c, e)) ||
         (rc = ledger_letter_list_by_site(env->ledger, site_id, &letters, &n_letters, e)))
         goto out;
     if ((rc = scn_scenario_load(s.scenario_path, &sc, NULL, e))) {
