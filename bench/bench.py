@@ -14,7 +14,7 @@ browser (the whole process tree's CPU from wait4, less the client's, sampled fro
 the client's peak RSS (VmHWM sampled from /proc; the largest single client process). Reported as
 median [min-max] over the runs, and the ratio huixin / Playwright of the medians.
 
-Then huixin alone: its peak RSS (exactly, from wait4's ru_maxrss, the browser being started apart)
+Then huixin alone: its peak RSS (VmHWM sampled from /proc every 20 ms, the browser being started apart)
 while it captures a 1280 x 30,000 px page of noise (a PNG of tens of MB), and its share of the CPU in
 the sweeps (target: under 5% of the browser's).
 
@@ -277,7 +277,7 @@ for (var b = 0; b < 30; b++) {
 
 
 def tall_capture(work):
-    """huixin's own peak RSS (wait4's ru_maxrss: the browser is started apart, so it is not counted)
+    """huixin's own peak RSS (VmHWM from /proc: the browser is started apart, so it is not counted)
     while it captures a 30,000 px page of noise."""
     body = NOISE_PAGE.encode("utf-8")
 
@@ -319,7 +319,13 @@ def tall_capture(work):
         t0 = time.monotonic()
         p = subprocess.Popen([HUIXIN, "capture", "http://127.0.0.1:%d/tall.html" % srv.server_address[1], "-o", out,
                               "--browser", ws, "--timeout", "120"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # VmHWM sampled from /proc: wait4's ru_maxrss would also count the forked Python child's peak
+        # from before exec (about 14 MB on its own).
+        s = Sampler(p.pid, interval=0.02)
+        s.start()
         _, status, ru = os.wait4(p.pid, 0)
+        s.done.set()
+        s.join()
         wall = time.monotonic() - t0
         err = p.stderr.read().decode("utf-8", "replace")
         p.stderr.close()
@@ -331,7 +337,7 @@ def tall_capture(work):
                 meta = json.load(f)
         except (OSError, ValueError):
             pass
-        return {"rc": os.waitstatus_to_exitcode(status), "maxrss_mb": ru.ru_maxrss / 1024.0,
+        return {"rc": os.waitstatus_to_exitcode(status), "maxrss_mb": s.client_hwm_kb / 1024.0,
                 "cpu": ru.ru_utime + ru.ru_stime, "wall": wall, "png_mb": size / 1e6, "err": err[-400:],
                 "meta": meta}
     finally:

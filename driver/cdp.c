@@ -365,27 +365,133 @@ static char *surrogates_mend(const char *data, size_t len, size_t *out_len)
     return buf_detach(&b);
 }
 
-void cdp_feed(struct cdp *c, const char *data, size_t len)
+/* Strings at least this long (a screenshot's or a PDF's base64: megabytes) are taken out of the text before
+ * jansson reads it. Read whole, jansson would hold three copies of one at once (the message, its lexer's
+ * token buffer, the string), each as big as the reply; taken out, the string is copied once. */
+#define CDP_BIG_STRING_BYTES (64 * 1024)
+#define CDP_BIG_STRINGS_MAX 16
+
+/* What stands in the text for a string taken out: a string whose first character is NUL, then its number.
+ * Only used when the message holds no escaped NUL, so no string of the browser's can look like it. */
+#define CDP_BIG_MARK "\\u0000hxbig"
+
+/* Takes the long plain string values (printable ASCII, no escapes: what base64 is; keys and anything else
+ * are left to jansson) out of text, in place: each becomes a mark, and a new jansson string in big[].
+ * Returns the text's new length. */
+static size_t big_strings_take(char *text, size_t len, json_t **big, size_t *big_len)
 {
-    json_error_t je;
-    json_t *msg = json_loadb(data, len, JSON_ALLOW_NUL, &je);
-    if (!msg && strstr(je.text, "nvalid Unicode")) {
+    size_t r = 0, w = 0;
+    *big_len = 0;
+    if (len < CDP_BIG_STRING_BYTES || memmem(text, len, "\\u0000", 6) != NULL)
+        return len;
+    while (r < len && *big_len < CDP_BIG_STRINGS_MAX) {
+        const char *q = memchr(text + r, '"', len - r);
+        if (!q)
+            break;
+        size_t open = (size_t)(q - text), i = open + 1;
+        bool is_plain = true;
+        for (; i < len && text[i] != '"'; i++) {
+            unsigned char ch = (unsigned char)text[i];
+            if (ch == '\\') {
+                is_plain = false;
+                i++; /* the escaped character, maybe a quote */
+            } else if (ch < 0x20 || ch > 0x7e) {
+                is_plain = false;
+            }
+        }
+        if (i >= len)
+            break; /* unterminated: jansson will say so */
+        size_t n = i - open - 1, after = i + 1;
+        while (after < len && (text[after] == ' ' || text[after] == '\t' || text[after] == '\n' || text[after] == '\r'))
+            after++;
+        bool is_key = after < len && text[after] == ':';
+        if (!is_plain || is_key || n < CDP_BIG_STRING_BYTES) {
+            memmove(text + w, text + r, i + 1 - r); /* up to and with the closing quote */
+            w += i + 1 - r;
+            r = i + 1;
+            continue;
+        }
+        big[*big_len] = json_stringn_nocheck(text + open + 1, n);
+        memmove(text + w, text + r, open + 1 - r); /* up to and with the opening quote */
+        w += open + 1 - r;
+        char mark[32];
+        int mark_len = snprintf(mark, sizeof mark, CDP_BIG_MARK "%zu\"", *big_len);
+        memcpy(text + w, mark, (size_t)mark_len); /* fits: the string it replaces is far longer */
+        w += (size_t)mark_len;
+        r = i + 1;
+        (*big_len)++;
+    }
+    memmove(text + w, text + r, len - r);
+    return w + len - r;
+}
+
+/* The number of the big string whose mark x is, or -1. */
+static long big_mark_index(json_t *x, size_t big_len)
+{
+    const char *s = json_string_value(x);
+    size_t n = json_string_length(x);
+    if (!s || n < 7 || s[0] != '\0' || memcmp(s + 1, "hxbig", 5) != 0)
+        return -1;
+    char *end = NULL;
+    unsigned long k = strtoul(s + 6, &end, 10);
+    return end == s + n && k < big_len ? (long)k : -1;
+}
+
+/* Puts the strings taken out back where their marks are. */
+static void big_strings_put(json_t *v, json_t **big, size_t big_len)
+{
+    if (json_is_object(v)) {
+        for (void *it = json_object_iter(v); it; it = json_object_iter_next(v, it)) {
+            json_t *x = json_object_iter_value(it);
+            long k = big_mark_index(x, big_len);
+            if (k >= 0)
+                json_object_iter_set(v, it, big[k]);
+            else
+                big_strings_put(x, big, big_len);
+        }
+    } else if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            json_t *x = json_array_get(v, i);
+            long k = big_mark_index(x, big_len);
+            if (k >= 0)
+                json_array_set(v, i, big[k]);
+            else
+                big_strings_put(x, big, big_len);
+        }
+    }
+}
+
+static json_t *message_parse(const char *text, size_t len, json_error_t *je)
+{
+    json_t *msg = json_loadb(text, len, JSON_ALLOW_NUL, je);
+    if (!msg && strstr(je->text, "nvalid Unicode")) {
         size_t mended_len = 0;
-        char *mended = surrogates_mend(data, len, &mended_len);
+        char *mended = surrogates_mend(text, len, &mended_len);
         if (mended) {
-            msg = json_loadb(mended, mended_len, JSON_ALLOW_NUL, &je);
+            msg = json_loadb(mended, mended_len, JSON_ALLOW_NUL, je);
             free(mended);
         }
     }
+    return msg;
+}
+
+/* Logs what came (text: what jansson read; whole_len: the message's size) and says whether it is one to
+ * handle. */
+static bool message_check(json_t *msg, const char *text, size_t len, size_t whole_len, const json_error_t *je)
+{
     if (!msg || !json_is_object(msg)) {
-        log_warn("cdp", "dropped a message that is not a JSON object (%zu bytes): %s", len, je.text);
-        json_decref(msg);
-        return;
+        log_warn("cdp", "dropped a message that is not a JSON object (%zu bytes): %s", whole_len, je->text);
+        return false;
     }
     if (len < 2000)
-        log_debug("cdp", "<- %.*s", (int)len, data);
+        log_debug("cdp", "<- %.*s", (int)len, text);
     else
-        log_debug("cdp", "<- (%zu bytes) %.200s", len, data);
+        log_debug("cdp", "<- (%zu bytes) %.200s", whole_len, text);
+    return true;
+}
+
+static void message_dispatch(struct cdp *c, json_t *msg)
+{
     json_t *id = json_object_get(msg, "id");
     if (json_is_integer(id))
         reply_take(c, json_integer_value(id), msg);
@@ -395,6 +501,40 @@ void cdp_feed(struct cdp *c, const char *data, size_t len)
         else
             event_queue_push(c, msg);
     }
+}
+
+/* A message whose text the caller hands over (it may be rewritten): the text is freed as soon as it is
+ * read, before the message is handled, so a reply's data lives once, in the json. */
+static void cdp_feed_owned(struct cdp *c, char *data, size_t len)
+{
+    json_error_t je;
+    json_t *big[CDP_BIG_STRINGS_MAX];
+    size_t big_len = 0, text_len = big_strings_take(data, len, big, &big_len);
+    json_t *msg = message_parse(data, text_len, &je);
+    if (msg && big_len > 0)
+        big_strings_put(msg, big, big_len);
+    for (size_t i = 0; i < big_len; i++)
+        json_decref(big[i]);
+    bool is_ok = message_check(msg, data, text_len, len, &je);
+    free(data);
+    if (is_ok)
+        message_dispatch(c, msg);
+    json_decref(msg);
+}
+
+void cdp_feed(struct cdp *c, const char *data, size_t len)
+{
+    if (len >= CDP_BIG_STRING_BYTES) {
+        char *copy = xmalloc(len + 1);
+        memcpy(copy, data, len);
+        copy[len] = '\0';
+        cdp_feed_owned(c, copy, len);
+        return;
+    }
+    json_error_t je;
+    json_t *msg = message_parse(data, len, &je);
+    if (message_check(msg, data, len, len, &je))
+        message_dispatch(c, msg);
     json_decref(msg);
 }
 
@@ -409,9 +549,7 @@ void cdp_feed_fragment(struct cdp *c, const char *data, size_t len, bool is_fina
         return;
     /* cdp_feed may re-enter through the hook; hand it a buffer of its own */
     size_t n = c->frag.len;
-    char *whole = buf_detach(&c->frag);
-    cdp_feed(c, whole, n);
-    free(whole);
+    cdp_feed_owned(c, buf_detach(&c->frag), n);
 }
 
 void cdp_expire(struct cdp *c, int64_t now_ms)

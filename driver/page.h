@@ -130,8 +130,8 @@ const char *page_popup_url(const struct page *p, size_t i);
 int page_text(struct page *p, char **out, struct err *e);
 int page_html(struct page *p, char **out, struct err *e);
 
-/* Evidence. A full-page PNG: pages taller than the cap (about 16,000 px) are captured in slices and
- * joined; pages taller than max_height_px (0 = 60,000) are cut there and *info says so. */
+/* Evidence. A full-page PNG: pages taller than 2,000 px are captured in slices streamed into one file (so
+ * memory stays small); pages taller than max_height_px (0 = 60,000) are cut there and *info says so. */
 struct page_shot_info {
     int width_px, height_px;  /* of the written image */
     int page_height_px;       /* of the page */

@@ -1,7 +1,10 @@
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/base.h"
 #include "common/buf.h"
@@ -13,8 +16,10 @@
 #include "driver/png.h"
 
 #define EVIDENCE_TIMEOUT_MS 120000
-#define SHOT_SLICE_LIMIT_PX 16000  /* taller captures repeat or cut off */
-#define SHOT_SLICE_PX 8000
+/* Taller pages are captured in slices of this many px, each decoded row by row into one PNG writer and
+ * freed before the next is taken: a slice of noise is a few MB of PNG (and its base64 in the reply), so
+ * memory stays bounded whatever the page's height. (Chrome also repeats or cuts off captures past 16,000 px.) */
+#define SHOT_SLICE_PX 2000
 #define SHOT_DEFAULT_MAX_PX 60000
 
 static int evidence_fonts_ready(struct page *p, struct err *e)
@@ -25,7 +30,8 @@ static int evidence_fonts_ready(struct page *p, struct err *e)
     return rc;
 }
 
-/* One Page.captureScreenshot of a clip (CSS px, document coordinates); *png is the caller's. */
+/* One Page.captureScreenshot of a clip (CSS px, document coordinates); *png is the caller's. The reply
+ * (the PNG's base64, a third bigger) is released as soon as it is decoded. */
 static int evidence_shot(struct page *p, double x, double y, double w, double h, bool beyond, unsigned char **png,
                          size_t *len, struct err *e)
 {
@@ -36,8 +42,9 @@ static int evidence_shot(struct page *p, double x, double y, double w, double h,
     int rc = page_call(p, "Page.captureScreenshot", params, EVIDENCE_TIMEOUT_MS, &res, e);
     if (rc != 0)
         goto out;
-    const char *data = json_string_value(json_object_get(res, "data"));
-    if (!data || base64_decode(data, strlen(data), png, len) != 0)
+    json_t *data = json_object_get(res, "data");
+    if (!json_is_string(data) ||
+        base64_decode(json_string_value(data), json_string_length(data), png, len) != 0)
         rc = err_set(e, ERR_BROWSER, "Page.captureScreenshot: no PNG data in the answer");
 out:
     json_decref(res);
@@ -51,13 +58,93 @@ static int evidence_write(const char *path, const void *data, size_t len, struct
     return file_write_atomic(path, data, len, e);
 }
 
+/* A file written as it is made, atomically like file_write_atomic: into PATH.tmp.PID, renamed over path
+ * only once whole and synced. path NULL: the bytes go nowhere. */
+struct evidence_file {
+    const char *path;
+    char *tmp;
+    int fd;
+};
+
+static int evidence_file_open(struct evidence_file *f, const char *path, struct err *e)
+{
+    f->path = path;
+    f->tmp = NULL;
+    f->fd = -1;
+    if (!path)
+        return 0;
+    f->tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (f->fd < 0)
+        return err_set(e, ERR_IO, "cannot create '%s': %s", f->tmp, strerror(errno));
+    return 0;
+}
+
+static int evidence_file_sink(const void *data, size_t len, void *user, struct err *e)
+{
+    struct evidence_file *f = user;
+    const char *at = data;
+    while (f->fd >= 0 && len > 0) {
+        ssize_t n = write(f->fd, at, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return err_set(e, ERR_IO, "cannot write '%s': %s", f->tmp, strerror(errno));
+        at += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Whole: sync, close, rename over path. Not whole (commit false, or a failure): the temporary goes. */
+static int evidence_file_close(struct evidence_file *f, bool commit, struct err *e)
+{
+    int rc = 0;
+    if (f->fd >= 0) {
+        if (commit && fsync(f->fd) != 0)
+            rc = err_set(e, ERR_IO, "cannot write '%s': %s", f->tmp, strerror(errno));
+        if (close(f->fd) != 0 && commit && rc == 0)
+            rc = err_set(e, ERR_IO, "cannot write '%s': %s", f->tmp, strerror(errno));
+        f->fd = -1;
+        if (commit && rc == 0 && rename(f->tmp, f->path) != 0)
+            rc = err_set(e, ERR_IO, "cannot rename '%s' to '%s': %s", f->tmp, f->path, strerror(errno));
+        if (!commit || rc != 0)
+            unlink(f->tmp);
+    }
+    free(f->tmp);
+    f->tmp = NULL;
+    return rc;
+}
+
+struct evidence_stream {
+    struct png_writer *w; /* opened by the first row: its width and channels decide the image's */
+    struct evidence_file *file;
+    int width, height;    /* of the whole image */
+    struct err *e;
+};
+
+static int evidence_stream_row(int y, const unsigned char *pixels, int width, int channels, void *user)
+{
+    (void)y;
+    struct evidence_stream *s = user;
+    if (!s->w) {
+        int rc = png_writer_new(width, s->height, channels, evidence_file_sink, s->file, &s->w, s->e);
+        if (rc != 0)
+            return rc;
+        s->width = width;
+    }
+    return png_writer_row(s->w, pixels, channels, s->e);
+}
+
 int page_screenshot_full(struct page *p, const char *path, int max_height_px, struct page_shot_info *info,
                          struct err *e)
 {
     int rc = 0;
     json_t *m = NULL;
-    unsigned char **slices = NULL, *joined = NULL;
-    size_t *lens = NULL, n = 0, joined_len = 0;
+    unsigned char *slice = NULL;
+    size_t slice_len = 0;
+    struct evidence_file file = {NULL, NULL, -1};
+    struct evidence_stream s = {NULL, &file, 0, 0, e};
     struct page_shot_info local;
     if (!info)
         info = &local;
@@ -73,6 +160,8 @@ int page_screenshot_full(struct page *p, const char *path, int max_height_px, st
     int width = (int)ceil(json_number_value(json_object_get(size, "width")));
     int height = (int)ceil(json_number_value(json_object_get(size, "height")));
     int view_w = (int)json_integer_value(json_object_get(view, "clientWidth"));
+    json_decref(m);
+    m = NULL;
     if (width < view_w)
         width = view_w;
     if (width < 1)
@@ -85,41 +174,59 @@ int page_screenshot_full(struct page *p, const char *path, int max_height_px, st
         log_warn("page", "page is %d px tall: the screenshot stops at %d px", height, max_height_px);
         height = max_height_px;
     }
-    size_t count = height <= SHOT_SLICE_LIMIT_PX ? 1 : (size_t)((height + SHOT_SLICE_PX - 1) / SHOT_SLICE_PX);
-    int slice_h = count == 1 ? height : SHOT_SLICE_PX;
-    slices = xcalloc(count, sizeof *slices);
-    lens = xcalloc(count, sizeof *lens);
-    for (n = 0; n < count; n++) {
-        int y = (int)n * slice_h;
-        int h = height - y < slice_h ? height - y : slice_h;
-        if ((rc = evidence_shot(p, 0, y, width, h, true, &slices[n], &lens[n], e)) != 0) {
-            n++;
+    if (height <= SHOT_SLICE_PX) { /* one slice: Chrome's own PNG is the file */
+        if ((rc = evidence_shot(p, 0, 0, width, height, true, &slice, &slice_len, e)) != 0)
+            goto out;
+        int sw = 0, sh = 0;
+        if (png_size_read(slice, slice_len, &sw, &sh) != 0 || sh != height) {
+            rc = err_set(e, ERR_BROWSER, "screenshot slice %d at y=%d is %d px tall, expected %d", 0, 0, sh, height);
             goto out;
         }
-        int sw, sh;
-        if (png_size_read(slices[n], lens[n], &sw, &sh) != 0 || sh != h) {
-            rc = err_set(e, ERR_BROWSER, "screenshot slice %zu at y=%d is %d px tall, expected %d", n, y, sh, h);
-            n++;
+        if ((rc = evidence_write(path, slice, slice_len, e)) != 0)
+            goto out;
+        info->width_px = sw;
+        info->height_px = sh;
+        goto out;
+    }
+    s.height = height;
+    if ((rc = evidence_file_open(&file, path, e)) != 0)
+        goto out;
+    for (int n = 0, y = 0; y < height; n++, y += SHOT_SLICE_PX) {
+        int h = height - y < SHOT_SLICE_PX ? height - y : SHOT_SLICE_PX;
+        if ((rc = evidence_shot(p, 0, y, width, h, true, &slice, &slice_len, e)) != 0)
+            goto out;
+        int sw = 0, sh = 0;
+        if (png_size_read(slice, slice_len, &sw, &sh) != 0 || sh != h) {
+            rc = err_set(e, ERR_BROWSER, "screenshot slice %d at y=%d is %d px tall, expected %d", n, y, sh, h);
             goto out;
         }
-    }
-    if (count == 1) {
-        rc = evidence_write(path, slices[0], lens[0], e);
-        png_size_read(slices[0], lens[0], &info->width_px, &info->height_px);
-    } else {
-        if ((rc = png_join((const unsigned char *const *)slices, lens, count, &joined, &joined_len, e)) != 0)
+        if (s.w && sw != s.width) {
+            rc = err_set(e, ERR_BROWSER, "screenshot slice %d at y=%d is %d px wide, expected %d", n, y, sw, s.width);
             goto out;
-        rc = evidence_write(path, joined, joined_len, e);
-        png_size_read(joined, joined_len, &info->width_px, &info->height_px);
+        }
+        if ((rc = png_rows_walk(slice, slice_len, evidence_stream_row, &s, e)) != 0) {
+            err_prefix(e, "screenshot slice %d at y=%d", n, y);
+            goto out;
+        }
+        free(slice);
+        slice = NULL;
     }
+    if (!s.w) {
+        rc = err_set(e, ERR_INTERNAL, "no rows in %d px of slices", height);
+        goto out;
+    }
+    if ((rc = png_writer_finish(s.w, e)) != 0)
+        goto out;
+    if ((rc = evidence_file_close(&file, true, e)) != 0)
+        goto out;
+    info->width_px = s.width;
+    info->height_px = height;
 out:
     if (rc != 0)
         err_prefix(e, "full-page screenshot");
-    for (size_t i = 0; i < n; i++)
-        free(slices[i]);
-    free(slices);
-    free(lens);
-    free(joined);
+    evidence_file_close(&file, false, NULL);
+    png_writer_free(s.w);
+    free(slice);
     json_decref(m);
     return rc;
 }

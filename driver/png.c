@@ -71,8 +71,11 @@ int png_rows_walk(const unsigned char *data, size_t len, png_row_fn row, void *u
                     break;
                 }
                 size_t got = sizeof chunk_out - zs.avail_out;
-                for (size_t k = 0; k < got && rc == 0 && y < height; k++) {
-                    cur[filled++] = chunk_out[k];
+                for (size_t k = 0; k < got && rc == 0 && y < height;) {
+                    size_t take = got - k < stride + 1 - filled ? got - k : stride + 1 - filled;
+                    memcpy(cur + filled, chunk_out + k, take);
+                    filled += take;
+                    k += take;
                     if (filled < stride + 1)
                         continue;
                     unsigned char *r = cur + 1, *u = prev + 1;
@@ -114,65 +117,204 @@ int png_rows_walk(const unsigned char *data, size_t len, png_row_fn row, void *u
     return rc;
 }
 
-static void png_put32(struct buf *b, uint32_t v)
+static void png_be32_put(unsigned char *p, uint32_t v)
 {
-    unsigned char p[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16), (unsigned char)(v >> 8),
-                          (unsigned char)v};
-    buf_append(b, p, 4);
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
 }
 
-static void png_chunk(struct buf *b, const char *type, const unsigned char *data, size_t len)
+struct png_writer {
+    z_stream zs;
+    bool is_zs_ready;
+    png_sink_fn sink;
+    void *user;
+    int width, height, channels, rows;
+    unsigned char *line;  /* filter byte + row */
+    unsigned char *chunk; /* length, "IDAT", up to PNG_IDAT_BYTES of deflated data, CRC */
+    size_t chunk_len;     /* deflated bytes in chunk so far */
+    int rc;               /* the first failure: every later call returns it */
+    bool is_finished;
+};
+
+/* A writer that failed or finished takes nothing more (the first message, if e already holds it, stays). */
+static int png_writer_refuse(struct png_writer *w, struct err *e)
 {
-    png_put32(b, (uint32_t)len);
-    size_t start = b->len;
-    buf_append(b, type, 4);
-    if (len)
-        buf_append(b, data, len);
-    png_put32(b, (uint32_t)crc32(0, (const Bytef *)b->data + start, (uInt)(len + 4)));
+    if (w->is_finished)
+        return err_set(e, ERR_INTERNAL, "PNG writer: the image is already finished");
+    return err_set(e, w->rc, "PNG writer: stopped by an earlier failure");
+}
+
+/* Frames len bytes already at buf + 8 as a chunk of type (4 letters) and hands it to the sink. */
+static int png_writer_chunk_send(struct png_writer *w, unsigned char *buf, const char *type, size_t len,
+                                 struct err *e)
+{
+    png_be32_put(buf, (uint32_t)len);
+    memcpy(buf + 4, type, 4);
+    png_be32_put(buf + 8 + len, (uint32_t)crc32(0, buf + 4, (uInt)(len + 4)));
+    int rc = w->sink ? w->sink(buf, len + 12, w->user, e) : 0;
+    if (rc != 0)
+        w->rc = rc < 0 ? rc : ERR_IO;
+    return w->rc;
+}
+
+/* Runs deflate over what is in zs.next_in (or finishes the stream), sending each IDAT chunk that fills. */
+static int png_writer_deflate(struct png_writer *w, int flush, struct err *e)
+{
+    for (;;) {
+        w->zs.next_out = w->chunk + 8 + w->chunk_len;
+        w->zs.avail_out = (uInt)(PNG_IDAT_BYTES - w->chunk_len);
+        int z = deflate(&w->zs, flush);
+        if (z == Z_STREAM_ERROR)
+            return w->rc = err_set(e, ERR_INTERNAL, "PNG writer: deflate failed (zlib %d)", z);
+        w->chunk_len = PNG_IDAT_BYTES - w->zs.avail_out;
+        if (w->chunk_len == PNG_IDAT_BYTES) {
+            if (png_writer_chunk_send(w, w->chunk, "IDAT", w->chunk_len, e) != 0)
+                return w->rc;
+            w->chunk_len = 0;
+            continue;
+        }
+        if (flush == Z_FINISH ? z == Z_STREAM_END : w->zs.avail_in == 0 || z == Z_BUF_ERROR)
+            return 0;
+    }
+}
+
+int png_writer_new(int width, int height, int channels, png_sink_fn sink, void *user, struct png_writer **out,
+                   struct err *e)
+{
+    *out = NULL;
+    if (width < 1 || height < 1 || width > (1 << 24) || height > (1 << 24) || (channels != 3 && channels != 4))
+        return err_set(e, ERR_INTERNAL, "PNG writer: an image of %d x %d px with %d channels: expected 1 to %d px "
+                       "each way and 3 or 4 channels", width, height, channels, 1 << 24);
+    struct png_writer *w = xcalloc(1, sizeof *w);
+    w->sink = sink;
+    w->user = user;
+    w->width = width;
+    w->height = height;
+    w->channels = channels;
+    w->line = xmalloc((size_t)width * (size_t)channels + 1);
+    w->chunk = xmalloc(PNG_IDAT_BYTES + 12);
+    if (deflateInit(&w->zs, 6) != Z_OK) {
+        png_writer_free(w);
+        return err_set(e, ERR_INTERNAL, "PNG writer: deflateInit failed");
+    }
+    w->is_zs_ready = true;
+    unsigned char head[8 + 25];
+    memcpy(head, png_signature, 8);
+    unsigned char *ihdr = head + 8 + 8;
+    png_be32_put(ihdr, (uint32_t)width);
+    png_be32_put(ihdr + 4, (uint32_t)height);
+    ihdr[8] = 8;                         /* bit depth */
+    ihdr[9] = channels == 4 ? 6 : 2;     /* colour type: RGBA or RGB */
+    ihdr[10] = ihdr[11] = ihdr[12] = 0;  /* deflate, adaptive filters, not interlaced */
+    png_be32_put(head + 8, 13);
+    memcpy(head + 12, "IHDR", 4);
+    png_be32_put(head + 8 + 21, (uint32_t)crc32(0, head + 12, 17));
+    int rc = sink ? sink(head, sizeof head, user, e) : 0;
+    if (rc != 0) {
+        png_writer_free(w);
+        return rc < 0 ? rc : ERR_IO;
+    }
+    *out = w;
+    return 0;
+}
+
+int png_writer_row(struct png_writer *w, const unsigned char *pixels, int channels, struct err *e)
+{
+    if (w->rc != 0 || w->is_finished)
+        return png_writer_refuse(w, e);
+    if (w->rows >= w->height)
+        return w->rc = err_set(e, ERR_INTERNAL, "PNG writer: row %d is past the image's height of %d px", w->rows,
+                               w->height);
+    if (channels != 3 && channels != 4)
+        return w->rc = err_set(e, ERR_INTERNAL, "PNG writer: a row of %d channels: expected 3 or 4", channels);
+    int ch = w->channels;
+    size_t stride = (size_t)w->width * (size_t)ch;
+    unsigned char *r = w->line + 1;
+    if (channels == ch) {
+        memcpy(r, pixels, stride);
+    } else {
+        for (size_t x = 0; x < (size_t)w->width; x++) {
+            const unsigned char *s = pixels + x * (size_t)channels;
+            unsigned char *d = r + x * (size_t)ch;
+            d[0] = s[0];
+            d[1] = s[1];
+            d[2] = s[2];
+            if (ch == 4)
+                d[3] = 255;
+        }
+    }
+    w->line[0] = 1; /* Sub: flat screenshot areas compress to almost nothing */
+    for (size_t i = stride; i-- > (size_t)ch;)
+        r[i] = (unsigned char)(r[i] - r[i - (size_t)ch]);
+    w->zs.next_in = w->line;
+    w->zs.avail_in = (uInt)(stride + 1);
+    if (png_writer_deflate(w, Z_NO_FLUSH, e) != 0)
+        return w->rc;
+    w->rows++;
+    return 0;
+}
+
+int png_writer_finish(struct png_writer *w, struct err *e)
+{
+    if (w->rc != 0 || w->is_finished)
+        return png_writer_refuse(w, e);
+    if (w->rows != w->height)
+        return w->rc = err_set(e, ERR_INTERNAL, "PNG writer: %d of the image's %d rows were written", w->rows,
+                               w->height);
+    if (png_writer_deflate(w, Z_FINISH, e) != 0)
+        return w->rc;
+    if (w->chunk_len > 0 && png_writer_chunk_send(w, w->chunk, "IDAT", w->chunk_len, e) != 0)
+        return w->rc;
+    w->chunk_len = 0;
+    unsigned char iend[12];
+    if (png_writer_chunk_send(w, iend, "IEND", 0, e) != 0)
+        return w->rc;
+    w->is_finished = true;
+    return 0;
+}
+
+int png_writer_rows_written(const struct png_writer *w)
+{
+    return w->rows;
+}
+
+void png_writer_free(struct png_writer *w)
+{
+    if (!w)
+        return;
+    if (w->is_zs_ready)
+        deflateEnd(&w->zs);
+    free(w->line);
+    free(w->chunk);
+    free(w);
+}
+
+static int png_buf_sink(const void *data, size_t len, void *user, struct err *e)
+{
+    (void)e;
+    buf_append(user, data, len);
+    return 0;
 }
 
 struct png_join_state {
-    z_stream zs;
-    struct buf idat;      /* compressed output so far */
-    unsigned char *line;  /* filter byte + row */
-    int channels;
-    int rc;
+    struct png_writer *w;
+    struct err *e;
 };
-
-static int png_deflate_some(struct png_join_state *s, int flush)
-{
-    unsigned char out[65536];
-    int z;
-    do {
-        s->zs.next_out = out;
-        s->zs.avail_out = sizeof out;
-        z = deflate(&s->zs, flush);
-        if (z == Z_STREAM_ERROR)
-            return -1;
-        buf_append(&s->idat, out, sizeof out - s->zs.avail_out);
-    } while (s->zs.avail_out == 0 || (flush == Z_FINISH && z != Z_STREAM_END));
-    return 0;
-}
 
 static int png_join_row(int y, const unsigned char *pixels, int width, int channels, void *user)
 {
     (void)y;
+    (void)width; /* checked against the IHDRs before */
     struct png_join_state *s = user;
-    if (channels != s->channels)
-        return -1;
-    size_t stride = (size_t)width * (size_t)channels;
-    s->line[0] = 1; /* Sub: flat screenshot areas compress to almost nothing */
-    for (size_t i = 0; i < stride; i++)
-        s->line[1 + i] = (unsigned char)(pixels[i] - (i >= (size_t)channels ? pixels[i - channels] : 0));
-    s->zs.next_in = s->line;
-    s->zs.avail_in = (uInt)(stride + 1);
-    return png_deflate_some(s, Z_NO_FLUSH);
+    return png_writer_row(s->w, pixels, channels, s->e);
 }
 
 int png_join(const unsigned char *const *pngs, const size_t *lens, size_t n, unsigned char **out, size_t *out_len,
              struct err *e)
 {
-    int rc = 0, width = 0, height = 0, ctype = 0;
+    int rc = 0, width = 0, height = 0;
     *out = NULL;
     *out_len = 0;
     if (n == 0)
@@ -181,51 +323,28 @@ int png_join(const unsigned char *const *pngs, const size_t *lens, size_t n, uns
         int w, h;
         if (png_size_read(pngs[i], lens[i], &w, &h) != 0)
             return err_set(e, ERR_INTERNAL, "slice %zu is not a PNG", i);
-        if (i > 0 && (w != width || pngs[i][25] != ctype))
-            return err_set(e, ERR_INTERNAL, "slice %zu is %d px wide (colour type %d), expected %d (type %d)", i, w,
-                           pngs[i][25], width, ctype);
+        if (i > 0 && w != width)
+            return err_set(e, ERR_INTERNAL, "slice %zu is %d px wide, expected %d", i, w, width);
+        if (h < 1 || h > (1 << 24) - height)
+            return err_set(e, ERR_INTERNAL, "slice %zu is %d px tall: the join would be too tall", i, h);
         width = w;
-        ctype = pngs[i][25];
         height += h;
-    }
-    struct png_join_state s;
-    memset(&s, 0, sizeof s);
-    buf_init(&s.idat);
-    s.channels = ctype == 6 ? 4 : 3;
-    s.line = xmalloc((size_t)width * (size_t)s.channels + 1);
-    if (deflateInit(&s.zs, 6) != Z_OK) {
-        free(s.line);
-        return err_set(e, ERR_INTERNAL, "deflateInit failed");
-    }
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = png_rows_walk(pngs[i], lens[i], png_join_row, &s, e);
-    if (rc == 0 && png_deflate_some(&s, Z_FINISH) != 0)
-        rc = err_set(e, ERR_INTERNAL, "deflate failed");
-    if (rc != 0) {
-        if (rc == -1)
-            rc = err_set(e, ERR_INTERNAL, "slices differ in colour channels");
-        goto out;
     }
     struct buf png;
     buf_init(&png);
-    buf_append(&png, png_signature, 8);
-    unsigned char ihdr[13];
-    memcpy(ihdr, pngs[0] + 16, 13);
-    ihdr[4] = (unsigned char)(height >> 24);
-    ihdr[5] = (unsigned char)(height >> 16);
-    ihdr[6] = (unsigned char)(height >> 8);
-    ihdr[7] = (unsigned char)height;
-    png_chunk(&png, "IHDR", ihdr, 13);
-    for (size_t off = 0; off < s.idat.len; off += 1u << 20) {
-        size_t k = s.idat.len - off < (1u << 20) ? s.idat.len - off : 1u << 20;
-        png_chunk(&png, "IDAT", (const unsigned char *)s.idat.data + off, k);
+    struct png_join_state s = {NULL, e};
+    if ((rc = png_writer_new(width, height, pngs[0][25] == 6 ? 4 : 3, png_buf_sink, &png, &s.w, e)) != 0)
+        goto out;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = png_rows_walk(pngs[i], lens[i], png_join_row, &s, e);
+    if (rc == 0)
+        rc = png_writer_finish(s.w, e);
+    if (rc == 0) {
+        *out_len = png.len;
+        *out = (unsigned char *)buf_detach(&png);
     }
-    png_chunk(&png, "IEND", NULL, 0);
-    *out_len = png.len;
-    *out = (unsigned char *)buf_detach(&png);
 out:
-    deflateEnd(&s.zs);
-    buf_release(&s.idat);
-    free(s.line);
+    png_writer_free(s.w);
+    buf_release(&png);
     return rc;
 }
