@@ -16,7 +16,9 @@ static const char usage[] =
     "Usage: huixin status [--campaign NAME] [--json] [OPTIONS]\n"
     "\n"
     "Shows every letter in the ledger with its verdict as of now: site, mailbox, when it was sent,\n"
-    "the deadline, the verdict and the last visit. Reads the ledger only; safe while 'huixin run' writes.\n"
+    "the deadline, the verdict and the last visit. A letter not sent yet shows 待发出 ('campaign start'\n"
+    "tries again), one whose sending was interrupted after the click 待确认是否已发出 (the next run looks it\n"
+    "up). Reads the ledger only; safe while 'huixin run' writes.\n"
     "\n"
     "Options:\n"
     "  --campaign NAME     only this campaign\n"
@@ -126,7 +128,10 @@ int cmd_status(int argc, char **argv)
         minute_or_dash(a->letter.submitted_at_ms, sent, sizeof sent);
         day_or_dash(a->verdict.deadline_day, deadline, sizeof deadline);
         minute_or_dash(a->n_visits ? a->visits[a->n_visits - 1].at_ms : 0, last, sizeof last);
-        if (a->verdict.kind == VERDICT_LATE)
+        if (a->letter.state == LETTER_INTENT)
+            /* not sent yet (a try that the site or the browser stopped), or sent without confirmation */
+            snprintf(verdict, sizeof verdict, "%s", a->letter.final_click_at_ms ? "待确认是否已发出" : "待发出");
+        else if (a->verdict.kind == VERDICT_LATE)
             snprintf(verdict, sizeof verdict, "%s (用时 %d 个工作日)", verdict_kind_name_zh(a->verdict.kind),
                      a->verdict.workdays_taken);
         else

@@ -72,7 +72,7 @@ int scn_letter_templates_find(char **path_out, struct err *e)
     *path_out = NULL;
     struct buf tried;
     buf_init(&tried);
-    char *cands[4] = {NULL, NULL, NULL, NULL};
+    char *cands[5] = {NULL, NULL, NULL, NULL, NULL};
     size_t n = 0;
     const char *data = getenv("HUIXIN_DATA");
     if (data && *data) {
@@ -80,6 +80,17 @@ int scn_letter_templates_find(char **path_out, struct err *e)
         cands[n++] = xasprintf("%s/letters.json", data);
     }
     cands[n++] = xstrdup("scenarios/templates/letters.json");
+    /* beside the binary: ./huixin of a source tree, run from another folder */
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            cands[n++] = xasprintf("%s/scenarios/templates/letters.json", exe);
+        }
+    }
     cands[n++] = xstrdup(HUIXIN_DATADIR "/templates/letters.json");
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
