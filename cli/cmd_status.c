@@ -49,12 +49,12 @@ static void print_json_line(const struct assessment *a)
     day_or_dash(a->verdict.deadline_day, deadline, sizeof deadline);
     minute_or_dash(a->letter.submitted_at_ms, sent, sizeof sent);
     minute_or_dash(a->n_visits ? a->visits[a->n_visits - 1].at_ms : 0, last, sizeof last);
-    json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b}", "campaign",
+    json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:b}", "campaign",
                           a->campaign.name, "site", a->site.key, "letter_id", (json_int_t)a->letter.id, "token",
                           a->letter.token, "state", ledger_letter_state_name(a->letter.state), "submitted_at", sent,
                           "deadline", deadline, "verdict", verdict_kind_name_en(a->verdict.kind), "verdict_zh",
                           verdict_kind_name_zh(a->verdict.kind), "last_visit", last, "visits", (int)a->n_visits,
-                          "veto_alarm", a->verdict.veto_alarm);
+                          "veto_alarm", a->verdict.veto_alarm, "unpublished", a->verdict.is_unpublished);
     char *text = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
     puts(text);
     free(text);

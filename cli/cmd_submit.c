@@ -329,7 +329,7 @@ int cmd_submit(int argc, char **argv)
         rc = cli_fail(&e);
         goto out;
     }
-    struct scn_run_options ro = {solver, dir, c.timeout_ms, NULL, NULL};
+    struct scn_run_options ro = {.captcha = solver, .evidence_dir = dir, .timeout_ms = c.timeout_ms};
     if (scn_submit_run(s, p, &vars, &ro, &r, &e) < 0) {
         rc = cli_fail(&e);
         goto out;

@@ -680,6 +680,11 @@ int page_text(struct page *p, char **out, struct err *e)
                                     out, e);
 }
 
+int page_eval_text(struct page *p, const char *js_value, char **out, struct err *e)
+{
+    return page_frame_string_capped(p, js_value, PAGE_TEXT_MAX_BYTES, "text", out, e);
+}
+
 int page_html(struct page *p, char **out, struct err *e)
 {
     return page_frame_string_capped(p, "document.documentElement ? document.documentElement.outerHTML : ''",

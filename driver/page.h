@@ -129,6 +129,9 @@ const char *page_popup_url(const struct page *p, size_t i);
 #define PAGE_HTML_MAX_BYTES (64 * 1024 * 1024)
 int page_text(struct page *p, char **out, struct err *e);
 int page_html(struct page *p, char **out, struct err *e);
+/* The string a JavaScript expression gives in the current frame (null or undefined: ""), cut and made
+ * well-formed like page_text; caller frees. For the text of one part of a page. */
+int page_eval_text(struct page *p, const char *js_value, char **out, struct err *e);
 
 /* Evidence. A full-page PNG: pages taller than 2,000 px are captured in slices streamed into one file (so
  * memory stays small); pages taller than max_height_px (0 = 60,000) are cut there and *info says so. */

@@ -107,6 +107,7 @@ static json_t *verdict_json(const struct assessment *a)
     json_object_set_new(o, "deleted_first", instant(v->deleted_first_ms));
     json_object_set_new(o, "deleted_last", instant(v->deleted_last_ms));
     json_object_set_new(o, "was_ever_found", json_boolean(v->was_ever_found));
+    json_object_set_new(o, "is_unpublished", json_boolean(v->is_unpublished));
     json_object_set_new(o, "last_success", instant(v->last_success_ms));
     json_object_set_new(o, "last_no_reply", instant(v->last_no_reply_ms));
     json_object_set_new(o, "veto_alarm", json_boolean(v->veto_alarm));

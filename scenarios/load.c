@@ -330,6 +330,48 @@ static void compile_regex(struct ld *l, const char *path, const char *src, struc
         ld_error(l, path, false, "%s", e.msg);
 }
 
+static int set_placeholder(const char *name, void *user)
+{
+    scn_vars_set(user, name, "x");
+    return 0;
+}
+
+/* A pattern with ${vars} is compiled at run time with the values quoted; here it is tried with a
+ * placeholder for each, so a syntax error is still found by lint. */
+static void compile_regex_tmpl(struct ld *l, const char *path, const char *tmpl)
+{
+    struct scn_vars dummy;
+    scn_vars_init(&dummy);
+    struct err e;
+    err_init(&e);
+    char *src = NULL;
+    struct scn_regex *re = NULL;
+    if (scn_vars_each_ref(tmpl, set_placeholder, &dummy, &e) == 0 && scn_vars_expand_regex(&dummy, tmpl, &src, &e) == 0)
+        compile_regex(l, path, src, &re);
+    scn_regex_free(re);
+    free(src);
+    scn_vars_release(&dummy);
+}
+
+/* "regex": compiled now, or kept as a template when it holds ${vars} */
+static void parse_regex(struct ld *l, json_t *obj, const char *path, struct scn_extractor *x)
+{
+    char *re = get_str(l, obj, path, "regex", false, false);
+    if (!re)
+        return;
+    char *p = path_of(path, "regex");
+    if (strstr(re, "${")) {
+        check_vars(l, p, re);
+        compile_regex_tmpl(l, p, re);
+        x->regex_tmpl = re;
+        re = NULL;
+    } else {
+        compile_regex(l, p, re, &x->regex);
+    }
+    free(p);
+    free(re);
+}
+
 /* {"selector": ..., "attribute": ...} | {"regex": ..., "from": ...} | {"text": ...} (+ "format" for dates) */
 static void parse_extractor(struct ld *l, json_t *obj, const char *path, bool is_date, bool allow_text,
                             const char *const *extra_keys, struct scn_extractor *x)
@@ -354,13 +396,7 @@ static void parse_extractor(struct ld *l, json_t *obj, const char *path, bool is
     x->selector = get_str(l, obj, path, "selector", false, true);
     x->attribute = get_str(l, obj, path, "attribute", false, false);
     x->text = get_str(l, obj, path, "text", false, true);
-    char *re = get_str(l, obj, path, "regex", false, false);
-    if (re) {
-        char *p = path_of(path, "regex");
-        compile_regex(l, p, re, &x->regex);
-        free(p);
-        free(re);
-    }
+    parse_regex(l, obj, path, x);
     char *from = get_str(l, obj, path, "from", false, false);
     if (from) {
         char *p = path_of(path, "from");
@@ -398,9 +434,36 @@ static void parse_extractor(struct ld *l, json_t *obj, const char *path, bool is
     }
 }
 
+/* list_search's older_than: {"selector": each row's date element, "regex"?: the date inside its text,
+ * "format": one or a list}. Unlike an extractor, selector and regex go together. */
+static void parse_row_dates(struct ld *l, json_t *obj, const char *path, struct scn_extractor *x)
+{
+    static const char *const keys[] = {"selector", "regex", "format", NULL};
+    check_keys(l, obj, path, keys, NULL);
+    x->is_set = true;
+    x->from = SCN_FROM_PAGE;
+    x->selector = get_str(l, obj, path, "selector", false, true);
+    if (!x->selector)
+        ld_error(l, path, false, "missing required key 'selector': the element holding each row's date (every "
+                 "match is read; 'regex' may then pick the date out of each one's text)");
+    parse_regex(l, obj, path, x);
+    get_strs(l, obj, path, "format", &x->formats, &x->n_formats);
+    if (!json_object_get(obj, "format"))
+        ld_error(l, path, false, "missing required key 'format' (a date format such as \"%%Y-%%m-%%d\")");
+    for (size_t i = 0; i < x->n_formats; i++) {
+        struct err e;
+        err_init(&e);
+        if (scn_date_format_check(x->formats[i], &e) < 0) {
+            char *p = path_of(path, "format");
+            ld_error(l, p, false, "%s", e.msg);
+            free(p);
+        }
+    }
+}
+
 /* Keys a match may take: which ones depend on where it is. */
 enum {
-    M_TEXT = 1, M_DIALOG = 2, M_SELECTOR = 4, M_URL = 8, M_URL_NOT = 16, M_STATUS = 32,
+    M_TEXT = 1, M_DIALOG = 2, M_SELECTOR = 4, M_URL = 8, M_URL_NOT = 16, M_STATUS = 32, M_WITHIN = 64,
 };
 
 static void parse_match(struct ld *l, json_t *obj, const char *path, unsigned keys, const char *const *extra,
@@ -423,10 +486,25 @@ static void parse_match(struct ld *l, json_t *obj, const char *path, unsigned ke
     size_t n_criteria = n;
     for (size_t i = 0; extra && extra[i]; i++)
         allowed[n++] = extra[i];
+    if (keys & M_WITHIN)
+        allowed[n++] = "within";
     allowed[n] = NULL;
     check_keys(l, obj, path, allowed, NULL);
     get_strs(l, obj, path, "text", &m->texts, &m->n_texts);
     get_strs(l, obj, path, "dialog", &m->dialogs, &m->n_dialogs);
+    for (size_t i = 0; i < m->n_texts || i < m->n_dialogs; i++) {
+        char *p = path_of(path, i < m->n_texts ? "text" : "dialog");
+        if (i < m->n_texts)
+            check_vars(l, p, m->texts[i]);
+        if (i < m->n_dialogs)
+            check_vars(l, p, m->dialogs[i]);
+        free(p);
+    }
+    if (keys & M_WITHIN) {
+        m->within = get_str(l, obj, path, "within", false, true);
+        if (m->within && !m->n_texts && !json_object_get(obj, "selector"))
+            ld_error(l, path, false, "'within' scopes 'text' and 'selector'; this match has neither");
+    }
     m->selector = get_str(l, obj, path, "selector", false, true);
     m->url_contains = get_str(l, obj, path, "url_contains", false, true);
     m->url_not_contains = get_str(l, obj, path, "url_not_contains", false, true);
@@ -714,8 +792,15 @@ static void parse_step_body(struct ld *l, json_t *step, const char *path, int ki
             ld_error(l, vp, false, "'list_search' must be an object, not %s", type_name(v));
             break;
         }
-        static const char *const keys[] = {"url", "token", "next", "max_pages", "follow", NULL};
+        static const char *const keys[] = {"url", "token", "next", "max_pages", "follow", "record", "older_than", NULL};
         check_keys(l, v, vp, keys, NULL);
+        s->list_record = get_str(l, v, vp, "record", false, true);
+        json_t *older = get_obj(l, v, vp, "older_than", false);
+        if (older) {
+            char *op = path_of(vp, "older_than");
+            parse_row_dates(l, older, op, &s->list_older_than);
+            free(op);
+        }
         s->target = get_str(l, v, vp, "url", false, true);
         s->list_token = get_str(l, v, vp, "token", false, true);
         if (!s->list_token)
@@ -969,7 +1054,7 @@ static void parse_submit(struct ld *l, json_t *root, struct scn_submit *sub)
 static void parse_read(struct ld *l, json_t *o, struct scn_read *r)
 {
     static const char *const keys[] = {"state", "has_reply", "received_date", "reply_date", "reply_unit",
-                                       "reply_text", "replied_states", NULL};
+                                       "reply_text", "replied_states", "removed_states", NULL};
     l->ctx = "check.read";
     check_keys(l, o, "/check/read", keys, NULL);
     struct {
@@ -994,6 +1079,9 @@ static void parse_read(struct ld *l, json_t *o, struct scn_read *r)
         free(p);
     }
     get_strs(l, o, "/check/read", "replied_states", &r->replied_states, &r->n_replied_states);
+    get_strs(l, o, "/check/read", "removed_states", &r->removed_states, &r->n_removed_states);
+    if (r->n_removed_states && !r->state.is_set)
+        ld_error(l, "/check/read/removed_states", true, "'removed_states' needs 'state': the states are read there");
     l->ctx = NULL;
 }
 
@@ -1001,20 +1089,43 @@ static void parse_check(struct ld *l, json_t *root, struct scn_check *c)
 {
     json_t *o = json_object_get(root, "check");
     l->ctx = "check";
-    static const char *const keys[] = {"steps", "found", "not_found", "unavailable", "read", NULL};
+    static const char *const keys[] = {"steps", "found", "not_found", "unavailable", "read", "lookup",
+                                       "proves_absence", "record", NULL};
     check_keys(l, o, "/check", keys, NULL);
+    char *lookup = get_str(l, o, "/check", "lookup", false, false);
+    c->proves_absence = get_bool(l, o, "/check", "proves_absence", false);
     l->ctx = NULL;
     l->in_check = true;
     parse_phase(l, o, "/check", "check", &c->phase);
     l->in_check = false;
+    l->ctx = "check";
+    c->record = get_str(l, o, "/check", "record", false, true);
+    bool has_list_search = false;
+    for (size_t i = 0; i < c->phase.n_steps; i++)
+        has_list_search = has_list_search || c->phase.steps[i].kind == SCN_STEP_LIST_SEARCH;
+    c->lookup = has_list_search ? SCN_LOOKUP_LIST : SCN_LOOKUP_AUTHORITATIVE;
+    if (lookup && strcmp(lookup, "list") == 0)
+        c->lookup = SCN_LOOKUP_LIST;
+    else if (lookup && strcmp(lookup, "authoritative") == 0 && has_list_search)
+        ld_error(l, "/check/lookup", false, "lookup 'authoritative' with a list_search step: a list shows only what "
+                 "the site published, so its miss is a list miss; remove 'lookup' or the list_search");
+    else if (lookup && strcmp(lookup, "authoritative") == 0)
+        c->lookup = SCN_LOOKUP_AUTHORITATIVE;
+    else if (lookup)
+        ld_error(l, "/check/lookup", false, "lookup '%s'; expected authoritative (the site's own answer about this "
+                 "letter: a query by code, its detail URL) or list (a public list or search)", lookup);
+    free(lookup);
+    if (c->proves_absence && c->lookup != SCN_LOOKUP_LIST)
+        ld_error(l, "/check/proves_absence", true, "'proves_absence' is for list lookups (a list that shows every new "
+                 "letter at once); an authoritative lookup's miss is proof already");
     l->ctx = "check.found";
     json_t *m = get_obj(l, o, "/check", "found", false);
     if (m)
-        parse_match(l, m, "/check/found", M_TEXT | M_SELECTOR | M_URL, NULL, &c->found);
+        parse_match(l, m, "/check/found", M_TEXT | M_SELECTOR | M_URL | M_WITHIN, NULL, &c->found);
     l->ctx = "check.not_found";
     m = get_obj(l, o, "/check", "not_found", true);
     if (m)
-        parse_match(l, m, "/check/not_found", M_TEXT | M_DIALOG | M_SELECTOR | M_URL | M_URL_NOT | M_STATUS, NULL,
+        parse_match(l, m, "/check/not_found", M_TEXT | M_DIALOG | M_SELECTOR | M_URL | M_URL_NOT | M_STATUS | M_WITHIN, NULL,
                     &c->not_found);
     if (!c->not_found.n_statuses && !(m && json_object_get(m, "status"))) {
         /* a detail page that answers 404 or 410 is gone, unless the scenario says otherwise */
@@ -1026,7 +1137,7 @@ static void parse_check(struct ld *l, json_t *root, struct scn_check *c)
     l->ctx = "check.unavailable";
     m = get_obj(l, o, "/check", "unavailable", false);
     if (m)
-        parse_match(l, m, "/check/unavailable", M_TEXT | M_SELECTOR | M_STATUS, NULL, &c->unavailable);
+        parse_match(l, m, "/check/unavailable", M_TEXT | M_SELECTOR | M_STATUS | M_WITHIN, NULL, &c->unavailable);
     json_t *r = get_obj(l, o, "/check", "read", false);
     if (r)
         parse_read(l, r, &c->read);
@@ -1049,16 +1160,16 @@ static void parse_recover(struct ld *l, json_t *root, struct scn_recover *r, cha
     l->ctx = "recover.found";
     json_t *m = get_obj(l, o, "/recover", "found", false);
     if (m)
-        parse_match(l, m, "/recover/found", M_TEXT | M_SELECTOR | M_URL, NULL, &r->found);
+        parse_match(l, m, "/recover/found", M_TEXT | M_SELECTOR | M_URL | M_WITHIN, NULL, &r->found);
     l->ctx = "recover.not_found";
     m = get_obj(l, o, "/recover", "not_found", false);
     if (m)
-        parse_match(l, m, "/recover/not_found", M_TEXT | M_SELECTOR | M_URL | M_URL_NOT | M_STATUS, NULL,
+        parse_match(l, m, "/recover/not_found", M_TEXT | M_SELECTOR | M_URL | M_URL_NOT | M_STATUS | M_WITHIN, NULL,
                     &r->not_found);
     l->ctx = "recover.unavailable";
     m = get_obj(l, o, "/recover", "unavailable", false);
     if (m)
-        parse_match(l, m, "/recover/unavailable", M_TEXT | M_SELECTOR | M_STATUS, NULL, &r->unavailable);
+        parse_match(l, m, "/recover/unavailable", M_TEXT | M_SELECTOR | M_STATUS | M_WITHIN, NULL, &r->unavailable);
     l->in_check = l->in_recover = false;
     bool has_list_search = false;
     for (size_t i = 0; i < r->phase.n_steps; i++)
@@ -1092,9 +1203,9 @@ static void parse_root(struct ld *l, json_t *root, struct scn_scenario *s)
                  "huixin_scenario must be %d (the format this huixin reads), not %" JSON_INTEGER_FORMAT,
                  SCN_FORMAT_VERSION, json_integer_value(ver));
     s->description = get_str(l, root, "", "description", false, false);
+    parse_vars(l, root, &s->defaults); /* first: site.entry_url may use a default */
     parse_site(l, root, &s->site);
     parse_letter(l, root, &s->letter);
-    parse_vars(l, root, &s->defaults);
     json_t *sub = json_object_get(root, "submit"), *chk = json_object_get(root, "check");
     if (!sub && !chk)
         ld_error(l, "", false, "needs a 'submit' section, a 'check' section, or both");

@@ -31,6 +31,8 @@ struct scn_run_options {
      * anything is sent (status NOT_SENT). The ledger writes its intent here. */
     int (*before_final)(void *user, struct err *e);
     void *user;
+    int64_t letter_sent_ms;    /* when the letter was submitted (0: unknown): a list_search's older_than
+                                  stops at rows dated before that day */
 };
 
 /* Paths of the PNGs written, in order. */
@@ -92,6 +94,12 @@ struct scn_check_result {
     struct scn_vars extracted;
     struct scn_shots shots;
     char *failure_shot;
+    /* What the lookup was, so the verdict knows what a miss proves (../shared/domain.md). */
+    enum scn_lookup_kind lookup;
+    bool proves_absence;      /* list lookups: the scenario says the list shows every new letter */
+    bool is_seen_in_list;     /* found by a list_search: the letter is published there */
+    int list_pages_read;      /* pages a list_search read (0: none) */
+    char *list_stop;          /* why the list search stopped, or NULL */
 };
 
 /* Runs the check phase. vars holds base_url, letter.* and what the submit phase extracted.
@@ -114,7 +122,8 @@ int scn_recover_run(const struct scn_scenario *s, struct page *p, const struct s
 
 /* Captcha solvers. prompt: saves the image under dir (NULL: /tmp), prints its path on /dev/tty and
  * reads the answer from /dev/tty. exec: runs CMD (split on blanks, quotes honoured, no shell) with the
- * PNG on stdin and takes the first line of its stdout, within timeout_ms. control: GETs url (a fixture
+ * PNG on stdin and takes the first line of its stdout, within timeout_ms; CMD gets a clean environment
+ * (PATH, HOME, USER, LOGNAME, LANG, LANGUAGE, LC_*, TZ, TMPDIR; never huixin's secrets). control: GETs url (a fixture
  * site's /api/captcha?site=S) and takes "current" from the JSON answer. */
 struct scn_captcha_solver *scn_captcha_prompt_new(const char *dir);
 int scn_captcha_exec_new(const char *command, int timeout_ms, struct scn_captcha_solver **out, struct err *e);

@@ -32,6 +32,7 @@ void scn_check_result_release(struct scn_check_result *r)
     free(r->reply_text);
     free(r->warning);
     free(r->final_url);
+    free(r->list_stop);
     scn_vars_release(&r->extracted);
     scn_shots_release(&r->shots);
     free(r->failure_shot);
@@ -103,6 +104,7 @@ struct lookup {
     const struct scn_phase *phase;
     const struct scn_match *found, *not_found, *unavailable;
     const struct scn_read *read; /* NULL: nothing to read */
+    const char *record;          /* scope reads to the message holding the token, or NULL */
 };
 
 static int lookup_run(const struct scn_scenario *s, struct page *p, const struct scn_vars *vars,
@@ -135,39 +137,92 @@ static int lookup_run(const struct scn_scenario *s, struct page *p, const struct
     bool nav_failed = failed && (failed->kind == SCN_STEP_GOTO || failed->kind == SCN_STEP_LIST_SEARCH) &&
                       se.code != ERR_NOT_FOUND;
     char *blocked = nav_failed ? xstrdup(se.msg) : scn_exec_blocked_reason(&x, lk->unavailable, &be);
+    out->is_seen_in_list = x.list_seen;
+    out->list_pages_read = x.list_pages_read;
+    out->list_stop = x.list_stop ? xstrdup(x.list_stop) : NULL;
     if (blocked) {
         out->status = SCN_CHECK_LOAD_FAILED;
         out->reason = blocked;
         goto shot;
     }
-    char *why = NULL;
-    struct err me;
-    err_init(&me);
-    int nf = scn_match_is_empty(lk->not_found) ? 0 : scn_match_eval(&x, lk->not_found, &why, &me);
-    if (nf == 1 || (x.list_missed && se.code == ERR_NOT_FOUND)) {
-        out->status = SCN_CHECK_NOT_FOUND;
-        out->reason = why ? why : xstrdup(se.msg);
+    if (x.list_missed && se.code == ERR_NOT_FOUND) {
+        out->status = SCN_CHECK_NOT_FOUND; /* a conclusive miss of the whole list */
+        out->reason = xstrdup(se.msg);
         goto shot;
     }
-    free(why);
-    why = NULL;
     if (se.code) {
-        /* a step failed and the page is not a "no such letter" page: the check could not be made */
+        /* a step failed: the page may say "no such letter", but a failed step proves nothing either way */
+        char *nf_why = NULL;
+        struct err ne;
+        err_init(&ne);
+        if (!scn_match_is_empty(lk->not_found) && scn_match_eval(&x, lk->not_found, &nf_why, &ne) == 1 &&
+            !x.list_seen) {
+            out->status = SCN_CHECK_NOT_FOUND;
+            out->reason = nf_why;
+            goto shot;
+        }
+        free(nf_why);
         out->status = SCN_CHECK_LOAD_FAILED;
         out->reason = xstrdup(se.msg);
         goto shot;
     }
-    if (!scn_match_is_empty(lk->found) && scn_match_eval(&x, lk->found, &why, &me) != 1) {
+    if (lk->record && !x.record_path) {
+        char *token = NULL;
+        struct err re;
+        err_init(&re);
+        int found_rec = scn_vars_expand(&x.vars, "${letter.token}", &token, &re);
+        if (found_rec == 0)
+            found_rec = scn_record_find(&x, lk->record, token, &re);
+        free(token);
+        if (found_rec < 0) {
+            out->status = SCN_CHECK_LOAD_FAILED;
+            out->reason = xstrdup(re.msg);
+            goto shot;
+        }
+    }
+    /* Both matches are asked: a reply may quote the site's own not-found phrase ("旧系统中未查询到相关信件"),
+     * and a page that says both is not proof of anything. */
+    char *nf_why = NULL, *fd_why = NULL;
+    struct err me;
+    err_init(&me);
+    int nf = scn_match_is_empty(lk->not_found) ? 0 : scn_match_eval(&x, lk->not_found, &nf_why, &me);
+    int fd = scn_match_is_empty(lk->found) ? -2 : scn_match_eval(&x, lk->found, &fd_why, &me);
+    if (nf < 0 || fd == -1 || (fd < 0 && fd != -2)) {
+        out->status = SCN_CHECK_LOAD_FAILED;
+        out->reason = xasprintf("the page could not be read: %s", me.msg);
+    } else if (nf == 1 && (fd == 1 || x.list_seen)) {
+        out->status = SCN_CHECK_LOAD_FAILED;
+        out->reason = xasprintf("ambiguous page: it shows the letter (%s) and says it is not there (%s)",
+                                fd_why ? fd_why : "found in the list", nf_why);
+    } else if (nf == 1) {
+        out->status = SCN_CHECK_NOT_FOUND;
+        out->reason = nf_why;
+        nf_why = NULL;
+    } else if (fd == 0) {
         out->status = SCN_CHECK_LOAD_FAILED;
         out->reason = xasprintf("the page matches neither 'found' nor 'not_found' (HTTP %d, '%s')", out->http_status,
                                 out->final_url ? out->final_url : "");
-        free(why);
-        goto shot;
+    } else if (lk->record && !x.record_path) {
+        out->status = SCN_CHECK_LOAD_FAILED;
+        out->reason = xasprintf("no '%s' message holds the letter's token: its own reply cannot be told from "
+                                "another's", lk->record);
+    } else {
+        out->status = SCN_CHECK_FOUND;
     }
-    free(why);
-    out->status = SCN_CHECK_FOUND;
+    free(nf_why);
+    free(fd_why);
+    if (out->status != SCN_CHECK_FOUND)
+        goto shot;
     if (lk->read)
         read_fields(&x, lk->read, out);
+    for (size_t i = 0; lk->read && out->state && i < lk->read->n_removed_states; i++) {
+        if (strstr(out->state, lk->read->removed_states[i])) {
+            /* the site's own word, read from its state field (not anywhere on the page) */
+            out->status = SCN_CHECK_NOT_FOUND;
+            out->reason = xasprintf("the letter's state is '%s': the site took it out of view", out->state);
+            goto shot;
+        }
+    }
     goto out;
 shot:
     if (out->status == SCN_CHECK_LOAD_FAILED || out->status == SCN_CHECK_NOT_FOUND) {
@@ -190,7 +245,9 @@ int scn_check_run(const struct scn_scenario *s, struct page *p, const struct scn
     if (!s->has_check)
         return err_set(e, ERR_INPUT, "scenario '%s' has no check phase", s->path);
     struct lookup lk = {"check", &s->check.phase, &s->check.found, &s->check.not_found, &s->check.unavailable,
-                        &s->check.read};
+                        &s->check.read, s->check.record};
+    out->lookup = s->check.lookup;
+    out->proves_absence = s->check.proves_absence;
     return lookup_run(s, p, vars, o, &lk, out, e);
 }
 
@@ -202,6 +259,8 @@ int scn_recover_run(const struct scn_scenario *s, struct page *p, const struct s
     if (!s->has_recover)
         return err_set(e, ERR_INPUT, "scenario '%s' has no recover phase", s->path);
     struct lookup lk = {"recover", &s->recover.phase, &s->recover.found, &s->recover.not_found,
-                        &s->recover.unavailable, NULL};
+                        &s->recover.unavailable, NULL, NULL};
+    out->lookup = SCN_LOOKUP_LIST;
+    out->proves_absence = s->recover.proves_absence;
     return lookup_run(s, p, vars, o, &lk, out, e);
 }

@@ -2,6 +2,8 @@
 #ifndef HUIXIN_SCN_RUN_INTERNAL_H
 #define HUIXIN_SCN_RUN_INTERNAL_H
 
+#include <jansson.h>
+
 #include "scenarios/run.h"
 
 struct scn_exec {
@@ -15,7 +17,14 @@ struct scn_exec {
     size_t dialogs_base;        /* dialogs before this index belong to an earlier attempt */
     size_t dialogs_seen;        /* dialog steps have consumed dialogs up to here */
     bool final_clicked;
-    bool list_missed;           /* a list_search did not find its token */
+    bool list_missed;           /* a list_search did not find its token, conclusively */
+    bool list_seen;             /* a list_search found its token: the letter is published there */
+    int list_pages_read;        /* pages a list_search read, healthy, in this phase */
+    char *list_stop;            /* why the last list_search stopped ("the end of the list" ...), or NULL */
+    /* The message that holds the letter on a page of several (a list_search's or check's `record`):
+     * the child indexes from document.body down to it, as a JSON array, or NULL for the whole page.
+     * Matches and reads look inside it only; a navigation clears it. */
+    char *record_path;
     int64_t final_at_ms;
     int shot_seq;
     /* Watched while waiting after the final click: returns 1 when a known failure shows, so the wait
@@ -40,6 +49,20 @@ int scn_exec_shot(struct scn_exec *x, const char *name, char **path_out, struct 
 /* Why the current page cannot be judged (HTTP 5xx, 403/429, a WAF or maintenance page, the scenario's
  * own `unavailable` markers; NULL for none), or NULL when it looks like a real page. Caller frees. */
 char *scn_exec_blocked_reason(struct scn_exec *x, const struct scn_match *unavailable, struct err *e);
+/* A JSON-quoted JavaScript string literal of s; caller frees. */
+char *scn_js_quote(const char *s);
+/* Evaluates expr in the current frame and parses its JSON answer into *out (caller decrefs). */
+int scn_eval_json(struct scn_exec *x, const char *expr, json_t **out, struct err *e);
+/* A JavaScript expression for the element reads are scoped to: the record, else document. */
+char *scn_scope_root_js(const struct scn_exec *x);
+/* Scopes the phase to the smallest element matching record_sel whose text holds token: 1 when one
+ * was found (x->record_path set), 0 when none holds it, ERR_SITE when several separate ones do (whose
+ * reply is whose cannot be told), ERR_INPUT for a bad selector. */
+int scn_record_find(struct scn_exec *x, const char *record_sel, const char *token, struct err *e);
+/* list_search: looks for the token over the pages of a list (scenarios/run_list.c). 0 found; ERR_NOT_FOUND
+ * a conclusive miss (x->list_missed); ERR_SITE or ERR_TIMEOUT when a page failed or the search stopped
+ * before it could prove anything. */
+int scn_list_search(struct scn_exec *x, const struct scn_step *st, const char *url, int timeout_ms, struct err *e);
 void scn_shots_release(struct scn_shots *s);
 void scn_sleep_ms(int ms);
 

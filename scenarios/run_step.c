@@ -47,6 +47,9 @@ void scn_exec_init(struct scn_exec *x, const struct scn_scenario *s, struct page
 void scn_exec_release(struct scn_exec *x)
 {
     scn_vars_release(&x->vars);
+    free(x->record_path);
+    free(x->list_stop);
+    x->record_path = x->list_stop = NULL;
 }
 
 void scn_shots_release(struct scn_shots *s)
@@ -65,8 +68,7 @@ static int step_timeout(const struct scn_exec *x, const struct scn_step *st)
     return x->o && x->o->timeout_ms > 0 ? x->o->timeout_ms : DEFAULT_TIMEOUT_MS;
 }
 
-/* Evaluates expr in the current frame and parses the JSON answer; caller decrefs. */
-static int eval_json(struct scn_exec *x, const char *expr, json_t **out, struct err *e)
+int scn_eval_json(struct scn_exec *x, const char *expr, json_t **out, struct err *e)
 {
     char *text = NULL;
     *out = NULL;
@@ -81,7 +83,7 @@ static int eval_json(struct scn_exec *x, const char *expr, json_t **out, struct 
     return 0;
 }
 
-static char *js_quote(const char *s)
+char *scn_js_quote(const char *s)
 {
     json_t *j = json_string(s ? s : "");
     char *out = json_dumps(j, JSON_ENCODE_ANY);
@@ -89,21 +91,61 @@ static char *js_quote(const char *s)
     return out;
 }
 
-/* 1 if a visible element matches selector in the current frame. */
-static int selector_visible(struct scn_exec *x, const char *selector, struct err *e)
+char *scn_scope_root_js(const struct scn_exec *x)
 {
-    char *q = js_quote(selector);
-    char *expr = xasprintf("(() => { let el = null; try { el = document.querySelector(%s); } catch (err) { return null; }"
+    return xasprintf("((p) => { if (!p) return document; let n = document.body;"
+                     " for (const i of p) { if (!n) return null; n = n.children[i]; } return n || null; })(%s)",
+                     x->record_path ? x->record_path : "null");
+}
+
+/* A JavaScript expression for the element a match or read looks in: within (a selector, or NULL)
+ * inside the scope root; null when it does not exist, false for a bad selector. */
+static char *scope_el_js(const struct scn_exec *x, const char *within)
+{
+    char *root = scn_scope_root_js(x);
+    char *q = scn_js_quote(within ? within : "");
+    char *js = xasprintf("(() => { const r = %s; const w = %s; if (!r || !w) return r;"
+                         " try { return r.querySelector(w); } catch (err) { return false; } })()",
+                         root, q);
+    free(root);
+    free(q);
+    return js;
+}
+
+/* The text of the scope (the record, or the page) or of `within` inside it; "" when it is absent. */
+static int scope_text(struct scn_exec *x, const char *within, char **out, struct err *e)
+{
+    if (!x->record_path && !within)
+        return page_text(x->p, out, e);
+    char *el = scope_el_js(x, within);
+    char *js = xasprintf("((el) => !el ? '' : el === document ? (document.body ? document.body.innerText : '')"
+                         " : (el.innerText || el.textContent || ''))(%s)",
+                         el);
+    int rc = page_eval_text(x->p, js, out, e);
+    free(js);
+    free(el);
+    return rc;
+}
+
+/* 1 if a visible element matches selector in the scope (and within, if given). */
+static int selector_visible(struct scn_exec *x, const char *selector, const char *within, struct err *e)
+{
+    char *q = scn_js_quote(selector);
+    char *root = scope_el_js(x, within);
+    char *expr = xasprintf("(() => { const r = %s; if (r === false) return null; if (!r) return false;"
+                           " let el = null; try { el = r.querySelector(%s); } catch (err) { return null; }"
                            " return !!el && !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length); })()",
-                           q);
+                           root, q);
+    free(root);
     json_t *v = NULL;
-    int rc = eval_json(x, expr, &v, e);
+    int rc = scn_eval_json(x, expr, &v, e);
     free(expr);
     free(q);
     if (rc < 0)
         return rc;
     if (json_is_null(v))
-        rc = err_set(e, ERR_INPUT, "'%s' is not a valid CSS selector", selector);
+        rc = err_set(e, ERR_INPUT, "'%s'%s%s is not a valid CSS selector", selector, within ? " within " : "",
+                     within ? within : "");
     else
         rc = json_is_true(v) ? 1 : 0;
     json_decref(v);
@@ -112,15 +154,23 @@ static int selector_visible(struct scn_exec *x, const char *selector, struct err
 
 int scn_match_eval(struct scn_exec *x, const struct scn_match *m, char **why, struct err *e)
 {
-    char *text = NULL, *url = NULL;
+    char *text = NULL, *url = NULL, *within = NULL;
     int rc = 0;
+    if (m->within && (rc = scn_vars_expand(&x->vars, m->within, &within, e)) < 0)
+        goto out;
     if (m->n_texts) {
-        if ((rc = page_text(x->p, &text, e)) < 0)
+        if ((rc = scope_text(x, within, &text, e)) < 0)
             goto out;
         for (size_t i = 0; i < m->n_texts; i++) {
-            if (strstr(text, m->texts[i])) {
-                if (why)
-                    *why = xasprintf("the page says '%s'", m->texts[i]);
+            char *t = NULL;
+            if ((rc = scn_vars_expand(&x->vars, m->texts[i], &t, e)) < 0)
+                goto out;
+            bool hit = *t && strstr(text, t);
+            if (hit && why)
+                *why = within ? xasprintf("'%s' says '%s'", within, t)
+                              : xasprintf("the %s says '%s'", x->record_path ? "message" : "page", t);
+            free(t);
+            if (hit) {
                 rc = 1;
                 goto out;
             }
@@ -168,7 +218,7 @@ int scn_match_eval(struct scn_exec *x, const struct scn_match *m, char **why, st
         char *sel = NULL;
         if ((rc = scn_vars_expand(&x->vars, m->selector, &sel, e)) < 0)
             goto out;
-        rc = selector_visible(x, sel, e);
+        rc = selector_visible(x, sel, within, e);
         if (rc == 1 && why)
             *why = xasprintf("an element matches '%s'", sel);
         free(sel);
@@ -179,6 +229,7 @@ int scn_match_eval(struct scn_exec *x, const struct scn_match *m, char **why, st
 out:
     free(text);
     free(url);
+    free(within);
     return rc;
 }
 
@@ -200,18 +251,20 @@ int scn_extractor_read(struct scn_exec *x, const struct scn_extractor *ex, char 
         char *sel = NULL;
         if ((rc = scn_vars_expand(&x->vars, ex->selector, &sel, e)) < 0)
             return rc;
-        char *q = js_quote(sel), *qa = js_quote(ex->attribute);
-        char *expr = xasprintf("(() => { let el = null; try { el = document.querySelector(%s); } catch (err) { return false; }"
+        char *q = scn_js_quote(sel), *qa = scn_js_quote(ex->attribute), *root = scn_scope_root_js(x);
+        char *expr = xasprintf("(() => { const r = %s; if (!r) return null;"
+                               " let el = null; try { el = r.querySelector(%s); } catch (err) { return false; }"
                                " if (!el) return null; const a = %s;"
                                " if (a === 'value' && 'value' in el) return String(el.value);"
                                " if (a) return el.getAttribute(a);"
                                " return (el.innerText || el.textContent || ''); })()",
-                               q, qa);
+                               root, q, qa);
         json_t *v = NULL;
-        rc = eval_json(x, expr, &v, e);
+        rc = scn_eval_json(x, expr, &v, e);
         free(expr);
         free(q);
         free(qa);
+        free(root);
         if (rc == 0 && json_is_false(v))
             rc = err_set(e, ERR_INPUT, "'%s' is not a valid CSS selector", sel);
         else if (rc == 0 && json_is_string(v)) {
@@ -233,7 +286,7 @@ int scn_extractor_read(struct scn_exec *x, const struct scn_extractor *ex, char 
         size_t n = page_dialog_count(x->p);
         source = xstrdup(n > x->dialogs_base ? page_dialog_get(x->p, n - 1)->message : "");
     } else {
-        rc = page_text(x->p, &source, e);
+        rc = scope_text(x, NULL, &source, e);
     }
     if (rc < 0)
         return rc;
@@ -245,13 +298,20 @@ int scn_extractor_read(struct scn_exec *x, const struct scn_extractor *ex, char 
                 *out = xstrdup(t);
         }
         free(t);
-    } else if (ex->regex) {
-        char *cap = NULL;
-        rc = scn_regex_find(ex->regex, source, &cap);
+    } else if (ex->regex || ex->regex_tmpl) {
+        char *cap = NULL, *src = NULL;
+        struct scn_regex *re = ex->regex;
+        if (!re && (rc = scn_vars_expand_regex(&x->vars, ex->regex_tmpl, &src, e)) == 0)
+            rc = scn_regex_compile(src, &re, e);
+        if (rc == 0)
+            rc = scn_regex_find(re, source, &cap);
         if (rc == 1) {
             *out = trim_dup(cap);
             free(cap);
         }
+        if (re != ex->regex)
+            scn_regex_free(re);
+        free(src);
     }
     free(source);
     return rc;
@@ -354,78 +414,6 @@ static int do_dialog(struct scn_exec *x, const struct scn_step *st, int timeout_
     }
 }
 
-/* Looks for the token on the current list page; follows its link when asked. 1 found, 0 not. */
-static int list_page_find(struct scn_exec *x, const char *token, bool follow, int timeout_ms, struct err *e)
-{
-    char *q = js_quote(token);
-    char *expr = xasprintf(
-        "(() => { const t = %s; if (!document.body || !document.body.innerText.includes(t)) return 0;"
-        " const links = Array.from(document.querySelectorAll('a')).filter(a => (a.innerText || a.textContent || '').includes(t)"
-        "   || (a.title || '').includes(t));"
-        " if (!links.length) { const row = Array.from(document.querySelectorAll('tr, li, div')).reverse()"
-        "   .find(r => (r.innerText || '').includes(t) && r.querySelector('a[href]'));"
-        "   if (row) return row.querySelector('a[href]').href; return 1; }"
-        " const a = links[0]; return a.href && !a.href.startsWith('javascript:') ? a.href : (a.click(), 2); })()",
-        q);
-    json_t *v = NULL;
-    int rc = eval_json(x, expr, &v, e);
-    free(expr);
-    free(q);
-    if (rc < 0)
-        return rc;
-    if (json_is_integer(v) && json_integer_value(v) == 0) {
-        json_decref(v);
-        return 0;
-    }
-    if (follow && json_is_string(v)) {
-        rc = page_goto(x->p, json_string_value(v), timeout_ms, e);
-    } else if (follow && json_is_integer(v) && json_integer_value(v) == 2) {
-        struct err ignored;
-        err_init(&ignored);
-        page_settle(x->p, 500, timeout_ms, &ignored);
-    }
-    json_decref(v);
-    return rc < 0 ? rc : 1;
-}
-
-static int do_list_search(struct scn_exec *x, const struct scn_step *st, const char *url, int timeout_ms,
-                          struct err *e)
-{
-    char *token = NULL;
-    int rc = scn_vars_expand(&x->vars, st->list_token, &token, e);
-    if (rc < 0)
-        return rc;
-    if (url && (rc = page_goto(x->p, url, timeout_ms, e)) < 0)
-        goto out;
-    for (int page_no = 1; page_no <= st->list_max_pages; page_no++) {
-        struct err ignored;
-        err_init(&ignored);
-        page_settle(x->p, 500, timeout_ms, &ignored); /* lists are often filled by XHR */
-        rc = list_page_find(x, token, st->list_follow, timeout_ms, e);
-        if (rc != 0)
-            goto out;
-        if (!st->list_next || page_no == st->list_max_pages)
-            break;
-        char *next = NULL;
-        if ((rc = scn_vars_expand(&x->vars, st->list_next, &next, e)) < 0)
-            goto out;
-        rc = selector_visible(x, next, e);
-        if (rc == 1)
-            rc = page_click(x->p, next, timeout_ms, e);
-        free(next);
-        if (rc <= 0)
-            break; /* no next page: the end of the list */
-    }
-    if (rc >= 0) {
-        x->list_missed = true;
-        rc = err_set(e, ERR_NOT_FOUND, "token '%s' is not in the list (searched up to %d pages)", token,
-                     st->list_max_pages);
-    }
-out:
-    free(token);
-    return rc > 0 ? 0 : rc;
-}
-
 static int do_captcha(struct scn_exec *x, const struct scn_step *st, const char *image, const char *input,
                       int timeout_ms, struct err *e)
 {
@@ -445,7 +433,7 @@ static int do_captcha(struct scn_exec *x, const struct scn_step *st, const char 
     size_t len = 0;
     char *answer = NULL;
     /* an image still loading screenshots blank: wait for it to be complete first */
-    char *q = js_quote(image);
+    char *q = scn_js_quote(image);
     char *expr = xasprintf("(async () => { const im = document.querySelector(%s); if (!im || im.tagName !== 'IMG') return 0;"
                            " for (let i = 0; i < 50 && !(im.complete && im.naturalWidth); i++)"
                            "   await new Promise(r => setTimeout(r, 100)); return 1; })()", q);
@@ -486,6 +474,8 @@ static int exec_body(struct scn_exec *x, const struct scn_step *st, struct err *
     switch (st->kind) {
     case SCN_STEP_GOTO:
         page_frame_leave(x->p);
+        free(x->record_path); /* another page: the record was on the old one */
+        x->record_path = NULL;
         rc = page_goto(x->p, target, timeout_ms, e);
         if (rc == 0 && page_http_status(x->p) >= 500)
             rc = err_set(e, ERR_SITE, "'%s' answered HTTP %d", target, page_http_status(x->p));
@@ -568,7 +558,7 @@ static int exec_body(struct scn_exec *x, const struct scn_step *st, struct err *
         scn_sleep_ms(st->pause_ms);
         break;
     case SCN_STEP_LIST_SEARCH:
-        rc = do_list_search(x, st, target, timeout_ms, e);
+        rc = scn_list_search(x, st, target, timeout_ms, e);
         break;
     }
 out:

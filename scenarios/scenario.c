@@ -25,6 +25,11 @@ const char *scn_failure_kind_name(enum scn_failure_kind kind)
     }
 }
 
+const char *scn_lookup_kind_name(enum scn_lookup_kind k)
+{
+    return k == SCN_LOOKUP_LIST ? "list" : "authoritative";
+}
+
 bool scn_match_is_empty(const struct scn_match *m)
 {
     return !m->n_texts && !m->n_dialogs && !m->selector && !m->url_contains && !m->url_not_contains &&
@@ -44,11 +49,13 @@ static void extractor_release(struct scn_extractor *x)
     free(x->attribute);
     free(x->text);
     scn_regex_free(x->regex);
+    free(x->regex_tmpl);
     strv_free(x->formats, x->n_formats);
 }
 
 static void match_release(struct scn_match *m)
 {
+    free(m->within);
     strv_free(m->texts, m->n_texts);
     strv_free(m->dialogs, m->n_dialogs);
     free(m->selector);
@@ -71,6 +78,8 @@ static void phase_release(struct scn_phase *p)
         free(s->dialog_type);
         free(s->list_token);
         free(s->list_next);
+        free(s->list_record);
+        extractor_release(&s->list_older_than);
     }
     free(p->steps);
 }
@@ -100,6 +109,7 @@ void scn_scenario_free(struct scn_scenario *s)
     match_release(&s->recover.unavailable);
     strv_free(s->recover_vars, s->n_recover_vars);
     phase_release(&s->check.phase);
+    free(s->check.record);
     match_release(&s->check.found);
     match_release(&s->check.not_found);
     match_release(&s->check.unavailable);
@@ -111,6 +121,7 @@ void scn_scenario_free(struct scn_scenario *s)
     extractor_release(&r->reply_unit);
     extractor_release(&r->reply_text);
     strv_free(r->replied_states, r->n_replied_states);
+    strv_free(r->removed_states, r->n_removed_states);
     strv_free(s->submit_vars, s->n_submit_vars);
     free(s);
 }

@@ -63,6 +63,8 @@ struct scn_extractor {
     char *attribute;         /* with selector: this attribute ("value", "href") instead of the text */
     char *text;              /* presence: yields this text when the page contains it */
     struct scn_regex *regex; /* group 1 if the pattern has a group, else the whole match */
+    char *regex_tmpl;        /* instead of regex when the pattern holds ${vars}: compiled at run time with
+                                each value quoted (scn_vars_expand_regex) */
     char **formats;          /* dates only: tried in order (scenarios/date_parse.h) */
     size_t n_formats;
 };
@@ -90,10 +92,16 @@ struct scn_step {
     char *list_next;       /* selector of the "next page" control, or NULL */
     int list_max_pages;
     bool list_follow;      /* open the letter's link once found */
+    char *list_record;     /* selector of one message; the smallest match holding the token scopes what
+                              the phase reads afterwards (found, not_found, read), or NULL */
+    struct scn_extractor list_older_than; /* each row's date (selector over all rows + formats, optional
+                                             regex on each row's text): a page whose rows are dated
+                                             before the letter's submission day ends the search */
 };
 
 /* A set of alternatives: the match holds when any one of them holds. */
 struct scn_match {
+    char *within;        /* texts and selector are looked for inside the first element matching this */
     char **texts;        /* the page's text contains one */
     size_t n_texts;
     char **dialogs;      /* a dialog's message contains one */
@@ -136,9 +144,27 @@ struct scn_read {
     struct scn_extractor state, has_reply, received_date, reply_date, reply_unit, reply_text;
     char **replied_states; /* a state containing one of these means answered */
     size_t n_replied_states;
+    char **removed_states; /* a state containing one of these (垃圾信件, 重复信件, 不予受理) means the site
+                              took the letter out of view: the site's own word that it is gone */
+    size_t n_removed_states;
 };
 
+/* What a miss of a check proves (../shared/domain.md: authoritative and list lookups). */
+enum scn_lookup_kind {
+    SCN_LOOKUP_AUTHORITATIVE, /* the site's own answer about this letter: query by code, its detail URL */
+    SCN_LOOKUP_LIST,          /* a public list or search: shows only what the site chose to publish */
+};
+const char *scn_lookup_kind_name(enum scn_lookup_kind k); /* "authoritative", "list" */
+
 struct scn_check {
+    /* Default: list when the phase has a list_search step, else authoritative. */
+    enum scn_lookup_kind lookup;
+    /* A conclusive list miss proves absence without an earlier sighting: only for lists that show
+     * every new letter at once (no moderation). Default false. */
+    bool proves_absence;
+    /* After the steps, scope the reads to the smallest element matching this that holds the token
+     * (a detail page of several messages), unless a list_search's record did already. NULL: none. */
+    char *record;
     struct scn_phase phase;
     struct scn_match found;       /* may be empty: then "not not_found" is found */
     struct scn_match not_found;

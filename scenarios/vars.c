@@ -131,6 +131,7 @@ struct expand_ctx {
     const struct scn_vars *vars;
     struct buf *out;
     struct err *e;
+    bool is_regex; /* quote ERE metacharacters in values */
 };
 
 static int expand_one(const char *name, void *user)
@@ -140,15 +141,23 @@ static int expand_one(const char *name, void *user)
     if (!v)
         return err_set(x->e, ERR_INPUT, "variable '%s' has no value (give it with --var %s=VALUE, or extract it "
                        "in an earlier step)", name, name);
-    buf_append_str(x->out, v);
+    if (!x->is_regex) {
+        buf_append_str(x->out, v);
+        return 0;
+    }
+    for (const char *c = v; *c; c++) {
+        if (strchr(".[]()*+?{}|^$\\", *c))
+            buf_append_char(x->out, '\\');
+        buf_append_char(x->out, *c);
+    }
     return 0;
 }
 
-int scn_vars_expand(const struct scn_vars *vars, const char *tmpl, char **out, struct err *e)
+static int expand(const struct scn_vars *vars, const char *tmpl, bool is_regex, char **out, struct err *e)
 {
     struct buf b;
     buf_init(&b);
-    struct expand_ctx x = {vars, &b, e};
+    struct expand_ctx x = {vars, &b, e, is_regex};
     int rc = walk(tmpl, &b, expand_one, &x, e);
     if (rc != 0) {
         buf_release(&b);
@@ -157,6 +166,16 @@ int scn_vars_expand(const struct scn_vars *vars, const char *tmpl, char **out, s
     }
     *out = buf_detach(&b);
     return 0;
+}
+
+int scn_vars_expand(const struct scn_vars *vars, const char *tmpl, char **out, struct err *e)
+{
+    return expand(vars, tmpl, false, out, e);
+}
+
+int scn_vars_expand_regex(const struct scn_vars *vars, const char *tmpl, char **out, struct err *e)
+{
+    return expand(vars, tmpl, true, out, e);
 }
 
 int scn_vars_each_ref(const char *tmpl, int (*fn)(const char *name, void *user), void *user, struct err *e)

@@ -37,6 +37,9 @@ int scn_vars_set_arg(struct scn_vars *vars, const char *arg, struct err *e);
 bool scn_var_name_is_valid(const char *name);
 /* Expands tmpl into *out (caller frees). ERR_INPUT naming the variable when one has no value. */
 int scn_vars_expand(const struct scn_vars *vars, const char *tmpl, char **out, struct err *e);
+/* The same, for a POSIX extended regex: each value is quoted so that it matches itself literally
+ * (a token or title holding '.', '(' or '?' is not a pattern). */
+int scn_vars_expand_regex(const struct scn_vars *vars, const char *tmpl, char **out, struct err *e);
 /* Calls fn(name, user) for each ${name} in tmpl, stopping at fn's first non-zero return (which is
  * returned). ERR_INPUT for a malformed reference: "${" without "}", or an invalid name. */
 int scn_vars_each_ref(const char *tmpl, int (*fn)(const char *name, void *user), void *user, struct err *e);

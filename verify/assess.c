@@ -14,6 +14,20 @@ static enum verdict_visit_outcome outcome_for_verdict(enum visit_outcome o)
     return VERDICT_VISIT_FAILED;
 }
 
+/* What a visit's lookup proves. The submission's own page shows that the letter arrived, not that it
+ * was published; a recovery found it in a list when it says so. A check's lookup not recorded (rows
+ * before ledger schema 3) is read as a list lookup: its miss then needs an earlier sighting. */
+static enum verdict_lookup lookup_for_verdict(const struct ledger_visit *v)
+{
+    if (v->kind && strcmp(v->kind, "submit") == 0)
+        return VERDICT_LOOKUP_SUBMIT;
+    if (v->kind && strcmp(v->kind, "recover") == 0)
+        return v->outcome == VISIT_FOUND && !v->is_seen_in_list ? VERDICT_LOOKUP_SUBMIT : VERDICT_LOOKUP_LIST;
+    if (v->lookup && strcmp(v->lookup, "authoritative") == 0)
+        return VERDICT_LOOKUP_AUTHORITATIVE;
+    return VERDICT_LOOKUP_LIST;
+}
+
 int assess_letter(struct ledger *l, const struct cal *cal, int64_t letter_id, int64_t now_ms,
                   struct assessment *out, struct err *e)
 {
@@ -46,6 +60,8 @@ int assess_letter(struct ledger *l, const struct cal *cal, int64_t letter_id, in
         vv[i] = (struct verdict_visit){
             .at_ms = v->at_ms,
             .outcome = outcome_for_verdict(v->outcome),
+            .lookup = lookup_for_verdict(v),
+            .proves_absence = v->proves_absence,
             .entry_page_ok = v->is_entry_ok,
             .has_reply = v->has_reply,
             .reply_shown_ms = v->reply_date_ms,

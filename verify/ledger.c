@@ -1,12 +1,15 @@
 /* The ledger in SQLite. Every statement is prepared, bound and finalised here; nothing above sees
  * sqlite3. WAL mode with synchronous=FULL: a row that was committed survives a crash or SIGKILL. */
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/base.h"
+#include "common/buf.h"
 #include "verify/ledger.h"
 
 struct ledger {
@@ -61,6 +64,11 @@ static const char *const migrations[] = {
     "CREATE INDEX visits_letter ON visits(letter_id, at_ms);",
     /* 1 -> 2: how often a letter could not be sent because of the site (it becomes 提交失败 after a few) */
     "ALTER TABLE letters ADD COLUMN submit_tries INTEGER NOT NULL DEFAULT 0;",
+    /* 2 -> 3: what a check's lookup was, so that a list miss is never taken for the site's own word
+     * (NULL on older rows: unknown, and treated as a list lookup, the cautious reading) */
+    "ALTER TABLE visits ADD COLUMN lookup TEXT;"
+    "ALTER TABLE visits ADD COLUMN seen_in_list INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE visits ADD COLUMN proves_absence INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define SCHEMA_VERSION ((int)ARRAY_LEN(migrations))
@@ -155,10 +163,116 @@ out:
     return 0;
 }
 
+/* The "file:" URI of path, for SQLITE_OPEN_URI: every byte but [A-Za-z0-9/._~-] escaped, then
+ * "?query". An absolute path gets an empty authority ("file:///..."), so "//x" is never a host. */
+static char *file_uri(const char *path, const char *query)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    struct buf b;
+    buf_init(&b);
+    buf_append(&b, path[0] == '/' ? "file://" : "file:", path[0] == '/' ? 7 : 5);
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("/._~-", *p)) {
+            buf_append_char(&b, (char)*p);
+        } else {
+            char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            buf_append(&b, esc, 3);
+        }
+    }
+    buf_append_char(&b, '?');
+    buf_append(&b, query, strlen(query));
+    char *uri = xstrdup(buf_str(&b));
+    buf_release(&b);
+    return uri;
+}
+
+/* Whether a write here could work: the file and its folder (where SQLite makes the -wal and -shm
+ * files) are writable, on media that is not read-only. */
+static bool ledger_path_is_writable(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+    bool yes = access(path, W_OK) == 0 && access(dir, W_OK) == 0;
+    free(dir);
+    return yes;
+}
+
+int ledger_open_readonly(const char *path, struct ledger **out, struct err *e)
+{
+    if (access(path, R_OK) != 0)
+        return err_set(e, ERR_STORE, "cannot read ledger '%s': %s", path, strerror(errno));
+    struct ledger *l = xcalloc(1, sizeof *l);
+    l->path = xstrdup(path);
+    char *uri = NULL;
+    char *wal = xasprintf("%s-wal", path);
+    int rc = 0;
+    int version = -1;
+    if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+        rc = err_set(e, ERR_STORE, "cannot open ledger '%s' read-only: %s", path,
+                     l->db ? sqlite3_errmsg(l->db) : "out of memory");
+        goto out;
+    }
+    sqlite3_busy_timeout(l->db, 15000);
+    if (read_user_version(l, &version, NULL) != 0) {
+        /* A WAL ledger needs its -shm index; where none is and none can be made (read-only media or
+         * folder, and so no writer at work: SQLite says CANTOPEN or READONLY), the file alone is the
+         * whole ledger, unless a -wal was left behind. */
+        int code = sqlite3_errcode(l->db) & 0xff;
+        if (code != SQLITE_CANTOPEN && code != SQLITE_READONLY) {
+            rc = db_error(l, e, "cannot read schema version");
+            goto out;
+        }
+        struct stat st;
+        if (stat(wal, &st) == 0 && st.st_size > 0) {
+            rc = err_set(e, ERR_STORE,
+                         "ledger '%s' is read-only and its write-ahead log '%s' was never folded in: copy both to a "
+                         "writable folder and open the copy",
+                         path, wal);
+            goto out;
+        }
+        sqlite3_close(l->db);
+        l->db = NULL;
+        uri = file_uri(path, "immutable=1");
+        if (sqlite3_open_v2(uri, &l->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI, NULL) !=
+            SQLITE_OK) {
+            rc = err_set(e, ERR_STORE, "cannot open ledger '%s' read-only: %s", path,
+                         l->db ? sqlite3_errmsg(l->db) : "out of memory");
+            goto out;
+        }
+        if ((rc = read_user_version(l, &version, e)))
+            goto out;
+    }
+    if (version > SCHEMA_VERSION) {
+        rc = err_set(e, ERR_STORE, "ledger '%s' has schema version %d, newer than this huixin knows (%d): use a newer huixin",
+                     path, version, SCHEMA_VERSION);
+        goto out;
+    }
+    if (version < SCHEMA_VERSION) {
+        rc = err_set(e, ERR_STORE,
+                     "ledger '%s' is read-only and has schema version %d, older than this huixin's %d: it cannot be "
+                     "upgraded where it is; copy it to a writable folder (the copy is upgraded when opened) or read "
+                     "it with the huixin that wrote it",
+                     path, version, SCHEMA_VERSION);
+        goto out;
+    }
+    rc = exec_sql(l, "PRAGMA query_only = ON;", e);
+out:
+    free(wal);
+    free(uri);
+    if (rc) {
+        ledger_close(l);
+        return rc;
+    }
+    *out = l;
+    return 0;
+}
+
 int ledger_open_existing(const char *path, struct ledger **out, struct err *e)
 {
     if (access(path, F_OK) != 0)
         return err_set(e, ERR_STORE, "no ledger at '%s': give --store PATH, or start a campaign first", path);
+    if (!ledger_path_is_writable(path))
+        return ledger_open_readonly(path, out, e);
     return ledger_open(path, out, e);
 }
 
@@ -639,7 +753,7 @@ int ledger_letter_verdict_set(struct ledger *l, int64_t id, const char *verdict,
 
 #define VISIT_COLS                                                                                            \
     "id, letter_id, at_ms, outcome, entry_ok, http_status, final_url, state_text, has_reply, reply_date_ms, "  \
-    "reply_unit, reply_text, error, evidence_dir, manifest_sha256, kind"
+    "reply_unit, reply_text, error, evidence_dir, manifest_sha256, kind, lookup, seen_in_list, proves_absence"
 
 static void read_visit(sqlite3_stmt *st, void *row)
 {
@@ -660,6 +774,9 @@ static void read_visit(sqlite3_stmt *st, void *row)
     v->evidence_dir = col_text(st, 13);
     v->manifest_sha256 = col_text(st, 14);
     v->kind = col_text(st, 15);
+    v->lookup = col_text(st, 16);
+    v->is_seen_in_list = sqlite3_column_int(st, 17) != 0;
+    v->proves_absence = sqlite3_column_int(st, 18) != 0;
 }
 
 int ledger_visit_add(struct ledger *l, const struct ledger_visit *v, int64_t *id_out, struct err *e)
@@ -667,8 +784,9 @@ int ledger_visit_add(struct ledger *l, const struct ledger_visit *v, int64_t *id
     sqlite3_stmt *st;
     if (prepare(l,
                 "INSERT INTO visits (letter_id, at_ms, outcome, entry_ok, http_status, final_url, state_text, "
-                "has_reply, reply_date_ms, reply_unit, reply_text, error, evidence_dir, manifest_sha256, kind) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "has_reply, reply_date_ms, reply_unit, reply_text, error, evidence_dir, manifest_sha256, kind, "
+                "lookup, seen_in_list, proves_absence) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 &st, e))
         return ERR_STORE;
     sqlite3_bind_int64(st, 1, v->letter_id);
@@ -686,6 +804,9 @@ int ledger_visit_add(struct ledger *l, const struct ledger_visit *v, int64_t *id
     bind_text(st, 13, v->evidence_dir);
     bind_text(st, 14, v->manifest_sha256);
     bind_text(st, 15, v->kind ? v->kind : "check");
+    bind_text(st, 16, v->lookup);
+    sqlite3_bind_int(st, 17, v->is_seen_in_list);
+    sqlite3_bind_int(st, 18, v->proves_absence);
     if (step_done(l, st, "cannot write visit", e))
         return ERR_STORE;
     if (id_out)
@@ -789,6 +910,7 @@ void ledger_visit_release(struct ledger_visit *v)
     free(v->evidence_dir);
     free(v->manifest_sha256);
     free(v->kind);
+    free(v->lookup);
     memset(v, 0, sizeof *v);
 }
 

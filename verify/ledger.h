@@ -92,12 +92,23 @@ struct ledger_visit {
     char *error;           /* for VISIT_FAILED: what failed */
     char *evidence_dir;    /* relative to the evidence root */
     char *manifest_sha256;
+    /* Checks: what kind of lookup it was: "authoritative" (the site's own answer about this letter)
+     * or "list" (a public list or search); NULL: not recorded (rows before schema 3, submit visits). */
+    char *lookup;
+    bool is_seen_in_list;  /* a list showed the letter on this visit */
+    bool proves_absence;   /* a list the scenario says shows every new letter at once */
 };
 
 /* Opens (creating or upgrading) the ledger at path. */
 int ledger_open(const char *path, struct ledger **out, struct err *e);
-/* The same, but a missing file is an error (ERR_STORE) rather than a new ledger: for readers. */
+/* For commands that only read (status, report, campaign list): a missing file is an error (ERR_STORE)
+ * rather than a new ledger, and a ledger whose file or folder cannot be written (read-only media, an
+ * archive) is opened as ledger_open_readonly does; otherwise as ledger_open. */
 int ledger_open_existing(const char *path, struct ledger **out, struct err *e);
+/* Opens an existing ledger read-only: nothing is created, upgraded or written (not even its -wal and
+ * -shm files when its folder is read-only). Its schema must be this huixin's: an older one cannot be
+ * upgraded read-only and is refused (ERR_STORE, saying so), as is a newer one. Writes fail. */
+int ledger_open_readonly(const char *path, struct ledger **out, struct err *e);
 void ledger_close(struct ledger *l); /* NULL is a no-op */
 int ledger_schema_version(struct ledger *l);
 

@@ -102,6 +102,20 @@ static void reason_add(char *buf, const char *fmt, ...)
     va_end(ap);
 }
 
+/* A NOT_FOUND visit proves absence: the site's own word, or a conclusive list miss where the letter
+ * was seen before (or the list shows every letter at once). */
+static bool miss_counts(const struct verdict_visit *v, bool was_seen_in_list)
+{
+    if (v->outcome != VERDICT_VISIT_NOT_FOUND || !v->entry_page_ok)
+        return false;
+    switch (v->lookup) {
+    case VERDICT_LOOKUP_AUTHORITATIVE: return true;
+    case VERDICT_LOOKUP_LIST: return v->proves_absence || was_seen_in_list;
+    case VERDICT_LOOKUP_SUBMIT: return false;
+    }
+    return false;
+}
+
 /* The deletion rule over the visits after the last FOUND one. */
 static void deletion_find(const struct ordered *vs, size_t n, const struct verdict_rules *rules,
                           struct verdict_result *out)
@@ -114,7 +128,7 @@ static void deletion_find(const struct ordered *vs, size_t n, const struct verdi
     int64_t first = 0, last = 0;
     for (size_t i = start; i < n; i++) {
         const struct verdict_visit *v = vs[i].v;
-        if (v->outcome != VERDICT_VISIT_NOT_FOUND || !v->entry_page_ok)
+        if (!miss_counts(v, out->was_seen_in_list))
             continue;
         if (count == 0)
             first = v->at_ms;
@@ -203,9 +217,15 @@ static void reasons_write(const struct verdict_letter *letter, struct verdict_re
                    out->workdays_late);
         break;
     case VERDICT_OVERDUE_UNANSWERED:
-        clock_beijing_format(out->last_no_reply_ms, a, sizeof a);
-        reason_add(en, "no reply by the deadline %s (still none at %s)", dl, a);
-        reason_add(zh, "期限 %s 届满未回复（%s 查看仍未回复）", dl, a);
+        if (out->last_no_reply_ms >= out->last_list_miss_ms) {
+            clock_beijing_format(out->last_no_reply_ms, a, sizeof a);
+            reason_add(en, "no reply by the deadline %s (still none at %s)", dl, a);
+            reason_add(zh, "期限 %s 届满未回复（%s 查看仍未回复）", dl, a);
+        } else {
+            clock_beijing_format(out->last_list_miss_ms, a, sizeof a);
+            reason_add(en, "no reply by the deadline %s (not in the public list at %s)", dl, a);
+            reason_add(zh, "期限 %s 届满未见回复（%s 查看公开列表仍无此信）", dl, a);
+        }
         break;
     case VERDICT_DELETED:
         clock_beijing_format(out->deleted_first_ms, a, sizeof a);
@@ -232,6 +252,10 @@ static void reasons_write(const struct verdict_letter *letter, struct verdict_re
     if (out->reply_source == VERDICT_REPLY_OBSERVED) {
         reason_add(en, "; reply date taken from when huixin first saw it");
         reason_add(zh, "；回复日期按首次看到回复的时间计");
+    }
+    if (out->is_unpublished) {
+        reason_add(en, "; not published: never seen in the public list");
+        reason_add(zh, "；未公开：从未在公开列表中出现");
     }
     if (out->is_possibly_backdated) {
         reason_add(en, "; the shown reply date is earlier than a visit that saw no reply");
@@ -286,6 +310,8 @@ void verdict_decide(const struct verdict_letter *letter, const struct verdict_vi
         const struct verdict_visit *v = vs[i].v;
         if (v->outcome == VERDICT_VISIT_FOUND) {
             out->was_ever_found = true;
+            if (v->lookup == VERDICT_LOOKUP_LIST)
+                out->was_seen_in_list = true;
             if (v->has_reply && first_reply == n)
                 first_reply = i;
             if (!v->has_reply && first_reply == n)
@@ -295,6 +321,17 @@ void verdict_decide(const struct verdict_letter *letter, const struct verdict_vi
             out->last_success_ms = v->at_ms;
     }
     deletion_find(vs, n, rules, out);
+    /* never seen in a list, and a healthy list missed it: not published (未公开), not deleted */
+    bool is_found_elsewhere = false;
+    for (size_t i = 0; i < n; i++) {
+        const struct verdict_visit *v = vs[i].v;
+        if (v->outcome == VERDICT_VISIT_FOUND && v->lookup != VERDICT_LOOKUP_SUBMIT)
+            is_found_elsewhere = true;
+        if (v->outcome == VERDICT_VISIT_NOT_FOUND && v->entry_page_ok && v->lookup == VERDICT_LOOKUP_LIST &&
+            !miss_counts(v, out->was_seen_in_list))
+            out->last_list_miss_ms = v->at_ms;
+    }
+    out->is_unpublished = !is_found_elsewhere && !out->is_deleted && out->last_list_miss_ms > 0;
 
     if (first_reply < n) {
         decide_reply(vs, n, first_reply, cal, rules, out);
@@ -314,6 +351,8 @@ void verdict_decide(const struct verdict_letter *letter, const struct verdict_vi
         out->kind = VERDICT_PENDING;
     else if (last_no_reply_ms >= day_end_ms(out->deadline_day))
         out->kind = VERDICT_OVERDUE_UNANSWERED;
+    else if (out->is_unpublished && out->last_list_miss_ms >= day_end_ms(out->deadline_day))
+        out->kind = VERDICT_OVERDUE_UNANSWERED; /* the site had it, and answered nowhere we can see */
     else
         out->kind = VERDICT_UNVERIFIABLE;
 out:

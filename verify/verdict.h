@@ -21,18 +21,28 @@
  *     A shown date before the submission day is flagged too.
  *     reply_day == submit_day -> SAME_DAY (当日回复); workdays_count(submit_day, reply_day) <= N ->
  *     ON_TIME (按期回复); else LATE (超期回复) with workdays_taken.
- *  4. Deletion: at least deletion_min_visits successful NOT_FOUND visits whose site entry page loaded
- *     (entry_page_ok), after the last FOUND visit (no later FOUND), the first and last of them at
- *     least deletion_min_gap_ms apart. FAILED visits, and NOT_FOUND visits whose entry page failed,
- *     neither count nor break the run: they are never evidence of anything.
+ *  4. Deletion needs proof that the letter was there and is gone: at least deletion_min_visits counted
+ *     NOT_FOUND visits after the last FOUND visit (no later FOUND), the first and last of them at
+ *     least deletion_min_gap_ms apart. A NOT_FOUND visit counts when its site entry page loaded
+ *     (entry_page_ok) and
+ *     - its lookup was authoritative (the site's own answer about this letter: the query by code or
+ *       number, the letter's detail URL), or
+ *     - its lookup was a list or search (a conclusive miss: every page loaded, the end of the list or
+ *       letters older than ours reached) and an earlier visit saw the letter in that list, or the
+ *       scenario says the list shows every new letter at once (proves_absence).
+ *     FAILED visits, and NOT_FOUND visits that do not count, neither count nor break the run. The
+ *     submission's own success page (VERDICT_LOOKUP_SUBMIT) shows the letter reached the site, not that
+ *     it was published: it is no sighting.
  *     A reply seen before the deletion keeps its reply verdict (a site that answered on time and
  *     later removed the letter, e.g. by a retention rule, did answer) with is_deleted set, so a
  *     report can say "answered, then deleted". With no reply seen -> DELETED (信件被删除), whether or
  *     not the deadline has passed. was_ever_found tells "vanished" from "never published".
- *  5. No reply, not deleted:
+ *  5. No reply, not deleted. A letter never seen in a list, whose list lookups missed on healthy
+ *     visits, is unpublished (is_unpublished, 未公开): a notice says 留言未予公开, never 删除.
  *     - now before the end of the deadline day (Beijing) -> PENDING (待回复);
- *     - else, if a FOUND visit at or after the end of the deadline day saw no reply ->
- *       OVERDUE_UNANSWERED (超期未回复);
+ *     - else, if a FOUND visit at or after the end of the deadline day saw no reply, or the letter is
+ *       unpublished and a healthy list miss came at or after the end of the deadline day ->
+ *       OVERDUE_UNANSWERED (超期未回复), with the 未公开 note when unpublished;
  *     - else -> UNVERIFIABLE (无法核实): huixin never looked successfully after the deadline (the site
  *       was down or blocked, or the letter was not found too few times to call it deleted), so it
  *       must not claim the letter went unanswered. The scheduler should revisit after the deadline
@@ -86,9 +96,18 @@ enum verdict_visit_outcome {
     VERDICT_VISIT_FAILED,       /* the load failed: timeout, 5xx, reset, WAF page, crash. Never evidence */
 };
 
+/* What kind of lookup a visit made: it decides what its miss proves. */
+enum verdict_lookup {
+    VERDICT_LOOKUP_AUTHORITATIVE, /* the site's own answer about this letter: query by code, detail URL */
+    VERDICT_LOOKUP_LIST,          /* a public list or search: shows only what the site published */
+    VERDICT_LOOKUP_SUBMIT,        /* the submission's own page: the letter reached the site */
+};
+
 struct verdict_visit {
     int64_t at_ms;
     enum verdict_visit_outcome outcome;
+    enum verdict_lookup lookup;
+    bool proves_absence;    /* LIST: the scenario says the list shows every new letter at once */
     bool entry_page_ok;     /* the site's entry page loaded on this visit (deletion needs it) */
     bool has_reply;         /* FOUND only: a reply is shown */
     int64_t reply_shown_ms; /* the reply date the site shows; 0 if none or unparsed; date-only dates
@@ -122,6 +141,9 @@ struct verdict_result {
     int deletion_visits;       /* the counted NOT_FOUND visits */
     int64_t deleted_first_ms, deleted_last_ms;
     bool was_ever_found;       /* some visit found the letter */
+    bool was_seen_in_list;     /* a list lookup showed it */
+    bool is_unpublished;       /* never seen in a list, and healthy list lookups missed it (未公开) */
+    int64_t last_list_miss_ms; /* the last healthy list miss that did not count as deletion; 0 if none */
     int64_t last_success_ms;   /* the last successful visit (FOUND, or NOT_FOUND with the entry page
                                   loaded); 0 if none */
     int64_t last_no_reply_ms;  /* the last FOUND visit that saw no reply (before the first reply, if

@@ -35,6 +35,22 @@ static bool entry_page_loads(struct page *p, const char *entry_url, int timeout_
     return ok;
 }
 
+/* What the lookup was and what it read, so the evidence says what a miss proves. */
+static void lookup_meta(const struct scn_check_result *res, json_t *meta)
+{
+    json_t *lk = json_pack("{s:s, s:b}", "kind", scn_lookup_kind_name(res->lookup), "proves_absence",
+                           res->proves_absence);
+    if (res->list_pages_read > 0) {
+        json_object_set_new(lk, "pages_read", json_integer(res->list_pages_read));
+        json_object_set_new(lk, "seen_in_list", json_boolean(res->is_seen_in_list));
+    }
+    if (res->list_stop)
+        json_object_set_new(lk, "stopped", json_string(res->list_stop));
+    if (res->status == SCN_CHECK_NOT_FOUND)
+        json_object_set_new(lk, "conclusive", json_true());
+    json_object_set_new(meta, "lookup", lk);
+}
+
 /* The scenario's variables for this letter: the site's, then the letter's own, then its fields. */
 static void letter_vars(const struct ledger_site *s, const struct ledger_letter *t, struct scn_vars *vars)
 {
@@ -96,7 +112,8 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
     if (page_open(env->browser, &p, &run_err) != 0) {
         error_text = xstrdup(run_err.msg);
     } else {
-        struct scn_run_options o = {.captcha = env->captcha, .evidence_dir = b.dir, .timeout_ms = env->timeout_ms};
+        struct scn_run_options o = {.captcha = env->captcha, .evidence_dir = b.dir, .timeout_ms = env->timeout_ms,
+                                    .letter_sent_ms = t.submitted_at_ms};
         if (scn_check_run(sc, p, &vars, &o, &res, &run_err) != 0) {
             error_text = xstrdup(run_err.msg);
         } else {
@@ -107,6 +124,10 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
             v.reply_date_ms = res.has_reply_date ? res.reply_date_ms : 0;
             v.reply_unit = res.reply_unit;
             v.reply_text = res.reply_text;
+            v.lookup = (char *)scn_lookup_kind_name(res.lookup); /* borrowed: written, never freed */
+            v.is_seen_in_list = res.is_seen_in_list;
+            v.proves_absence = res.proves_absence;
+            lookup_meta(&res, b.meta);
             switch (res.status) {
             case SCN_CHECK_FOUND:
                 v.outcome = VISIT_FOUND;

@@ -316,6 +316,7 @@ static int recover_letter(const struct visit_env *env, const struct ledger_campa
             scn_vars_set(&vars, res.extracted.v[i].name, res.extracted.v[i].value);
         out->was_submitted = true; /* recorded once the visit is: a kill before that looks it up again */
         char *read = recovered_check(sc, p, &vars, &o, &chk, &b, &v, &error);
+        v.is_seen_in_list = res.is_seen_in_list || chk.is_seen_in_list; /* published, not just arrived */
         what = xasprintf("found on the site by its token: recorded as submitted at %s (letter no. %s); %s", when,
                          scn_vars_get(&vars, "letter_no") ? scn_vars_get(&vars, "letter_no") : "-", read);
         free(read);

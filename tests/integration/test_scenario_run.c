@@ -182,7 +182,7 @@ static void test_submit_with_captcha_extracts_codes(void)
     struct scn_captcha_solver *solver = scn_captcha_control_new(url);
     free(url);
     char *ev = xasprintf("%s/ev1", tmp_dir);
-    struct scn_run_options o = {solver, ev, 15000, count_intent, NULL};
+    struct scn_run_options o = {.captcha = solver, .evidence_dir = ev, .timeout_ms = 15000, .before_final = count_intent};
     struct scn_vars v;
     letter_vars(&v, "HX7Q2M9K");
     struct scn_submit_result r;
@@ -234,7 +234,7 @@ static void test_wrong_captcha_retried_then_rejected(void)
     err_init(&e);
     REQUIRE(page_open(browser, &p, &e) == 0);
     struct scn_captcha_solver solver = {wrong_solver, NULL};
-    struct scn_run_options o = {&solver, NULL, 15000, count_intent, NULL};
+    struct scn_run_options o = {.captcha = &solver, .evidence_dir = NULL, .timeout_ms = 15000, .before_final = count_intent};
     struct scn_vars v;
     letter_vars(&v, "HX3W4E5R");
     size_t before = hanweb_letter_count();
@@ -274,7 +274,7 @@ static void test_missing_selector_names_step_and_is_not_sent(void)
     err_init(&e);
     REQUIRE(page_open(browser, &p, &e) == 0);
     char *ev = xasprintf("%s/ev2", tmp_dir);
-    struct scn_run_options o = {NULL, ev, 15000, count_intent, NULL};
+    struct scn_run_options o = {.captcha = NULL, .evidence_dir = ev, .timeout_ms = 15000, .before_final = count_intent};
     struct scn_vars v;
     letter_vars(&v, "HX8U9I2K");
     struct scn_submit_result r;
@@ -320,7 +320,7 @@ static void test_wait_after_final_click_names_its_whole_timeout(void)
     err_init(&e);
     REQUIRE(page_open(browser, &p, &e) == 0);
     char *ev = xasprintf("%s/ev3", tmp_dir);
-    struct scn_run_options o = {NULL, ev, 15000, NULL, NULL};
+    struct scn_run_options o = {.captcha = NULL, .evidence_dir = ev, .timeout_ms = 15000, .before_final = NULL};
     struct scn_vars v;
     letter_vars(&v, "HX8U9W3T");
     struct scn_submit_result r;
@@ -348,7 +348,7 @@ static void check_once(struct scn_check_result *r)
     struct err e;
     err_init(&e);
     REQUIRE(page_open(browser, &p, &e) == 0);
-    struct scn_run_options o = {NULL, NULL, 10000, NULL, NULL};
+    struct scn_run_options o = {.captcha = NULL, .evidence_dir = NULL, .timeout_ms = 10000, .before_final = NULL};
     int rc = scn_check_run(s, p, &submitted, &o, r, &e);
     if (rc != 0)
         fprintf(stderr, "  %s\n", e.msg);

@@ -85,9 +85,10 @@ class Control:
             return self.call("GET", "/api/captcha?site=" + site)
         return self.call("POST", "/api/captcha", {"site": site, "answer": answer})
 
-    def fail(self, site, mode, count=None, seconds=None, delay=None, status=None):
+    def fail(self, site, mode, count=None, seconds=None, delay=None, status=None, path_contains=None):
         body = {"site": site, "mode": mode}
-        for k, v in (("count", count), ("seconds", seconds), ("delay", delay), ("status", status)):
+        for k, v in (("count", count), ("seconds", seconds), ("delay", delay), ("status", status),
+                     ("path_contains", path_contains)):
             if v is not None:
                 body[k] = v
         return self.call("POST", "/api/fail", body)
@@ -97,6 +98,9 @@ class Control:
 
     def throttle(self, site, seconds):
         return self.call("POST", "/api/throttle", {"site": site, "seconds": seconds})
+
+    def perpage(self, site, n):
+        return self.call("POST", "/api/perpage", {"site": site, "n": n})
 
     def clock(self, now, site=None, tick=False):
         body = {"now": now, "tick": tick}

@@ -14,6 +14,11 @@ import store as store_mod
 from store import FAIL_MODES, FAMILIES, SERVERS
 
 
+# Seeding words for a message board's operator: "approved" = published (待处理, or 已回复 with a reply),
+# "pending" = awaiting approval.
+STATE_ALIASES = {"approved": "待处理", "pending": "pending-approval"}
+
+
 class BadRequest(Exception):
     pass
 
@@ -101,6 +106,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             for fam in families_of(body):
                 st.set_config(fam, throttle_seconds=seconds)
             return self.settings(st)
+        if path == "/api/perpage":
+            return self.perpage(st, body)
         if path == "/api/clock":
             if method == "POST":
                 for fam in families_of(body):
@@ -122,12 +129,33 @@ class Handler(http.server.BaseHTTPRequestHandler):
         """Seed a letter directly (as if submitted through the form), e.g. at a chosen submitted_at."""
         site = need_family(body)
         fields = {k: v for k, v in body.items() if k not in ("site", "submitted_at", "state", "reply")}
+        state = body.get("state")
+        if state is not None and state not in store_mod.STATES + tuple(STATE_ALIASES):
+            raise BadRequest("bad state %r: expected one of %s" % (
+                state, ", ".join(store_mod.STATES + tuple(STATE_ALIASES))))
         x = st.add_letter(site, fields, submitted_at=body.get("submitted_at"))
         if body.get("reply"):
             x = Handler.letter_action(st, x["id"], "reply", "POST", body["reply"])
-        if body.get("state"):
-            x = st.act(x["id"], "state", state=body["state"])
+        if state == "approved":  # whatever moderation made of it, it is published
+            x = st.act(x["id"], "approve")
+        elif state:
+            x = st.act(x["id"], "state", state=STATE_ALIASES.get(state, state))
         return x
+
+    @staticmethod
+    def perpage(st, body):
+        """Messages per list page, for the family whose page size is a setting (guestbook)."""
+        site = need_family(body)
+        if "per_page" not in st.config(site):
+            raise BadRequest("site %r has a fixed page size; perpage is for guestbook" % site)
+        try:
+            n = int(body.get("n"))
+        except (TypeError, ValueError):
+            raise BadRequest("bad n %r: expected a whole number 2..10" % body.get("n")) from None
+        if not 2 <= n <= 10:
+            raise BadRequest("bad n %r: expected 2..10" % n)
+        st.set_config(site, per_page=n)
+        return Handler.settings(st)
 
     @staticmethod
     def letter_action(st, letter_id, action, method, body):
@@ -174,6 +202,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if mode not in FAIL_MODES:
                 raise BadRequest("bad mode %r: expected one of %s or off" % (mode, ", ".join(FAIL_MODES)))
             spec = {"mode": mode, "count": None, "until": None}
+            if body.get("path_contains"):  # only requests whose path+query contain it fail (and count)
+                spec["path_contains"] = str(body["path_contains"])
             if body.get("count") is not None:
                 spec["count"] = int(body["count"])
             if body.get("seconds") is not None:

@@ -10,8 +10,10 @@ usage: ctl.py --control PORT VERB [ARGS]   (or --ports-file FILE instead of --co
   state LETTER_ID STATE                             待处理 已回复 deleted spam pending-approval
   captcha --site S [--set ANSWER | --clear]         read, fix or clear the captcha answer
   fail --site S --mode 500|slow|reset|waf|off [--count K] [--seconds N] [--delay N] [--status 200|403]
+       [--path-contains S]                          only requests whose path+query contain S
   moderation --site S on|off
   throttle --site S SECONDS
+  perpage --site S N                                messages per list page (guestbook, 2..10)
   clock [--site S] NOW|real [--tick]                NOW like '2026-03-02 09:30:00'
   settings | health | reset
 
@@ -57,12 +59,16 @@ def build_parser():
     f.add_argument("--seconds", type=float)
     f.add_argument("--delay", type=float)
     f.add_argument("--status", type=int, choices=(200, 403))
+    f.add_argument("--path-contains", metavar="S")
     m = sub.add_parser("moderation")
     m.add_argument("--site", required=True)
     m.add_argument("on", choices=("on", "off"))
     t = sub.add_parser("throttle")
     t.add_argument("--site", required=True)
     t.add_argument("seconds", type=float)
+    n = sub.add_parser("perpage")
+    n.add_argument("--site", required=True)
+    n.add_argument("n", type=int)
     k = sub.add_parser("clock")
     k.add_argument("--site")
     k.add_argument("now", help="'YYYY-MM-DD HH:MM:SS', or 'real' for the real clock")
@@ -89,11 +95,13 @@ def run(ctl, a):
             return ctl.captcha(a.site, None)
         return ctl.captcha(a.site, a.answer) if a.answer else ctl.captcha(a.site)
     if v == "fail":
-        return ctl.fail(a.site, a.mode, a.count, a.seconds, a.delay, a.status)
+        return ctl.fail(a.site, a.mode, a.count, a.seconds, a.delay, a.status, a.path_contains)
     if v == "moderation":
         return ctl.moderation(a.site, a.on == "on")
     if v == "throttle":
         return ctl.throttle(a.site, a.seconds)
+    if v == "perpage":
+        return ctl.perpage(a.site, a.n)
     if v == "clock":
         return ctl.clock(None if a.now == "real" else a.now, a.site, a.tick)
     return getattr(ctl, v)()

@@ -68,7 +68,7 @@ class SiteHandler(http.server.BaseHTTPRequestHandler):
         self.url_path = split.path
         self.params = {k: v[-1] for k, v in urllib.parse.parse_qs(
             split.query, keep_blank_values=True, encoding=self.charset, errors="replace").items()}
-        spec = self.store.take_failure(self.server_name)
+        spec = self.store.take_failure(self.server_name, self.path)
         if spec and spec["mode"] == "reset":
             self.reset_connection()
             return

@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import control  # noqa: E402
 import httpbase  # noqa: E402
 import store  # noqa: E402
-from families import board, gbk, hanweb, iframe, spa  # noqa: E402
+from families import board, gbk, guestbook, hanweb, iframe, spa  # noqa: E402
 
 # Port JSON key -> handler, in the order used with --base-port N (N, N+1, ...).
 SITES = (
@@ -31,9 +31,10 @@ SITES = (
     ("iframe-city", iframe.CityHandler),
     ("iframe-platform", iframe.PlatformHandler),
     ("board", board.Handler),
+    ("guestbook", guestbook.Handler),  # added last: earlier keys keep their --base-port offsets
 )
 NAMERS = {"hanweb": hanweb.namer, "gbk": gbk.namer, "spa": spa.namer, "iframe": iframe.namer,
-          "board": board.namer}
+          "board": board.namer, "guestbook": guestbook.namer}
 
 
 def parse_args(argv):

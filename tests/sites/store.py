@@ -1,7 +1,7 @@
 """The fixture sites' memory: letters and each site's operator settings, saved atomically to one JSON file.
 
 What survives a restart (in STATE_DIR/sites.json): letters, sequence numbers, each family's clock,
-captcha override, moderation and throttle settings. What does not: captcha sessions, injected failures
+captcha override, moderation, throttle and page-size settings. What does not: captcha sessions, injected failures
 and the throttle's last-post time (runtime conditions, reset by a restart as on a real server).
 All times are naive Beijing local time strings 'YYYY-MM-DD HH:MM:SS'.
 """
@@ -16,8 +16,8 @@ import time
 
 import captcha
 
-FAMILIES = ("hanweb", "gbk", "spa", "iframe", "board")
-SERVERS = ("hanweb", "gbk", "spa", "iframe-city", "iframe-platform", "board")
+FAMILIES = ("hanweb", "gbk", "spa", "iframe", "board", "guestbook")
+SERVERS = ("hanweb", "gbk", "spa", "iframe-city", "iframe-platform", "board", "guestbook")
 STATES = ("待处理", "已回复", "deleted", "spam", "pending-approval")
 HIDDEN = ("deleted", "spam", "pending-approval")
 FAIL_MODES = ("500", "slow", "reset", "waf")
@@ -25,8 +25,15 @@ BEIJING = datetime.timezone(datetime.timedelta(hours=8))
 FMT = "%Y-%m-%d %H:%M:%S"
 
 
-def default_site_config():
-    return {"clock": None, "captcha_override": None, "moderation": False, "throttle_seconds": 10}
+# Where a family's factory settings differ: CMS guestbooks ship with 留言审核 on, and their list's page
+# size is a template setting the operator can change (the others have a fixed page size).
+SITE_DEFAULTS = {"guestbook": {"moderation": True, "per_page": 5}}
+
+
+def default_site_config(family):
+    cfg = {"clock": None, "captcha_override": None, "moderation": False, "throttle_seconds": 10}
+    cfg.update(SITE_DEFAULTS.get(family, {}))
+    return cfg
 
 
 def parse_time(text):
@@ -55,21 +62,22 @@ class Store:
         self.sessions = {}        # (family, session key) -> captcha answer
         self.last_answer = {}     # family -> last answer generated
         self.failures = {}        # server -> failure spec
-        self.last_post = {}       # family -> time.monotonic() of last accepted post
+        self.last_post = {}       # family or (family, session) -> time.monotonic() of last accepted post
         self.data = self._empty()
         if os.path.exists(self.path):
             with open(self.path, encoding="utf-8") as f:
                 loaded = json.load(f)
             self.data.update(loaded)
-            for fam in FAMILIES:
-                cfg = default_site_config()
+            for fam in FAMILIES:  # a state saved before a family existed lacks it
+                self.data["seq"].setdefault(fam, 0)
+                cfg = default_site_config(fam)
                 cfg.update(self.data["sites"].get(fam, {}))
                 self.data["sites"][fam] = cfg
 
     @staticmethod
     def _empty():
         return {"letters": [], "seq": {f: 0 for f in FAMILIES},
-                "sites": {f: default_site_config() for f in FAMILIES}}
+                "sites": {f: default_site_config(f) for f in FAMILIES}}
 
     def save(self):
         with self.lock:
@@ -170,14 +178,18 @@ class Store:
                 out[server] = s
             return out
 
-    def take_failure(self, server):
-        """The failure the next request to server must suffer, or None; counts one request."""
+    def take_failure(self, server, target=""):
+        """The failure this request (target = path and query) must suffer, or None; counts one request.
+
+        A spec with path_contains hits (and counts) only requests whose target contains that string."""
         with self.lock:
             spec = self.failures.get(server)
             if not spec:
                 return None
             if spec.get("until") is not None and time.monotonic() >= spec["until"]:
                 del self.failures[server]
+                return None
+            if spec.get("path_contains") and spec["path_contains"] not in target:
                 return None
             if spec.get("count") is not None:
                 spec["count"] -= 1
@@ -186,16 +198,19 @@ class Store:
             return dict(spec)
 
     # ---- throttle ----
-    def throttle_hit(self, family):
-        """True if a post now comes too soon after the last accepted one."""
+    def throttle_hit(self, family, session=None):
+        """True if a post now comes too soon after the last accepted one: of the whole site, or of
+        one session when session is given (a PHP CMS keeps the last post time in $_SESSION)."""
         with self.lock:
             limit = self.data["sites"][family]["throttle_seconds"] or 0
-            last = self.last_post.get(family)
+            last = self.last_post.get(family if session is None else (family, session))
             return bool(limit) and last is not None and time.monotonic() - last < limit
 
-    def throttle_mark(self, family):
+    def throttle_mark(self, family, session=None):
         with self.lock:
-            self.last_post[family] = time.monotonic()
+            if len(self.last_post) > 5000:
+                self.last_post.clear()
+            self.last_post[family if session is None else (family, session)] = time.monotonic()
 
     # ---- letters ----
     def add_letter(self, family, fields, submitted_at=None):

@@ -176,6 +176,31 @@ def board_submit(b, title="建议增设社区健身器材", answer=None):
         "content": "小区广场的健身器材老化了。", "answer": answer if answer is not None else str(int(a) + int(c))})
 
 
+def guestbook_post(b, content="请问县城什么时候通燃气？", title="燃气管道", captcha=None, xhr=True, load=True):
+    """The page's XHR: load the list page and the captcha image (one session), then POST /?message/."""
+    if load:
+        b.open(url("guestbook", "/?gbook/"))
+        img = b.open(url("guestbook", "/core/code.php"))
+        check(img.body.startswith(b"\x89PNG"), "captcha is a PNG image")
+    answer = captcha if captcha is not None else current_captcha("guestbook")
+    headers = {"X-Requested-With": "XMLHttpRequest"} if xhr else {}
+    return b.open(url("guestbook", "/?message/"), {"contacts": "李梅", "mobile": "13512345678", "title": title,
+                                                   "content": content, "checkcode": answer}, headers)
+
+
+def gbook_items(page_text):
+    """The message blocks of a guestbook list page, in page order."""
+    lst = page_text[page_text.index('<div class="gbook-list"'):page_text.index('<div class="pagebar"')]
+    return lst.split('<div class="gbook-item">')[1:]
+
+
+def gbook_seed(n, day0=1, **extra):
+    """n approved messages, message i submitted 2026-01-(day0+i) 10:00: the later i, the newer."""
+    return [ctl().create("guestbook", title="留言%02d" % i, content="内容%02d" % i, name="网友%02d" % i,
+                         submitted_at="2026-01-%02d 10:00:00" % (day0 + i), state="approved", **extra)
+            for i in range(n)]
+
+
 # ---------------------------------------------------------------- hanweb
 
 def test_hanweb_submit_shows_number_and_query_code():
@@ -518,6 +543,237 @@ def test_board_throttle_and_wrong_captcha():
     eq(len(ctl().letters("board")), 2)
 
 
+# ---------------------------------------------------------------- guestbook
+
+def test_guestbook_xhr_post_answers_in_json_for_an_alert():
+    ctl().clock("2026-03-02 09:30:00", "guestbook")
+    b = Browser()
+    page = b.open(url("guestbook", "/?gbook/"))
+    eq(page.status, 200)
+    has(page.text, "临溪县人民政府")
+    has(page.headers["Set-Cookie"], "PHPSESSID=")
+    for needle in ('<form id="gbook-form"', 'action="/?message/"', 'name="contacts"', 'name="mobile"',
+                   'name="title"', 'name="content"', 'name="checkcode"', '<img src="/core/code.php" id="codeimg"',
+                   "X-Requested-With", "alert(r.data)", "form.reset()"):
+        has(page.text, needle)
+    lacks(page.text, "location.href", "the page never navigates after posting")
+    check(page.text.index('id="gbook-list"') < page.text.index('id="gbook-form"'), "form below the list")
+    r = guestbook_post(b)
+    eq(r.status, 200)
+    eq(r.json(), {"code": 1, "data": "提交成功，请等待管理员审核！", "tourl": "-1", "rowtotal": 1}, "moderated answer")
+    x = only_letter("guestbook")
+    eq((x["name"], x["phone"], x["title"], x["content"], x["state"], x["submitted_at"], x["detail_path"]),
+       ("李梅", "13512345678", "燃气管道", "请问县城什么时候通燃气？", "pending-approval", "2026-03-02 09:30:00", ""))
+    lacks(r.text, x["query_code"], "no code in the answer (nor a number: the JSON above is all of it)")
+    ctl().moderation("guestbook", False)
+    ctl().throttle("guestbook", 0)
+    eq(guestbook_post(b, content="第二条").json()["data"], "提交成功！", "moderation off")
+    eq(ctl().letters("guestbook")[1]["state"], "待处理")
+    for kw, want in (({"captcha": ""}, "验证码不能为空！"), ({"captcha": "ABCD"}, "验证码错误！"),
+                     ({"content": ""}, "内容不能为空！")):
+        eq(guestbook_post(b, **kw).json(), {"code": 0, "data": want, "tourl": "", "rowtotal": 1}, str(kw))
+    eq(len(ctl().letters("guestbook")), 2, "refused posts are not stored")
+    r = guestbook_post(b, content="不用XHR", xhr=False)
+    has(r.text, 'alert("提交成功！");window.history.go(-1);', "a plain form post gets an alert page")
+    r = b.open(url("guestbook", "/?message/"))
+    has(r.text, "请使用POST方式提交")
+    eq(b.open(url("guestbook", "/?about/")).status, 404)
+
+
+def test_guestbook_captcha_is_new_on_every_image_load():
+    b = Browser()
+    b.open(url("guestbook", "/?gbook/"))
+    b.open(url("guestbook", "/core/code.php"))
+    first = current_captcha("guestbook")
+    check(re.fullmatch(r"\d{4}", first), "4 digits: %r" % first)
+    for _ in range(5):  # a reload may draw the same digits by chance; five in a row all equal is a bug
+        b.open(url("guestbook", "/core/code.php?%d" % _))
+        if current_captcha("guestbook") != first:
+            break
+    else:
+        raise Fail("every load of the image makes a new code")
+    eq(guestbook_post(b, captcha=first, load=False).json()["data"], "验证码错误！", "the old code is gone")
+    eq(guestbook_post(b, load=True).json()["code"], 1, "the current code is accepted")
+
+
+def test_guestbook_moderation_hides_until_approved():
+    eq(ctl().settings()["sites"]["guestbook"]["moderation"], True, "on by default")
+    gbook_seed(2)
+    b = Browser()
+    guestbook_post(b, content="审核中的留言 tok-7781")
+    x = ctl().letters("guestbook")[-1]
+    eq(x["state"], "pending-approval")
+    lacks(b.open(url("guestbook", "/?gbook/")).text, "tok-7781", "pending is not listed")
+    ctl().approve(x["id"])
+    items = gbook_items(b.open(url("guestbook", "/?gbook/")).text)
+    has(items[0], "tok-7781", "approved: listed, newest first")
+    eq(len(items), 3)
+
+
+def test_guestbook_newest_first_paging_and_pager():
+    gbook_seed(12)
+    b = Browser()
+    p1 = b.open(url("guestbook", "/?gbook/")).text
+    eq([re.search(r"留言(\d\d)", i).group(1) for i in gbook_items(p1)], ["11", "10", "09", "08", "07"], "page 1")
+    has(gbook_items(p1)[0], '<span class="gbook-time">留言时间：2026-01-12 10:00:00</span>')
+    has(p1, "<span class='page-status'>共12条 当前1/3页</span>")
+    has(p1, "<span class='page-pre'><a href='javascript:;'>上一页</a></span>", "no previous page")
+    has(p1, "<span class='page-next'><a href='/?gbook_2/'>下一页</a></span>")
+    has(p1, '<a href="/?gbook_3/" class="page-num">3</a>')
+    has(p1, "<span class='page-last'><a href='/?gbook_3/'>尾页</a></span>")
+    p2 = b.open(url("guestbook", "/?gbook_2/")).text
+    eq([re.search(r"留言(\d\d)", i).group(1) for i in gbook_items(p2)], ["06", "05", "04", "03", "02"], "page 2")
+    lacks(p2, 'id="gbook-form"', "the form is on page 1 only")
+    p3 = b.open(url("guestbook", "/?gbook_3/")).text
+    eq(len(gbook_items(p3)), 2)
+    has(p3, "<span class='page-next'><a href='javascript:;'>下一页</a></span>", "last page: next goes nowhere")
+    has(p3, '<a href="/?gbook_3/" class="page-num page-num-current">3</a>')
+    has(p3, "<span class='page-pre'><a href='/?gbook_2/'>上一页</a></span>")
+    beyond = b.open(url("guestbook", "/?gbook_9/"))
+    eq(beyond.status, 200, "beyond the end")
+    has(beyond.text, '<div class="gbook-empty">暂无留言</div>')
+    eq(gbook_items(beyond.text), [])
+    ctl().clock("2026-02-01 08:00:00", "guestbook")  # newer than every seeded message
+    ctl().throttle("guestbook", 0)
+    for i in range(8):
+        guestbook_post(b, content="新留言%d" % i + (" tok-5150" if i == 0 else ""))
+        ctl().approve(ctl().letters("guestbook")[-1]["id"])
+    has(b.open(url("guestbook", "/?gbook_2/")).text, "留言10", "older messages roll over to later pages")
+    has(b.open(url("guestbook", "/?gbook_3/")).text, "留言05")
+    lacks(b.open(url("guestbook", "/?gbook/")).text, "tok-5150")
+    has(b.open(url("guestbook", "/?gbook_2/")).text, "tok-5150", "8 newer: the first post is on page 2")
+    has(b.open(url("guestbook", "/?gbook_4/")).text, "<span class='page-next'><a href='javascript:;'>下一页</a>")
+    ctl().reset()
+    empty = Browser().open(url("guestbook", "/?gbook/")).text
+    has(empty, "暂无留言")
+    has(empty, "未查询到任何数据!")
+
+
+def test_guestbook_seeding_pushes_a_letter_to_page_3():
+    letter = ctl().create("guestbook", title="要找的留言", content="tok-3333", name="王", state="approved",
+                          submitted_at="2026-01-20 10:00:00")
+    eq(letter["state"], "待处理", "approved seed is published")
+    gbook_seed(15, day0=1)                  # older: below it
+    gbook_seed(10, day0=21)                 # newer: above it, two full pages
+    b = Browser()
+    for n, want in ((1, False), (2, False), (3, True)):
+        page = b.open(url("guestbook", "/?gbook_%d/" % n if n > 1 else "/?gbook/")).text
+        eq("tok-3333" in page, want, "page %d" % n)
+    eq(ctl().create("guestbook", title="p", content="c", state="pending")["state"], "pending-approval")
+    try:
+        ctl().create("guestbook", title="p", state="lost")
+        raise Fail("a bad state must be refused")
+    except ControlError as e:
+        eq(e.status, 400)
+
+
+def test_guestbook_reply_blocks_stay_with_their_message():
+    xs = gbook_seed(3)
+    ctl().reply(xs[1]["id"], "2026-02-03 16:20:05", "临溪县住房和城乡建设局", "燃气管网今年底通到城南。")
+    items = gbook_items(Browser().open(url("guestbook", "/?gbook/")).text)
+    eq(len(items), 3)
+    has(items[1], "留言01")
+    has(items[1], '<div class="gbook-reply"><div class="gbook-reply-text">管理员回复：燃气管网今年底通到城南。</div>')
+    has(items[1], '<span class="gbook-reply-time">回复时间：2026-02-03 16:20:05</span>')
+    has(items[1], '<span class="gbook-reply-unit">回复单位：临溪县住房和城乡建设局</span>')
+    for i in (0, 2):
+        lacks(items[i], "管理员回复", "no reply in a neighbour")
+        lacks(items[i], "回复时间")
+    ctl().reply(xs[2]["id"], "2026-02-04 09:00:00", "临溪县交通运输局", "<已转办>")
+    items = gbook_items(Browser().open(url("guestbook", "/?gbook/")).text)
+    has(items[0], "管理员回复：&lt;已转办&gt;")
+    has(items[0], "回复时间：2026-02-04 09:00:00")
+    lacks(items[0], "2026-02-03 16:20:05")
+
+
+def test_guestbook_deleted_and_spam_just_disappear():
+    xs = gbook_seed(7)
+    b = Browser()
+    has(b.open(url("guestbook", "/?gbook/")).text, "留言06")
+    has(b.open(url("guestbook", "/?gbook_2/")).text, "留言01")
+    ctl().delete(xs[6]["id"])
+    ctl().spam(xs[5]["id"])
+    p1 = b.open(url("guestbook", "/?gbook/"))
+    eq(p1.status, 200)
+    lacks(p1.text, "留言06")
+    lacks(p1.text, "留言05")
+    has(p1.text, "留言01", "the list closes up")
+    has(p1.text, "<span class='page-status'>共5条 当前1/1页</span>")
+    eq(gbook_items(b.open(url("guestbook", "/?gbook_2/")).text), [], "page 2 is now past the end")
+
+
+def test_guestbook_throttle_is_per_session():
+    eq(ctl().settings()["sites"]["guestbook"]["throttle_seconds"], 10, "default throttle")
+    a, b = Browser(), Browser()
+    eq(guestbook_post(a, content="一").json()["code"], 1)
+    r = guestbook_post(a, content="二").json()
+    eq((r["code"], r["data"]), (0, "您提交太频繁了，请稍后再试！"), "same session within 10 s")
+    eq(guestbook_post(b, content="三").json()["code"], 1, "another session is not throttled")
+    eq(len(ctl().letters("guestbook")), 2)
+    ctl().throttle("guestbook", 0.3)
+    time.sleep(0.4)
+    eq(guestbook_post(a, content="四").json()["code"], 1, "after the gap")
+    eq(guestbook_post(a, content="五").json()["data"], "您提交太频繁了，请稍后再试！")
+
+
+def test_guestbook_perpage():
+    gbook_seed(7)
+    eq(ctl().perpage("guestbook", 3)["sites"]["guestbook"]["per_page"], 3)
+    b = Browser()
+    eq(len(gbook_items(b.open(url("guestbook", "/?gbook/")).text)), 3)
+    p3 = b.open(url("guestbook", "/?gbook_3/")).text
+    eq(len(gbook_items(p3)), 1)
+    has(p3, "当前3/3页")
+    ctl().perpage("guestbook", 10)
+    eq(len(gbook_items(b.open(url("guestbook", "/?gbook/")).text)), 7)
+    for site, n in (("guestbook", 1), ("guestbook", 11), ("guestbook", "x"), ("board", 5)):
+        try:
+            ctl().perpage(site, n)
+            raise Fail("perpage %s %r must be refused" % (site, n))
+        except ControlError as e:
+            eq(e.status, 400)
+
+
+def test_fail_path_contains_hits_only_that_page():
+    gbook_seed(7)
+    out = ctl().fail("guestbook", "500", count=1, path_contains="gbook_2")
+    eq(out["failures"]["guestbook"]["path_contains"], "gbook_2")
+    b = Browser()
+    eq(b.open(url("guestbook", "/?gbook/")).status, 200, "page 1 unaffected, not counted")
+    eq(b.open(url("guestbook", "/core/code.php")).status, 200)
+    eq(b.open(url("guestbook", "/?gbook_2/")).status, 500, "page 2 fails")
+    eq(b.open(url("guestbook", "/?gbook_2/")).status, 200, "count used up")
+    ctl().fail("guestbook", "reset", count=2, path_contains="gbook_2")
+    eq(b.open(url("guestbook", "/?gbook/")).status, 200)
+    try:
+        b.open(url("guestbook", "/?gbook_2/"))
+        raise Fail("a reset connection must raise")
+    except (ConnectionError, urllib.error.URLError, http.client.HTTPException):
+        pass
+    ctl().fail("hanweb", "waf", seconds=30, path_contains="mailpublist")
+    eq(b.open(url("hanweb", "/jact/front/mailwrite.do?sysid=1")).status, 200, "any server takes the filter")
+    eq(b.open(url("hanweb", "/jact/front/mailpublist.do?sysid=1")).status, 403)
+    ctl().fail("hanweb", "off")
+    eq(b.open(url("hanweb", "/jact/front/mailpublist.do?sysid=1")).status, 200)
+
+
+def test_ctl_cli_guestbook_verbs():
+    port = str(SITES.ports["control"])
+
+    def run(*args):
+        p = subprocess.run([sys.executable, os.path.join(HERE, "ctl.py"), "--control", port] + list(args),
+                           capture_output=True, timeout=10, text=True)
+        return p.returncode, p.stdout
+
+    code, out = run("perpage", "--site", "guestbook", "4")
+    eq((code, json.loads(out)["sites"]["guestbook"]["per_page"]), (0, 4))
+    eq(run("perpage", "--site", "guestbook", "40")[0], 1, "out of range")
+    code, out = run("fail", "--site", "guestbook", "--mode", "waf", "--count", "1", "--path-contains", "gbook_3")
+    eq((code, json.loads(out)["failures"]["guestbook"]["path_contains"]), (0, "gbook_3"))
+    eq(Browser().open(url("guestbook", "/?gbook_2/")).status, 200)
+    eq(Browser().open(url("guestbook", "/?gbook_3/")).status, 403)
+
+
 # ---------------------------------------------------------------- control API
 
 def test_control_clock_fixed_ticking_and_real():
@@ -624,6 +880,8 @@ def test_reset_clears_everything():
     c.create("gbk", title="t")
     c.captcha("gbk", "9999")
     c.moderation("board", True)
+    c.moderation("guestbook", False)
+    c.perpage("guestbook", 9)
     c.fail("spa", "500", count=5)
     c.clock("2026-03-02 09:30:00")
     c.reset()
@@ -631,6 +889,7 @@ def test_reset_clears_everything():
     s = c.settings()
     eq((s["sites"]["gbk"]["captcha_override"], s["sites"]["board"]["moderation"], s["failures"], s["sites"]["gbk"]["clock"]),
        (None, False, {}, None))
+    eq((s["sites"]["guestbook"]["moderation"], s["sites"]["guestbook"]["per_page"]), (True, 5), "family defaults")
     eq(c.create("gbk", title="t")["id"], "gbk-1", "numbering restarts")
 
 
@@ -671,6 +930,7 @@ def test_restart_keeps_letters_and_settings():
         b = Browser()
         s1.ctl.captcha("hanweb", "4321")
         s1.ctl.moderation("board", True)
+        s1.ctl.perpage("guestbook", 7)
         x = s1.ctl.create("spa", title="重启前的信", content="c")
         s1.ctl.reply(x["id"], "2026-03-03 10:00:00", "u", "t")
         eq(b.open(s1.url("spa", "/api/letters/query?code=" + x["query_code"])).json()["code"], 0)
@@ -679,6 +939,7 @@ def test_restart_keeps_letters_and_settings():
         eq((y["title"], y["query_code"], y["reply"]["unit"]), ("重启前的信", x["query_code"], "u"))
         eq(s2.ctl.captcha("hanweb")["override"], "4321")
         eq(s2.ctl.settings()["sites"]["board"]["moderation"], True)
+        eq(s2.ctl.settings()["sites"]["guestbook"]["per_page"], 7)
         eq(s2.ctl.create("spa", title="second")["id"], "spa-2", "sequence continues")
         look = Browser().open(s2.url("spa", "/api/letters/query?code=" + x["query_code"])).json()
         eq(look["data"]["replyUnit"], "u")
@@ -693,7 +954,8 @@ def test_sigterm_stops_cleanly_and_ports_file():
     try:
         line = p.stdout.readline()
         ports = json.loads(line)
-        eq(sorted(ports), sorted(["control", "hanweb", "gbk", "spa", "iframe-city", "iframe-platform", "board"]))
+        eq(list(ports), ["control", "hanweb", "gbk", "spa", "iframe-city", "iframe-platform", "board", "guestbook"],
+           "ports in their --base-port order")
         with open(ports_file) as f:
             eq(json.load(f), ports, "ports file matches stdout")
         for name, port in ports.items():

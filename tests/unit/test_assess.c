@@ -41,13 +41,21 @@ static struct ledger *fixture(const char *name, int64_t *letter_id)
     return l;
 }
 
+/* A check visit; kind "submit" or lookup "authoritative"/"list"/NULL (a row from before schema 3). */
+static void add_visit_as(struct ledger *l, int64_t letter_id, const char *at, enum visit_outcome o, bool reply,
+                         const char *reply_at, const char *kind, const char *lookup)
+{
+    struct ledger_visit v = {.letter_id = letter_id, .at_ms = bj(at), .outcome = o, .is_entry_ok = true,
+                             .has_reply = reply, .reply_date_ms = reply_at ? bj(reply_at) : 0,
+                             .kind = (char *)kind, .lookup = (char *)lookup};
+    if (ledger_visit_add(l, &v, NULL, NULL) != 0)
+        abort();
+}
+
 static void add_visit(struct ledger *l, int64_t letter_id, const char *at, enum visit_outcome o, bool reply,
                       const char *reply_at)
 {
-    struct ledger_visit v = {.letter_id = letter_id, .at_ms = bj(at), .outcome = o, .is_entry_ok = true,
-                             .has_reply = reply, .reply_date_ms = reply_at ? bj(reply_at) : 0};
-    if (ledger_visit_add(l, &v, NULL, NULL) != 0)
-        abort();
+    add_visit_as(l, letter_id, at, o, reply, reply_at, NULL, "authoritative");
 }
 
 static void test_reply_on_the_make_up_saturday_is_on_time(void)
@@ -88,6 +96,39 @@ static void test_failed_visits_never_make_a_deletion(void)
     ledger_close(l);
 }
 
+/* Regression (issue 10, moderation read as deletion): the submission's own page is no sighting, and a
+ * list that never showed the letter cannot prove it deleted, however often it misses. */
+static void test_list_misses_without_a_sighting_are_not_deletion(void)
+{
+    int64_t id;
+    struct ledger *l = fixture("d.db", &id);
+    struct cal *cal = cal_new();
+    add_visit_as(l, id, "2025-09-30 10:00", VISIT_FOUND, false, NULL, "submit", NULL);
+    add_visit_as(l, id, "2025-10-09 09:00", VISIT_NOT_FOUND, false, NULL, NULL, "list");
+    add_visit_as(l, id, "2025-10-09 12:00", VISIT_NOT_FOUND, false, NULL, NULL, NULL); /* an old row: unknown */
+    struct assessment a;
+    REQUIRE(assess_letter(l, cal, id, bj("2025-10-10 00:00"), &a, NULL) == 0);
+    CHECK_INT(a.verdict.kind, VERDICT_PENDING);
+    CHECK(a.verdict.is_unpublished);
+    assessment_release(&a);
+    add_visit_as(l, id, "2025-10-15 09:00", VISIT_NOT_FOUND, false, NULL, NULL, "list");
+    REQUIRE(assess_letter(l, cal, id, bj("2025-10-16 00:00"), &a, NULL) == 0);
+    CHECK_INT(a.verdict.kind, VERDICT_OVERDUE_UNANSWERED);
+    CHECK(a.verdict.is_unpublished);
+    CHECK(strstr(a.verdict.reason_zh, "未公开") != NULL);
+    assessment_release(&a);
+    /* once seen in the list, two conclusive misses an hour apart are deletion */
+    add_visit_as(l, id, "2025-10-16 09:00", VISIT_FOUND, false, NULL, NULL, "list");
+    add_visit_as(l, id, "2025-10-17 09:00", VISIT_NOT_FOUND, false, NULL, NULL, "list");
+    add_visit_as(l, id, "2025-10-17 11:00", VISIT_NOT_FOUND, false, NULL, NULL, "list");
+    REQUIRE(assess_letter(l, cal, id, bj("2025-10-18 00:00"), &a, NULL) == 0);
+    CHECK_INT(a.verdict.kind, VERDICT_DELETED);
+    CHECK(!a.verdict.is_unpublished);
+    assessment_release(&a);
+    cal_free(cal);
+    ledger_close(l);
+}
+
 static void test_assess_all_covers_every_letter(void)
 {
     int64_t id;
@@ -107,6 +148,7 @@ static void test_assess_all_covers_every_letter(void)
 static const struct test_case cases[] = {
     {"a reply on the make-up Saturday is on time", test_reply_on_the_make_up_saturday_is_on_time},
     {"failed visits never make a deletion", test_failed_visits_never_make_a_deletion},
+    {"list misses without a sighting are not deletion", test_list_misses_without_a_sighting_are_not_deletion},
     {"assess_all covers every letter", test_assess_all_covers_every_letter},
 };
 

@@ -13,6 +13,8 @@
 #define F VERDICT_VISIT_FOUND
 #define NF VERDICT_VISIT_NOT_FOUND
 #define X VERDICT_VISIT_FAILED
+#define LIST VERDICT_LOOKUP_LIST
+#define SUBMIT VERDICT_LOOKUP_SUBMIT
 
 struct vspec {
     const char *at;
@@ -20,6 +22,8 @@ struct vspec {
     bool entry_ok;
     bool has_reply;
     const char *shown; /* NULL: none shown */
+    enum verdict_lookup lookup; /* default: authoritative */
+    bool proves_absence;
 };
 
 struct vcase {
@@ -35,6 +39,9 @@ struct vcase {
     bool want_backdated, want_deleted, want_veto;
 };
 
+/* Most rows leave a visit's lookup out: zero, an authoritative lookup. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const struct vcase cases_table[] = {
     {"same day", "2025-03-03 09:00", false, "2025-03-04 10:00", 0,
      {{"2025-03-03 17:00", F, true, true, "2025-03-03 16:00"}},
@@ -146,11 +153,35 @@ static const struct vcase cases_table[] = {
     {"veto: deleted letter seen gone after 3 months", "2025-03-10 10:00", false, "2025-07-01 10:00", 0,
      {{"2025-06-11 10:00", NF, true, false, NULL}, {"2025-06-12 10:00", NF, true, false, NULL}},
      VERDICT_DELETED, NULL, -1, false, true, true},
+    /* issue 10: what a miss proves depends on the lookup */
+    {"list: never seen, two misses: pending, not deleted", "2025-09-30 10:00", false, "2025-10-10 10:00", 0,
+     {{"2025-09-30 10:00", F, true, false, NULL, SUBMIT, false}, {"2025-10-09 09:00", NF, true, false, NULL, LIST, false},
+      {"2025-10-09 12:00", NF, true, false, NULL, LIST, false}},
+     VERDICT_PENDING, NULL, -1, false, false, false},
+    {"list: never seen, a miss after the deadline: overdue (unpublished)", "2025-09-30 10:00", false,
+     "2025-10-16 10:00", 0,
+     {{"2025-09-30 10:00", F, true, false, NULL, SUBMIT, false}, {"2025-10-09 09:00", NF, true, false, NULL, LIST, false},
+      {"2025-10-15 09:00", NF, true, false, NULL, LIST, false}, {"2025-10-15 12:00", NF, true, false, NULL, LIST, false}},
+     VERDICT_OVERDUE_UNANSWERED, NULL, -1, false, false, false},
+    {"list: seen, then two conclusive misses an hour apart: deleted", "2025-09-30 10:00", false, "2025-10-10 10:00", 0,
+     {{"2025-10-08 09:00", F, true, false, NULL, LIST, false}, {"2025-10-09 09:00", NF, true, false, NULL, LIST, false},
+      {"2025-10-09 10:00", NF, true, false, NULL, LIST, false}},
+     VERDICT_DELETED, NULL, -1, false, true, false},
+    {"list that shows every letter (proves_absence): deleted unseen", "2025-09-30 10:00", false, "2025-10-10 10:00",
+     0,
+     {{"2025-09-30 10:00", F, true, false, NULL, SUBMIT, false}, {"2025-10-09 09:00", NF, true, false, NULL, LIST, true},
+      {"2025-10-09 10:00", NF, true, false, NULL, LIST, true}},
+     VERDICT_DELETED, NULL, -1, false, true, false},
+    {"list: seen, one miss not counted before the sighting", "2025-09-30 10:00", false, "2025-10-10 10:00", 0,
+     {{"2025-10-07 09:00", NF, true, false, NULL, LIST, false}, {"2025-10-08 09:00", F, true, false, NULL, LIST, false},
+      {"2025-10-09 09:00", NF, true, false, NULL, LIST, false}},
+     VERDICT_PENDING, NULL, -1, false, false, false},
     {"submission failed", NULL, true, "2025-10-20 10:00", 0, {{NULL, F, false, false, NULL}},
      VERDICT_SUBMIT_FAILED, NULL, -1, false, false, false},
     {"not submitted, no time", NULL, false, "2025-10-20 10:00", 0, {{NULL, F, false, false, NULL}},
      VERDICT_UNVERIFIABLE, NULL, -1, false, false, false},
 };
+#pragma GCC diagnostic pop
 
 static int64_t T(const char *s)
 {
@@ -183,6 +214,8 @@ static size_t visits_build(const struct vcase *c, struct verdict_visit *out)
         out[n].entry_page_ok = s->entry_ok;
         out[n].has_reply = s->has_reply;
         out[n].reply_shown_ms = s->shown ? T(s->shown) : 0;
+        out[n].lookup = s->lookup;
+        out[n].proves_absence = s->proves_absence;
     }
     return n;
 }
