@@ -337,6 +337,59 @@ static void test_check_only_scenario_and_list_search(void)
     scn_scenario_free(s);
 }
 
+/* Issue 10: variables in MATCH texts and regexes (quoted), entry_url from a vars default, the list
+ * lookup's keys, and what a check's lookup is by default. */
+static void test_list_lookup_keys_and_variables_everywhere(void)
+{
+    const char *text =
+        "{\"huixin_scenario\": 1, \"site\": {\"name\": \"留言板\", \"entry_url\": \"${home}/\"},\n"
+        " \"vars\": {\"home\": \"http://127.0.0.1:1\"},\n"
+        " \"check\": {\"steps\": [{\"list_search\": {\"url\": \"${home}/?gbook/\", \"next\": \"a.next\", \"follow\": false,\n"
+        "   \"record\": \".item\", \"older_than\": {\"selector\": \".item .t\", \"regex\": \"([0-9-]{10})\", \"format\": \"%Y-%m-%d\"}}}],\n"
+        "  \"found\": {\"text\": \"${letter.token}\"},\n"
+        "  \"not_found\": {\"text\": \"没有\", \"within\": \"#result\"},\n"
+        "  \"read\": {\"state\": {\"selector\": \".s\"}, \"removed_states\": \"垃圾信件\",\n"
+        "           \"reply_text\": {\"regex\": \"${letter.token}.*回复：(.+)\"}}}}";
+    struct scn_scenario *s = NULL;
+    struct scn_diags diags = {NULL, 0};
+    struct err e;
+    err_init(&e);
+    int rc = scn_scenario_parse("mem.json", text, strlen(text), &s, &diags, &e);
+    if (rc != 0)
+        fprintf(stderr, "  %s\n", e.msg);
+    REQUIRE(rc == 0);
+    CHECK_INT(s->check.lookup, SCN_LOOKUP_LIST);
+    CHECK(!s->check.proves_absence);
+    const struct scn_step *ls = &s->check.phase.steps[0];
+    CHECK_STR(ls->list_record, ".item");
+    CHECK(!ls->list_follow);
+    CHECK_STR(ls->list_older_than.selector, ".item .t");
+    CHECK(ls->list_older_than.regex != NULL);
+    CHECK_STR(s->check.not_found.within, "#result");
+    CHECK_INT(s->check.read.n_removed_states, 1);
+    CHECK(s->check.read.reply_text.regex == NULL);
+    CHECK_STR(s->check.read.reply_text.regex_tmpl, "${letter.token}.*回复：(.+)");
+    scn_scenario_free(s);
+    scn_diags_release(&diags);
+
+    /* a token holding regex characters matches itself only */
+    struct scn_vars v;
+    scn_vars_init(&v);
+    scn_vars_set(&v, "letter.token", "HX.(A)+");
+    char *src = NULL;
+    REQUIRE(scn_vars_expand_regex(&v, "${letter.token} 回复：(.+)", &src, &e) == 0);
+    struct scn_regex *re = NULL;
+    REQUIRE(scn_regex_compile(src, &re, &e) == 0);
+    char *cap = NULL;
+    CHECK_INT(scn_regex_find(re, "HXx(A)AA 回复：错", &cap), 0);
+    CHECK_INT(scn_regex_find(re, "HX.(A)+ 回复：对", &cap), 1);
+    CHECK_STR(cap, "对");
+    free(cap);
+    scn_regex_free(re);
+    free(src);
+    scn_vars_release(&v);
+}
+
 /* The recover phase: what it may use (only what is known before sending), what it extracts (kept
  * apart from what check sees), proves_absence, and the board library file's own phase. */
 static void test_recover_phase_becomes_structs(void)
@@ -407,6 +460,7 @@ int main(int argc, char **argv)
         {"all problems reported in file order", test_all_problems_reported},
         {"check-only scenario with list_search", test_check_only_scenario_and_list_search},
         {"recover phase becomes structs, its variables kept apart", test_recover_phase_becomes_structs},
-    };
+        {"list lookup keys, variables in texts and regexes", test_list_lookup_keys_and_variables_everywhere},
+};
     return runner_main(argc, argv, cases, ARRAY_LEN(cases));
 }
