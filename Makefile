@@ -151,6 +151,12 @@ help:
 # committed), seeded from fuzz/seeds/NAME and the saved crashers in fuzz/regressions/NAME; a crash is
 # written to build-fuzz/artifacts/NAME/. Optional: it needs clang (Debian package clang) and says so.
 # A finding, once fixed, goes into fuzz/regressions/NAME/: tests/unit/test_fuzz_regressions.c replays it.
+# Git keeps no empty folder, so a fresh clone lacks fuzz/regressions/NAME for a target without a saved
+# crasher: every folder given to libFuzzer is made first (libFuzzer exits on a missing one). A finding
+# is a crash-, leak-, timeout- or oom- file that libFuzzer says in its log ("Test unit written to") it
+# wrote into build-fuzz/artifacts/NAME/ during this run, and that is there (files of earlier runs are
+# not counted again); a target that fails without writing one did not run properly, which is said as
+# such and fails too, but is no finding. tests/integration/test_fuzz_make.sh runs this with stand-ins.
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_BUILD := build-fuzz
@@ -160,17 +166,29 @@ FUZZ_SAN := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-san
 
 fuzz: fuzz-build
 	@mkdir -p $(FUZZ_BUILD)/artifacts
-	@failed=""; for t in $(FUZZ_TARGETS); do \
-		mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
+	@found=""; broken=""; for t in $(FUZZ_TARGETS); do \
+		art=$(FUZZ_BUILD)/artifacts/$$t; \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t $$art fuzz/seeds/$$t fuzz/regressions/$$t || exit 2; \
 		dict=""; case $$t in cdp|scenario|calendar|date) dict="-dict=fuzz/json.dict";; esac; \
 		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
 		$(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
-			-print_final_stats=1 $$dict -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ \
+			-print_final_stats=1 $$dict -artifact_prefix=$$art/ \
 			$(FUZZ_BUILD)/corpus/$$t fuzz/seeds/$$t fuzz/regressions/$$t \
-			>$(FUZZ_BUILD)/fuzz_$$t.log 2>&1 || failed="$$failed $$t"; \
+			>$(FUZZ_BUILD)/fuzz_$$t.log 2>&1; rc=$$?; \
 		grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY)' $(FUZZ_BUILD)/fuzz_$$t.log; \
+		new=$$(sed -n "s|.*Test unit written to $$art/||p" $(FUZZ_BUILD)/fuzz_$$t.log | grep -E '^(crash|leak|timeout|oom)-' | \
+			while read -r f; do [ -f "$$art/$$f" ] && echo "$$f"; done); \
+		if [ -n "$$new" ]; then \
+			found="$$found $$t"; \
+			for f in $$new; do echo "fuzz: $$t: finding $$art/$$f"; done; \
+		elif [ $$rc -ne 0 ]; then \
+			broken="$$broken $$t"; \
+			echo "fuzz: $$t exited with status $$rc without a crash file, so no finding; it did not run properly:"; \
+			tail -n 3 $(FUZZ_BUILD)/fuzz_$$t.log | sed 's/^/    /'; \
+		fi; \
 	done; \
-	if [ -n "$$failed" ]; then echo "fuzz: findings in:$$failed (logs: $(FUZZ_BUILD)/fuzz_NAME.log, inputs: $(FUZZ_BUILD)/artifacts/)"; exit 1; fi; \
+	if [ -n "$$found" ]; then echo "fuzz: findings in:$$found (logs: $(FUZZ_BUILD)/fuzz_NAME.log, inputs: $(FUZZ_BUILD)/artifacts/)"; exit 1; fi; \
+	if [ -n "$$broken" ]; then echo "fuzz: no findings, but$$broken did not run properly (logs: $(FUZZ_BUILD)/fuzz_NAME.log)"; exit 2; fi; \
 	echo "fuzz: no findings in $(FUZZ_TARGETS)"
 
 fuzz-build:

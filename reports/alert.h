@@ -148,6 +148,10 @@ char *alert_email_address(const char *mailbox);
 
 /* ---- sending -------------------------------------------------------------------------------- */
 
+/* Whether the URL's host is this machine: 127.0.0.0/8, ::1 or localhost (any case), matched exactly on
+ * the host libcurl would connect to. Only there may smtp:// go without STARTTLS. */
+bool alert_url_host_is_loopback(const char *url);
+
 /* Sends m through one channel within timeout_ms. A webhook must answer 2xx, and WeCom/DingTalk
  * errcode 0, Feishu code 0 when the body says. Errors name the channel (redacted) and never hold
  * its secrets. */

@@ -1,4 +1,5 @@
 /* Alerts leave the process here: webhooks by HTTP POST and e-mail by SMTP, both through libcurl. */
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -173,15 +174,38 @@ static size_t upload_read(char *ptr, size_t size, size_t nmemb, void *user)
     return n;
 }
 
-static bool url_host_is_loopback(const char *url)
+/* Whether a host name, as libcurl's URL parser gives it, is this machine: 127.0.0.0/8, ::1 or
+ * localhost, exactly (localhost.example.com and 127.0.0.1.evil.com are someone else's). */
+static bool host_is_loopback(const char *host)
 {
-    const char *p = strstr(url, "://");
-    p = p ? p + 3 : url;
-    const char *at = strchr(p, '@');
-    size_t auth = strcspn(p, "/?#");
-    if (at && (size_t)(at - p) < auth)
-        p = at + 1;
-    return strncmp(p, "127.", 4) == 0 || strncasecmp(p, "localhost", 9) == 0 || strncmp(p, "[::1]", 5) == 0;
+    size_t n = strlen(host);
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+        char inner[INET6_ADDRSTRLEN];
+        struct in6_addr a6;
+        if (n - 2 >= sizeof inner)
+            return false;
+        memcpy(inner, host + 1, n - 2);
+        inner[n - 2] = '\0';
+        return inet_pton(AF_INET6, inner, &a6) == 1 && memcmp(&a6, &in6addr_loopback, sizeof a6) == 0;
+    }
+    if (strcasecmp(host, "localhost") == 0)
+        return true;
+    struct in_addr a4;
+    return inet_pton(AF_INET, host, &a4) == 1 && ((const unsigned char *)&a4.s_addr)[0] == 127;
+}
+
+bool alert_url_host_is_loopback(const char *url)
+{
+    /* libcurl's own parser, so the host judged is the host it connects to (userinfo, 127.1, %-escapes) */
+    CURLU *u = curl_url();
+    char *host = NULL;
+    bool is_loopback = false;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host)
+        is_loopback = host_is_loopback(host);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return is_loopback;
 }
 
 static int smtp_send(const struct alert_channel *ch, const struct alert_message *m, int64_t now_ms, int timeout_ms,
@@ -223,11 +247,11 @@ static int smtp_send(const struct alert_channel *ch, const struct alert_message 
         curl_easy_setopt(curl, CURLOPT_USERNAME, ch->smtp_user);
         curl_easy_setopt(curl, CURLOPT_PASSWORD, ch->smtp_password);
     }
-    /* smtps:// is TLS from the start. On smtp://, a password only goes over STARTTLS, except to a
-     * relay on this machine. */
+    /* smtps:// is TLS from the start. smtp:// must upgrade with STARTTLS (the message and any password
+     * never go in clear over a network), except to a relay on this machine. */
     if (strncasecmp(ch->url, "smtp://", 7) == 0)
         curl_easy_setopt(curl, CURLOPT_USE_SSL,
-                         (long)(ch->smtp_user && !url_host_is_loopback(ch->url) ? CURLUSESSL_ALL : CURLUSESSL_TRY));
+                         (long)(alert_url_host_is_loopback(ch->url) ? CURLUSESSL_TRY : CURLUSESSL_ALL));
     CURLcode cc = curl_easy_perform(curl);
     if (cc != CURLE_OK) {
         long code = 0;

@@ -151,6 +151,42 @@ unbalanced:
     return err_set(e, ERR_USAGE, "exec:%s: unbalanced quote", cmd);
 }
 
+/* What an exec: solver sees of huixin's environment: where programs are, whose home, the locale, the
+ * time zone and the temporary folder; nothing else. Alert credentials (HUIXIN_SMTP_*, HUIXIN_WEBHOOK_*),
+ * the signing key and TSA (HUIXIN_SIGN_KEY, HUIXIN_TSA_URL) and whatever else the operator's shell
+ * holds stay behind: the solver is someone else's program that looks at a site's image. README and
+ * huixin.1 list these names; keep them in step. */
+static bool env_entry_is_passed(const char *entry)
+{
+    static const char *const names[] = {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR"};
+    size_t n = strcspn(entry, "=");
+    if (entry[n] != '=')
+        return false;
+    if (n > 3 && strncmp(entry, "LC_", 3) == 0)
+        return true;
+    for (size_t i = 0; i < ARRAY_LEN(names); i++)
+        if (strlen(names[i]) == n && strncmp(entry, names[i], n) == 0)
+            return true;
+    return false;
+}
+
+/* The solver's environment: the passed entries of ours, borrowed (free only the array). Made before
+ * fork, so the child allocates nothing. */
+static char **solver_env_new(void)
+{
+    extern char **environ;
+    size_t n = 0;
+    for (char **v = environ; v && *v; v++)
+        n++;
+    char **env = xcalloc(n + 1, sizeof *env);
+    size_t j = 0;
+    for (char **v = environ; v && *v; v++)
+        if (env_entry_is_passed(*v))
+            env[j++] = *v;
+    env[j] = NULL;
+    return env;
+}
+
 static int exec_solve(const unsigned char *png, size_t len, char **answer, void *user, struct err *e)
 {
     struct solver_box *b = user;
@@ -165,17 +201,20 @@ static int exec_solve(const unsigned char *png, size_t len, char **answer, void 
         }
         return rc;
     }
+    char **env = solver_env_new();
     pid_t pid = fork();
     if (pid < 0) {
         close(in[0]), close(in[1]), close(outp[0]), close(outp[1]);
+        free(env);
         return err_set(e, ERR_IO, "fork: %s", strerror(errno));
     }
     if (pid == 0) {
         dup2(in[0], 0);
         dup2(outp[1], 1);
-        execvp(b->argv[0], b->argv);
+        execvpe(b->argv[0], b->argv, env); /* searches our PATH, which the solver also gets */
         _exit(127);
     }
+    free(env);
     close(in[0]);
     close(outp[1]);
     fcntl(in[1], F_SETFL, O_NONBLOCK);

@@ -30,12 +30,36 @@ static char *clean_component(const char *s)
     return out;
 }
 
+/* A folder name is at most 255 bytes on Linux file systems (about 85 Chinese characters). A longer name
+ * becomes its first 120 bytes, cut between characters, then '-' and 16 hex digits of the SHA-256 of
+ * the whole name: still readable, the same folder on every run and every machine, and two long names
+ * that share their start still differ. Names that fit are kept as they are, so the folders of
+ * existing campaigns do not move. */
+#define NAME_MAX_BYTES 255
+#define NAME_PREFIX_BYTES 120
+
+static char *name_component(const char *s)
+{
+    char *clean = clean_component(s);
+    size_t n = strlen(clean);
+    if (n <= NAME_MAX_BYTES)
+        return clean;
+    size_t cut = NAME_PREFIX_BYTES;
+    while (cut > 0 && ((unsigned char)clean[cut] & 0xC0) == 0x80) /* not inside a UTF-8 sequence */
+        cut--;
+    char hex[DIGEST_HEX_LEN];
+    digest_sha256_hex(s, strlen(s), hex);
+    char *out = xasprintf("%.*s-%.16s", (int)cut, clean, hex);
+    free(clean);
+    return out;
+}
+
 int evidence_dir_make(const char *root, const char *campaign, const char *site_key, int64_t letter_id, int seq,
                       const char *kind, int64_t at_ms, char **rel_out, struct err *e)
 {
-    char *c = clean_component(campaign ? campaign : "ad-hoc");
-    char *s = clean_component(site_key ? site_key : "site");
-    char *k = clean_component(kind);
+    char *c = name_component(campaign ? campaign : "ad-hoc");
+    char *s = name_component(site_key ? site_key : "site");
+    char *k = name_component(kind);
     char stamp[32];
     clock_utc_format(at_ms, stamp, sizeof stamp); /* 2026-11-21T07:37:53Z */
     char compact[32];

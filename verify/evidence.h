@@ -17,7 +17,10 @@ struct err;
 
 /* Makes the visit's folder (and its parents) and returns its path relative to root (caller frees).
  * seq is the visit's number for the letter (1, 2, ...); kind is "submit" or "check". Names keep
- * letters, digits, UTF-8, '.', '_' and '-' (never "..") so a name cannot climb out of the root. */
+ * letters, digits, UTF-8, '.', '_' and '-' (never "..") so a name cannot climb out of the root. A
+ * name longer than a file name may be (255 bytes) is shortened to its first 120 bytes, cut between
+ * UTF-8 characters, then '-' and the first 16 hex digits of its SHA-256: the same name gives the same
+ * folder every time. */
 int evidence_dir_make(const char *root, const char *campaign, const char *site_key, int64_t letter_id, int seq,
                       const char *kind, int64_t at_ms, char **rel_out, struct err *e);
 

@@ -240,6 +240,48 @@ static char *write_conf(const char *name, const char *text, unsigned mode)
     return p;
 }
 
+static void test_smtp_loopback_is_exact(void)
+{
+    /* issue 12 item 3: plain smtp:// (no STARTTLS) only to this machine, judged on the exact host */
+    static const struct {
+        const char *url;
+        bool is_loopback;
+    } cases[] = {
+        {"smtp://127.0.0.1:25", true},
+        {"smtp://127.0.0.1", true},
+        {"smtp://127.255.3.4:2525", true},
+        {"smtp://127.1", true}, /* libcurl connects to 127.0.0.1 */
+        {"smtp://user:pa55@127.0.0.1:25", true},
+        {"smtp://localhost", true},
+        {"smtp://LocalHost:25", true},
+        {"smtp://[::1]:25", true},
+        {"smtp://[0:0:0:0:0:0:0:1]", true},
+        {"smtp://localhost.example.com", false},
+        {"smtp://localhost.example.com:25", false},
+        {"smtp://localhostx", false},
+        {"smtp://127.0.0.1.evil.com", false},
+        {"smtp://127.0.0.1.evil.com:25", false},
+        {"smtp://127.0.0.1@evil.com", false},
+        {"smtp://localhost@evil.com:25", false},
+        {"smtp://[::1].evil.com", false},
+        {"smtp://evil.com/127.0.0.1", false},
+        {"smtp://evil.com#@127.0.0.1", false},
+        {"smtp://128.0.0.1", false},
+        {"smtp://10.0.0.1", false},
+        {"smtp://[::2]", false},
+        {"smtp://[::ffff:127.0.0.1]", false},
+        {"smtp://mail.example.org", false},
+        {"not a url", false},
+        {"", false},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        bool got = alert_url_host_is_loopback(cases[i].url);
+        if (got != cases[i].is_loopback)
+            fprintf(stderr, "  '%s': loopback %d, expected %d\n", cases[i].url, got, cases[i].is_loopback);
+        CHECK(got == cases[i].is_loopback);
+    }
+}
+
 static void test_config_file(void)
 {
     unsetenv("HUIXIN_WEBHOOK_URL");
@@ -345,6 +387,7 @@ static const struct test_case cases[] = {
     {"a long WeCom message is cut on a character", test_wecom_body_is_cut_on_a_character},
     {"the daily summary names counts and problem letters", test_summary_message},
     {"the e-mail: Date, encoded names and subject, CRLF, folding", test_email_message},
+    {"plain SMTP only to an exact loopback host, not a look-alike", test_smtp_loopback_is_exact},
     {"the config file, strictly, and its mode", test_config_file},
     {"channels from the environment", test_config_environment},
 };
