@@ -48,7 +48,7 @@ INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 
 .SECONDARY:
-.PHONY: all test check unit integration demo install clean deps help bench run-tests run-check golden valgrind
+.PHONY: all test check unit integration demo install clean deps help bench run-tests run-check golden valgrind truth
 all: huixin
 
 # Through a rename: a running ./huixin (a test, a daemon) does not stop the copy.
@@ -90,6 +90,14 @@ $(BUILD)/prefix.stamp: FORCE
 $(BUILD)/scenarios/letter.o: $(BUILD)/prefix.stamp
 .PHONY: FORCE
 FORCE:
+
+# The randomised truth test at length (tests/integration/truth.py): simulated fortnights over every fixture
+# family with random operator actions and faults, every verdict compared with the sites' ground truth;
+# about 2.5 minutes a seed. `make test` runs one seed (tests/integration/test_truth.py).
+TRUTH_SEEDS ?= 10
+TRUTH_FIRST_SEED ?= 1
+truth: huixin
+	@python3 tests/integration/truth.py --seeds $(TRUTH_SEEDS) --first-seed $(TRUTH_FIRST_SEED)
 
 # Prints the one command that installs what is missing (or installs it, as root).
 deps:
@@ -140,6 +148,7 @@ help:
 	@echo "make deps     install missing Debian packages (as root) or print the command"
 	@echo "make golden   rewrite the report golden files (review the diff)"
 	@echo "make valgrind the C tests and two integration suites under valgrind memcheck"
+	@echo "make truth    the randomised verdict-truth test, TRUTH_SEEDS seeds (default 10)"
 	@echo "make clean    remove build output"
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:%.c=$(BUILD)/%.d) $(INTEG_SRC:%.c=$(BUILD)/%.d)

@@ -702,6 +702,7 @@ static const char *page_cond_name(enum page_cond_kind kind)
     case PAGE_COND_TEXT: return "text present";
     case PAGE_COND_URL: return "URL contains";
     case PAGE_COND_GONE: return "element gone";
+    case PAGE_COND_EXISTS: return "element in the page";
     }
     return "?";
 }
@@ -723,6 +724,7 @@ int page_wait(struct page *p, enum page_cond_kind kind, const char *arg, int tim
         expr = xasprintf("!!document.body && document.body.innerText.includes(%s)", q);
         break;
     case PAGE_COND_URL: expr = xasprintf("location.href.includes(%s)", q); break;
+    case PAGE_COND_EXISTS: expr = xasprintf("!!document.querySelector(%s)", q); break;
     }
     size_t saved = p->frames_len;
     for (;;) {

@@ -62,6 +62,7 @@ enum page_cond_kind {
     PAGE_COND_TEXT,    /* the frame's text contains arg */
     PAGE_COND_URL,     /* the main frame's URL contains arg */
     PAGE_COND_GONE,    /* no visible element matches arg */
+    PAGE_COND_EXISTS,  /* an element matching arg is in the DOM, visible or not */
 };
 /* Waits until the condition holds in the current frame. ERR_TIMEOUT names the condition and its arg. */
 int page_wait(struct page *p, enum page_cond_kind kind, const char *arg, int timeout_ms, struct err *e);

@@ -118,9 +118,15 @@ int page_select(struct page *p, const char *selector, const char *choice, bool b
 {
     char *obj = NULL;
     json_t *v = NULL;
+    if (timeout_ms <= 0)
+        timeout_ms = PAGE_INPUT_TIMEOUT_MS;
+    int64_t deadline = clock_mono_ms() + timeout_ms;
     int rc = page_element_wait(p, selector, false, timeout_ms, &obj, e);
     if (rc != 0)
         goto out;
+again:
+    json_decref(v);
+    v = NULL;
     rc = page_object_call(p, obj,
                           "function(c,byText){if(this.tagName!=='SELECT')return {err:'not a <select> but <'+"
                           "this.tagName.toLowerCase()+'>'};"
@@ -135,10 +141,16 @@ int page_select(struct page *p, const char *selector, const char *choice, bool b
         goto out;
     if (!json_is_true(json_object_get(v, "ok"))) {
         const char *why = json_string_value(json_object_get(v, "err"));
+        /* a list filled by the page's own script after load (departments by XHR): wait for the option */
+        if (why && strcmp(why, "no option") == 0 && clock_mono_ms() < deadline) {
+            page_sleep(p, 200);
+            goto again;
+        }
         char *have = json_dumps(json_object_get(v, "have"), JSON_COMPACT | JSON_ENCODE_ANY);
-        rc = err_set(e, ERR_SITE, "select '%s': %s %s '%s'%s%.500s", selector, why ? why : "failed",
-                     by_visible_text ? "with the text" : "with the value", choice, have ? "; the options are " : "",
-                     have ? have : "");
+        rc = err_set(e, ERR_SITE, "select '%s': %s %s '%s'%s%s%.500s", selector, why ? why : "failed",
+                     by_visible_text ? "with the text" : "with the value", choice,
+                     why && strcmp(why, "no option") == 0 ? " appeared within the timeout" : "",
+                     have ? "; the options are " : "", have ? have : "");
         free(have);
     }
 out:

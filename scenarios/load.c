@@ -613,7 +613,7 @@ static bool is_evidence_name(const char *s)
 
 static void parse_cond(struct ld *l, json_t *v, const char *path, struct scn_step *s)
 {
-    static const char *const keys[] = {"text", "selector", "url", "gone", NULL};
+    static const char *const keys[] = {"text", "selector", "url", "gone", "exists", NULL};
     check_keys(l, v, path, keys, NULL);
     const char *which = one_of(l, v, path, keys, scn_step_kind_name(s->kind));
     if (!which)
@@ -621,6 +621,7 @@ static void parse_cond(struct ld *l, json_t *v, const char *path, struct scn_ste
     s->cond = strcmp(which, "text") == 0       ? SCN_COND_TEXT
               : strcmp(which, "selector") == 0 ? SCN_COND_SELECTOR
               : strcmp(which, "url") == 0      ? SCN_COND_URL
+              : strcmp(which, "exists") == 0   ? SCN_COND_EXISTS
                                                : SCN_COND_GONE;
     s->target = get_str(l, v, path, which, true, true);
 }
@@ -633,7 +634,7 @@ static char *step_label(int kind, json_t *v)
     if (json_is_string(v)) {
         arg = json_string_value(v);
     } else if (json_is_object(v)) {
-        static const char *const keys[] = {"var", "selector", "text", "url", "gone", "image", "url_contains", "regex"};
+        static const char *const keys[] = {"var", "selector", "text", "url", "gone", "exists", "image", "url_contains", "regex"};
         for (size_t i = 0; !arg && i < ARRAY_LEN(keys); i++) {
             json_t *a = json_object_get(v, keys[i]);
             if (json_is_string(a))

@@ -27,6 +27,7 @@ struct scn_exec {
     char *record_path;
     int64_t final_at_ms;
     int shot_seq;
+    int attempt;                /* submit: 1 for the first run of the steps, 2 after a retry ... */
     /* Watched while waiting after the final click: returns 1 when a known failure shows, so the wait
      * stops at once instead of running out its timeout. */
     int (*watch)(struct scn_exec *x);

@@ -351,8 +351,10 @@ static enum page_cond_kind page_cond(enum scn_cond_kind k)
     case SCN_COND_TEXT: return PAGE_COND_TEXT;
     case SCN_COND_SELECTOR: return PAGE_COND_VISIBLE;
     case SCN_COND_URL: return PAGE_COND_URL;
-    default: return PAGE_COND_GONE;
+    case SCN_COND_EXISTS: return PAGE_COND_EXISTS;
+    case SCN_COND_GONE: return PAGE_COND_GONE;
     }
+    return PAGE_COND_GONE;
 }
 
 /* wait_for: after the final click it waits in slices and looks for known failures in between. */
@@ -371,7 +373,7 @@ static int do_wait(struct scn_exec *x, const struct scn_step *st, const char *ar
             return 0;
         if (rc == ERR_TIMEOUT && clock_mono_ms() >= end) {
             /* the last slice's message would name the slice, not the step's whole wait */
-            static const char *const cond_names[] = {"text", "selector", "url", "gone"};
+            static const char *const cond_names[] = {"text", "selector", "url", "gone", "exists"};
             return err_set(e, ERR_TIMEOUT, "wait_for %s '%s': not true after %d ms",
                            (unsigned)st->cond < ARRAY_LEN(cond_names) ? cond_names[st->cond] : "?", arg, timeout_ms);
         }
@@ -423,6 +425,22 @@ static int do_captcha(struct scn_exec *x, const struct scn_step *st, const char 
     int rc = page_wait(x->p, PAGE_COND_VISIBLE, image, timeout_ms, e);
     if (rc < 0)
         return rc;
+    if (st->captcha_refresh && x->attempt > 1) {
+        /* a retry after a wrong answer: the image in front may be the old one (an XHR post does not
+         * reload the page, and the site has used its answer up), so ask for a new one first */
+        char *refresh = NULL;
+        if ((rc = scn_vars_expand(&x->vars, st->captcha_refresh, &refresh, e)) == 0)
+            rc = page_click(x->p, refresh, timeout_ms, e);
+        free(refresh);
+        if (rc < 0) {
+            err_prefix(e, "captcha refresh");
+            return rc;
+        }
+        scn_sleep_ms(300);
+        struct err ignored;
+        err_init(&ignored);
+        page_settle(x->p, 300, 5000, &ignored);
+    }
     char *path = NULL;
     if (x->o->evidence_dir) {
         if ((rc = file_mkdir_p(x->o->evidence_dir, 0755, e)) < 0)
@@ -454,7 +472,7 @@ static int do_captcha(struct scn_exec *x, const struct scn_step *st, const char 
     log_info("scenario", "captcha answer '%s'", clean);
     rc = page_fill(x->p, input, clean, timeout_ms, e);
     free(clean);
-    (void)st;
+
 out:
     free(answer);
     free(png);

@@ -81,6 +81,7 @@ int scn_submit_run(const struct scn_scenario *s, struct page *p, const struct sc
         scn_exec_init(&x, s, p, vars, o, "submit", &out->extracted, &out->shots);
         x.watch = watch_failures;
         x.shot_seq = shot_seq;
+        x.attempt = out->attempts;
         struct err se;
         err_init(&se);
         int rc = 0;

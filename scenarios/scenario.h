@@ -47,6 +47,7 @@ enum scn_cond_kind {
     SCN_COND_SELECTOR, /* a visible element matches target */
     SCN_COND_URL,      /* the URL contains target */
     SCN_COND_GONE,     /* no visible element matches target */
+    SCN_COND_EXISTS,   /* an element matches target, visible or not (a hidden input a script fills) */
 };
 
 enum scn_source {

@@ -157,6 +157,22 @@ static void test_select_by_value_and_missing_option(void)
     err_init(&e);
     CHECK_INT(page_select(p, "#kind", "表扬", true, 2000, &e), ERR_SITE);
     CHECK(strstr(e.msg, "表扬") && strstr(e.msg, "咨询")); /* names the choice and lists the options */
+    /* issue 11: an option the page's script adds after load (a department list by XHR) is waited for */
+    OK(page_eval(p, "setTimeout(() => document.querySelector('#kind').add(new Option('表扬', '9')), 800), 1", &v,
+                 &ok_e_));
+    free(v);
+    OK(page_select(p, "#kind", "表扬", true, 5000, &ok_e_));
+    OK(page_eval(p, "document.querySelector('#kind').value", &v, &ok_e_));
+    CHECK_STR(v, "\"9\"");
+    free(v);
+    /* exists: in the DOM, visible or not (a hidden input a script fills) */
+    OK(page_eval(p, "setTimeout(() => { const h = document.createElement('input'); h.type = 'hidden'; h.id = 'late';"
+                    " document.body.appendChild(h); }, 500), 1", &v, &ok_e_));
+    free(v);
+    OK(page_wait(p, PAGE_COND_EXISTS, "#late", 5000, &ok_e_));
+    err_init(&e);
+    CHECK_INT(page_wait(p, PAGE_COND_VISIBLE, "#late", 500, &e), ERR_TIMEOUT);
+    CHECK(strstr(e.msg, "#late") != NULL); /* a timed-out wait names what it waited for */
     OK(page_set_checked(p, "#public", true, T_MS, &ok_e_));
     OK(page_set_checked(p, "#public", false, T_MS, &ok_e_));
     OK(page_eval(p, "document.querySelector('#public').checked", &v, &ok_e_));
