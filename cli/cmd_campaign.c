@@ -20,8 +20,9 @@ static const char usage[] =
     "start: records the campaign and its sites in the ledger, then submits the campaign's letter to every\n"
     "site that has none yet. Run it again after an interruption: a site whose letter was sent is skipped,\n"
     "and a letter is never sent twice (one whose sending was interrupted after the final click is left\n"
-    "for a person to settle, with its token). Exit 0 when every site has its letter, 1 when some could\n"
-    "not be submitted (提交失败 is a finding too).\n"
+    "for a person to settle, with its token). Exit 0 when every site has its letter; 1 when some could\n"
+    "not be submitted (提交失败 is a finding too), or a letter whose sending was interrupted is still\n"
+    "unsettled: left for a person, or its lookup on the site failed (the next run looks again).\n"
     "\n"
     "Options:\n"
     "  --captcha SOLVER    prompt (show the image, read the answer from the terminal), exec:CMD (image on\n"
@@ -126,7 +127,9 @@ static int campaign_start(int argc, char **argv)
         rc = cli_fail(&e);
         goto out;
     }
-    struct visit_letter_fields fields = {cf.letter_name, cf.letter_phone, cf.letter_email, false};
+    struct visit_letter_fields fields = {.name = cf.letter_name, .phone = cf.letter_phone,
+                                         .email = cf.letter_email, .address = cf.letter_address,
+                                         .id_card = cf.letter_id_card};
     printf("campaign '%s' (authorised by %s): %zu sites\n", cf.name, cf.authorised_by, cf.n_sites);
     for (size_t i = 0; i < cf.n_sites; i++) {
         struct visit_summary sum;
@@ -146,7 +149,8 @@ static int campaign_start(int argc, char **argv)
         printf("%s\n", sum.line);
         visit_setup_after_visit(&vs, &sum);
         fflush(stdout);
-        if (!sum.was_submitted && !sum.was_skipped && rc == EXIT_OK)
+        /* not sent, or sent perhaps and not settled (left for a person, its lookup failed): findings */
+        if (((!sum.was_submitted && !sum.was_skipped) || sum.is_unsettled) && rc == EXIT_OK)
             rc = EXIT_FINDINGS;
     }
 out:

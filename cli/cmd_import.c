@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/base.h"
+#include "common/buf.h"
 #include "common/clock.h"
 #include "scenarios/scenario.h"
 #include "scenarios/vars.h"
@@ -12,13 +13,19 @@
 #include "cli/visit_setup.h"
 
 static const char usage[] =
-    "Usage: huixin import SCENARIO --var query_code=CODE [--var letter_no=NO] [--var base_url=URL]\n"
+    "Usage: huixin import SCENARIO --var NAME=VALUE... [--var base_url=URL]\n"
     "                     [--submitted 'YYYY-MM-DD HH:MM'] [--site-key KEY] [--campaign NAME]\n"
     "                     [--authorised-by WHO] [--check] [OPTIONS]\n"
     "\n"
     "Registers a letter that someone else sent (a citizen who says the letter vanished or was never\n"
     "answered) so that huixin can check it like its own: the scenario's check phase finds it with the\n"
-    "variables given (query code, letter number, detail URL). --check visits it at once.\n"
+    "variables given. Give at least one of those the check phase uses to find a letter:\n"
+    "  query_code, letter_no   the query code, the letter number (a query form)\n"
+    "  detail_url              the letter's own page\n"
+    "  letter.token            a unique text of the letter (a message on a board, found by the list\n"
+    "                          search): kept as the letter's token in the ledger\n"
+    "  letter.title            its title, for a scenario whose list search looks for ${letter.title}\n"
+    "--check visits it at once.\n"
     "\n"
     "  --submitted TIME    when it was sent, Beijing time; default: the 来信时间 the site shows, read on\n"
     "                      the first successful check (until then the verdict is 无法核实)\n"
@@ -26,6 +33,75 @@ static const char usage[] =
     "  --campaign NAME     the campaign it belongs to (default: 'ad-hoc'; created if missing)\n"
     "  --authorised-by WHO who asked for the verification (default: '$USER, ad hoc verification')\n"
     "  --check             check the letter now\n";
+
+/* What can find one letter again: the variables a check phase uses to tell it from the others. */
+static const char *const finders[] = {"query_code", "letter_no", "detail_url", "letter.token", "letter.title"};
+
+/* The finders the scenario's check phase uses, as bits of finders[]. */
+static int finder_ref(const char *name, void *user)
+{
+    unsigned *used = user;
+    for (size_t i = 0; i < ARRAY_LEN(finders); i++) {
+        if (strcmp(finders[i], name) == 0)
+            *used |= 1u << i;
+    }
+    return 0;
+}
+
+static void finders_join(unsigned bits, struct buf *out)
+{
+    for (size_t i = 0; i < ARRAY_LEN(finders); i++) {
+        if (bits & (1u << i))
+            buf_printf(out, "%s%s", out->len ? ", " : "", finders[i]);
+    }
+}
+
+/* The rule: at least one finder given, and (when the check phase uses any) one that it uses. */
+static int finders_check(const struct scn_scenario *sc, const char *scenario_path, const struct scn_vars *vars)
+{
+    unsigned used = 0, given = 0;
+    scn_check_refs_each(sc, finder_ref, &used);
+    for (size_t i = 0; i < ARRAY_LEN(finders); i++) {
+        const char *v = scn_vars_get(vars, finders[i]);
+        if (v && !*v)
+            return cli_usage_error("import", "--var %s= is empty", finders[i]);
+        if (v)
+            given |= 1u << i;
+    }
+    if (used == 0)
+        used = (1u << ARRAY_LEN(finders)) - 1; /* a check phase that names none: any may help */
+    if (given & used)
+        return EXIT_OK;
+    struct buf want;
+    buf_init(&want);
+    finders_join(used, &want);
+    int rc = given ? cli_usage_error("import", "scenario '%s' finds a letter by %s, and none of them was given: "
+                                               "give one with --var NAME=VALUE",
+                                     scenario_path, buf_str(&want))
+                   : cli_usage_error("import", "give what finds the letter: scenario '%s' finds it by %s "
+                                               "(--var NAME=VALUE)",
+                                     scenario_path, buf_str(&want));
+    buf_release(&want);
+    return rc;
+}
+
+/* The site keeps the variables that are not one letter's own (base_url, the scenario's vars): another
+ * letter imported to the same site must not see this one's token or query code. */
+static char *site_vars_json(const struct scn_vars *vars)
+{
+    struct scn_vars sv;
+    scn_vars_init(&sv);
+    for (size_t i = 0; i < vars->n; i++) {
+        bool is_letters = strncmp(vars->v[i].name, "letter.", 7) == 0;
+        for (size_t j = 0; j < ARRAY_LEN(finders); j++)
+            is_letters = is_letters || strcmp(vars->v[i].name, finders[j]) == 0;
+        if (!is_letters)
+            scn_vars_set(&sv, vars->v[i].name, vars->v[i].value);
+    }
+    char *json = visit_vars_to_json(&sv);
+    scn_vars_release(&sv);
+    return json;
+}
 
 static char *default_site_key(const char *scenario_path)
 {
@@ -99,17 +175,15 @@ int cmd_import(int argc, char **argv)
     const char *code = scn_vars_get(&vars, "query_code");
     const char *number = scn_vars_get(&vars, "letter_no");
     const char *detail = scn_vars_get(&vars, "detail_url");
-    if (!code && !number && !detail) {
-        scn_vars_release(&vars);
-        return cli_usage_error("import", "give what finds the letter: --var query_code=..., letter_no=... or detail_url=...");
-    }
+    const char *given_token = scn_vars_get(&vars, "letter.token");
+    const char *title = scn_vars_get(&vars, "letter.title");
 
     struct scn_scenario *sc = NULL;
     struct visit_setup vs;
     bool has_setup = false;
     char *site_key = site_key_arg ? xstrdup(site_key_arg) : default_site_key(scenario_path);
     char *who_default = xasprintf("%s, ad hoc verification", getenv("USER") ? getenv("USER") : "unknown");
-    char *vars_json = NULL, *token = NULL, *entry = NULL;
+    char *vars_json = NULL, *site_json = NULL, *token = NULL, *entry = NULL;
     if (scn_scenario_load(scenario_path, &sc, NULL, &e)) {
         rc = cli_fail(&e);
         goto out;
@@ -119,6 +193,8 @@ int cmd_import(int argc, char **argv)
         rc = EXIT_INPUT;
         goto out;
     }
+    if ((rc = finders_check(sc, scenario_path, &vars)) != EXIT_OK)
+        goto out;
     if (visit_setup_open(&vs, &common, NULL, &e)) {
         has_setup = true;
         rc = cli_fail(&e);
@@ -131,6 +207,7 @@ int cmd_import(int argc, char **argv)
     int64_t cid, sid, lid;
     char sha[DIGEST_HEX_LEN];
     vars_json = visit_vars_to_json(&vars);
+    site_json = site_vars_json(&vars);
     if (sc->site.entry_url)
         scn_vars_expand(&vars, sc->site.entry_url, &entry, NULL);
     if (ledger_campaign_ensure(vs.ledger, &c, &cid, &e) || digest_file_sha256_hex(scenario_path, sha, NULL, &e)) {
@@ -140,9 +217,13 @@ int cmd_import(int argc, char **argv)
     struct ledger_site s = {.campaign_id = cid, .key = site_key, .name = sc->site.name, .owner = sc->site.owner,
                             .mailbox = sc->site.mailbox, .entry_url = entry, .family = sc->site.family,
                             .deadline_workdays = sc->site.deadline_workdays, .scenario_path = (char *)scenario_path,
-                            .scenario_sha256 = sha, .vars_json = vars_json};
-    token = xasprintf("import:%s:%s", site_key, code ? code : number ? number : detail);
-    struct ledger_letter t = {.state = LETTER_IMPORTED, .token = token, .intent_at_ms = clock_now_ms(),
+                            .scenario_sha256 = sha, .vars_json = site_json};
+    /* A letter known by a text of its own keeps it as its token (the list search looks for it); any
+     * other gets a token made of what finds it. Tokens are unique: the same letter is imported once. */
+    token = given_token ? xstrdup(given_token)
+                        : xasprintf("import:%s:%s", site_key, code ? code : number ? number : detail ? detail : title);
+    struct ledger_letter t = {.state = LETTER_IMPORTED, .token = token, .title = (char *)title,
+                              .intent_at_ms = clock_now_ms(),
                               .submitted_at_ms = submitted_ms, .query_code = (char *)code,
                               .letter_no = (char *)number, .detail_url = (char *)detail, .vars_json = vars_json};
     if (ledger_site_ensure(vs.ledger, &s, &sid, &e)) {
@@ -178,6 +259,7 @@ out:
     free(site_key);
     free(who_default);
     free(vars_json);
+    free(site_json);
     free(token);
     free(entry);
     return rc;

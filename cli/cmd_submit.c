@@ -26,7 +26,7 @@ static const char submit_usage[] =
     "steps extracted (query code, letter number), the screenshots taken and why it failed if it did.\n"
     "The letter's title and body come from the letter templates with a new token unless --var gives\n"
     "letter.title and letter.body. The scenario's variables come from --var (base_url, letter.name,\n"
-    "letter.phone, letter.email ...).\n"
+    "letter.phone, letter.email, letter.address, letter.id_card ...).\n"
     "\n"
     "  --var NAME=VALUE    a variable for the scenario (repeatable)\n"
     "  --captcha SOLVER    prompt: show the image path and read the answer from the terminal;\n"
@@ -170,8 +170,12 @@ static int submit_recorded(const struct cli_common *c, const char *scenario_path
         rc = cli_fail(&e);
         goto out;
     }
-    struct visit_letter_fields fields = {scn_vars_get(vars, "letter.name"), scn_vars_get(vars, "letter.phone"),
-                                         scn_vars_get(vars, "letter.email"), true};
+    struct visit_letter_fields fields = {.name = scn_vars_get(vars, "letter.name"),
+                                         .phone = scn_vars_get(vars, "letter.phone"),
+                                         .email = scn_vars_get(vars, "letter.email"),
+                                         .address = scn_vars_get(vars, "letter.address"),
+                                         .id_card = scn_vars_get(vars, "letter.id_card"),
+                                         .is_another_allowed = true};
     struct visit_summary sum;
     if (visit_submit_site(&vs.env, sid, &fields, NULL, &sum, &e)) {
         rc = cli_fail(&e);

@@ -113,6 +113,7 @@ static void page_dialog_answer(struct page *p)
 
 void page_tick(struct page *p)
 {
+    page_net_tick(p);
     if (p->dialog_answer_id > 0) {
         struct err e;
         err_init(&e);
@@ -140,6 +141,7 @@ void page_event_handle(struct page *p, const char *session, const char *method, 
 {
     if (strncmp(method, "Network.", 8) == 0) {
         page_network_event(p, method, params);
+        page_net_event(p, session, method, params);
     } else if (strcmp(method, "Page.lifecycleEvent") == 0) {
         const char *name = json_string_value(json_object_get(params, "name"));
         const char *frame = json_string_value(json_object_get(params, "frameId"));
@@ -293,6 +295,11 @@ int page_open(struct browser *b, struct page **out, struct err *e)
     p->context_id = xstrdup(json_string_value(json_object_get(res, "browserContextId")));
     json_decref(res);
     res = NULL;
+    /* a visited site must not write to the operator's disk: its downloads are refused */
+    if ((rc = cdp_call(b->cdp, NULL, "Browser.setDownloadBehavior",
+                       json_pack("{s:s, s:s}", "behavior", "deny", "browserContextId", p->context_id ? p->context_id : ""),
+                       0, NULL, e)) != 0)
+        goto out;
     if ((rc = cdp_call(b->cdp, NULL, "Target.createTarget",
                        json_pack("{s:s, s:s}", "url", "about:blank", "browserContextId", p->context_id), 0, &res,
                        e)) != 0)
@@ -399,6 +406,7 @@ void page_close(struct page *p)
         cdp_reply_forget(b->cdp, p->dialog_answer_id);
     page_failed_clear(p);
     free(p->failed);
+    page_net_release(p);
     free(p->nav_loader);
     free(p->loaded_loader);
     free(p->started_loader);

@@ -112,6 +112,39 @@ struct page_failed_request {
 size_t page_failed_count(const struct page *p);
 const struct page_failed_request *page_failed_get(const struct page *p, size_t i);
 
+/* Answers to the page's XHR and fetch() requests since the page opened (its iframes' too), oldest
+ * first, in the order their bodies came in. Many pages post by XHR and show the answer only in an
+ * alert() or not at all; the answer itself says what happened. Each body is asked for as soon as its
+ * request finished (Chrome may drop it later) and cut at PAGE_RESPONSE_BODY_MAX bytes (text at a UTF-8
+ * character boundary; a body Chrome sends as base64 is decoded first). Only the last
+ * PAGE_RESPONSES_MAX are kept; an answer over PAGE_RESPONSE_FETCH_MAX bytes on the wire, or one whose
+ * body could not be had, is kept without its body (has_body false).
+ * Each answer carries the sequence number of its request, numbered in the order the requests were
+ * sent: page_response_mark gives the number the next request will get, so the answers to what an
+ * action sends are those with request_seq >= a mark taken just before it. */
+#define PAGE_RESPONSES_MAX 50
+#define PAGE_RESPONSE_BODY_MAX (256 * 1024)
+#define PAGE_RESPONSE_FETCH_MAX (16 * 1024 * 1024)
+struct page_response {
+    uint64_t request_seq;
+    char *url;        /* after redirects */
+    int status;       /* HTTP status */
+    char *mime_type;  /* "application/json", "text/html" ... ("" if none) */
+    char *body;       /* NUL-terminated ("" without a body); a binary body may hold NULs: see body_len */
+    size_t body_len;
+    bool has_body;
+    bool is_truncated; /* cut at PAGE_RESPONSE_BODY_MAX */
+    int64_t at_ms;     /* clock_now_ms when the response's headers came */
+};
+size_t page_response_count(const struct page *p); /* kept: at most PAGE_RESPONSES_MAX */
+size_t page_response_seen(const struct page *p);  /* all answers recorded, kept or not */
+const struct page_response *page_response_get(const struct page *p, size_t i);
+uint64_t page_response_mark(const struct page *p);
+/* Waits until at least one request sent since mark has its answer recorded and none sent since mark is
+ * still in flight or having its body fetched, for quiet_ms in a row. ERR_TIMEOUT past timeout_ms
+ * (no such request, or one that never ends). */
+int page_responses_wait(struct page *p, uint64_t mark, int quiet_ms, int timeout_ms, struct err *e);
+
 /* Popups (window.open, target=_blank, and the popups' own popups) opened since the page opened: their
  * URLs, the first PAGE_POPUPS_MAX kept. Nothing here drives a popup, so they are not let pile up: at most
  * PAGE_POPUPS_OPEN_MAX stay open at once, any further one is closed as soon as it appears. */
@@ -135,11 +168,14 @@ int page_html(struct page *p, char **out, struct err *e);
 int page_eval_text(struct page *p, const char *js_value, char **out, struct err *e);
 
 /* Evidence. A full-page PNG: pages taller than 2,000 px are captured in slices streamed into one file (so
- * memory stays small); pages taller than max_height_px (0 = 60,000) are cut there and *info says so. */
+ * memory stays small); pages taller than max_height_px (0 = 60,000) are cut there, pages wider than
+ * 4,000 px are clipped to their left 4,000 px, and *info says so. */
 struct page_shot_info {
     int width_px, height_px;  /* of the written image */
     int page_height_px;       /* of the page */
-    bool is_truncated;
+    int page_width_px;
+    bool is_truncated;        /* cut at max_height_px */
+    bool is_width_clipped;    /* wider than 4,000 CSS px: its left 4,000 px */
 };
 int page_screenshot_full(struct page *p, const char *path, int max_height_px, struct page_shot_info *info,
                          struct err *e);

@@ -21,6 +21,10 @@
  * memory stays bounded whatever the page's height. (Chrome also repeats or cuts off captures past 16,000 px.) */
 #define SHOT_SLICE_PX 2000
 #define SHOT_DEFAULT_MAX_PX 60000
+/* A page wider than this (an element a million pixels wide, a hostile page) is clipped at its left
+ * part: Chrome cannot capture it whole, and a letter's page that needs more than 4,000 CSS px across
+ * does not exist. */
+#define SHOT_MAX_WIDTH_PX 4000
 
 static int evidence_fonts_ready(struct page *p, struct err *e)
 {
@@ -169,6 +173,12 @@ int page_screenshot_full(struct page *p, const char *path, int max_height_px, st
     if (height < 1)
         height = 1;
     info->page_height_px = height;
+    info->page_width_px = width;
+    if (width > SHOT_MAX_WIDTH_PX) {
+        info->is_width_clipped = true;
+        log_warn("page", "page is %d px wide: the screenshot shows its first %d px", width, SHOT_MAX_WIDTH_PX);
+        width = SHOT_MAX_WIDTH_PX;
+    }
     if (height > max_height_px) {
         info->is_truncated = true;
         log_warn("page", "page is %d px tall: the screenshot stops at %d px", height, max_height_px);

@@ -13,6 +13,7 @@
 
 struct cdp;
 struct ws;
+struct page_net;
 
 #define PAGE_MAX 64
 
@@ -87,6 +88,7 @@ struct page {
     bool is_dialog_stuck;       /* a dialog Chrome will not let us answer: the page is lost */
     struct page_failed_request *failed;
     size_t failed_len;
+    struct page_net *net;  /* XHR and fetch answers (page_net.c); NULL until the first one */
 
     struct page_frame frames[8];
     size_t frames_len;     /* >= 1 while open */
@@ -129,6 +131,11 @@ int page_element_wait(struct page *p, const char *selector, bool must_be_visible
 int page_frame_offset(struct page *p, double *x, double *y, struct err *e);
 /* Pumps for up to ms (events are handled meanwhile). */
 void page_sleep(struct page *p, int ms);
+
+/* page_net.c: records the answers to XHR and fetch requests (driver/page.h, page_response_*). */
+void page_net_event(struct page *p, const char *session, const char *method, json_t *params);
+void page_net_tick(struct page *p); /* takes in the bodies asked for; run after every pump */
+void page_net_release(struct page *p);
 
 /* base64.c: decodes standard base64 (whitespace ignored); caller frees; -1 on bad input. */
 int base64_decode(const char *in, size_t in_len, unsigned char **out, size_t *out_len);

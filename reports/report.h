@@ -36,21 +36,27 @@ struct rpt_options {
 
 void rpt_options_init(struct rpt_options *o); /* zh, now 0, no version, no evidence */
 
-/* The counts behind the summary sentence. Letters are counted by verdict; a site is counted once. */
+/* The counts behind the summary sentence. The sentence counts sites (a site of the ledger: one key of
+ * one campaign), not letters: four letters to one site are one site. A site with several letters
+ * counts under its worst letter's verdict (rpt_verdict_severity), and under a flag when any of its
+ * letters has it. */
 struct rpt_summary {
     size_t n_letters;
     size_t n_sites;
-    size_t n_by_kind[VERDICT_KIND_COUNT];
-    size_t n_in_time;          /* same-day + on-time */
-    size_t n_deleted_after_reply; /* answered, then the letter was removed */
-    size_t n_backdated;
-    size_t n_veto;
+    size_t n_by_kind[VERDICT_KIND_COUNT]; /* sites, by their worst letter's verdict */
+    size_t n_in_time;          /* sites: same-day + on-time */
+    size_t n_deleted_after_reply; /* sites with a letter answered, then removed */
+    size_t n_backdated;        /* sites with a possibly backdated reply date */
+    size_t n_veto;             /* sites with a letter past the national veto */
     int deadline_workdays;     /* shared by every site, or 0 when they differ (or no letters) */
     int veto_months;           /* shared, or 0 when they differ */
     int64_t first_submit_ms;   /* the earliest submission, 0 if none */
 };
 
 void rpt_summary_compute(const struct assessment *a, size_t n, struct rpt_summary *out);
+/* How bad a verdict is for its site, the worst highest: 信件被删除 > 超期未回复 > 超期回复 > 提交失败 >
+ * 无法核实 > 待回复 > 按期回复 > 当日回复. */
+int rpt_verdict_severity(enum verdict_kind kind);
 /* Appends the notice's sentence: "共测试 3 个网站，2 个在 5 个工作日内回复，其中 1 个当日回复；...。" */
 void rpt_summary_sentence(const struct rpt_summary *s, enum rpt_lang lang, struct buf *out);
 

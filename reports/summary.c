@@ -1,6 +1,7 @@
 /* The words of the report: the summary sentence, the 存在问题 cell, verdict names. Shared by every
  * format so the HTML, CSV and JSON say the same thing. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/base.h"
@@ -14,25 +15,55 @@ void rpt_options_init(struct rpt_options *o)
     o->lang = RPT_LANG_ZH;
 }
 
+/* How bad a verdict is for its site, worst highest: 信件被删除 > 超期未回复 > 超期回复 > 提交失败 > 无法核实 >
+ * 待回复 > 按期回复 > 当日回复. A deletion or a letter left unanswered is the finding a notice leads with; a
+ * letter that could not be sent says less about the site's answering than one answered late, and one
+ * that could not be checked less again. */
+int rpt_verdict_severity(enum verdict_kind kind)
+{
+    switch (kind) {
+    case VERDICT_DELETED: return 7;
+    case VERDICT_OVERDUE_UNANSWERED: return 6;
+    case VERDICT_LATE: return 5;
+    case VERDICT_SUBMIT_FAILED: return 4;
+    case VERDICT_UNVERIFIABLE: return 3;
+    case VERDICT_PENDING: return 2;
+    case VERDICT_ON_TIME: return 1;
+    case VERDICT_SAME_DAY: return 0;
+    }
+    return 0;
+}
+
+/* What the sentence says of one site: its worst letter's verdict, and each flag if any letter has it. */
+struct site_tally {
+    int64_t site_id;
+    enum verdict_kind kind;
+    bool is_deleted_after_reply, is_backdated, is_veto;
+};
+
 void rpt_summary_compute(const struct assessment *a, size_t n, struct rpt_summary *out)
 {
     memset(out, 0, sizeof *out);
     out->n_letters = n;
+    struct site_tally *sites = n ? xcalloc(n, sizeof *sites) : NULL;
+    size_t n_sites = 0;
     for (size_t i = 0; i < n; i++) {
         const struct verdict_result *v = &a[i].verdict;
-        bool is_new_site = true;
-        for (size_t j = 0; j < i; j++) {
-            if (a[j].site.id == a[i].site.id) {
-                is_new_site = false;
-                break;
-            }
+        struct site_tally *t = NULL;
+        for (size_t j = 0; j < n_sites && !t; j++) {
+            if (sites[j].site_id == a[i].site.id)
+                t = &sites[j];
         }
-        out->n_sites += is_new_site;
-        out->n_by_kind[v->kind]++;
-        out->n_in_time += v->kind == VERDICT_SAME_DAY || v->kind == VERDICT_ON_TIME;
-        out->n_deleted_after_reply += v->is_deleted && v->has_reply;
-        out->n_backdated += v->is_possibly_backdated;
-        out->n_veto += v->veto_alarm;
+        if (!t) {
+            t = &sites[n_sites++];
+            t->site_id = a[i].site.id;
+            t->kind = v->kind;
+        } else if (rpt_verdict_severity(v->kind) > rpt_verdict_severity(t->kind)) {
+            t->kind = v->kind;
+        }
+        t->is_deleted_after_reply |= v->is_deleted && v->has_reply;
+        t->is_backdated |= v->is_possibly_backdated;
+        t->is_veto |= v->veto_alarm;
         int days = a[i].rules.deadline_workdays;
         if (i == 0)
             out->deadline_workdays = days;
@@ -46,6 +77,16 @@ void rpt_summary_compute(const struct assessment *a, size_t n, struct rpt_summar
         if (sent > 0 && (out->first_submit_ms == 0 || sent < out->first_submit_ms))
             out->first_submit_ms = sent;
     }
+    out->n_sites = n_sites;
+    for (size_t j = 0; j < n_sites; j++) {
+        const struct site_tally *t = &sites[j];
+        out->n_by_kind[t->kind]++;
+        out->n_in_time += t->kind == VERDICT_SAME_DAY || t->kind == VERDICT_ON_TIME;
+        out->n_deleted_after_reply += t->is_deleted_after_reply;
+        out->n_backdated += t->is_backdated;
+        out->n_veto += t->is_veto;
+    }
+    free(sites);
 }
 
 /* One "；N 个..." clause when the count is not zero. */

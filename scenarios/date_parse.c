@@ -45,8 +45,8 @@ int scn_date_format_check(const char *format, struct err *e)
             p++;
             continue;
         }
-        if (!d || !strchr("YmdHMS", d))
-            return err_set(e, ERR_INPUT, "date format '%s': unknown directive '%%%.1s'; expected %%Y %%m %%d %%H %%M %%S %%%% "
+        if (!d || !strchr("YmdHIMS", d))
+            return err_set(e, ERR_INPUT, "date format '%s': unknown directive '%%%.1s'; expected %%Y %%m %%d %%H %%I %%M %%S %%%% "
                            "or the whole format 'epoch_ms' or 'epoch_s'", format, d ? p + 1 : "");
         if (seen[(int)d]++)
             return err_set(e, ERR_INPUT, "date format '%s': '%%%c' appears twice", format, d);
@@ -54,8 +54,10 @@ int scn_date_format_check(const char *format, struct err *e)
     }
     if (!seen['Y'] || !seen['m'] || !seen['d'])
         return err_set(e, ERR_INPUT, "date format '%s': needs %%Y, %%m and %%d (or 'epoch_ms', 'epoch_s')", format);
-    if ((seen['M'] && !seen['H']) || (seen['S'] && !seen['M']))
-        return err_set(e, ERR_INPUT, "date format '%s': %%S needs %%M and %%M needs %%H", format);
+    if (seen['H'] && seen['I'])
+        return err_set(e, ERR_INPUT, "date format '%s': %%H (24-hour) and %%I (12-hour) cannot both be there", format);
+    if ((seen['M'] && !seen['H'] && !seen['I']) || (seen['S'] && !seen['M']))
+        return err_set(e, ERR_INPUT, "date format '%s': %%S needs %%M and %%M needs %%H or %%I", format);
     return 0;
 }
 
@@ -122,6 +124,7 @@ int scn_date_parse(const char *text, const char *format, int64_t *ms_out, bool *
     }
     struct civil_time ct = {0, 0, 0, 0, 0, 0};
     bool has_time = false;
+    int hour12 = -1; /* %I: an hour on a 12-hour clock without AM/PM: the time cannot be known */
     const char *p = t;
     for (const char *f = format; *f; f++) {
         if (*f == '%' && f[1] != '%') {
@@ -132,6 +135,7 @@ int scn_date_parse(const char *text, const char *format, int64_t *ms_out, bool *
             case 'm': slot = &ct.month; break;
             case 'd': slot = &ct.day; break;
             case 'H': slot = &ct.hour; has_time = true; break;
+            case 'I': slot = &hour12; break;
             case 'M': slot = &ct.minute; break;
             default: slot = &ct.second; break;
             }
@@ -156,10 +160,13 @@ int scn_date_parse(const char *text, const char *format, int64_t *ms_out, bool *
     }
     if (*p)
         goto mismatch;
-    if (!clock_date_is_valid(ct.year, ct.month, ct.day) || ct.hour > 23 || ct.minute > 59 || ct.second > 59) {
+    if (!clock_date_is_valid(ct.year, ct.month, ct.day) || ct.hour > 23 || ct.minute > 59 || ct.second > 59 ||
+        hour12 > 12) {
         rc = err_set(e, ERR_INPUT, "date '%s' (format '%s') is not a real date or time", text, format);
         goto out;
     }
+    if (!has_time) /* a 12-hour time says nothing sure of the hour: keep the day only */
+        ct.hour = ct.minute = ct.second = 0;
     *ms_out = clock_ms_from_beijing(&ct);
     if (is_date_only)
         *is_date_only = !has_time;

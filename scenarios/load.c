@@ -138,20 +138,22 @@ static void check_vars(struct ld *l, const char *path, const char *s)
     int rc = scn_vars_each_ref(s, ref_check, &r, &e);
     if (rc < 0) {
         ld_error(l, path, false, "%s", e.msg);
-    } else if (r.undefined && l->in_recover) {
-        ld_error(l, path, false,
-                 "undefined variable '%s'; the recover phase sees only what is known before a letter is sent: "
-                 "a built-in (base_url, letter.name, letter.phone, letter.email, letter.address, letter.title, "
-                 "letter.body, letter.token, letter.category), a name in \"vars\", or a variable an earlier "
-                 "recover step extracted",
-                 r.undefined);
-        free((char *)r.undefined);
     } else if (r.undefined) {
-        ld_error(l, path, false,
-                 "undefined variable '%s'; expected a built-in (base_url, letter.name, letter.phone, letter.email, "
-                 "letter.address, letter.title, letter.body, letter.token, letter.category), a name in \"vars\", "
-                 "or a variable extracted by an earlier step",
-                 r.undefined);
+        struct buf builtins; /* from the table, so the message never lags behind it */
+        buf_init(&builtins);
+        for (size_t i = 0; i < scn_vars_builtin_count; i++)
+            buf_printf(&builtins, "%s%s", i ? ", " : "", scn_vars_builtin[i]);
+        if (l->in_recover)
+            ld_error(l, path, false,
+                     "undefined variable '%s'; the recover phase sees only what is known before a letter is sent: "
+                     "a built-in (%s), a name in \"vars\", or a variable an earlier recover step extracted",
+                     r.undefined, buf_str(&builtins));
+        else
+            ld_error(l, path, false,
+                     "undefined variable '%s'; expected a built-in (%s), a name in \"vars\", or a variable "
+                     "extracted by an earlier step",
+                     r.undefined, buf_str(&builtins));
+        buf_release(&builtins);
         free((char *)r.undefined);
     }
 }
@@ -464,7 +466,29 @@ static void parse_row_dates(struct ld *l, json_t *obj, const char *path, struct 
 /* Keys a match may take: which ones depend on where it is. */
 enum {
     M_TEXT = 1, M_DIALOG = 2, M_SELECTOR = 4, M_URL = 8, M_URL_NOT = 16, M_STATUS = 32, M_WITHIN = 64,
+    M_RESPONSE = 128,
 };
+
+/* `response` (submit.success and submit.failures): {"url_contains"?: S, "text": S or [S...]}, what the
+ * body of an XHR or fetch answer after the final click says. */
+static void parse_response(struct ld *l, json_t *obj, const char *path, struct scn_match *m)
+{
+    json_t *r = get_obj(l, obj, path, "response", false);
+    if (!r)
+        return;
+    char *p = path_of(path, "response");
+    static const char *const keys[] = {"url_contains", "text", NULL};
+    check_keys(l, r, p, keys, NULL);
+    m->response_url = get_str(l, r, p, "url_contains", false, true);
+    if (!json_object_get(r, "text"))
+        ld_error(l, p, false, "missing required key 'text' (what the answer's body says: a string or a list)");
+    get_strs(l, r, p, "text", &m->response_texts, &m->n_response_texts);
+    char *pt = path_of(p, "text");
+    for (size_t i = 0; i < m->n_response_texts; i++)
+        check_vars(l, pt, m->response_texts[i]);
+    free(pt);
+    free(p);
+}
 
 static void parse_match(struct ld *l, json_t *obj, const char *path, unsigned keys, const char *const *extra,
                         struct scn_match *m)
@@ -483,6 +507,8 @@ static void parse_match(struct ld *l, json_t *obj, const char *path, unsigned ke
         allowed[n++] = "url_not_contains";
     if (keys & M_STATUS)
         allowed[n++] = "status";
+    if (keys & M_RESPONSE)
+        allowed[n++] = "response";
     size_t n_criteria = n;
     for (size_t i = 0; extra && extra[i]; i++)
         allowed[n++] = extra[i];
@@ -529,6 +555,8 @@ static void parse_match(struct ld *l, json_t *obj, const char *path, unsigned ke
         }
         free(p);
     }
+    if (keys & M_RESPONSE)
+        parse_response(l, obj, path, m);
     bool any = false;
     for (size_t i = 0; i < n_criteria; i++)
         any = any || json_object_get(obj, allowed[i]);
@@ -918,7 +946,7 @@ static void parse_site(struct ld *l, json_t *root, struct scn_site *site)
         return;
     }
     static const char *const keys[] = {"name", "owner", "mailbox", "entry_url", "family", "notes",
-                                       "deadline_workdays", "pacing_seconds", NULL};
+                                       "deadline_workdays", "pacing_seconds", "hosts", NULL};
     check_keys(l, o, "/site", keys, NULL);
     site->name = get_str(l, o, "/site", "name", true, false);
     site->owner = get_str(l, o, "/site", "owner", false, false);
@@ -928,6 +956,12 @@ static void parse_site(struct ld *l, json_t *root, struct scn_site *site)
     site->notes = get_str(l, o, "/site", "notes", false, false);
     site->deadline_workdays = get_int(l, o, "/site", "deadline_workdays", 1, 366, 5);
     site->pacing_seconds = get_int(l, o, "/site", "pacing_seconds", 0, 86400, 30);
+    get_strs(l, o, "/site", "hosts", &site->hosts, &site->n_hosts);
+    for (size_t i = 0; i < site->n_hosts; i++) {
+        if (strpbrk(site->hosts[i], ":/?#@ "))
+            ld_error(l, "/site/hosts", false, "host '%s': expected a host name such as 'www.example.gov.cn', no "
+                     "scheme, port or path", site->hosts[i]);
+    }
     l->ctx = NULL;
 }
 
@@ -1011,7 +1045,8 @@ static void parse_submit(struct ld *l, json_t *root, struct scn_submit *sub)
     json_t *succ = get_obj(l, o, "/submit", "success", true);
     if (succ) {
         l->ctx = "submit.success";
-        parse_match(l, succ, "/submit/success", M_TEXT | M_DIALOG | M_SELECTOR | M_URL, NULL, &sub->success);
+        parse_match(l, succ, "/submit/success", M_TEXT | M_DIALOG | M_SELECTOR | M_URL | M_RESPONSE, NULL,
+                    &sub->success);
     }
     json_t *fails = json_object_get(o, "failures");
     l->ctx = "submit.failures";
@@ -1030,7 +1065,7 @@ static void parse_submit(struct ld *l, json_t *root, struct scn_submit *sub)
                 continue;
             }
             static const char *const extra[] = {"kind", "retries", "wait_seconds", NULL};
-            parse_match(l, f, p, M_TEXT | M_DIALOG | M_SELECTOR, extra, &fl->when);
+            parse_match(l, f, p, M_TEXT | M_DIALOG | M_SELECTOR | M_RESPONSE, extra, &fl->when);
             char *kind = get_str(l, f, p, "kind", true, false);
             if (kind && strcmp(kind, "captcha") == 0)
                 fl->kind = SCN_FAIL_CAPTCHA;

@@ -56,6 +56,8 @@ static void read_date(struct scn_exec *x, const struct scn_extractor *ex, const 
         err_init(&pe);
         if (scn_date_parse(v, ex->formats[i], ms, date_only, &pe) == 0) {
             *has = true;
+            if (strstr(ex->formats[i], "%I") && !*warning)
+                *warning = xasprintf("%s '%s' is on a 12-hour clock without AM/PM: only its day is used", what, v);
             free(v);
             return;
         }

@@ -26,6 +26,8 @@ struct scn_exec {
      * Matches and reads look inside it only; a navigation clears it. */
     char *record_path;
     int64_t final_at_ms;
+    uint64_t final_response_mark; /* page_response_mark just before the final click: `response` looks at
+                                     the answers to requests sent from then on */
     int shot_seq;
     int attempt;                /* submit: 1 for the first run of the steps, 2 after a retry ... */
     /* Watched while waiting after the final click: returns 1 when a known failure shows, so the wait
@@ -43,6 +45,10 @@ int scn_exec_step(struct scn_exec *x, const struct scn_step *st, struct err *e);
 /* 1 if the match holds on the page now, 0 if not, <0 on a browser error; *why (if not NULL) gets a
  * short description of what held (caller frees). url_not_contains holds when the URL lacks it. */
 int scn_match_eval(struct scn_exec *x, const struct scn_match *m, char **why, struct err *e);
+/* A match's `response`: 1 if, after the final click, an XHR or fetch answer (URL containing
+ * response_url) has a body containing one of response_texts, as sent or, for JSON, in one of its
+ * string values; 0 if not (or before the final click). scenarios/run_response.c. */
+int scn_response_match_eval(struct scn_exec *x, const struct scn_match *m, char **why, struct err *e);
 /* 1 and *out (caller frees) when the extractor finds something, 0 when not, <0 on error. */
 int scn_extractor_read(struct scn_exec *x, const struct scn_extractor *ex, char **out, struct err *e);
 /* A full-page PNG named NN-name.png in the evidence folder; *path_out (may be NULL) gets its path. */
@@ -60,6 +66,11 @@ char *scn_scope_root_js(const struct scn_exec *x);
  * was found (x->record_path set), 0 when none holds it, ERR_SITE when several separate ones do (whose
  * reply is whose cannot be told), ERR_INPUT for a bad selector. */
 int scn_record_find(struct scn_exec *x, const char *record_sel, const char *token, struct err *e);
+/* Whether a URL template uses a variable read off a page (extract, dialog): then the site chose it. */
+bool scn_url_tmpl_is_from_page(const struct scn_exec *x, const char *tmpl);
+/* 0 when the browser may open url: http or https, and, when is_from_page, on one of the site's own
+ * hosts (scenarios/url_guard.c); else ERR_SITE saying why. */
+int scn_url_check(const struct scn_exec *x, const char *url, bool is_from_page, struct err *e);
 /* list_search: looks for the token over the pages of a list (scenarios/run_list.c). 0 found; ERR_NOT_FOUND
  * a conclusive miss (x->list_missed); ERR_SITE or ERR_TIMEOUT when a page failed or the search stopped
  * before it could prove anything. */

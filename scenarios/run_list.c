@@ -173,7 +173,9 @@ static int page_find(struct scn_exec *x, const struct scn_step *st, const char *
     if (json_is_string(v)) {
         free(x->record_path); /* the letter's own page: read it whole */
         x->record_path = NULL;
-        rc = page_goto(x->p, json_string_value(v), timeout_ms, e);
+        rc = scn_url_check(x, json_string_value(v), true, e); /* the site gave this link */
+        if (rc == 0)
+            rc = page_goto(x->p, json_string_value(v), timeout_ms, e);
     } else if (json_is_object(v)) {
         rc = err_set(e, ERR_SITE, "the letter's link '%s' is not http or https: not followed",
                      json_string_value(json_object_get(v, "refused")));
@@ -368,7 +370,8 @@ int scn_list_search(struct scn_exec *x, const struct scn_step *st, const char *u
     x->record_path = NULL;
     size_t failed_base = page_failed_count(x->p);
     if (url) {
-        if ((rc = page_goto(x->p, url, timeout_ms, e)) < 0)
+        if ((rc = scn_url_check(x, url, scn_url_tmpl_is_from_page(x, st->target), e)) < 0 ||
+            (rc = page_goto(x->p, url, timeout_ms, e)) < 0)
             goto out;
         failed_base = 0; /* page_goto starts the list of failed requests afresh */
     }

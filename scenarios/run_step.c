@@ -179,7 +179,12 @@ int scn_match_eval(struct scn_exec *x, const struct scn_match *m, char **why, st
     for (size_t d = x->dialogs_base; d < page_dialog_count(x->p); d++) {
         const struct page_dialog *dg = page_dialog_get(x->p, d);
         for (size_t i = 0; i < m->n_dialogs; i++) {
-            if (strstr(dg->message, m->dialogs[i])) {
+            char *t = NULL;
+            if ((rc = scn_vars_expand(&x->vars, m->dialogs[i], &t, e)) < 0)
+                goto out;
+            bool hit = *t && strstr(dg->message, t);
+            free(t);
+            if (hit) {
                 if (why)
                     *why = xasprintf("a dialog said '%s'", dg->message);
                 rc = 1;
@@ -225,6 +230,8 @@ int scn_match_eval(struct scn_exec *x, const struct scn_match *m, char **why, st
         if (rc != 0)
             goto out;
     }
+    if (m->n_response_texts && (rc = scn_response_match_eval(x, m, why, e)) != 0)
+        goto out;
     rc = 0;
 out:
     free(text);
@@ -494,6 +501,8 @@ static int exec_body(struct scn_exec *x, const struct scn_step *st, struct err *
         page_frame_leave(x->p);
         free(x->record_path); /* another page: the record was on the old one */
         x->record_path = NULL;
+        if ((rc = scn_url_check(x, target, scn_url_tmpl_is_from_page(x, st->target), e)) < 0)
+            break;
         rc = page_goto(x->p, target, timeout_ms, e);
         if (rc == 0 && page_http_status(x->p) >= 500)
             rc = err_set(e, ERR_SITE, "'%s' answered HTTP %d", target, page_http_status(x->p));
@@ -523,6 +532,7 @@ static int exec_body(struct scn_exec *x, const struct scn_step *st, struct err *
             }
             x->final_clicked = true;
             x->final_at_ms = clock_now_ms();
+            x->final_response_mark = page_response_mark(x->p);
         }
         if (st->kind == SCN_STEP_CLICK)
             rc = page_click(x->p, target, timeout_ms, e);

@@ -54,6 +54,32 @@ static int watch_failures(struct scn_exec *x)
     return i >= 0;
 }
 
+/* Whether success or a failure rule reads XHR and fetch answers (`response`). */
+static bool submit_reads_answers(const struct scn_submit *sub)
+{
+    bool reads = sub->success.n_response_texts > 0;
+    for (size_t i = 0; i < sub->n_failures && !reads; i++)
+        reads = sub->failures[i].when.n_response_texts > 0;
+    return reads;
+}
+
+/* A board that posts by XHR answers after the click, and no step need wait for it (the answer may show
+ * nowhere on the page): when the outcome is not seen yet, wait for the answers to what the final click
+ * sent, within the step limit, so that the answer decides rather than the moment the steps ended. */
+static void answer_await(struct scn_exec *x)
+{
+    if (!x->final_clicked || !submit_reads_answers(&x->s->submit))
+        return;
+    struct err e;
+    err_init(&e);
+    if (scn_match_eval(x, &x->s->submit.success, NULL, &e) == 1 || watch_failures(x))
+        return;
+    int timeout_ms = x->o && x->o->timeout_ms > 0 ? x->o->timeout_ms : 30000;
+    err_init(&e);
+    if (page_responses_wait(x->p, x->final_response_mark, 500, timeout_ms, &e) < 0)
+        log_info("scenario", "%s: after the final click, %s", x->s->path, e.msg);
+}
+
 static void failure_shot(struct scn_exec *x, struct scn_submit_result *out, const char *name)
 {
     struct err se;
@@ -99,6 +125,7 @@ int scn_submit_run(const struct scn_scenario *s, struct page *p, const struct sc
             scn_exec_release(&x);
             return 0;
         }
+        answer_await(&x);
         char *why = NULL;
         struct err me;
         err_init(&me);

@@ -33,7 +33,7 @@ const char *scn_lookup_kind_name(enum scn_lookup_kind k)
 bool scn_match_is_empty(const struct scn_match *m)
 {
     return !m->n_texts && !m->n_dialogs && !m->selector && !m->url_contains && !m->url_not_contains &&
-           !m->n_statuses;
+           !m->n_statuses && !m->n_response_texts;
 }
 
 static void strv_free(char **v, size_t n)
@@ -62,6 +62,8 @@ static void match_release(struct scn_match *m)
     free(m->url_contains);
     free(m->url_not_contains);
     free(m->statuses);
+    free(m->response_url);
+    strv_free(m->response_texts, m->n_response_texts);
 }
 
 static void phase_release(struct scn_phase *p)
@@ -96,6 +98,7 @@ void scn_scenario_free(struct scn_scenario *s)
     free(s->site.entry_url);
     free(s->site.family);
     free(s->site.notes);
+    strv_free(s->site.hosts, s->site.n_hosts);
     free(s->letter.category);
     scn_vars_release(&s->defaults);
     phase_release(&s->submit.phase);
@@ -124,6 +127,84 @@ void scn_scenario_free(struct scn_scenario *s)
     strv_free(r->removed_states, r->n_removed_states);
     strv_free(s->submit_vars, s->n_submit_vars);
     free(s);
+}
+
+/* ---- the variables a phase refers to: every template string, as the release functions above free them */
+
+struct refs {
+    int (*fn)(const char *name, void *user);
+    void *user;
+    int rc;
+};
+
+static void refs_str(struct refs *r, const char *s)
+{
+    if (r->rc == 0 && s)
+        r->rc = scn_vars_each_ref(s, r->fn, r->user, NULL);
+}
+
+static void refs_strv(struct refs *r, char *const *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        refs_str(r, v[i]);
+}
+
+static void refs_extractor(struct refs *r, const struct scn_extractor *x)
+{
+    refs_str(r, x->selector);
+    refs_str(r, x->attribute);
+    refs_str(r, x->text);
+    refs_str(r, x->regex_tmpl);
+}
+
+static void refs_match(struct refs *r, const struct scn_match *m)
+{
+    refs_str(r, m->within);
+    refs_strv(r, m->texts, m->n_texts);
+    refs_strv(r, m->dialogs, m->n_dialogs);
+    refs_str(r, m->selector);
+    refs_str(r, m->url_contains);
+    refs_str(r, m->url_not_contains);
+    refs_str(r, m->response_url);
+    refs_strv(r, m->response_texts, m->n_response_texts);
+}
+
+static void refs_phase(struct refs *r, const struct scn_phase *p)
+{
+    for (size_t i = 0; i < p->n_steps; i++) {
+        const struct scn_step *s = &p->steps[i];
+        refs_str(r, s->target);
+        refs_str(r, s->value);
+        refs_extractor(r, &s->extract);
+        refs_str(r, s->captcha_refresh);
+        refs_str(r, s->frame_url);
+        refs_str(r, s->list_token);
+        refs_str(r, s->list_next);
+        refs_str(r, s->list_record);
+        refs_extractor(r, &s->list_older_than);
+    }
+}
+
+int scn_check_refs_each(const struct scn_scenario *s, int (*fn)(const char *name, void *user), void *user)
+{
+    struct refs r = {fn, user, 0};
+    if (!s->has_check)
+        return 0;
+    refs_phase(&r, &s->check.phase);
+    refs_str(&r, s->check.record);
+    refs_match(&r, &s->check.found);
+    refs_match(&r, &s->check.not_found);
+    refs_match(&r, &s->check.unavailable);
+    const struct scn_read *rd = &s->check.read;
+    refs_extractor(&r, &rd->state);
+    refs_extractor(&r, &rd->has_reply);
+    refs_extractor(&r, &rd->received_date);
+    refs_extractor(&r, &rd->reply_date);
+    refs_extractor(&r, &rd->reply_unit);
+    refs_extractor(&r, &rd->reply_text);
+    refs_strv(&r, rd->replied_states, rd->n_replied_states);
+    refs_strv(&r, rd->removed_states, rd->n_removed_states);
+    return r.rc;
 }
 
 void scn_diags_release(struct scn_diags *d)

@@ -112,6 +112,11 @@ struct scn_match {
     char *url_not_contains;
     int *statuses;       /* the document's HTTP status is one */
     size_t n_statuses;
+    /* `response` (submit.success and submit.failures only): the body of an answer to an XHR or fetch
+     * request sent after the final click contains one of response_texts */
+    char *response_url;  /* and the answer's URL contains this (NULL: any answer) */
+    char **response_texts;
+    size_t n_response_texts;
 };
 bool scn_match_is_empty(const struct scn_match *m);
 
@@ -191,6 +196,8 @@ struct scn_site {
     char *name, *owner, *mailbox, *entry_url, *family, *notes; /* NULL when not given, except name */
     int deadline_workdays; /* default 5 */
     int pacing_seconds;    /* between two submissions to this site; default 30 */
+    char **hosts;          /* further host names the site's own pages live on (a platform it embeds) */
+    size_t n_hosts;
 };
 
 struct scn_letter_spec {
@@ -229,5 +236,9 @@ int scn_scenario_load(const char *path, struct scn_scenario **out, struct scn_di
 int scn_scenario_parse(const char *path, const char *text, size_t len, struct scn_scenario **out,
                        struct scn_diags *diags, struct err *e);
 void scn_scenario_free(struct scn_scenario *s); /* NULL is a no-op */
+/* Calls fn(name, user) for every ${name} the check phase refers to (its steps, matches, reads and
+ * record; a list_search's default token is ${letter.token}), once per reference, stopping at fn's
+ * first non-zero return, which is returned. What `huixin import` asks of a letter comes from here. */
+int scn_check_refs_each(const struct scn_scenario *s, int (*fn)(const char *name, void *user), void *user);
 
 #endif

@@ -7,10 +7,21 @@
 #include "scenarios/vars.h"
 
 const char *const scn_vars_builtin[] = {
-    "base_url",     "letter.name",  "letter.phone", "letter.email",    "letter.address",
-    "letter.title", "letter.body",  "letter.token", "letter.category",
+    "base_url",     "letter.name", "letter.phone", "letter.email",    "letter.address", "letter.id_card",
+    "letter.title", "letter.body", "letter.token", "letter.category",
 };
 const size_t scn_vars_builtin_count = ARRAY_LEN(scn_vars_builtin);
+
+bool scn_var_is_sender(const char *name)
+{
+    static const char *const sender[] = {"letter.name", "letter.phone", "letter.email", "letter.address",
+                                         "letter.id_card"};
+    for (size_t i = 0; i < ARRAY_LEN(sender); i++) {
+        if (strcmp(sender[i], name) == 0)
+            return true;
+    }
+    return false;
+}
 
 void scn_vars_init(struct scn_vars *vars)
 {
@@ -138,6 +149,9 @@ static int expand_one(const char *name, void *user)
 {
     struct expand_ctx *x = user;
     const char *v = scn_vars_get(x->vars, name);
+    if (!v && scn_var_is_sender(name))
+        return err_set(x->e, ERR_INPUT, "variable '%s' has no value (give it as \"%s\" in the campaign file's "
+                       "\"letter\", or with --var %s=VALUE)", name, name + 7, name);
     if (!v)
         return err_set(x->e, ERR_INPUT, "variable '%s' has no value (give it with --var %s=VALUE, or extract it "
                        "in an earlier step)", name, name);

@@ -3,8 +3,9 @@
  * A name is letters, digits and '_' in dot-separated parts ("base_url", "letter.name", "query_code").
  * In a template, ${name} is replaced by its value; "$${" writes a literal "${"; any other '$' is
  * itself. The built-ins every scenario may use are listed in scn_vars_builtin (base_url comes from
- * --var, letter.* from the campaign and the letter generator); the rest are declared by the scenario's
- * "vars" defaults or by extract/dialog steps before their use. */
+ * --var, the sender's letter.* from the campaign's "letter", the letter's own from the letter
+ * generator); the rest are declared by the scenario's "vars" defaults or by extract/dialog steps
+ * before their use. */
 #ifndef HUIXIN_SCN_VARS_H
 #define HUIXIN_SCN_VARS_H
 
@@ -25,6 +26,9 @@ struct scn_vars {
 
 extern const char *const scn_vars_builtin[];
 extern const size_t scn_vars_builtin_count;
+/* letter.name, .phone, .email, .address, .id_card: the built-ins that describe the sender (a campaign
+ * file's "letter"), as against those of the letter itself (title, body, token, category). */
+bool scn_var_is_sender(const char *name);
 
 void scn_vars_init(struct scn_vars *vars);
 void scn_vars_release(struct scn_vars *vars);

@@ -165,7 +165,9 @@ static int load_document(struct loader *ld, json_t *root, struct campaign_file *
 {
     static const char *const top_keys[] = {"huixin_campaign", "name", "authorised_by", "letter", "rules", "sites",
                                            NULL};
-    static const char *const letter_keys[] = {"name", "phone", "email", NULL};
+    /* every letter.* built-in of the scenarios that is the sender's (title, body, token and category
+     * come from the letter templates) */
+    static const char *const letter_keys[] = {"name", "phone", "email", "address", "id_card", NULL};
     static const char *const rule_keys[] = {"deadline_workdays", "deletion_min_visits", "deletion_min_gap_hours",
                                             NULL};
     if (!json_is_object(root))
@@ -185,7 +187,9 @@ static int load_document(struct loader *ld, json_t *root, struct campaign_file *
     if (check_keys(ld, letter, "/letter", "letter", letter_keys) ||
         get_string(ld, letter, "/letter", "name", true, &c->letter_name) ||
         get_string(ld, letter, "/letter", "phone", true, &c->letter_phone) ||
-        get_string(ld, letter, "/letter", "email", false, &c->letter_email))
+        get_string(ld, letter, "/letter", "email", false, &c->letter_email) ||
+        get_string(ld, letter, "/letter", "address", false, &c->letter_address) ||
+        get_string(ld, letter, "/letter", "id_card", false, &c->letter_id_card))
         return ERR_INPUT;
     c->deadline_workdays = 0; /* not set: each site's scenario decides */
     c->deletion_min_visits = 2;
@@ -275,6 +279,8 @@ void campaign_file_release(struct campaign_file *c)
     free(c->letter_name);
     free(c->letter_phone);
     free(c->letter_email);
+    free(c->letter_address);
+    free(c->letter_id_card);
     memset(c, 0, sizeof *c);
 }
 

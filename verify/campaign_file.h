@@ -5,6 +5,7 @@
  *    "name": "2026年第四季度互动回应检查",
  *    "authorised_by": "宝川市政务服务数据管理局（宝政数函〔2026〕12号）",
  *    "letter": {"name": "李明", "phone": "13800000000", "email": "liming@example.cn"},
+ *              (also "address", and "id_card" for real-name forms)
  *    "rules": {"deadline_workdays": 5, "deletion_min_visits": 2, "deletion_min_gap_hours": 1},
  *    "sites": [{"key": "baochuan", "scenario": "library/hanweb.json",
  *               "vars": {"base_url": "http://127.0.0.1:8001"}, "deadline_workdays": 5}]}
@@ -38,7 +39,11 @@ struct campaign_file {
     char sha256[DIGEST_HEX_LEN];
     char *name;
     char *authorised_by;
-    char *letter_name, *letter_phone, *letter_email;
+    /* The sender, as the scenarios' letter.* built-ins (scenarios/vars.h): name and phone required,
+     * the rest NULL when not given. The phone and the ID card number are personal data: they go to
+     * the sites' forms and into the ledger (the letter's variables, so a check can fill a query form
+     * with them), never into reports, meta.json or status. */
+    char *letter_name, *letter_phone, *letter_email, *letter_address, *letter_id_card;
     int deadline_workdays;       /* 0 when not set; order: the site's entry, this, the scenario's */
     int deletion_min_visits;     /* default 2 */
     int deletion_min_gap_hours;  /* default 1 */

@@ -89,7 +89,8 @@ struct ledger_visit {
     int64_t reply_date_ms; /* the reply date the site shows; 0 if none or unparsed */
     char *reply_unit;
     char *reply_text;
-    char *error;           /* for VISIT_FAILED: what failed */
+    char *error;           /* for VISIT_FAILED: what failed; for a submit visit that sent the letter, what
+                              failed after it was sent (an extract, a screenshot), or NULL */
     char *evidence_dir;    /* relative to the evidence root */
     char *manifest_sha256;
     /* Checks: what kind of lookup it was: "authoritative" (the site's own answer about this letter)

@@ -36,6 +36,8 @@ struct visit_summary {
     enum visit_outcome outcome;
     bool was_submitted;        /* submit visits: the site confirmed the letter */
     bool was_skipped;          /* submit visits: the site already had its letter; nothing was done */
+    bool is_unsettled;         /* submit visits: a letter whose final click was made is still not known to
+                                  be on the site (left for a person, or its lookup failed): a finding */
     char line[1024];           /* one line for the terminal, e.g. "baochuan: found, no reply yet" */
     enum verdict_kind verdict_before, verdict_after;
     bool has_verdict_before;
@@ -44,9 +46,11 @@ struct visit_summary {
     char deadline[16];         /* YYYY-MM-DD, or "" */
 };
 
-/* The letter as written to a site in a campaign. */
+/* The letter's sender as written to a site in a campaign (the scenarios' letter.name, .phone, .email,
+ * .address, .id_card); NULL when not given: email is then filled as "", and a scenario that uses
+ * letter.address or letter.id_card without it stops before anything is sent, naming the variable. */
 struct visit_letter_fields {
-    const char *name, *phone, *email;
+    const char *name, *phone, *email, *address, *id_card;
     bool is_another_allowed; /* ad hoc: a site whose letter was sent (or failed) may get a new one */
 };
 

@@ -147,7 +147,24 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
                 break;
             }
         }
-        visit_bundle_capture(&b, p, "page");
+        unsigned written = visit_bundle_capture(&b, p, "page");
+        /* A visit counts only with its evidence: a letter found or missed without its picture (and,
+         * for a miss, the page's text) is a claim nobody can check, so the visit proves nothing. */
+        bool is_short = v.outcome != VISIT_FAILED &&
+                        (!(written & VISIT_CAPTURED_PNG) || (v.outcome == VISIT_NOT_FOUND && !(written & VISIT_CAPTURED_TEXT)));
+        if (is_short) {
+            json_t *pc = json_object_get(json_object_get(b.meta, "captures"), "page");
+            const char *why = json_string_value(json_object_get(pc, (written & VISIT_CAPTURED_PNG) ? "text" : "png"));
+            char *seen = xasprintf("the visit's evidence is incomplete: page.%s could not be written (%s); the visit "
+                                   "saw: %s", (written & VISIT_CAPTURED_PNG) ? "txt" : "png", why ? why : "?",
+                                   v.outcome == VISIT_FOUND ? "found" : "letter not found");
+            free(error_text);
+            error_text = seen;
+            v.outcome = VISIT_FAILED;
+            v.is_entry_ok = false;
+            v.has_reply = false;
+            v.reply_date_ms = 0;
+        }
         if (v.outcome == VISIT_NOT_FOUND) {
             /* The letter looks gone: prove the site itself is up, or the visit proves nothing. */
             v.is_entry_ok = entry_page_loads(p, s.entry_url, env->timeout_ms ? env->timeout_ms : 30000, b.meta);

@@ -153,8 +153,9 @@ static void note_capture(struct visit_bundle *b, const char *prefix, const char 
     json_object_set_new(entry, what, rc == 0 ? json_string("ok") : json_string(e->msg));
 }
 
-void visit_bundle_capture(struct visit_bundle *b, struct page *p, const char *prefix)
+unsigned visit_bundle_capture(struct visit_bundle *b, struct page *p, const char *prefix)
 {
+    unsigned written = 0;
     struct err e;
     json_t *captures = json_object_get(b->meta, "captures");
     json_t *entry = json_object();
@@ -176,16 +177,19 @@ void visit_bundle_capture(struct visit_bundle *b, struct page *p, const char *pr
     err_init(&e);
     int rc = page_screenshot_full(p, path, 0, &shot, &e);
     note_capture(b, prefix, "png", rc, &e);
+    written |= rc == 0 ? VISIT_CAPTURED_PNG : 0;
     if (rc == 0)
-        json_object_set_new(entry, "png_size", json_pack("{s:i, s:i, s:i, s:b}", "width", shot.width_px, "height",
-                                                         shot.height_px, "page_height", shot.page_height_px,
-                                                         "truncated", shot.is_truncated));
+        json_object_set_new(entry, "png_size", json_pack("{s:i, s:i, s:i, s:i, s:b, s:b}", "width", shot.width_px,
+                                                         "height", shot.height_px, "page_height", shot.page_height_px,
+                                                         "page_width", shot.page_width_px, "truncated",
+                                                         shot.is_truncated, "width_clipped", shot.is_width_clipped));
     free(path);
 
     path = xasprintf("%s/%s.mhtml", b->dir, prefix);
     err_init(&e);
     rc = page_mhtml_save(p, path, &e);
     note_capture(b, prefix, "mhtml", rc, &e);
+    written |= rc == 0 ? VISIT_CAPTURED_MHTML : 0;
     free(path);
 
     char *text = NULL;
@@ -197,6 +201,7 @@ void visit_bundle_capture(struct visit_bundle *b, struct page *p, const char *pr
         free(path);
     }
     note_capture(b, prefix, "text", rc, &e);
+    written |= rc == 0 ? VISIT_CAPTURED_TEXT : 0;
     free(text);
 
     json_t *dialogs = json_array();
@@ -214,6 +219,7 @@ void visit_bundle_capture(struct visit_bundle *b, struct page *p, const char *pr
         json_array_append_new(failed, json_pack("{s:s, s:s}", "url", f->url, "error", f->error));
     }
     json_object_set_new(entry, "failed_requests", failed);
+    return written;
 }
 
 int visit_bundle_finish(const struct visit_env *env, struct visit_bundle *b, int64_t letter_id, const char *token,

@@ -23,8 +23,12 @@ struct visit_bundle {
 int visit_bundle_open(const struct visit_env *env, const struct ledger_campaign *c, const struct ledger_site *s,
                       int64_t letter_id, const char *kind, int64_t at_ms, struct visit_bundle *b, struct err *e);
 /* Captures the page as it is: PREFIX.png (full page), PREFIX.mhtml, PREFIX.txt; records in meta under
- * "captures" what was written and what failed (a dead page still leaves a bundle). */
-void visit_bundle_capture(struct visit_bundle *b, struct page *p, const char *prefix);
+ * "captures" what was written and what failed (a dead page still leaves a bundle). Returns which files
+ * were written (VISIT_CAPTURED_*): a visit that says something about a letter needs its picture. */
+#define VISIT_CAPTURED_PNG 1
+#define VISIT_CAPTURED_MHTML 2
+#define VISIT_CAPTURED_TEXT 4
+unsigned visit_bundle_capture(struct visit_bundle *b, struct page *p, const char *prefix);
 /* Writes meta.json and the manifest (chained to the letter's previous one, signed if a key is set);
  * the manifest's hash goes to sha_out. */
 int visit_bundle_finish(const struct visit_env *env, struct visit_bundle *b, int64_t letter_id, const char *token,

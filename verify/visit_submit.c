@@ -68,6 +68,10 @@ static void submit_vars(const struct ledger_site *s, const struct ledger_letter 
     if (f->phone)
         scn_vars_set(vars, "letter.phone", f->phone);
     scn_vars_set(vars, "letter.email", f->email ? f->email : "");
+    if (f->address)
+        scn_vars_set(vars, "letter.address", f->address);
+    if (f->id_card)
+        scn_vars_set(vars, "letter.id_card", f->id_card);
     scn_vars_set(vars, "letter.title", t->title ? t->title : "");
     scn_vars_set(vars, "letter.body", t->body ? t->body : "");
     scn_vars_set(vars, "letter.token", t->token);
@@ -86,6 +90,7 @@ static int record_submission(const struct visit_env *env, const struct ledger_si
     struct ledger_visit v = {.letter_id = t->id, .kind = "submit", .at_ms = at, .outcome = VISIT_FAILED};
     enum letter_change change = LETTER_KEEP;
     char *error = NULL;
+    const char *warning = NULL; /* sent, but a later step failed (an extract, a screenshot): kept, never hidden */
     int rc = 0;
     /* First decide, then write the evidence, then change the ledger in one transaction: a kill at any
      * moment leaves either nothing or the letter's new state together with its visit. */
@@ -97,6 +102,7 @@ static int record_submission(const struct visit_env *env, const struct ledger_si
         change = LETTER_TO_SUBMITTED;
         v.outcome = VISIT_FOUND;
         v.is_entry_ok = true;
+        warning = res->message;
     } else {
         error = xasprintf("%s: %s", scn_submit_status_name(res->status), res->message ? res->message : "");
         /* REJECTED: the site refused the letter: 提交失败 now.
@@ -122,6 +128,8 @@ static int record_submission(const struct visit_env *env, const struct ledger_si
     json_object_set_new(b->meta, "outcome", json_string(run_error ? "error" : scn_submit_status_name(res->status)));
     if (error)
         json_object_set_new(b->meta, "error", json_string(error));
+    if (warning)
+        json_object_set_new(b->meta, "warning", json_string(warning));
 
     char sha[DIGEST_HEX_LEN];
     struct err ev_err;
@@ -135,11 +143,12 @@ static int record_submission(const struct visit_env *env, const struct ledger_si
          * unfinished folder goes, so the letter's numbering and chain hold (as in visit_check.c). */
         file_remove_tree(b->dir, NULL);
         evidence_error = xasprintf("evidence could not be written: %s", ev_err.msg);
-        char *both = error ? xasprintf("%s; %s", evidence_error, error) : xstrdup(evidence_error);
+        const char *then = error ? error : warning;
+        char *both = then ? xasprintf("%s; %s", evidence_error, then) : xstrdup(evidence_error);
         free(error);
         error = both;
     }
-    v.error = error;
+    v.error = error ? error : (char *)warning; /* a sent letter's visit keeps what failed after sending */
 
     if ((rc = ledger_begin(env->ledger, e)) == 0) {
         int tries = 0;
@@ -175,9 +184,11 @@ static int record_submission(const struct visit_env *env, const struct ledger_si
         rc = visit_verdict_update(env, t->id, out, e);
     if (rc == 0) {
         if (out->was_submitted)
-            snprintf(out->line, sizeof out->line, "%s: submitted letter %lld (query code %s, letter no. %s)", s->key,
-                     (long long)t->id, scn_vars_get(vars, "query_code") ? scn_vars_get(vars, "query_code") : "-",
-                     scn_vars_get(vars, "letter_no") ? scn_vars_get(vars, "letter_no") : "-");
+            snprintf(out->line, sizeof out->line, "%s: submitted letter %lld (query code %s, letter no. %s)%s%s",
+                     s->key, (long long)t->id,
+                     scn_vars_get(vars, "query_code") ? scn_vars_get(vars, "query_code") : "-",
+                     scn_vars_get(vars, "letter_no") ? scn_vars_get(vars, "letter_no") : "-",
+                     warning ? "; warning: " : "", warning ? warning : "");
         else
             snprintf(out->line, sizeof out->line, "%s: letter %lld not submitted: %s", s->key, (long long)t->id,
                      error ? error : "unknown");
@@ -371,7 +382,7 @@ record:
     if ((rc = visit_verdict_update(env, t->id, out, e)))
         goto out;
     if (!out->was_submitted && !*resend)
-        out->was_skipped = true;
+        out->was_skipped = out->is_unsettled = true;
     {
         char *line = xasprintf("%s: letter %lld (token %s) may have been sent at %s, its outcome unrecorded: %s",
                                s->key, (long long)t->id, t->token, when, what);
@@ -428,7 +439,7 @@ int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct
         /* The click that sends it was made, and the outcome never recorded: sending again could make
          * a second letter, and this scenario cannot look it up. A person must settle it. */
         out->letter_id = last->id;
-        out->was_skipped = true;
+        out->was_skipped = out->is_unsettled = true;
         char when[32];
         clock_beijing_format(last->final_click_at_ms, when, sizeof when);
         snprintf(out->line, sizeof out->line,

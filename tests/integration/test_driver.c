@@ -386,6 +386,84 @@ static void test_status_failures_and_waits(void)
     page_close(p);
 }
 
+/* The last answer kept whose URL contains part and whose request was sent since mark, or NULL. */
+static const struct page_response *answer_find(struct page *p, uint64_t mark, const char *part)
+{
+    const struct page_response *found = NULL;
+    for (size_t i = 0; i < page_response_count(p); i++) {
+        const struct page_response *r = page_response_get(p, i);
+        if (r->request_seq >= mark && strstr(r->url, part))
+            found = r;
+    }
+    return found;
+}
+
+static void test_xhr_and_fetch_answers_recorded(void)
+{
+    struct page *p = page_get();
+    char *url = url_a("/form.html"), *v = NULL;
+    OK(page_goto(p, url, T_MS, &ok_e_));
+    uint64_t mark = page_response_mark(p);
+    /* fetch() of JSON, then an XHR post answered with Chinese HTML */
+    OK(page_eval(p, "fetch('/posts').then(r => r.text()).then(t => t.length)", &v, &ok_e_));
+    free(v);
+    OK(page_eval(p, "new Promise(ok => { const x = new XMLHttpRequest(); x.open('POST', '/submit');"
+                    " x.setRequestHeader('Content-Type', 'application/x-www-form-urlencoded');"
+                    " x.onload = () => ok(x.status); x.send('title=' + encodeURIComponent('测试')); })",
+                 &v, &ok_e_));
+    free(v);
+    OK(page_responses_wait(p, mark, 100, T_MS, &ok_e_));
+    const struct page_response *j = answer_find(p, mark, "/posts"), *x = answer_find(p, mark, "/submit");
+    REQUIRE(j && x);
+    CHECK_INT(j->status, 200);
+    CHECK_STR(j->mime_type, "application/json");
+    CHECK(j->has_body && !j->is_truncated && j->body[0] == '[');
+    CHECK(x->has_body && strstr(x->body, "提交成功，查询码 HX") != NULL);
+    CHECK(x->request_seq > j->request_seq);
+    /* nothing sent since a new mark: the wait says so within its limit */
+    uint64_t later = page_response_mark(p);
+    struct err e;
+    err_init(&e);
+    int64_t t0 = clock_mono_ms();
+    CHECK_INT(page_responses_wait(p, later, 100, 500, &e), ERR_TIMEOUT);
+    CHECK(clock_mono_ms() - t0 < 3000);
+    CHECK(strstr(e.msg, "no XHR or fetch request was answered") != NULL);
+    CHECK(answer_find(p, later, "/posts") == NULL);
+    /* a 1 MB text answer is cut at the cap, at a character boundary; binary answers come as base64 */
+    OK(page_eval(p, "Promise.all([fetch('/big.html?mb=1'), fetch('/bytes?n=1000'), fetch('/bytes?n=300000')]"
+                    ".map(f => f.then(r => r.arrayBuffer()))).then(() => 1)",
+                 &v, &ok_e_));
+    free(v);
+    OK(page_responses_wait(p, later, 100, T_MS, &ok_e_));
+    const struct page_response *big = answer_find(p, later, "/big.html"), *small = answer_find(p, later, "n=1000"),
+                               *large = answer_find(p, later, "n=300000");
+    REQUIRE(big && small && large);
+    CHECK(big->is_truncated && big->body_len <= PAGE_RESPONSE_BODY_MAX && big->body_len > PAGE_RESPONSE_BODY_MAX - 4);
+    CHECK_INT(strlen(big->body), big->body_len);
+    json_t *utf8 = json_string(big->body); /* NULL unless well-formed UTF-8 */
+    CHECK(utf8 != NULL);
+    json_decref(utf8);
+    CHECK(!small->is_truncated && small->body_len == 1000);
+    CHECK(large->is_truncated && large->body_len == PAGE_RESPONSE_BODY_MAX);
+    bool is_same = small->body_len == 1000 && large->body_len == PAGE_RESPONSE_BODY_MAX;
+    for (size_t i = 0; is_same && i < large->body_len; i++)
+        is_same = (unsigned char)large->body[i] == i % 251 && (i >= 1000 || (unsigned char)small->body[i] == i % 251);
+    CHECK(is_same);
+    /* a page that fires many: the last PAGE_RESPONSES_MAX are kept, the others counted */
+    size_t seen = page_response_seen(p);
+    uint64_t before = page_response_mark(p);
+    OK(page_eval(p, "Promise.all([...Array(60).keys()].map(i => fetch('/posts?i=' + i).then(r => r.text())))"
+                    ".then(() => 1)",
+                 &v, &ok_e_));
+    free(v);
+    OK(page_responses_wait(p, before, 100, T_MS, &ok_e_));
+    CHECK_INT(page_response_count(p), PAGE_RESPONSES_MAX);
+    CHECK_INT(page_response_seen(p), seen + 60);
+    CHECK(page_response_get(p, 0)->request_seq >= before);
+    free(url);
+    page_close(p);
+}
+
 /* Listening TCP sockets of a process: "ADDR:PORT" hex pairs from /proc/net/tcp{,6} whose inode it holds. */
 static int listening_sockets(int pid, char out[][64], int max)
 {
@@ -556,6 +634,8 @@ static const struct test_case cases[] = {
     {"MHTML and PDF evidence, and a failed request recorded", test_mhtml_and_pdf},
     {"a GBK page's text is read back right", test_gbk_page_text},
     {"HTTP status, unresolvable host, wait timeout, bad selector, JS exception", test_status_failures_and_waits},
+    {"the answers to XHR and fetch requests are recorded with their bodies, capped, base64 decoded, the last 50 kept",
+     test_xhr_and_fetch_answers_recorded},
     {"the debugging port listens on 127.0.0.1 only; --browser endpoints connect or fail in time",
      test_debugging_port_on_loopback_only},
     {"a renderer crash fails the page with 'renderer crashed', fast", test_renderer_crash_fails_the_page_fast},

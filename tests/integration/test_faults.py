@@ -677,6 +677,54 @@ def fault_disk_full_submit(suite):
     fault_disk_full(suite, phase="submit")
 
 
+def fault_disk_nearly_full(suite):
+    """The disk has room for the small files of a visit but maybe not for its screenshot (issue 12,
+    item 5: visits that wrote no PNG still counted, and two of them made a 信件被删除 resting on no
+    picture). At several degrees of fullness: every visit the ledger counts as found or not found has
+    its page.png in its folder (and page.txt when not found); the others are failed visits."""
+    c = Case(suite, "disk nearly full: no visit counts without its picture")
+    if mount_small_disk(c) is None:
+        print("SKIP faults: disk nearly full: neither a tmpfs nor a loop file system could be mounted")
+        suite.table.append((c.name, 0, 0, 0, "SKIP"))
+        return
+    filler = os.path.join(c.evidence, "filler")
+    try:
+        if c.submit():
+            # a first visit with room shows how big the visit's pictures are; then the disk is left
+            # with room for the scenario's own screenshot and the small files, but not page.png too
+            c.run("check", "--all", now="2026-03-09 10:00")
+            shot = max((os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(c.evidence) for f in fs
+                        if f == "page.png"), default=100 * 1024)
+            for i, factor in enumerate((1.2, 1.5, 1.8, 2.2)):
+                if os.path.exists(filler):
+                    os.unlink(filler)
+                filler = fill_disk(c.evidence, leave_bytes=int(shot * factor))
+                c.run("check", "--all", now="2026-03-10 %02d:00" % (10 + 2 * i))
+            counted = bad_rows = 0
+            for vid, lid, kind, outcome, error, ev, sha in ledger_visits(c.store):
+                if kind == "check":
+                    print("     faults: disk nearly full: visit %d outcome %d: %s" % (vid, outcome, (error or "")[:150]))
+                if kind != "check" or outcome not in (0, 1):
+                    continue
+                counted += 1
+                folder = os.path.join(c.evidence, ev or "")
+                png = os.path.join(folder, "page.png")
+                txt = os.path.join(folder, "page.txt")
+                ok = bool(ev) and os.path.isfile(png) and os.path.getsize(png) > 0 and (
+                    outcome == 0 or (os.path.isfile(txt) and os.path.getsize(txt) > 0))
+                bad_rows += not ok
+                check(ok, "%s: visit %d (%s) has its page.png%s" % (c.name, vid, "found" if outcome == 0 else
+                                                                  "not found", "" if outcome == 0 else " and page.txt"),
+                      str(ev))
+            c.verdicts_hold(AFTER_DEADLINE[0], "on the nearly full disk")
+            print("     faults: disk nearly full: %d counted visits checked" % counted)
+    finally:
+        if os.path.exists(filler):
+            os.unlink(filler)
+        subprocess.run(["umount", "-l", c.evidence], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    c.record()
+
+
 def fault_ledger_locked(suite):
     """Another process holds the ledger (BEGIN EXCLUSIVE) past the busy timeout during a check."""
     c = Case(suite, "ledger locked by another process")
@@ -731,6 +779,7 @@ FAULTS = [
     ("kill-check", fault_kill_check),
     ("disk", fault_disk_full),
     ("disk-submit", fault_disk_full_submit),
+    ("disk-png", fault_disk_nearly_full),
     ("lock", fault_ledger_locked),
 ]
 

@@ -443,6 +443,28 @@ static void test_script_that_never_yields(void)
     free(url);
 }
 
+/* Issue 12, item 8: a 1,000,000 px wide element made "Unable to capture screenshot" (and a 300,000 px
+ * page took 23 s and 1.28 GB): the width is clipped as the height is, and the caller is told. */
+static void test_very_wide_page_clipped(void)
+{
+    struct page *p = page_get();
+    char *url = url_a("/hostile/very-wide.html");
+    OK(page_goto(p, url, T_MS, &ok_e_));
+    char *path = xasprintf("/tmp/huixin-wide-%d.png", (int)getpid());
+    struct page_shot_info info;
+    int64_t t0 = clock_mono_ms();
+    OK(page_screenshot_full(p, path, 0, &info, &ok_e_));
+    CHECK_WITHIN(t0, 20000);
+    CHECK(info.is_width_clipped);
+    CHECK(info.page_width_px >= 1000000);
+    CHECK(info.width_px > 0 && info.width_px <= 4000);
+    CHECK(!info.is_truncated);
+    unlink(path);
+    free(path);
+    free(url);
+    page_close(p);
+}
+
 static const struct test_case cases[] = {
     {"an alert loop is answered, the first 100 recorded and the rest counted", test_alert_loop_recorded_and_capped},
     {"alerts that never stop: goto times out naming the URL, the page recovers",
@@ -458,6 +480,7 @@ static const struct test_case cases[] = {
     {"text with a lone UTF-16 surrogate is read at once, not dropped", test_lone_surrogate_text_read_at_once},
     {"a script that never yields: goto times out, close is bounded, a new page works",
      test_script_that_never_yields},
+    {"a page a million pixels wide is captured clipped, and says so", test_very_wide_page_clipped},
 };
 
 int main(int argc, char **argv)

@@ -125,7 +125,8 @@ def main():
         with Sites(state_dir=os.path.join(work, "sites")) as sites:
             sites.ctl.throttle("board", 0)
             settings = sites.ctl.settings()["sites"]
-            check(not any(v.get("moderation") for v in settings.values()),
+            # the guestbook family moderates by default but takes no part in this test
+            check(not any(v.get("moderation") for k, v in settings.items() if k != "guestbook"),
                   "the fixture sites moderate nothing (what makes proves_absence true honest here)", settings)
             d = demo.Demo(work, HUIXIN, quiet=True)
             d.sites = sites

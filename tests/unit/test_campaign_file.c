@@ -5,6 +5,7 @@
 
 #include "common/base.h"
 #include "common/files.h"
+#include "scenarios/vars.h"
 #include "verify/campaign_file.h"
 #include "tests/unit/runner.h"
 
@@ -107,6 +108,79 @@ static void test_broken_files_name_the_place(void)
     }
 }
 
+/* The letter takes every letter.* built-in a scenario may fill from the sender (the rest, title, body,
+ * token and category, come from the letter templates): a scenario's ${letter.address} is never
+ * refused in the campaign as an unknown key. */
+static void test_letter_takes_every_senders_builtin(void)
+{
+    static const char *const generated[] = {"title", "body", "token", "category"};
+    size_t n_sender = 0;
+    for (size_t i = 0; i < scn_vars_builtin_count; i++) {
+        const char *b = scn_vars_builtin[i];
+        if (strncmp(b, "letter.", 7) != 0)
+            continue;
+        bool is_generated = false;
+        for (size_t j = 0; j < ARRAY_LEN(generated); j++)
+            is_generated = is_generated || strcmp(b + 7, generated[j]) == 0;
+        if (is_generated)
+            continue;
+        n_sender++;
+        bool is_required = strcmp(b, "letter.name") == 0 || strcmp(b, "letter.phone") == 0;
+        char *extra = is_required ? xstrdup("") : xasprintf(", \"%s\": \"v\"", b + 7);
+        char *text = xasprintf("{\"huixin_campaign\": 1, \"name\": \"x\", \"authorised_by\": \"y\",\n"
+                               " \"letter\": {\"name\": \"李明\", \"phone\": \"13800000000\"%s},\n"
+                               " \"sites\": [{\"key\": \"a\", \"scenario\": \"s.json\"}]}\n",
+                               extra);
+        free(extra);
+        char *path = write_temp("sender.json", text);
+        struct campaign_file c;
+        struct err e;
+        err_init(&e);
+        int rc = campaign_file_load(path, &c, &e);
+        if (rc != 0)
+            fprintf(stderr, "  %s: %s\n", b, e.msg);
+        CHECK_INT(rc, 0);
+        if (rc == 0)
+            campaign_file_release(&c);
+        free(path);
+        free(text);
+    }
+    CHECK_INT(n_sender, 5); /* name, phone, email, address, id_card */
+}
+
+static void test_letter_address_and_id_card(void)
+{
+    char *path = write_temp("idcard.json",
+                            "{\"huixin_campaign\": 1, \"name\": \"x\", \"authorised_by\": \"y\",\n"
+                            " \"letter\": {\"name\": \"李明\", \"phone\": \"13800000000\",\n"
+                            "            \"address\": \"宝川市新华路12号\", \"id_card\": \"11010519491231002X\"},\n"
+                            " \"sites\": [{\"key\": \"a\", \"scenario\": \"s.json\"}]}\n");
+    struct campaign_file c;
+    struct err e;
+    err_init(&e);
+    REQUIRE(campaign_file_load(path, &c, &e) == 0);
+    CHECK_STR(c.letter_address, "宝川市新华路12号");
+    CHECK_STR(c.letter_id_card, "11010519491231002X");
+    campaign_file_release(&c);
+    free(path);
+
+    path = write_temp("good2.json", good);
+    REQUIRE(campaign_file_load(path, &c, &e) == 0);
+    CHECK(c.letter_address == NULL && c.letter_id_card == NULL);
+    campaign_file_release(&c);
+    free(path);
+
+    path = write_temp("idtypo.json", "{\"huixin_campaign\": 1, \"name\": \"x\", \"authorised_by\": \"y\",\n"
+                                     " \"letter\": {\"name\": \"n\", \"phone\": \"p\", \"idcard\": \"1\"},\n"
+                                     " \"sites\": [{\"key\": \"a\", \"scenario\": \"s.json\"}]}\n");
+    CHECK_INT(campaign_file_load(path, &c, &e), ERR_INPUT);
+    char *want = xasprintf("%s:2:40: letter: unknown key 'idcard'; expected one of: name, phone, email, address, "
+                           "id_card", path);
+    CHECK_STR(e.msg, want);
+    free(want);
+    free(path);
+}
+
 static void test_missing_file_is_named(void)
 {
     struct campaign_file c;
@@ -120,6 +194,8 @@ static const struct test_case cases[] = {
     {"a good campaign file loads", test_good_file_loads},
     {"broken campaign files name file:line:column", test_broken_files_name_the_place},
     {"a missing campaign file is named", test_missing_file_is_named},
+    {"the letter takes every sender's built-in", test_letter_takes_every_senders_builtin},
+    {"the letter's address and id_card", test_letter_address_and_id_card},
 };
 
 int main(int argc, char **argv)

@@ -432,6 +432,127 @@ static void test_same_deadline_everywhere_names_it(void)
     buf_release(&b);
 }
 
+/* One letter of the in-memory assessments below: its site and its verdict. */
+struct sl {
+    int64_t site_id;
+    enum verdict_kind kind;
+    bool is_backdated, is_veto, is_deleted_after_reply;
+};
+
+static struct assessment *assessments_of(const struct sl *rows, size_t n)
+{
+    struct assessment *a = xcalloc(n, sizeof *a);
+    for (size_t i = 0; i < n; i++) {
+        a[i].site.id = rows[i].site_id;
+        a[i].letter.id = (int64_t)i + 1;
+        verdict_rules_init(&a[i].rules);
+        a[i].verdict.kind = rows[i].kind;
+        a[i].verdict.is_possibly_backdated = rows[i].is_backdated;
+        a[i].verdict.veto_alarm = rows[i].is_veto;
+        a[i].verdict.is_deleted = rows[i].is_deleted_after_reply;
+        a[i].verdict.has_reply = rows[i].is_deleted_after_reply;
+    }
+    return a;
+}
+
+/* Four letters to one site are one site: the sentence counts sites, each by its worst letter. */
+static void test_the_sentence_counts_sites_by_their_worst_letter(void)
+{
+    static const struct sl rows[] = {
+        /* site 1: late */
+        {1, VERDICT_SAME_DAY, false, false, false},
+        {1, VERDICT_PENDING, false, false, false},
+        {1, VERDICT_LATE, false, false, false},
+        {1, VERDICT_ON_TIME, false, false, false},
+        /* site 2: on time */
+        {2, VERDICT_ON_TIME, false, false, false},
+        {2, VERDICT_SAME_DAY, false, false, false},
+        /* site 3: same day, one reply date possibly backdated */
+        {3, VERDICT_SAME_DAY, false, false, false},
+        {3, VERDICT_SAME_DAY, true, false, false},
+        /* site 4: could not be submitted */
+        {4, VERDICT_UNVERIFIABLE, false, false, false},
+        {4, VERDICT_SUBMIT_FAILED, false, false, false},
+        {4, VERDICT_PENDING, false, false, false},
+        /* site 5: deleted, and the veto on its other letter */
+        {5, VERDICT_DELETED, false, false, false},
+        {5, VERDICT_OVERDUE_UNANSWERED, false, true, false},
+        /* site 6: same day, one letter deleted after its reply */
+        {6, VERDICT_SAME_DAY, false, false, true},
+        {6, VERDICT_SAME_DAY, false, false, false},
+    };
+    struct assessment *a = assessments_of(rows, ARRAY_LEN(rows));
+    struct rpt_summary s;
+    rpt_summary_compute(a, ARRAY_LEN(rows), &s);
+    CHECK_INT(s.n_letters, 15);
+    CHECK_INT(s.n_sites, 6);
+    CHECK_INT(s.n_in_time, 3);
+    CHECK_INT(s.n_by_kind[VERDICT_SAME_DAY], 2);
+    CHECK_INT(s.n_by_kind[VERDICT_ON_TIME], 1);
+    CHECK_INT(s.n_by_kind[VERDICT_LATE], 1);
+    CHECK_INT(s.n_by_kind[VERDICT_SUBMIT_FAILED], 1);
+    CHECK_INT(s.n_by_kind[VERDICT_DELETED], 1);
+    CHECK_INT(s.n_by_kind[VERDICT_PENDING], 0);
+    CHECK_INT(s.n_by_kind[VERDICT_UNVERIFIABLE], 0);
+    CHECK_INT(s.n_by_kind[VERDICT_OVERDUE_UNANSWERED], 0);
+    CHECK_INT(s.n_backdated, 1);
+    CHECK_INT(s.n_veto, 1);
+    CHECK_INT(s.n_deleted_after_reply, 1);
+    struct buf b;
+    buf_init(&b);
+    rpt_summary_sentence(&s, RPT_LANG_ZH, &b);
+    CHECK_STR(buf_str(&b), "共测试 6 个网站（15 封测试信件），3 个在 5 个工作日内回复，其中 2 个当日回复；1 个超期回复；"
+                           "1 个信件被删除；1 个回复后信件被删除；1 个提交失败；1 个疑似倒签回复日期；"
+                           "1 个留言超过 3 个月未回复（单项否决）。");
+    buf_release(&b);
+    free(a);
+
+    /* the ad hoc case of the issue: four letters to one site */
+    static const struct sl four[] = {{7, VERDICT_SAME_DAY, false, false, false},
+                                     {7, VERDICT_SAME_DAY, false, false, false},
+                                     {7, VERDICT_SAME_DAY, false, false, false},
+                                     {7, VERDICT_ON_TIME, false, false, false}};
+    a = assessments_of(four, ARRAY_LEN(four));
+    rpt_summary_compute(a, ARRAY_LEN(four), &s);
+    buf_init(&b);
+    rpt_summary_sentence(&s, RPT_LANG_ZH, &b);
+    CHECK_STR(buf_str(&b), "共测试 1 个网站（4 封测试信件），1 个在 5 个工作日内回复，其中 0 个当日回复。");
+    buf_reset(&b);
+    rpt_summary_sentence(&s, RPT_LANG_EN, &b);
+    CHECK_STR(buf_str(&b), "1 site tested (4 test letters): 1 answered within 5 working days, 0 of them the same day.");
+    buf_release(&b);
+    free(a);
+}
+
+/* The order that makes one letter's verdict worse than another's, for a site of several letters. */
+static void test_a_sites_verdict_is_its_worst_letters(void)
+{
+    static const enum verdict_kind worst_first[] = {
+        VERDICT_DELETED, VERDICT_OVERDUE_UNANSWERED, VERDICT_LATE,    VERDICT_SUBMIT_FAILED,
+        VERDICT_UNVERIFIABLE, VERDICT_PENDING,       VERDICT_ON_TIME, VERDICT_SAME_DAY,
+    };
+    REQUIRE(ARRAY_LEN(worst_first) == VERDICT_KIND_COUNT);
+    for (size_t i = 0; i < ARRAY_LEN(worst_first); i++) {
+        for (size_t j = 0; j < ARRAY_LEN(worst_first); j++) {
+            struct sl two[] = {{1, worst_first[i], false, false, false}, {1, worst_first[j], false, false, false}};
+            size_t counted = 0;
+            struct assessment *a = assessments_of(two, 2);
+            struct rpt_summary s;
+            rpt_summary_compute(a, 2, &s);
+            enum verdict_kind want = worst_first[i < j ? i : j];
+            if (s.n_by_kind[want] != 1)
+                fprintf(stderr, "  %s and %s: expected %s\n", verdict_kind_name_en(worst_first[i]),
+                        verdict_kind_name_en(worst_first[j]), verdict_kind_name_en(want));
+            for (int k = 0; k < VERDICT_KIND_COUNT; k++)
+                counted += s.n_by_kind[k];
+            CHECK_INT(s.n_sites, 1);
+            CHECK_INT(counted, 1);
+            CHECK_INT(s.n_by_kind[want], 1);
+            free(a);
+        }
+    }
+}
+
 static void test_html_links_only_evidence_that_exists(void)
 {
     struct buf b;
@@ -752,6 +873,8 @@ static const struct test_case cases[] = {
     {"the fixture has every verdict and the sentence counts them",
      test_fixture_has_every_verdict_and_the_sentence_counts_them},
     {"one deadline everywhere is named in the sentence", test_same_deadline_everywhere_names_it},
+    {"the sentence counts sites by their worst letter", test_the_sentence_counts_sites_by_their_worst_letter},
+    {"a site's verdict is its worst letter's", test_a_sites_verdict_is_its_worst_letters},
     {"html links only evidence that exists", test_html_links_only_evidence_that_exists},
     {"html escapes everything a site gave", test_html_escapes_everything_a_site_gave},
     {"csv and json of hostile text are clean", test_csv_and_json_of_hostile_text_are_clean},

@@ -302,9 +302,9 @@ static void test_all_problems_reported(void)
     CHECK_STR(d.lines[0], "mem.json:1:67: site: 'deadline_workdays' must be a whole number from 1 to 366, not 0");
     CHECK(strstr(d.lines[1], "mem.json:2:31: check step 1 (goto '${nope}'): undefined variable 'nope'") == d.lines[1]);
     CHECK_STR(d.lines[2], "mem.json:2:57: check step 2 (wait_for): unknown key 'txt'; expected one of: text, selector, "
-                          "url, gone");
-    CHECK_STR(d.lines[3], "mem.json:2:56: check step 2 (wait_for): wait_for needs one of 'text', 'selector', 'url' or "
-                          "'gone'");
+                          "url, gone, exists");
+    CHECK_STR(d.lines[3], "mem.json:2:56: check step 2 (wait_for): wait_for needs one of 'text', 'selector', 'url', "
+                          "'gone' or 'exists'");
     CHECK_STR(d.lines[4], "mem.json:3:27: check.not_found: 'status' item 2 must be an HTTP status from 100 to 599");
     CHECK_STR(e.msg, d.lines[0]);
     scn_diags_release(&d);

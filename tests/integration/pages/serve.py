@@ -7,8 +7,12 @@ until its parent goes away (stdin closes).
   GET  /NAME.html      the page; {{PORT_A}} / {{PORT_B}} are replaced by the ports
   GET  /gbk.html       gbk-utf8.html re-encoded as GBK, sent with charset=gbk
   POST /submit         records the form (decoded as UTF-8) and answers with a page that alert()s
+  POST /answer?delay_ms=N  records the form and answers, after N ms, as a PHP board's XHR endpoint does:
+                       {"code": 1 if its field say holds 成功 else 0, "data": say} with every non-ASCII
+                       character escaped (backslash-u), as text/html
   GET  /posts          every recorded POST as JSON: [{"path": ..., "fields": {name: [values]}}]
   GET  /status/N       answers HTTP N
+  GET  /bytes?n=N      N bytes (at most 1 MB), byte i = i % 251, as application/octet-stream
 Hostile pages (tests/integration/test_hostile.c):
   GET  /hostile/NAME.html  a page of hostile/ (POST to one records the form and answers with the same page)
   GET  /redirect/N     302 to /redirect/N+1, forever
@@ -47,6 +51,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with LOCK:
                 body = json.dumps(POSTS, ensure_ascii=False).encode("utf-8")
             return self.send(200, body, "application/json; charset=utf-8")
+        if path == "/bytes":
+            n = int(urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query).get("n", ["1000"])[0])
+            return self.send(200, bytes(i % 251 for i in range(max(0, min(n, 1 << 20)))), "application/octet-stream")
         if path.startswith("/status/"):
             code = int(path[len("/status/"):])
             return self.send(code, b"<h1>status</h1>")
@@ -128,6 +135,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             POSTS.append({"path": path, "port": self.server.server_address[1], "fields": fields})
         if path.startswith("/hostile/"):
             return self.send_page(os.path.join(HERE, "hostile"), path[len("/hostile/"):])
+        if path == "/answer":
+            delay = int(urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query).get("delay_ms", ["0"])[0])
+            time.sleep(min(delay, 10000) / 1000)
+            say = fields.get("say", [""])[0]
+            return self.send(200, json.dumps({"code": 1 if "成功" in say else 0, "data": say}).encode(),
+                             "text/html; charset=utf-8")
         code = "HX%04d" % len(POSTS)
         body = ("<!doctype html><html><head><meta charset='utf-8'><title>提交成功</title></head><body>"
                 "<p id='done'>提交成功，查询码 %s</p>"

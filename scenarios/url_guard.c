@@ -1,0 +1,111 @@
+/* Where a scenario may take the browser. A visited site controls what extract and dialog steps read
+ * and the links a list search follows; a URL built from those must not reach the operator's machine
+ * (file:, chrome:, devtools:), run script (javascript:, data:) or leave the site: a page giving
+ * `file:///home/ops/alerts.conf` as its iframe's src would otherwise have its secrets screenshotted
+ * into the evidence. Every navigation a scenario asks for must be http or https; one whose URL came
+ * from the site must also stay on the site's own hosts: the hosts of the URLs the operator gave (the
+ * variables not read off a page: base_url, platform_url ...), of site.entry_url, and site.hosts. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/base.h"
+#include "scenarios/run_internal.h"
+
+/* The host of an http(s) URL (lower-cased, without port, user or brackets), or NULL. */
+static char *url_host(const char *url)
+{
+    const char *p;
+    if (strncasecmp(url, "http://", 7) == 0)
+        p = url + 7;
+    else if (strncasecmp(url, "https://", 8) == 0)
+        p = url + 8;
+    else
+        return NULL;
+    size_t auth = strcspn(p, "/?#");
+    const char *at = memchr(p, '@', auth);
+    if (at) {
+        auth -= (size_t)(at + 1 - p);
+        p = at + 1;
+    }
+    size_t n;
+    if (*p == '[') {
+        const char *close = memchr(p, ']', auth);
+        if (!close)
+            return NULL;
+        p++;
+        n = (size_t)(close - p);
+    } else {
+        n = strcspn(p, ":/?#");
+    }
+    if (n == 0)
+        return NULL;
+    char *h = xstrndup(p, n);
+    for (char *c = h; *c; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char)(*c - 'A' + 'a');
+    return h;
+}
+
+struct from_page_ctx {
+    const struct scn_exec *x;
+    bool is_from_page;
+};
+
+static int ref_from_page(const char *name, void *user)
+{
+    struct from_page_ctx *c = user;
+    if (c->x->extracted && scn_vars_get(c->x->extracted, name))
+        c->is_from_page = true;
+    return 0;
+}
+
+bool scn_url_tmpl_is_from_page(const struct scn_exec *x, const char *tmpl)
+{
+    struct from_page_ctx c = {x, false};
+    struct err ignored;
+    err_init(&ignored);
+    scn_vars_each_ref(tmpl, ref_from_page, &c, &ignored);
+    return c.is_from_page;
+}
+
+static bool host_is_allowed(const struct scn_exec *x, const char *host)
+{
+    bool ok = false;
+    for (size_t i = 0; !ok && i < x->vars.n; i++) {
+        const struct scn_var *v = &x->vars.v[i];
+        if (x->extracted && scn_vars_get(x->extracted, v->name))
+            continue; /* read off a page: the site's word, not the operator's */
+        char *h = url_host(v->value);
+        ok = h && strcmp(h, host) == 0;
+        free(h);
+    }
+    if (!ok && x->s->site.entry_url) {
+        char *entry = NULL, *h = NULL;
+        struct err ignored;
+        err_init(&ignored);
+        if (scn_vars_expand(&x->vars, x->s->site.entry_url, &entry, &ignored) == 0)
+            h = url_host(entry);
+        ok = h && strcmp(h, host) == 0;
+        free(h);
+        free(entry);
+    }
+    for (size_t i = 0; !ok && i < x->s->site.n_hosts; i++)
+        ok = strcasecmp(x->s->site.hosts[i], host) == 0;
+    return ok;
+}
+
+int scn_url_check(const struct scn_exec *x, const char *url, bool is_from_page, struct err *e)
+{
+    char *host = url_host(url);
+    int rc = 0;
+    if (!host) {
+        rc = err_set(e, ERR_SITE, "refusing to open '%.200s': only http and https pages are opened", url);
+    } else if (is_from_page && !host_is_allowed(x, host)) {
+        rc = err_set(e, ERR_SITE, "refusing to open '%.200s': the site gave this address and '%s' is not one of "
+                     "the site's hosts (the hosts of base_url and the other given URLs, site.entry_url, site.hosts)",
+                     url, host);
+    }
+    free(host);
+    return rc;
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""A site must never reach the operator's files (issue 12, item 1).
+
+A loopback page hands huixin addresses through what a scenario reads off it (an extract of a link's
+href), as iframe.json's recover phase reads its frame's src. `huixin submit --no-ledger` runs scenarios
+that `goto` those addresses:
+  file:///…secret       refused (only http and https), the secret never reaches the evidence
+  javascript:, data:    refused
+  http://localhost:…/   refused: the site gave it and it is not one of the site's hosts
+  the same host         opened, and the letter goes out
+  site.hosts            a host the scenario lists is opened
+Last line: N passed, N failed.
+"""
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.abspath(os.environ.get("HUIXIN_BIN", os.path.join(ROOT, "huixin")))
+passed = failed = 0
+SECRET = "HUIXIN_WEBHOOK_KEY=do-not-leak-0c5e"
+
+
+def expect(cond, name, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+        print("ok   url_guard: " + name, flush=True)
+    else:
+        failed += 1
+        print("FAIL url_guard: %s%s" % (name, (": " + str(detail)) if detail else ""), flush=True)
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    target = ""
+
+    def log_message(self, *a):
+        pass
+
+    def do_GET(self):
+        if self.path.startswith("/go"):
+            body = ('<html><body><a id="x" href="%s">链接</a></body></html>' % Handler.target).encode()
+        else:
+            body = ('<html><body><h1>写信</h1><form onsubmit="document.body.innerHTML=\'<p>提交成功</p>\';'
+                    'return false"><button id="send">提交</button></form></body></html>').encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def scenario(path, hosts=None):
+    site = {"name": "测试站", "entry_url": "${base_url}/"}
+    if hosts:
+        site["hosts"] = hosts
+    sc = {"huixin_scenario": 1, "site": site,
+          "submit": {"steps": [{"goto": "${base_url}/go"},
+                               {"extract": {"var": "target", "selector": "#x", "attribute": "href"}},
+                               {"goto": "${target}"},
+                               {"click": "#send", "final": True},
+                               {"wait_for": {"text": "提交成功"}, "timeout_seconds": 10}],
+                     "success": {"text": "提交成功"}}}
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(sc, f, ensure_ascii=False)
+
+
+def submit(tmp, sc, port):
+    ev = os.path.join(tmp, "ev")
+    p = subprocess.run([BIN, "submit", sc, "--no-ledger", "--var", "base_url=http://127.0.0.1:%d" % port,
+                        "--evidence", ev, "--timeout", "10"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=120)
+    leaked = False
+    for d, _, files in os.walk(ev):
+        for f in files:
+            with open(os.path.join(d, f), "rb") as fh:
+                leaked = leaked or SECRET.encode() in fh.read()
+    shutil.rmtree(ev, ignore_errors=True)
+    return p.returncode, p.stdout + p.stderr, leaked
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="huixin-url-guard-")
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    port = srv.server_address[1]
+    secret = os.path.join(tmp, "alerts.conf")
+    with open(secret, "w") as f:
+        f.write(SECRET + "\n")
+    sc = os.path.join(tmp, "s.json")
+    scenario(sc)
+    try:
+        for name, target in (("file:", "file://" + secret), ("javascript:", "javascript:alert(1)"),
+                             ("data:", "data:text/html,<p>%s</p>" % SECRET)):
+            Handler.target = target
+            rc, out, leaked = submit(tmp, sc, port)
+            expect(rc != 0 and "refusing to open" in out and "only http and https" in out,
+                   "a %s address from the page is refused" % name, out[-400:])
+            expect(not leaked, "nothing of the %s address reaches the evidence" % name)
+        Handler.target = "http://localhost:%d/form" % port
+        rc, out, leaked = submit(tmp, sc, port)
+        expect(rc != 0 and "is not one of the site's hosts" in out, "another host given by the page is refused",
+               out[-400:])
+        Handler.target = "http://127.0.0.1:%d/form" % port
+        rc, out, leaked = submit(tmp, sc, port)
+        expect(rc == 0 and '"submitted"' in out, "the site's own host is opened and the letter goes out", out[-400:])
+        scenario(sc, hosts=["localhost"])
+        Handler.target = "http://localhost:%d/form" % port
+        rc, out, leaked = submit(tmp, sc, port)
+        expect(rc == 0, "a host listed in site.hosts is opened", out[-400:])
+    finally:
+        srv.shutdown()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
