@@ -100,6 +100,7 @@ static json_t *verdict_json(const struct assessment *a)
     json_object_set_new(o, "workdays_late", json_integer(v->workdays_late));
     json_object_set_new(o, "workdays_waited", json_integer(v->workdays_waited));
     json_object_set_new(o, "is_possibly_backdated", json_boolean(v->is_possibly_backdated));
+    json_object_set_new(o, "is_reply_before_submission", json_boolean(v->is_reply_before_submission));
     json_object_set_new(o, "reply_window",
                         json_pack("{s:o, s:o}", "from", instant(v->window_from_ms), "to", instant(v->window_to_ms)));
     json_object_set_new(o, "is_deleted", json_boolean(v->is_deleted));

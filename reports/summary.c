@@ -204,6 +204,8 @@ void rpt_problems_format(const struct assessment *a, enum rpt_lang lang, struct 
         problem_add(&p, lang, zh ? "回复后信件被删除" : "letter deleted after the reply");
     if (v->is_possibly_backdated)
         problem_add(&p, lang, zh ? "疑似倒签回复日期" : "reply date possibly backdated");
+    if (v->is_reply_before_submission)
+        problem_add(&p, lang, zh ? "回复时间早于提交时间" : "reply time before the submission");
     if (v->is_unpublished)
         problem_add(&p, lang, zh ? "留言未予公开（从未在公开列表中出现）" : "not published (never seen in the public list)");
     if (v->veto_alarm) {

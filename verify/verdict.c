@@ -143,8 +143,8 @@ static void deletion_find(const struct ordered *vs, size_t n, const struct verdi
     }
 }
 
-static void decide_reply(const struct ordered *vs, size_t n, size_t first_reply, const struct cal *cal,
-                         const struct verdict_rules *rules, struct verdict_result *out)
+static void decide_reply(const struct verdict_letter *letter, const struct ordered *vs, size_t n, size_t first_reply,
+                         const struct cal *cal, const struct verdict_rules *rules, struct verdict_result *out)
 {
     const struct verdict_visit *fr = vs[first_reply].v;
     int64_t seen_day = clock_beijing_day(fr->at_ms);
@@ -173,6 +173,10 @@ static void decide_reply(const struct ordered *vs, size_t n, size_t first_reply,
             out->reply_day = shown_day;
             if (shown_day < last_no_reply_day)
                 out->is_possibly_backdated = true;
+            /* a date-only value stands at the day's 00:00: it has no time to compare */
+            bool is_date_only = shown_ms == shown_day * MS_PER_DAY - CLOCK_BEIJING_OFFSET_MS;
+            if (shown_day == out->submit_day && shown_ms < letter->submitted_at_ms && !is_date_only)
+                out->is_reply_before_submission = true;
         }
     }
     out->workdays_taken = cal_workdays_count(cal, out->submit_day, out->reply_day);
@@ -252,6 +256,10 @@ static void reasons_write(const struct verdict_letter *letter, struct verdict_re
     if (out->reply_source == VERDICT_REPLY_OBSERVED) {
         reason_add(en, "; reply date taken from when huixin first saw it");
         reason_add(zh, "；回复日期按首次看到回复的时间计");
+    }
+    if (out->is_reply_before_submission) {
+        reason_add(en, "; the shown reply time is earlier than the letter's own submission");
+        reason_add(zh, "；网站显示的回复时间早于信件提交时间");
     }
     if (out->is_unpublished) {
         reason_add(en, "; not published: never seen in the public list");
@@ -334,7 +342,7 @@ void verdict_decide(const struct verdict_letter *letter, const struct verdict_vi
     out->is_unpublished = !is_found_elsewhere && !out->is_deleted && out->last_list_miss_ms > 0;
 
     if (first_reply < n) {
-        decide_reply(vs, n, first_reply, cal, rules, out);
+        decide_reply(letter, vs, n, first_reply, cal, rules, out);
         out->veto_alarm = out->reply_day > out->veto_day;
         goto out;
     }

@@ -18,7 +18,8 @@
  *     the shown date is kept but is_possibly_backdated is set; the observed window (last FOUND visit
  *     without a reply before the first with one, and that first one) is always recorded. The check
  *     is by day, not by minute: a reply dated earlier on the day a visit saw none is publication lag.
- *     A shown date before the submission day is flagged too.
+ *     A shown date before the submission day is flagged too, and so is a shown time earlier than the
+ *     submission on its own day (is_reply_before_submission; a date-only value, 00:00, is not).
  *     reply_day == submit_day -> SAME_DAY (当日回复); workdays_count(submit_day, reply_day) <= N ->
  *     ON_TIME (按期回复); else LATE (超期回复) with workdays_taken.
  *  4. Deletion needs proof that the letter was there and is gone: at least deletion_min_visits counted
@@ -135,6 +136,9 @@ struct verdict_result {
     int workdays_waited;       /* no reply: working days from submission to the last FOUND visit
                                   that saw none (0 if none) */
     bool is_possibly_backdated;
+    bool is_reply_before_submission; /* the site shows a reply time earlier than the letter's own
+                                        submission on the same day (a wrong clock, a 12-hour time read
+                                        as morning): flagged, never silently accepted */
     int64_t window_from_ms;    /* last FOUND visit without a reply before the first with one; 0 if none */
     int64_t window_to_ms;      /* first FOUND visit with a reply; 0 if none */
     bool is_deleted;           /* the deletion rule holds (also beside a reply verdict) */

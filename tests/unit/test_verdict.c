@@ -379,6 +379,28 @@ static void test_months_add(void)
     CHECK_INT(verdict_months_add(D("2025-05-31"), 1), D("2025-06-30"));
 }
 
+/* Issue 11: a reply time before the letter's own submission that day (04:20 read off a 12-hour clock
+ * for 16:20) is flagged, never silently accepted; a date-only reply (00:00) is not. */
+static void test_reply_before_submission_flagged(void)
+{
+    struct cal *cal = cal_new();
+    struct verdict_letter letter = {T("2025-03-03 15:00"), false, NULL};
+    struct verdict_visit v = {.at_ms = T("2025-03-03 17:00"), .outcome = VERDICT_VISIT_FOUND, .entry_page_ok = true,
+                              .has_reply = true, .reply_shown_ms = T("2025-03-03 04:20")};
+    struct verdict_result r;
+    verdict_decide(&letter, &v, 1, cal, NULL, T("2025-03-04 10:00"), &r);
+    CHECK_INT(r.kind, VERDICT_SAME_DAY);
+    CHECK(r.is_reply_before_submission);
+    CHECK(strstr(r.reason_zh, "早于信件提交时间") != NULL);
+    v.reply_shown_ms = T("2025-03-03 00:00"); /* a date-only value */
+    verdict_decide(&letter, &v, 1, cal, NULL, T("2025-03-04 10:00"), &r);
+    CHECK(!r.is_reply_before_submission);
+    v.reply_shown_ms = T("2025-03-03 16:20");
+    verdict_decide(&letter, &v, 1, cal, NULL, T("2025-03-04 10:00"), &r);
+    CHECK(!r.is_reply_before_submission);
+    cal_free(cal);
+}
+
 static const struct test_case cases[] = {
     {"every verdict and its edges (table)", test_verdict_table},
     {"the order of the visits given does not matter", test_visit_order_does_not_matter},
@@ -387,6 +409,7 @@ static const struct test_case cases[] = {
     {"deletion needs enough visits spanning enough time", test_deletion_rule_settings},
     {"verdict names in both languages round-trip", test_names},
     {"calendar months for the veto clamp to the month's end", test_months_add},
+    {"a reply time before the submission is flagged", test_reply_before_submission_flagged},
 };
 
 int main(int argc, char **argv)
