@@ -118,7 +118,7 @@ int visit_bundle_open(const struct visit_env *env, const struct ledger_campaign 
         char *parent = xasprintf("%s/%s", env->evidence_root, parent_rel);
         stray_folders_set_aside(parent, parent_rel, visits, n, slash + 1);
         /* our own folder was a stray of the same name (the same --now): start it afresh */
-        int rc = file_mkdir_p(b->dir, 0755, e);
+        int rc = file_mkdir_beneath(env->evidence_root, b->rel_dir, 0755, e);
         free(parent);
         free(parent_rel);
         if (rc) {

@@ -134,6 +134,73 @@ def item4_two_daemons(work):
     finish(first, 60)
 
 
+def item6_planted_links(env, store, evidence, work):
+    letter_dir = os.path.join(evidence, CAMPAIGN, "hanweb", "letter-1")
+    outside = os.path.join(work, "outside")
+    os.mkdir(outside)
+    seq = len([d for d in visits(store) if d]) + 1
+    # --now tomorrow 10:00 Beijing = 02:00:00 UTC: the folder's name is known before the visit
+    day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600 + 86400))
+    name = "%03d-check-%sT020000Z" % (seq, day.replace("-", ""))
+    link = os.path.join(letter_dir, name)
+    os.symlink(outside, link)
+    before = len(visits(store))
+    p = hx(["check", "1", "--now", day + " 10:00"] + env)
+    check(os.listdir(outside) == [], "a link planted as the next visit folder is not written through",
+          str(os.listdir(outside)))
+    check(p.returncode != 0 and name in p.stderr and "symbolic link" in p.stderr,
+          "the check fails naming the link (exit %d)" % p.returncode, p.stdout + p.stderr)
+    check(len(visits(store)) == before, "and records no visit")
+    v = hx(["evidence", "verify", evidence], 60)
+    check(v.returncode == 1 and ("'%s' is a symbolic link (to '%s')" % (name, outside)) in v.stdout,
+          "evidence verify fails naming the link and where it points", v.stdout + v.stderr)
+    os.unlink(link)
+    verify_ok(evidence, "the evidence verifies again once the link is gone")
+
+    first = sorted(d for d in os.listdir(letter_dir) if d[:3].isdigit())[0]
+    inner = os.path.join(letter_dir, first, "extra.png")
+    os.symlink("/etc/hostname", inner)
+    v = hx(["evidence", "verify", evidence], 60)
+    check(v.returncode == 1 and "extra.png (to '/etc/hostname')" in v.stdout,
+          "a link planted inside a visit folder fails verify, named with its target", v.stdout + v.stderr)
+    os.unlink(inner)
+
+
+def item7_ledger_compare(env, store, evidence, work):
+    letter_dir = os.path.join(evidence, CAMPAIGN, "hanweb", "letter-1")
+    base = ["evidence", "verify", evidence, "--store", store]
+    p = hx(base, 60)
+    check(p.returncode == 0, "verify --store passes on untouched evidence", p.stdout + p.stderr)
+    newest = sorted(d for d in os.listdir(letter_dir) if d[:3].isdigit())[-1]
+    aside = os.path.join(work, "aside")
+    shutil.move(os.path.join(letter_dir, newest), aside)
+    p = hx(["evidence", "verify", evidence], 60)
+    check(p.returncode == 0, "without the ledger, the newest visit moved away is not seen (the files alone)",
+          p.stdout)
+    p = hx(base, 60)
+    check(p.returncode == 1 and "visit %s is in the ledger but its folder is missing" % newest in p.stdout,
+          "with --store, the newest visit moved away is named", p.stdout + p.stderr)
+    renamed = os.path.join(letter_dir, newest.replace("-check-", "-check-x"))
+    shutil.move(aside, renamed)
+    p = hx(base, 60)
+    check(p.returncode == 1 and "folder %s is not a visit of letter 1" % os.path.basename(renamed) in p.stdout
+          and "its folder is missing" in p.stdout, "with --store, the newest visit renamed is named, both names",
+          p.stdout + p.stderr)
+    shutil.move(renamed, os.path.join(letter_dir, newest))
+    con = sqlite3.connect(store, timeout=30)
+    con.execute("UPDATE visits SET manifest_sha256 = ? WHERE evidence_dir LIKE ?", ("0" * 64, "%/" + newest))
+    con.commit()
+    p = hx(base, 60)
+    check(p.returncode == 1 and "but the ledger recorded " + "0" * 64 in p.stdout,
+          "with --store, a manifest whose hash differs from the ledger's is named", p.stdout + p.stderr)
+    whole = os.path.join(work, "letter-aside")
+    shutil.move(letter_dir, whole)
+    p = hx(base, 60)
+    check(p.returncode != 0 and "letter 1 has" in p.stdout and "no folder here" in p.stdout,
+          "with --store at the root, a letter folder moved away is named", p.stdout + p.stderr)
+    shutil.move(whole, letter_dir)
+
+
 def main():
     if not os.access(HUIXIN, os.X_OK):
         print("test_visit_locks: no huixin binary at %s" % HUIXIN)
@@ -150,6 +217,8 @@ def main():
             check(p.returncode == 0, "a first check of the letter", p.stdout + p.stderr)
             item4_parallel_checks(sites, env, store, evidence)
             item4_two_daemons(work)
+            item6_planted_links(env, store, evidence, work)
+            item7_ledger_compare(env, store, evidence, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("%d passed, %d failed" % (passed, failed))
