@@ -24,8 +24,12 @@ static const char usage[] =
     "  --jobs N, -j N      visit up to N letters at once, each in its own browser context (default:\n"
     "                      min(4, CPUs, free memory / 400 MB)); results print as visits end\n"
     "\n"
-    "Exit 0 when every visit was made (whatever it found), 5 when a site could not be checked\n"
-    "(无法核实 for that visit; it is retried later and never taken as a deletion).\n";
+    "A letter given twice is visited once. A letter another huixin is visiting at the moment (its\n"
+    "lock in the ledger) is skipped with a line saying so ('letter N: being visited by another\n"
+    "huixin (pid P): skipped'): no visit is recorded for it, and it does not change the exit code.\n"
+    "\n"
+    "Exit 0 when every visit was made (whatever it found) or left to the other huixin, 5 when a site\n"
+    "could not be checked (无法核实 for that visit; it is retried later and never taken as a deletion).\n";
 
 int cmd_check(int argc, char **argv)
 {
@@ -80,7 +84,11 @@ int cmd_check(int argc, char **argv)
                 free(ids);
                 return cli_usage_error("check", "'%s' is not a letter number (see 'huixin status') or an option", a);
             }
-            ids[n_ids++] = id;
+            bool is_repeat = false; /* `check 1 1`: one visit, not two */
+            for (size_t k = 0; k < n_ids && !is_repeat; k++)
+                is_repeat = ids[k] == id;
+            if (!is_repeat)
+                ids[n_ids++] = id;
         }
     }
     if ((all || due) && n_ids > 0) {
@@ -133,7 +141,8 @@ int cmd_check(int argc, char **argv)
                 break;
             continue;
         }
-        printf("letter %lld %s\n", (long long)ids[i], sum.line);
+        /* a letter another huixin is visiting: said, and no failure (that visit is being made) */
+        printf("letter %lld%s%s\n", (long long)ids[i], sum.was_busy ? ": " : " ", sum.line);
         visit_setup_after_visit(&vs, &sum);
         fflush(stdout);
         if (sum.outcome == VISIT_FAILED && rc == EXIT_OK)

@@ -7,11 +7,12 @@
 #include "common/files.h"
 #include "verify/evidence_sign.h"
 #include "verify/evidence_verify.h"
+#include "verify/ledger.h"
 #include "verify/tsa.h"
 #include "cli/cli.h"
 
 static const char usage[] =
-    "Usage: huixin evidence verify DIR [--pubkey FILE] [--tsa-ca FILE] [--verbose]\n"
+    "Usage: huixin evidence verify DIR [--store LEDGER] [--pubkey FILE] [--tsa-ca FILE] [--verbose]\n"
     "       huixin evidence sign DIR [--sign-key FILE] [--force]\n"
     "       huixin evidence timestamp DIR [--tsa URL] [--timeout SECONDS] [--force]\n"
     "\n"
@@ -21,7 +22,11 @@ static const char usage[] =
     "verify: every listed file is there with its size and SHA-256; no unlisted file (but manifest.sig\n"
     "  and manifest.tsr); each manifest names the SHA-256 of the previous visit's manifest (the first:\n"
     "  null) and the visits run 001, 002, ...; signatures hold under --pubkey; a timestamp covers the\n"
-    "  manifest (and its TSA chains to --tsa-ca). Prints each failure; exit 0 when all hold, 1 otherwise.\n"
+    "  manifest (and its TSA chains to --tsa-ca); no symbolic link anywhere (each is named, with where it\n"
+    "  points). Prints each failure; exit 0 when all hold, 1 otherwise.\n"
+    "  --store LEDGER    also compare each letter's visits with the ledger's (read, never written): a\n"
+    "                    visit folder missing, renamed or not in the ledger, a count or a manifest hash\n"
+    "                    that differs; given the evidence root, a letter whose folder is gone\n"
     "  --pubkey FILE     the Ed25519 public key (from 'huixin keygen'); every visit must be signed by it\n"
     "  --tsa-ca FILE     PEM certificates of trusted timestamp authorities; every visit must carry a\n"
     "                    timestamp that chains to one\n"
@@ -48,11 +53,13 @@ static void on_finding(enum evidence_finding kind, const char *where, const char
         printf("ok   %s\n", where);
 }
 
-static int run_verify(const char *dir, const char *pubkey_path, const char *ca_path, bool verbose)
+static int run_verify(const char *dir, const char *pubkey_path, const char *ca_path, const char *store_path,
+                      bool verbose)
 {
     struct err e;
     err_init(&e);
     struct evidence_pubkey *key = NULL;
+    struct ledger *ledger = NULL;
     int rc = EXIT_OK;
     if (pubkey_path && evidence_pubkey_load(pubkey_path, &key, &e))
         return cli_fail(&e);
@@ -60,7 +67,11 @@ static int run_verify(const char *dir, const char *pubkey_path, const char *ca_p
         evidence_pubkey_free(key);
         return cli_usage_error("evidence", "--tsa-ca '%s': no such file", ca_path);
     }
-    struct evidence_verify_opts opts = {key, ca_path};
+    if (store_path && ledger_open_existing(store_path, &ledger, &e)) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    struct evidence_verify_opts opts = {key, ca_path, ledger};
     struct evidence_verify_stats st;
     struct verify_print p = {verbose};
     if (evidence_verify_path(dir, &opts, on_finding, &p, &st, &e)) {
@@ -80,6 +91,7 @@ static int run_verify(const char *dir, const char *pubkey_path, const char *ca_p
     printf("\n");
     rc = st.failures ? EXIT_FINDINGS : EXIT_OK;
 out:
+    ledger_close(ledger);
     evidence_pubkey_free(key);
     return rc;
 }
@@ -161,7 +173,7 @@ int cmd_evidence(int argc, char **argv)
          is_ts = strcmp(sub, "timestamp") == 0;
     if (!is_verify && !is_sign && !is_ts)
         return cli_usage_error("evidence", "'%s' is not a subcommand: expected verify, sign or timestamp", sub);
-    const char *dir = NULL, *pubkey = NULL, *ca = NULL;
+    const char *dir = NULL, *pubkey = NULL, *ca = NULL, *store = NULL;
     struct seal_ctx c = {getenv("HUIXIN_SIGN_KEY"), getenv("HUIXIN_TSA_URL"), 30000, false, 0, 0};
     bool verbose = false;
     for (int i = 2; i < argc; i++) {
@@ -172,6 +184,8 @@ int cmd_evidence(int argc, char **argv)
             return EXIT_OK;
         } else if (is_verify && strcmp(a, "--pubkey") == 0 && has_value) {
             pubkey = argv[++i];
+        } else if (is_verify && strcmp(a, "--store") == 0 && has_value) {
+            store = argv[++i];
         } else if (is_verify && strcmp(a, "--tsa-ca") == 0 && has_value) {
             ca = argv[++i];
         } else if (is_verify && (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0)) {
@@ -200,7 +214,7 @@ int cmd_evidence(int argc, char **argv)
     if (!dir)
         return cli_usage_error("evidence", "'evidence %s' needs a folder", sub);
     if (is_verify)
-        return run_verify(dir, pubkey, ca, verbose);
+        return run_verify(dir, pubkey, ca, store, verbose);
     if (is_sign && (!c.key_path || !*c.key_path))
         return cli_usage_error("evidence", "'evidence sign' needs --sign-key FILE (or HUIXIN_SIGN_KEY)");
     if (is_ts && (!c.tsa_url || !*c.tsa_url))

@@ -247,7 +247,7 @@ int cmd_import(int argc, char **argv)
             rc = cli_fail(&e);
             goto out;
         }
-        printf("letter %lld %s\n", (long long)lid, sum.line);
+        printf("letter %lld%s%s\n", (long long)lid, sum.was_busy ? ": " : " ", sum.line);
         if (sum.outcome == VISIT_FAILED)
             rc = EXIT_SITE;
     }

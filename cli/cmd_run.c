@@ -25,7 +25,9 @@ static const char usage[] =
     "Revisits letters when they are due (see 'huixin check --due'), for as long as it runs: once an\n"
     "interval, again just after each deadline day ends, sooner after a failed visit, and after the\n"
     "deletion gap when a letter seems gone; and each campaign's daily summary alert at the alerts file's\n"
-    "daily_summary time. One instance per ledger (a lock file beside it). SIGTERM or\n"
+    "daily_summary time. One instance per ledger (a lock on the ledger file itself, so a\n"
+    "symlink to it is the same ledger). A letter another huixin is visiting is skipped and\n"
+    "said so. SIGTERM or\n"
     "Ctrl-C ends it after the visit under way.\n"
     "\n"
     "  --interval HOURS    revisit interval (default 24)\n"
@@ -172,14 +174,22 @@ int cmd_run(int argc, char **argv)
     if (jobs > 1 && captcha && strcmp(captcha, "prompt") == 0)
         jobs = 1; /* one terminal cannot answer several workers */
 
-    char *lock_path = xasprintf("%s.run-lock", common.store_path);
-    int lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        fprintf(stderr, "huixin: another 'huixin run' holds the ledger '%s' (lock file '%s')\n", common.store_path,
-                lock_path);
-        if (lock_fd >= 0)
-            close(lock_fd);
-        free(lock_path);
+    /* One daemon per ledger: the lock is on the ledger file itself (flock, which SQLite's own POSIX
+     * locks do not touch), so a symlink or another path to the same file finds it taken. A lock file
+     * named after the path would not. The file is made here if it is new (SQLite takes an empty file
+     * as a new database); the descriptor stays open, and is closed last, after the ledger. */
+    int lock_fd = open(common.store_path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (lock_fd < 0) {
+        fprintf(stderr, "huixin: cannot open the ledger '%s' to lock it: %s\n", common.store_path, strerror(errno));
+        return EXIT_STORE;
+    }
+    if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK)
+            fprintf(stderr, "huixin: another 'huixin run' holds the ledger '%s' (by this path or another to the same "
+                    "file): one daemon per ledger\n", common.store_path);
+        else
+            fprintf(stderr, "huixin: cannot lock the ledger '%s': %s\n", common.store_path, strerror(errno));
+        close(lock_fd);
         return EXIT_STORE;
     }
     struct sigaction sa;
@@ -239,7 +249,7 @@ int cmd_run(int argc, char **argv)
                 }
                 char when[32];
                 clock_beijing_format(clock_now_ms(), when, sizeof when);
-                printf("%s letter %lld %s\n", when, (long long)ids[i], sum.line);
+                printf("%s letter %lld%s%s\n", when, (long long)ids[i], sum.was_busy ? ": " : " ", sum.line);
                 visit_setup_after_visit(&vs, &sum);
                 fflush(stdout);
             }
@@ -257,6 +267,5 @@ int cmd_run(int argc, char **argv)
 out:
     visit_setup_close(&vs);
     close(lock_fd);
-    free(lock_path);
     return rc;
 }

@@ -62,7 +62,7 @@ int visit_setup_browser_ensure(struct visit_setup *vs, struct err *e)
 
 void visit_setup_after_visit(struct visit_setup *vs, const struct visit_summary *sum)
 {
-    if (vs->alerts.n_channels == 0)
+    if (vs->alerts.n_channels == 0 || sum->was_busy) /* another huixin made that visit */
         return;
     bool changed = !sum->has_verdict_before || sum->verdict_before != sum->verdict_after;
     enum verdict_kind before = sum->has_verdict_before ? sum->verdict_before : VERDICT_PENDING;

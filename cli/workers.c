@@ -149,7 +149,8 @@ static void worker_say(int fd, const char *fmt, ...)
 }
 
 /* Takes letter ids from cmd_fd until it closes; answers each on res_fd:
- *   R ID EXIT o|e TEXT   the visit was made (o: a result line) or failed with an error (e: its message)
+ *   R ID EXIT o|e|b TEXT the visit was made (o: a result line), failed with an error (e: its message) or
+ *                        was not made, another huixin visiting the letter (b: the line saying so)
  *   B ID TEXT            the browser cannot be reached: ID was not started; the worker ends
  *   F EXIT TEXT          the worker could not start (ledger, calendar, captcha): it ends */
 static int worker_main(const struct workers_options *o, const char *endpoint, int cmd_fd, int res_fd)
@@ -190,7 +191,10 @@ static int worker_main(const struct workers_options *o, const char *endpoint, in
             continue;
         }
         visit_setup_after_visit(&vs, &sum);
-        worker_say(res_fd, "R %lld %d o %s", id, sum.outcome == VISIT_FAILED ? EXIT_SITE : EXIT_OK, sum.line);
+        if (sum.was_busy)
+            worker_say(res_fd, "R %lld %d b %s", id, EXIT_OK, sum.line);
+        else
+            worker_say(res_fd, "R %lld %d o %s", id, sum.outcome == VISIT_FAILED ? EXIT_SITE : EXIT_OK, sum.line);
     }
     if (in)
         fclose(in);
@@ -289,7 +293,7 @@ static void pool_not_visited(struct pool *pl, int64_t id, const char *why)
     pl->rc = EXIT_BROWSER;
 }
 
-static void pool_print(struct pool *pl, int64_t id, int code, bool is_error, const char *text)
+static void pool_print(struct pool *pl, int64_t id, int code, bool is_error, bool is_busy, const char *text)
 {
     if (is_error) {
         fprintf(stderr, "huixin: letter %lld: %s\n", (long long)id, text);
@@ -303,7 +307,7 @@ static void pool_print(struct pool *pl, int64_t id, int code, bool is_error, con
         clock_beijing_format(clock_now_ms(), when, sizeof when);
         printf("%s ", when);
     }
-    printf("letter %lld %s\n", (long long)id, text);
+    printf("letter %lld%s%s\n", (long long)id, is_busy ? ": " : " ", text);
     fflush(stdout);
     if (code != EXIT_OK && pl->rc == EXIT_OK)
         pl->rc = code;
@@ -325,10 +329,10 @@ static void pool_line(struct pool *pl, struct worker *w, char *line)
         long code = strtol(end, &end, 10);
         while (*end == ' ')
             end++;
-        bool is_error = *end == 'e';
+        bool is_error = *end == 'e', is_busy = *end == 'b';
         const char *text = *end ? end + 1 + (end[1] == ' ') : "";
         w->held = 0;
-        pool_print(pl, id, (int)code, is_error, text);
+        pool_print(pl, id, (int)code, is_error, is_busy, text);
     } else if (kind == 'B') {
         long long id = strtoll(p, &end, 10);
         while (*end == ' ')

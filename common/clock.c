@@ -12,6 +12,11 @@ int64_t clock_now_ms(void)
 {
     if (has_override)
         return override_ms;
+    return clock_real_ms();
+}
+
+int64_t clock_real_ms(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;

@@ -46,7 +46,10 @@ int file_write_atomic(const char *path, const void *data, size_t len, struct err
 {
     char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
     int rc = 0;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* A new file, never one found there: a link planted under the temporary name is not followed
+     * (O_EXCL), and the rename below replaces a link at path rather than writing through it. */
+    unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
         rc = err_set(e, ERR_IO, "cannot create '%s': %s", tmp, strerror(errno));
         goto out;
@@ -98,6 +101,60 @@ int file_mkdir_p(const char *path, unsigned mode, struct err *e)
         }
     }
     free(p);
+    return rc;
+}
+
+/* Says where the link at path points, for the message about it. */
+static int link_refused(const char *path, struct err *e)
+{
+    char to[4096];
+    ssize_t n = readlink(path, to, sizeof to - 1);
+    to[n < 0 ? 0 : n] = '\0';
+    return err_set(e, ERR_IO, "'%s' is a symbolic link (to '%s'), expected a folder: not followed", path,
+                   n < 0 ? "?" : to);
+}
+
+int file_mkdir_beneath(const char *root, const char *rel, unsigned mode, struct err *e)
+{
+    char *parts = xstrdup(rel);
+    char *done = xstrdup(root);
+    int rc = 0;
+    int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = err_set(e, ERR_IO, "cannot open folder '%s': %s", root, strerror(errno));
+        goto out;
+    }
+    char *save = NULL;
+    for (char *name = strtok_r(parts, "/", &save); name; name = strtok_r(NULL, "/", &save)) {
+        char *next = xasprintf("%s/%s", done, name);
+        free(done);
+        done = next;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+            rc = err_set(e, ERR_INTERNAL, "folder '%s': '%s' may not climb out of '%s'", done, name, root);
+            goto out;
+        }
+        if (mkdirat(fd, name, (mode_t)mode) != 0 && errno != EEXIST) {
+            rc = err_set(e, ERR_IO, "cannot create folder '%s': %s", done, strerror(errno));
+            goto out;
+        }
+        int sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub < 0) {
+            struct stat st;
+            if ((errno == ELOOP || errno == ENOTDIR) && fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                S_ISLNK(st.st_mode))
+                rc = link_refused(done, e);
+            else
+                rc = err_set(e, ERR_IO, "cannot open folder '%s': %s", done, strerror(errno));
+            goto out;
+        }
+        close(fd);
+        fd = sub;
+    }
+out:
+    if (fd >= 0)
+        close(fd);
+    free(done);
+    free(parts);
     return rc;
 }
 

@@ -12,6 +12,10 @@ int file_read_all(const char *path, char **data_out, size_t *len_out, struct err
 int file_write_atomic(const char *path, const void *data, size_t len, struct err *e);
 /* mkdir -p with the given mode for the folders it creates. */
 int file_mkdir_p(const char *path, unsigned mode, struct err *e);
+/* mkdir -p of root/rel that never follows a symbolic link below root (root itself may be one): each
+ * folder of rel is made, or must be a folder already, opened relative to its parent with O_NOFOLLOW.
+ * A link on the way is refused (ERR_IO), naming it and where it points. */
+int file_mkdir_beneath(const char *root, const char *rel, unsigned mode, struct err *e);
 /* rm -rf; a missing path is not an error. */
 int file_remove_tree(const char *path, struct err *e);
 int file_exists(const char *path);

@@ -78,7 +78,10 @@ static int evidence_file_open(struct evidence_file *f, const char *path, struct 
     if (!path)
         return 0;
     f->tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* a new file, never a link planted under its name (O_EXCL does not follow one); the rename
+     * replaces a link at path instead of writing through it */
+    unlink(f->tmp);
+    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (f->fd < 0)
         return err_set(e, ERR_IO, "cannot create '%s': %s", f->tmp, strerror(errno));
     return 0;

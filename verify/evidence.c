@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/base.h"
 #include "common/clock.h"
@@ -69,9 +70,11 @@ int evidence_dir_make(const char *root, const char *campaign, const char *site_k
             compact[j++] = stamp[i];
     compact[j] = '\0';
     char *rel = xasprintf("%s/%s/letter-%lld/%03d-%s-%s", c, s, (long long)letter_id, seq, k, compact);
-    char *full = xasprintf("%s/%s", root, rel);
-    int rc = file_mkdir_p(full, 0755, e);
-    free(full);
+    /* The root may be a link (the operator's choice); nothing below it is followed: a link planted as
+     * a campaign, site, letter or visit folder would have the visit written where it points. */
+    int rc = file_mkdir_p(root, 0755, e);
+    if (rc == 0)
+        rc = file_mkdir_beneath(root, rel, 0755, e);
     free(c);
     free(s);
     free(k);
@@ -119,7 +122,14 @@ int evidence_manifest_write(const char *dir, const char *letter_token, const cha
     for (size_t i = 0; i < n && rc == 0; i++) {
         char *path = xasprintf("%s/%s", dir, names[i]);
         struct stat st;
-        if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+            /* hashing through it would list a file that is not in the folder */
+            char to[4096];
+            ssize_t len = readlink(path, to, sizeof to - 1);
+            to[len < 0 ? 0 : len] = '\0';
+            rc = err_set(e, ERR_IO, "evidence file '%s' is a symbolic link (to '%s'): not followed", path,
+                         len < 0 ? "?" : to);
+        } else if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
             char hex[DIGEST_HEX_LEN];
             int64_t bytes = 0;
             rc = digest_file_sha256_hex(path, hex, &bytes, e);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/base.h"
 #include "common/buf.h"
@@ -15,6 +16,7 @@
 #include "verify/evidence.h"
 #include "verify/evidence_sign.h"
 #include "verify/evidence_verify.h"
+#include "verify/ledger.h"
 #include "verify/tsa.h"
 
 #define WALK_DEPTH_MAX 12
@@ -25,6 +27,9 @@ struct vctx {
     void *user;
     struct evidence_verify_stats *st;
     int visit_failures; /* failures reported for the visit being checked */
+    char *root_real;    /* with a ledger: the evidence root, once a letter folder has shown where it is */
+    int64_t *seen_letters; /* with a ledger: the letters whose folders were compared */
+    size_t n_seen_letters;
 };
 
 /* What the chain needs to know of one visit. */
@@ -117,6 +122,37 @@ static void names_free(char **names, size_t n)
     free(names);
 }
 
+/* Where a symbolic link points (caller frees), or NULL when path is no link. */
+static char *link_target(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode))
+        return NULL;
+    char buf[4096];
+    ssize_t n = readlink(path, buf, sizeof buf - 1);
+    buf[n < 0 ? 0 : n] = '\0';
+    return xstrdup(n < 0 ? "?" : buf);
+}
+
+/* Evidence holds no links: one would let a file or a visit seem to be here while it is elsewhere, and
+ * huixin never makes one. Every link in dir is a failure, named with where it points. */
+static void links_report(struct vctx *c, const char *dir, const char *where)
+{
+    size_t n = 0;
+    char **names = dir_names(dir, &n);
+    for (size_t i = 0; names && i < n; i++) {
+        char *path = xasprintf("%s/%s", dir, names[i]);
+        char *to = link_target(path);
+        if (to)
+            report(c, EVIDENCE_FAILED, where[0] ? where : ".", "'%s' is a symbolic link (to '%s'): evidence holds no links",
+                   names[i], to);
+        free(to);
+        free(path);
+    }
+    if (names)
+        names_free(names, n);
+}
+
 /* Checks the listed files; marks which names of the folder were listed. */
 static void files_check(struct vctx *c, const char *dir, const char *where, json_t *files)
 {
@@ -152,6 +188,11 @@ static void files_check(struct vctx *c, const char *dir, const char *where, json
         struct stat st;
         if (lstat(path, &st) != 0) {
             report(c, EVIDENCE_FAILED, where, "missing file %s", name);
+        } else if (S_ISLNK(st.st_mode)) {
+            char *to = link_target(path);
+            report(c, EVIDENCE_FAILED, where, "%s is a symbolic link (to '%s'), expected a regular file", name,
+                   to ? to : "?");
+            free(to);
         } else if (!S_ISREG(st.st_mode)) {
             report(c, EVIDENCE_FAILED, where, "%s: not a regular file", name);
         } else {
@@ -197,8 +238,13 @@ static void extras_check(struct vctx *c, const char *dir, const char *where, jso
         char *path = xasprintf("%s/%s", dir, name);
         struct stat st;
         bool is_dir = lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+        char *to = link_target(path);
         free(path);
-        report(c, EVIDENCE_FAILED, where, "unlisted %s %s", is_dir ? "folder" : "file", name);
+        if (to)
+            report(c, EVIDENCE_FAILED, where, "unlisted symbolic link %s (to '%s'): evidence holds no links", name, to);
+        else
+            report(c, EVIDENCE_FAILED, where, "unlisted %s %s", is_dir ? "folder" : "file", name);
+        free(to);
     }
     names_free(names, n);
 }
@@ -388,12 +434,144 @@ static struct visit_entry *visits_list(const char *dir, size_t *n_out)
     return v;
 }
 
+/* "letter-12" -> 12, or 0. */
+static int64_t letter_folder_id(const char *dir)
+{
+    const char *slash = strrchr(dir, '/');
+    const char *name = slash ? slash + 1 : dir;
+    if (strncmp(name, "letter-", 7) != 0 || name[7] < '1' || name[7] > '9')
+        return 0;
+    char *end;
+    long long id = strtoll(name + 7, &end, 10);
+    return *end == '\0' ? (int64_t)id : 0;
+}
+
+/* The folder's last component from a ledger path ("C/S/letter-1/002-check-X" -> "002-check-X"). */
+static const char *last_component(const char *rel)
+{
+    const char *slash = strrchr(rel, '/');
+    return slash ? slash + 1 : rel;
+}
+
+/* Compares a letter folder's visits with the ledger's: what the folders alone cannot show (the newest
+ * visit moved away, or renamed) shows here. */
+static void ledger_compare(struct vctx *c, const char *dir, const char *shown, const struct visit_entry *v,
+                           size_t n, const struct visit_facts *facts)
+{
+    int64_t id = letter_folder_id(dir);
+    struct ledger_visit *rows = NULL;
+    size_t n_rows = 0, n_kept = 0;
+    char *real = NULL;
+    struct err e;
+    err_init(&e);
+    if (id == 0) {
+        report(c, EVIDENCE_FAILED, shown, "not named letter-ID: cannot find its letter in the ledger");
+        goto out;
+    }
+    if (ledger_visit_list(c->opts->ledger, id, &rows, &n_rows, &e)) {
+        report(c, EVIDENCE_FAILED, shown, "%s", e.msg);
+        goto out;
+    }
+    c->seen_letters = xrealloc(c->seen_letters, (c->n_seen_letters + 1) * sizeof *c->seen_letters);
+    c->seen_letters[c->n_seen_letters++] = id;
+    real = realpath(dir, NULL);
+    for (size_t i = 0; i < n_rows; i++) {
+        const char *rel = rows[i].evidence_dir;
+        if (!rel)
+            continue; /* a visit recorded without evidence: it has no folder */
+        n_kept++;
+        /* the ledger's letter folder must be this one, not a namesake from another ledger */
+        size_t parent_len = (size_t)(last_component(rel) - rel);
+        size_t real_len = real ? strlen(real) : 0;
+        if (parent_len > 0 && real && (real_len < parent_len ||
+                                       strncmp(real + real_len - (parent_len - 1), rel, parent_len - 1) != 0 ||
+                                       (real_len > parent_len - 1 && real[real_len - parent_len] != '/'))) {
+            report(c, EVIDENCE_FAILED, shown, "the ledger keeps letter %lld's evidence in '%.*s', not here",
+                   (long long)id, (int)(parent_len - 1), rel);
+            goto out;
+        }
+        if (real && !c->root_real && parent_len > 0)
+            c->root_real = xstrndup(real, real_len - parent_len);
+        const char *name = last_component(rel);
+        size_t j = 0;
+        while (j < n && strcmp(v[j].name, name) != 0)
+            j++;
+        if (j == n) {
+            report(c, EVIDENCE_FAILED, shown, "visit %s is in the ledger but its folder is missing (moved or renamed)",
+                   name);
+        } else if (rows[i].manifest_sha256 && facts[j].has_manifest && strcmp(rows[i].manifest_sha256, facts[j].sha) != 0) {
+            report(c, EVIDENCE_FAILED, shown, "%s: manifest.json hashes to %s but the ledger recorded %s", name,
+                   facts[j].sha, rows[i].manifest_sha256);
+        }
+    }
+    for (size_t j = 0; j < n; j++) {
+        bool is_known = false;
+        for (size_t i = 0; i < n_rows && !is_known; i++)
+            is_known = rows[i].evidence_dir && strcmp(last_component(rows[i].evidence_dir), v[j].name) == 0;
+        if (!is_known)
+            report(c, EVIDENCE_FAILED, shown, "folder %s is not a visit of letter %lld in the ledger", v[j].name,
+                   (long long)id);
+    }
+    if (n_kept != n)
+        report(c, EVIDENCE_FAILED, shown, "the ledger has %zu visit%s with evidence for letter %lld, the folder %zu",
+               n_kept, n_kept == 1 ? "" : "s", (long long)id, n);
+out:
+    free(real);
+    ledger_visits_free(rows, n_rows);
+}
+
+/* With the evidence root given: a letter with evidence in the ledger whose folder was not seen. */
+static void ledger_missing_letters(struct vctx *c, const char *path)
+{
+    char *real = realpath(path, NULL);
+    struct ledger_letter *letters = NULL;
+    size_t n_letters = 0;
+    struct err e;
+    err_init(&e);
+    if (!real || (c->root_real && strcmp(real, c->root_real) != 0))
+        goto out; /* a folder below the root: only what it holds is compared */
+    if (ledger_letter_list(c->opts->ledger, 0, &letters, &n_letters, &e)) {
+        report(c, EVIDENCE_FAILED, ".", "%s", e.msg);
+        goto out;
+    }
+    for (size_t i = 0; i < n_letters; i++) {
+        bool is_seen = false;
+        for (size_t k = 0; k < c->n_seen_letters && !is_seen; k++)
+            is_seen = c->seen_letters[k] == letters[i].id;
+        if (is_seen)
+            continue;
+        struct ledger_visit *rows = NULL;
+        size_t n_rows = 0, n_kept = 0;
+        const char *where = NULL;
+        if (ledger_visit_list(c->opts->ledger, letters[i].id, &rows, &n_rows, &e)) {
+            report(c, EVIDENCE_FAILED, ".", "%s", e.msg);
+            break;
+        }
+        for (size_t k = 0; k < n_rows; k++)
+            if (rows[k].evidence_dir) {
+                n_kept++;
+                where = rows[k].evidence_dir;
+            }
+        if (n_kept > 0) {
+            char *parent = xstrndup(where, (size_t)(last_component(where) - where - 1));
+            report(c, EVIDENCE_FAILED, parent, "letter %lld has %zu visit%s with evidence in the ledger, and no folder here",
+                   (long long)letters[i].id, n_kept, n_kept == 1 ? "" : "s");
+            free(parent);
+        }
+        ledger_visits_free(rows, n_rows);
+    }
+out:
+    ledger_letters_free(letters, n_letters);
+    free(real);
+}
+
 static void letter_check(struct vctx *c, const char *dir, const char *shown)
 {
     size_t n = 0;
     struct visit_entry *v = visits_list(dir, &n);
     struct visit_facts *facts = xcalloc(n + 1, sizeof *facts);
     c->st->letters++;
+    links_report(c, dir, shown);
     for (size_t i = 0; i < n; i++) {
         char *path = xasprintf("%s/%s", dir, v[i].name);
         char *where = xasprintf("%s/%s", shown, v[i].name);
@@ -424,6 +602,8 @@ static void letter_check(struct vctx *c, const char *dir, const char *shown)
         free(where);
         free(path);
     }
+    if (c->opts->ledger)
+        ledger_compare(c, dir, shown, v, n, facts);
     for (size_t i = 0; i < n; i++) {
         visit_facts_release(&facts[i]);
         free(v[i].name);
@@ -448,6 +628,7 @@ static void tree_walk(struct vctx *c, const char *dir, const char *shown, int de
         letter_check(c, dir, shown);
         return;
     }
+    links_report(c, dir, shown);
     if (depth >= WALK_DEPTH_MAX)
         return;
     size_t n = 0;
@@ -484,7 +665,7 @@ int evidence_verify_path(const char *path, const struct evidence_verify_opts *op
 {
     struct evidence_verify_stats local;
     struct evidence_verify_opts no_opts = {0};
-    struct vctx c = {opts ? opts : &no_opts, fn, user, stats ? stats : &local, 0};
+    struct vctx c = {opts ? opts : &no_opts, fn, user, stats ? stats : &local, 0, NULL, NULL, 0};
     memset(c.st, 0, sizeof *c.st);
     struct stat st;
     if (stat(path, &st) != 0)
@@ -505,7 +686,11 @@ int evidence_verify_path(const char *path, const struct evidence_verify_opts *op
         letter_check(&c, path, name);
     } else {
         tree_walk(&c, path, "", 0);
+        if (c.opts->ledger)
+            ledger_missing_letters(&c, path);
     }
+    free(c.root_real);
+    free(c.seen_letters);
     free(name);
     free(manifest);
     if (c.st->visits == 0)

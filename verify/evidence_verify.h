@@ -4,8 +4,8 @@
  *
  * The path may be one visit folder (it holds manifest.json), a letter folder (it holds visit folders
  * NNN-KIND-STAMP: the chain is checked across them in the order of NNN, which must run 1, 2, 3 ...)
- * or any folder above (every letter folder under it). Removing a letter's last visit cannot be seen
- * from the files alone; the ledger records how many visits there were. */
+ * or any folder above (every letter folder under it). Removing or renaming a letter's last visit cannot
+ * be seen from the files alone; the ledger records which visits there were (opts->ledger). */
 #ifndef HUIXIN_EVIDENCE_VERIFY_H
 #define HUIXIN_EVIDENCE_VERIFY_H
 
@@ -14,6 +14,7 @@
 
 struct err;
 struct evidence_pubkey;
+struct ledger;
 
 struct evidence_verify_opts {
     const struct evidence_pubkey *pubkey; /* NULL: signatures are parsed, not checked; with a key,
@@ -21,6 +22,10 @@ struct evidence_verify_opts {
     const char *tsa_ca_path;              /* NULL: timestamps are checked against their own certificate
                                              only; with a CA file, every visit must carry a
                                              timestamp whose signer chains to it */
+    struct ledger *ledger;                /* NULL: the folders alone; with the ledger, each letter
+                                             folder's visits are compared with the ledger's rows (count,
+                                             folder names, manifest hashes), and, when the path is the
+                                             evidence root, a letter whose folder is gone is named too */
 };
 
 enum evidence_finding {

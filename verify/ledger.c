@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,6 +70,13 @@ static const char *const migrations[] = {
     "ALTER TABLE visits ADD COLUMN lookup TEXT;"
     "ALTER TABLE visits ADD COLUMN seen_in_list INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE visits ADD COLUMN proves_absence INTEGER NOT NULL DEFAULT 0;",
+    /* 3 -> 4: who is visiting a letter now, so two huixins never number two visits alike (issue 12) */
+    "CREATE TABLE visit_locks ("
+    "  letter_id INTEGER PRIMARY KEY REFERENCES letters(id),"
+    "  pid INTEGER NOT NULL,"
+    "  host TEXT NOT NULL,"
+    "  boot_id TEXT NOT NULL,"
+    "  since_ms INTEGER NOT NULL);",
 };
 
 #define SCHEMA_VERSION ((int)ARRAY_LEN(migrations))
@@ -859,6 +867,111 @@ int ledger_count(struct ledger *l, const char *table, int64_t *n_out, struct err
         *n_out = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? 0 : db_error(l, e, "cannot count rows");
+}
+
+/* --- visit locks --- */
+
+/* This machine's name and this boot's id: a lock row of another boot was left by a process that no
+ * longer exists, whatever its pid says now. */
+static void host_identity(char host[256], char boot_id[64])
+{
+    if (gethostname(host, 256) != 0)
+        snprintf(host, 256, "%s", "?");
+    host[255] = '\0';
+    boot_id[0] = '\0';
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+    if (f) {
+        if (!fgets(boot_id, 64, f))
+            boot_id[0] = '\0';
+        fclose(f);
+    }
+    boot_id[strcspn(boot_id, "\r\n")] = '\0';
+}
+
+static bool pid_is_alive(int64_t pid)
+{
+    if (pid <= 0 || pid > INT32_MAX)
+        return false;
+    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+int ledger_visit_lock_take(struct ledger *l, int64_t letter_id, int64_t now_ms, int64_t stale_after_ms,
+                           int64_t *holder_pid_out, struct err *e)
+{
+    char host[256], boot_id[64];
+    host_identity(host, boot_id);
+    int64_t me = (int64_t)getpid();
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+    *holder_pid_out = 0;
+    if (l->in_tx) {
+        rc = err_set(e, ERR_INTERNAL, "ledger '%s': a visit lock is taken inside a transaction", l->path);
+        goto out;
+    }
+    /* BEGIN IMMEDIATE: the read of the row and its replacement are one step for every huixin. */
+    if ((rc = exec_sql(l, "BEGIN IMMEDIATE", e)))
+        goto out;
+    if ((rc = prepare(l, "SELECT pid, host, boot_id, since_ms FROM visit_locks WHERE letter_id = ?", &st, e)))
+        goto rollback;
+    sqlite3_bind_int64(st, 1, letter_id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        int64_t pid = sqlite3_column_int64(st, 0);
+        const char *h = (const char *)sqlite3_column_text(st, 1);
+        const char *b = (const char *)sqlite3_column_text(st, 2);
+        int64_t since = sqlite3_column_int64(st, 3);
+        bool is_here = h && strcmp(h, host) == 0;
+        bool is_this_boot = is_here && b && strcmp(b, boot_id) == 0;
+        bool is_stale = now_ms - since > stale_after_ms || (is_here && !is_this_boot) ||
+                        (is_this_boot && (pid == me || !pid_is_alive(pid)));
+        if (!is_stale) {
+            *holder_pid_out = pid;
+            sqlite3_finalize(st);
+            st = NULL;
+            exec_sql(l, "ROLLBACK", NULL);
+            goto out;
+        }
+    } else if (step != SQLITE_DONE) {
+        rc = db_error(l, e, "cannot read visit lock");
+        goto rollback;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if ((rc = prepare(l,
+                      "INSERT OR REPLACE INTO visit_locks (letter_id, pid, host, boot_id, since_ms) "
+                      "VALUES (?, ?, ?, ?, ?)",
+                      &st, e)))
+        goto rollback;
+    sqlite3_bind_int64(st, 1, letter_id);
+    sqlite3_bind_int64(st, 2, me);
+    bind_text(st, 3, host);
+    bind_text(st, 4, boot_id);
+    sqlite3_bind_int64(st, 5, now_ms);
+    rc = step_done(l, st, "cannot write visit lock", e);
+    st = NULL;
+    if (rc)
+        goto rollback;
+    if ((rc = exec_sql(l, "COMMIT", e)))
+        goto rollback;
+    goto out;
+rollback:
+    exec_sql(l, "ROLLBACK", NULL);
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int ledger_visit_lock_release(struct ledger *l, int64_t letter_id, struct err *e)
+{
+    char host[256], boot_id[64];
+    host_identity(host, boot_id);
+    sqlite3_stmt *st;
+    if (prepare(l, "DELETE FROM visit_locks WHERE letter_id = ? AND pid = ? AND host = ?", &st, e))
+        return ERR_STORE;
+    sqlite3_bind_int64(st, 1, letter_id);
+    sqlite3_bind_int64(st, 2, (int64_t)getpid());
+    bind_text(st, 3, host);
+    return step_done(l, st, "cannot release visit lock", e);
 }
 
 /* --- release --- */

@@ -161,6 +161,18 @@ int ledger_visit_list(struct ledger *l, int64_t letter_id, struct ledger_visit *
 /* The manifest hash of the letter's latest visit with evidence (NULL if none), for the evidence chain. */
 int ledger_visit_last_manifest(struct ledger *l, int64_t letter_id, char **sha256_out, struct err *e);
 
+/* Visit locks: one huixin visits a letter at a time, or two visits would take the same number and
+ * break the letter's evidence chain. ledger_visit_lock_take takes the letter's lock for this process
+ * (in its own transaction: it must not be called inside one) and sets *holder_pid_out to 0; when
+ * another live process holds it, it takes nothing and sets *holder_pid_out to that pid (returning 0).
+ * A lock is stale, and taken over, when its process is gone (on this machine: its pid is dead or it
+ * was taken before this boot) or it is older than stale_after_ms (any machine). The lock is released
+ * by the process that took it; release when not held is a no-op. */
+#define LEDGER_VISIT_LOCK_STALE_MS (2 * 3600 * 1000LL)
+int ledger_visit_lock_take(struct ledger *l, int64_t letter_id, int64_t now_ms, int64_t stale_after_ms,
+                           int64_t *holder_pid_out, struct err *e);
+int ledger_visit_lock_release(struct ledger *l, int64_t letter_id, struct err *e);
+
 /* Row counts, for tests and `status`. */
 int ledger_count(struct ledger *l, const char *table, int64_t *n_out, struct err *e);
 

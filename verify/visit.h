@@ -38,6 +38,9 @@ struct visit_summary {
     bool was_skipped;          /* submit visits: the site already had its letter; nothing was done */
     bool is_unsettled;         /* submit visits: a letter whose final click was made is still not known to
                                   be on the site (left for a person, or its lookup failed): a finding */
+    bool was_busy;             /* another huixin (busy_pid) was visiting the letter: nothing was done, no visit
+                                  row; line says so */
+    int64_t busy_pid;
     char line[1024];           /* one line for the terminal, e.g. "baochuan: found, no reply yet" */
     enum verdict_kind verdict_before, verdict_after;
     bool has_verdict_before;
@@ -66,7 +69,8 @@ int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct
                       const struct scn_captcha_solver *captcha, struct visit_summary *out, struct err *e);
 
 /* Checks one letter: its check phase, the site's entry page when the letter seems gone, evidence,
- * a visit row and the new verdict. */
+ * a visit row and the new verdict. Visits of one letter are serialised by its lock in the ledger:
+ * while another live huixin visits it, nothing is done and out->was_busy is set (returns 0). */
 int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct visit_summary *out,
                        struct err *e);
 

@@ -84,6 +84,7 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
     struct scn_check_result res;
     memset(&res, 0, sizeof res);
     struct visit_bundle b = {0};
+    bool is_locked = false;
     int rc = 0;
 
     if ((rc = ledger_letter_get(env->ledger, letter_id, &t, e)) || (rc = ledger_site_get(env->ledger, t.site_id, &s, e)))
@@ -100,6 +101,16 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
         goto out;
     }
     letter_vars(&s, &t, &vars);
+
+    /* One visit of a letter at a time, whoever makes it: two at once would both take the next number
+     * and chain to the same predecessor. Taken before the evidence folder is chosen. */
+    if ((rc = visit_lock_take(env, letter_id, out, &is_locked, e)))
+        goto out;
+    if (out->was_busy) {
+        snprintf(out->line, sizeof out->line, "being visited by another huixin (pid %lld): skipped",
+                 (long long)out->busy_pid);
+        goto out;
+    }
 
     int64_t at = clock_now_ms();
     if ((rc = visit_bundle_open(env, &c, &s, letter_id, "check", at, &b, e)))
@@ -230,6 +241,7 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
     free(evidence_error);
     free(error_text);
 out:
+    visit_lock_release(env, letter_id, is_locked);
     visit_bundle_release(&b);
     scn_check_result_release(&res);
     page_close(p);

@@ -118,7 +118,7 @@ int visit_bundle_open(const struct visit_env *env, const struct ledger_campaign 
         char *parent = xasprintf("%s/%s", env->evidence_root, parent_rel);
         stray_folders_set_aside(parent, parent_rel, visits, n, slash + 1);
         /* our own folder was a stray of the same name (the same --now): start it afresh */
-        int rc = file_mkdir_p(b->dir, 0755, e);
+        int rc = file_mkdir_beneath(env->evidence_root, b->rel_dir, 0755, e);
         free(parent);
         free(parent_rel);
         if (rc) {
@@ -279,6 +279,34 @@ char *visit_vars_to_json(const struct scn_vars *vars)
     char *text = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
     json_decref(o);
     return text;
+}
+
+int visit_lock_take(const struct visit_env *env, int64_t letter_id, struct visit_summary *out, bool *is_locked,
+                    struct err *e)
+{
+    *is_locked = false;
+    int64_t holder = 0;
+    /* the real clock: every huixin on the ledger must agree on a lock's age, whatever its --now */
+    int rc = ledger_visit_lock_take(env->ledger, letter_id, clock_real_ms(), LEDGER_VISIT_LOCK_STALE_MS, &holder, e);
+    if (rc)
+        return rc;
+    if (holder) {
+        out->was_busy = true;
+        out->busy_pid = holder;
+        return 0;
+    }
+    *is_locked = true;
+    return 0;
+}
+
+void visit_lock_release(const struct visit_env *env, int64_t letter_id, bool is_locked)
+{
+    if (!is_locked)
+        return;
+    struct err e;
+    err_init(&e);
+    if (ledger_visit_lock_release(env->ledger, letter_id, &e) != 0)
+        log_warn("visit", "letter %lld: %s", (long long)letter_id, e.msg);
 }
 
 int visit_verdict_update(const struct visit_env *env, int64_t letter_id, struct visit_summary *out, struct err *e)

@@ -36,6 +36,13 @@ int visit_bundle_finish(const struct visit_env *env, struct visit_bundle *b, int
 void visit_bundle_release(struct visit_bundle *b);
 
 
+/* The letter's visit lock (ledger_visit_lock_take), taken for this visit: sets *is_locked, or, when
+ * another live huixin holds it, out->was_busy and out->busy_pid (returning 0). */
+int visit_lock_take(const struct visit_env *env, int64_t letter_id, struct visit_summary *out, bool *is_locked,
+                    struct err *e);
+/* Releases it if is_locked; a failure is logged (a lock left behind goes stale with its process). */
+void visit_lock_release(const struct visit_env *env, int64_t letter_id, bool is_locked);
+
 /* Decides the letter's verdict now and stores it; fills the summary's before/after. */
 int visit_verdict_update(const struct visit_env *env, int64_t letter_id, struct visit_summary *out, struct err *e);
 

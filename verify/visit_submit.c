@@ -417,6 +417,8 @@ int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct
     struct visit_bundle b = {0};
     struct page *p = NULL;
     char *recovery_line = NULL; /* what the recover visit found, when the letter is sent again after it */
+    int64_t locked_id = 0;      /* the letter whose visit lock is held */
+    bool is_locked = false;
     int rc;
 
     if ((rc = ledger_site_get(env->ledger, site_id, &s, e)) || (rc = ledger_campaign_get(env->ledger, s.campaign_id, &c, e)) ||
@@ -428,6 +430,26 @@ int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct
     }
     int64_t letter_id = 0;
     const struct ledger_letter *last = n_letters > 0 ? &letters[n_letters - 1] : NULL;
+    if (last && last->state == LETTER_INTENT) {
+        /* A letter already in the ledger is visited by one huixin at a time; what it is may have
+         * changed while another held it, so it is read again under the lock. */
+        if ((rc = visit_lock_take(env, last->id, out, &is_locked, e)))
+            goto out;
+        locked_id = last->id;
+        if (out->was_busy) {
+            out->letter_id = last->id;
+            out->was_skipped = true;
+            snprintf(out->line, sizeof out->line, "%s: letter %lld being visited by another huixin (pid %lld): skipped",
+                     s.key, (long long)last->id, (long long)out->busy_pid);
+            goto out;
+        }
+        ledger_letters_free(letters, n_letters);
+        letters = NULL;
+        n_letters = 0;
+        if ((rc = ledger_letter_list_by_site(env->ledger, site_id, &letters, &n_letters, e)))
+            goto out;
+        last = n_letters > 0 ? &letters[n_letters - 1] : NULL;
+    }
     if (last && last->state == LETTER_INTENT && last->final_click_at_ms != 0 && sc->has_recover) {
         /* The click that sends it was made, and the outcome never recorded: look it up by its token. */
         bool resend = false;
@@ -478,6 +500,18 @@ int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct
     if ((rc = ledger_letter_get(env->ledger, letter_id, &t, e)))
         goto out;
     submit_vars(&s, &t, sc, fields, &vars);
+    if (!is_locked || locked_id != letter_id) {
+        visit_lock_release(env, locked_id, is_locked);
+        locked_id = letter_id;
+        if ((rc = visit_lock_take(env, letter_id, out, &is_locked, e)))
+            goto out;
+        if (out->was_busy) {
+            out->was_skipped = true;
+            snprintf(out->line, sizeof out->line, "%s: letter %lld being visited by another huixin (pid %lld): skipped",
+                     s.key, (long long)letter_id, (long long)out->busy_pid);
+            goto out;
+        }
+    }
 
     int64_t at = clock_now_ms();
     if ((rc = visit_bundle_open(env, &c, &s, letter_id, "submit", at, &b, e)))
@@ -507,6 +541,7 @@ int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct
         free(line);
     }
 out:
+    visit_lock_release(env, locked_id, is_locked);
     free(recovery_line);
     visit_bundle_release(&b);
     page_close(p);

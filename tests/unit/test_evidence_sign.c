@@ -31,7 +31,7 @@ static void collect(enum evidence_finding kind, const char *where, const char *w
 
 static size_t verify(const char *path, const struct evidence_pubkey *k, struct evidence_verify_stats *st)
 {
-    struct evidence_verify_opts o = {k, NULL};
+    struct evidence_verify_opts o = {.pubkey = k};
     struct err e;
     err_init(&e);
     buf_reset(&found);

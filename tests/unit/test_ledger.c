@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/base.h"
@@ -49,7 +50,7 @@ static void test_open_creates_schema_and_reopens(void)
 {
     int64_t site_id, letter_id;
     struct ledger *l = ledger_with_letter("a.db", &site_id, &letter_id);
-    CHECK_INT(ledger_schema_version(l), 3);
+    CHECK_INT(ledger_schema_version(l), 4);
     ledger_close(l);
     char *path = temp_path("a.db");
     struct err e;
@@ -211,13 +212,13 @@ static void test_version_1_upgrades(void)
     REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
     CHECK_INT(sqlite3_exec(db, "ALTER TABLE letters DROP COLUMN submit_tries; ALTER TABLE visits DROP COLUMN lookup;"
                            "ALTER TABLE visits DROP COLUMN seen_in_list; ALTER TABLE visits DROP COLUMN proves_absence;"
-                           "PRAGMA user_version = 1", NULL, NULL, NULL),
+                           "DROP TABLE visit_locks; PRAGMA user_version = 1", NULL, NULL, NULL),
               SQLITE_OK);
     sqlite3_close(db);
     struct err e;
     err_init(&e);
     REQUIRE(ledger_open(path, &l, &e) == 0);
-    CHECK_INT(ledger_schema_version(l), 3);
+    CHECK_INT(ledger_schema_version(l), 4);
     struct ledger_letter t;
     REQUIRE(ledger_letter_get(l, letter_id, &t, &e) == 0);
     CHECK_STR(t.token, "HX7Q2M9");
@@ -231,7 +232,90 @@ static void test_version_1_upgrades(void)
     free(path);
 }
 
+/* Sets the lock row of letter 1 as another process would have left it. */
+static void lock_row_plant(const char *path, long long pid, const char *host, const char *boot, long long since_ms)
+{
+    sqlite3 *db;
+    REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+    char *sql = sqlite3_mprintf("INSERT OR REPLACE INTO visit_locks VALUES (1, %lld, %Q, %Q, %lld)", pid, host, boot,
+                                since_ms);
+    CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_free(sql);
+    sqlite3_close(db);
+}
+
+static void host_and_boot(char host[256], char boot[64])
+{
+    REQUIRE(gethostname(host, 256) == 0);
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+    boot[0] = '\0';
+    if (f) {
+        if (!fgets(boot, 64, f))
+            boot[0] = '\0';
+        fclose(f);
+    }
+    boot[strcspn(boot, "\n")] = '\0';
+}
+
+/* Issue 12 item 4: one huixin visits a letter at a time; a lock whose process is gone is taken over. */
+static void test_visit_lock_serialises_and_goes_stale(void)
+{
+    int64_t site_id, letter_id;
+    struct ledger *l = ledger_with_letter("lock.db", &site_id, &letter_id);
+    REQUIRE(letter_id == 1);
+    char *path = temp_path("lock.db");
+    struct err e;
+    err_init(&e);
+    char host[256], boot[64];
+    host_and_boot(host, boot);
+    int64_t now = 10LL * 3600 * 1000, holder = -1;
+
+    CHECK_INT(ledger_visit_lock_take(l, letter_id, now, LEDGER_VISIT_LOCK_STALE_MS, &holder, &e), 0);
+    CHECK_INT(holder, 0);
+    /* the same process again (a retry): it is its own */
+    CHECK_INT(ledger_visit_lock_take(l, letter_id, now, LEDGER_VISIT_LOCK_STALE_MS, &holder, &e), 0);
+    CHECK_INT(holder, 0);
+    CHECK_INT(ledger_visit_lock_release(l, letter_id, &e), 0);
+
+    /* a live process of this machine (pid 1 is always alive) holds it: busy, and nothing is changed */
+    lock_row_plant(path, 1, host, boot, now - 1000);
+    CHECK_INT(ledger_visit_lock_take(l, letter_id, now, LEDGER_VISIT_LOCK_STALE_MS, &holder, &e), 0);
+    CHECK_INT(holder, 1);
+    /* our release does not free another's lock */
+    CHECK_INT(ledger_visit_lock_release(l, letter_id, &e), 0);
+    CHECK_INT(ledger_visit_lock_take(l, letter_id, now, LEDGER_VISIT_LOCK_STALE_MS, &holder, &e), 0);
+    CHECK_INT(holder, 1);
+    /* the same, two hours and more later: stale */
+    CHECK_INT(ledger_visit_lock_take(l, letter_id, now + LEDGER_VISIT_LOCK_STALE_MS + 1, LEDGER_VISIT_LOCK_STALE_MS,
+                                     &holder, &e), 0);
+    CHECK_INT(holder, 0);
+
+    /* another boot of this machine: stale */
+    lock_row_plant(path, 1, host, "an-earlier-boot", now - 1000);
+    CHECK_INT(ledger_visit_lock_take(l, letter_id, now, LEDGER_VISIT_LOCK_STALE_MS, &holder, &e), 0);
+    CHECK_INT(holder, 0);
+
+    /* a dead process: stale */
+    pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0)
+        _exit(0);
+    int status;
+    REQUIRE(waitpid(child, &status, 0) == child);
+    lock_row_plant(path, child, host, boot, now - 1000);
+    CHECK_INT(ledger_visit_lock_take(l, letter_id, now, LEDGER_VISIT_LOCK_STALE_MS, &holder, &e), 0);
+    CHECK_INT(holder, 0);
+
+    /* another machine: its pids mean nothing here, so only age makes it stale */
+    lock_row_plant(path, 999999, "another-host.example", "x", now - 1000);
+    CHECK_INT(ledger_visit_lock_take(l, letter_id, now, LEDGER_VISIT_LOCK_STALE_MS, &holder, &e), 0);
+    CHECK_INT(holder, 999999);
+    ledger_close(l);
+    free(path);
+}
+
 static const struct test_case cases[] = {
+    {"visits of one letter are serialised by a lock that goes stale", test_visit_lock_serialises_and_goes_stale},
     {"a version 1 ledger upgrades and keeps its rows", test_version_1_upgrades},
     {"open creates the schema and reopens", test_open_creates_schema_and_reopens},
     {"a letter goes from intent to submitted", test_intent_then_submitted},
