@@ -20,6 +20,8 @@ struct civil_time {
 /* The real clock, unless clock_override_set was called (the CLI's --now). */
 int64_t clock_now_ms(void);
 void clock_override_set(int64_t now_ms);
+/* Whether clock_override_set was called: the time is simulated. */
+bool clock_is_overridden(void);
 /* Monotonic milliseconds, for timeouts. */
 int64_t clock_mono_ms(void);
 
