@@ -43,6 +43,8 @@ int visit_setup_open(struct visit_setup *vs, const struct cli_common *c, const c
     vs->env.timeout_ms = c->timeout_ms;
     vs->env.sign_key_path = c->sign_key_path;
     vs->env.tsa_url = c->tsa_url;
+    vs->pace_lock_path = xasprintf("%s.pace", c->store_path);
+    vs->env.pace_lock_path = vs->pace_lock_path;
     if ((rc = alert_config_load(c->alerts_path, &vs->alerts, e)))
         return rc;
     return 0; /* the browser starts with the first visit (visit_setup_browser_ensure) */
@@ -86,5 +88,6 @@ void visit_setup_close(struct visit_setup *vs)
     ledger_close(vs->ledger);
     cal_free(vs->cal);
     alert_config_release(&vs->alerts);
+    free(vs->pace_lock_path);
     memset(vs, 0, sizeof *vs);
 }

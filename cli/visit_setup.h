@@ -15,6 +15,7 @@ struct visit_setup {
     struct scn_captcha_solver *captcha;
     struct alert_config alerts;
     const struct cli_common *common;
+    char *pace_lock_path; /* STORE.pace */
 };
 
 /* Opens the ledger (created if missing) and the calendar; the browser starts with the first visit.

@@ -28,6 +28,11 @@ void clock_override_set(int64_t now_ms)
     override_ms = now_ms;
 }
 
+bool clock_is_overridden(void)
+{
+    return has_override;
+}
+
 int64_t clock_mono_ms(void)
 {
     struct timespec ts;

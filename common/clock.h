@@ -22,6 +22,8 @@ int64_t clock_now_ms(void);
 void clock_override_set(int64_t now_ms);
 /* The real clock whatever --now says: for what other processes must agree on (the ages of locks). */
 int64_t clock_real_ms(void);
+/* Whether clock_override_set was called: the time is simulated. */
+bool clock_is_overridden(void);
 /* Monotonic milliseconds, for timeouts. */
 int64_t clock_mono_ms(void);
 

@@ -167,9 +167,10 @@ int page_html(struct page *p, char **out, struct err *e);
  * well-formed like page_text; caller frees. For the text of one part of a page. */
 int page_eval_text(struct page *p, const char *js_value, char **out, struct err *e);
 
-/* Evidence. A full-page PNG: pages taller than 2,000 px are captured in slices streamed into one file (so
- * memory stays small); pages taller than max_height_px (0 = 60,000) are cut there, pages wider than
- * 4,000 px are clipped to their left 4,000 px, and *info says so. */
+/* Evidence. A full-page PNG, taken with the top document scrolled to its origin (fixed headers are drawn
+ * once, at the top) and the scroll offset put back afterwards. Pages taller than 2,000 px are captured in
+ * slices streamed into one file (so memory stays small); pages taller than max_height_px (0 = 60,000) are
+ * cut there, pages wider than 4,000 px are clipped to their left 4,000 px, and *info says so. */
 struct page_shot_info {
     int width_px, height_px;  /* of the written image */
     int page_height_px;       /* of the page */

@@ -55,6 +55,38 @@ out:
     return rc;
 }
 
+/* The top document's scroll offset, read and set through the page's own session (the current frame may
+ * be an iframe a scenario entered). A full-page capture is taken scrolled to the top: Chrome draws a
+ * `position: fixed` element where the viewport is, so a page left scrolled to y=3000 (a list searched,
+ * a button clicked into view) would have its fixed header painted over the content at y=3000 and its
+ * top left bare. Playwright and Puppeteer capture from the document's origin the same way; huixin
+ * then puts the offset back, so the page the MHTML and the text are taken from is as the visit left it. */
+static int evidence_scroll(struct page *p, double x, double y, double *old_x, double *old_y, struct err *e)
+{
+    json_t *res = NULL;
+    char expr[200];
+    snprintf(expr, sizeof expr,
+             "(() => { const at = [window.scrollX, window.scrollY]; "
+             "window.scrollTo({left: %.0f, top: %.0f, behavior: 'instant'}); return at; })()",
+             x, y);
+    int rc = page_call(p, "Runtime.evaluate", json_pack("{s:s, s:b}", "expression", expr, "returnByValue", 1), 0,
+                       &res, e);
+    if (rc != 0)
+        goto out;
+    json_t *at = json_object_get(json_object_get(res, "result"), "value");
+    if (json_object_get(res, "exceptionDetails") || !json_is_array(at) || json_array_size(at) != 2) {
+        rc = err_set(e, ERR_BROWSER, "scroll to %.0f,%.0f: the page answered no offset, expected [x, y]", x, y);
+        goto out;
+    }
+    if (old_x)
+        *old_x = json_number_value(json_array_get(at, 0));
+    if (old_y)
+        *old_y = json_number_value(json_array_get(at, 1));
+out:
+    json_decref(res);
+    return rc;
+}
+
 static int evidence_write(const char *path, const void *data, size_t len, struct err *e)
 {
     if (!path)
@@ -153,6 +185,8 @@ int page_screenshot_full(struct page *p, const char *path, int max_height_px, st
     struct evidence_file file = {NULL, NULL, -1};
     struct evidence_stream s = {NULL, &file, 0, 0, e};
     struct page_shot_info local;
+    double scroll_x = 0, scroll_y = 0;
+    bool is_scrolled = false; /* the page was moved to its top and must be put back */
     if (!info)
         info = &local;
     memset(info, 0, sizeof *info);
@@ -160,6 +194,9 @@ int page_screenshot_full(struct page *p, const char *path, int max_height_px, st
         max_height_px = SHOT_DEFAULT_MAX_PX;
     if ((rc = evidence_fonts_ready(p, e)) != 0)
         goto out;
+    if ((rc = evidence_scroll(p, 0, 0, &scroll_x, &scroll_y, e)) != 0)
+        goto out;
+    is_scrolled = scroll_x != 0 || scroll_y != 0;
     if ((rc = page_call(p, "Page.getLayoutMetrics", NULL, 0, &m, e)) != 0)
         goto out;
     json_t *size = json_object_get(m, "cssContentSize");
@@ -235,6 +272,13 @@ int page_screenshot_full(struct page *p, const char *path, int max_height_px, st
     info->width_px = s.width;
     info->height_px = height;
 out:
+    if (is_scrolled) {
+        struct err back;
+        err_init(&back);
+        if (evidence_scroll(p, scroll_x, scroll_y, NULL, NULL, &back) != 0)
+            log_warn("page", "after the screenshot, the page could not be scrolled back to %.0f,%.0f: %s", scroll_x,
+                     scroll_y, back.msg);
+    }
     if (rc != 0)
         err_prefix(e, "full-page screenshot");
     evidence_file_close(&file, false, NULL);

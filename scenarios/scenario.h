@@ -195,7 +195,7 @@ enum scn_token_place { SCN_TOKEN_IN_BODY, SCN_TOKEN_IN_TITLE };
 struct scn_site {
     char *name, *owner, *mailbox, *entry_url, *family, *notes; /* NULL when not given, except name */
     int deadline_workdays; /* default 5 */
-    int pacing_seconds;    /* between two submissions to this site; default 30 */
+    int pacing_seconds;    /* between contacts with this site's host (verify/pace.h); default 30 */
     char **hosts;          /* further host names the site's own pages live on (a platform it embeds) */
     size_t n_hosts;
 };

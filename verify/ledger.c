@@ -974,6 +974,23 @@ int ledger_visit_lock_release(struct ledger *l, int64_t letter_id, struct err *e
     return step_done(l, st, "cannot release visit lock", e);
 }
 
+int ledger_site_last_contact_ms(struct ledger *l, int64_t site_id, int64_t *ms_out, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l,
+                "SELECT max(coalesce((SELECT max(final_click_at_ms) FROM letters WHERE site_id = ?1), 0), "
+                "coalesce((SELECT max(v.at_ms) FROM visits v JOIN letters t ON v.letter_id = t.id "
+                "WHERE t.site_id = ?1), 0))",
+                &st, e))
+        return ERR_STORE;
+    sqlite3_bind_int64(st, 1, site_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *ms_out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : db_error(l, e, "cannot read the last contact of a site");
+}
+
 /* --- release --- */
 
 void ledger_campaign_release(struct ledger_campaign *c)

@@ -160,6 +160,9 @@ int ledger_visit_list(struct ledger *l, int64_t letter_id, struct ledger_visit *
                       struct err *e);
 /* The manifest hash of the letter's latest visit with evidence (NULL if none), for the evidence chain. */
 int ledger_visit_last_manifest(struct ledger *l, int64_t letter_id, char **sha256_out, struct err *e);
+/* The site's last contact, for pacing: the latest of its letters' final clicks and its visits' start
+ * times, in ms; 0 when it has none. */
+int ledger_site_last_contact_ms(struct ledger *l, int64_t site_id, int64_t *ms_out, struct err *e);
 
 /* Visit locks: one huixin visits a letter at a time, or two visits would take the same number and
  * break the letter's evidence chain. ledger_visit_lock_take takes the letter's lock for this process

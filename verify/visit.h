@@ -28,6 +28,7 @@ struct visit_env {
     int timeout_ms;                           /* one page action; 0 = 30000 */
     const char *sign_key_path;                /* Ed25519 key to sign manifests with; NULL: unsigned */
     const char *tsa_url;                      /* RFC 3161 time-stamping authority; NULL: none */
+    const char *pace_lock_path;               /* the per-host pacing lock (verify/pace.h); NULL: none */
 };
 
 /* What a visit did, for the command to print. */
@@ -59,7 +60,7 @@ struct visit_letter_fields {
 
 /* Submits the campaign's letter to a site, unless the site already has one in the ledger: a
  * submitted, failed or imported letter is left alone (unless fields->is_another_allowed: ad hoc
- * submissions, paced by the scenario's pacing_seconds); an intent whose final click never happened is
+ * submissions); an intent whose final click never happened is
  * sent again (nothing reached the site); an intent whose final click happened is looked up by the
  * scenario's recover phase: found, it is recorded as submitted; proven absent (proves_absence), it is
  * sent again; otherwise, or without a recover phase, it is left for a person to resolve.
@@ -68,7 +69,10 @@ struct visit_letter_fields {
 int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct visit_letter_fields *fields,
                       const struct scn_captcha_solver *captcha, struct visit_summary *out, struct err *e);
 
-/* Checks one letter: its check phase, the site's entry page when the letter seems gone, evidence,
+/* Both wait for the site's host first (verify/pace.h): a submission until pacing_seconds after the
+ * host's last contact, a check min(pacing_seconds, 10 s); the host stays held until the visit is recorded.
+ *
+ * Checks one letter: its check phase, the site's entry page when the letter seems gone, evidence,
  * a visit row and the new verdict. Visits of one letter are serialised by its lock in the ledger:
  * while another live huixin visits it, nothing is done and out->was_busy is set (returns 0). */
 int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct visit_summary *out,

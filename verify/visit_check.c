@@ -12,6 +12,7 @@
 #include "scenarios/run.h"
 #include "scenarios/scenario.h"
 #include "verify/assess.h"
+#include "verify/pace.h"
 #include "verify/visit_internal.h"
 
 /* Loads the entry page of the site: a letter is only called gone when the site itself answers. */
@@ -85,6 +86,8 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
     memset(&res, 0, sizeof res);
     struct visit_bundle b = {0};
     bool is_locked = false;
+    struct pace_hold hold;
+    pace_hold_init(&hold);
     int rc = 0;
 
     if ((rc = ledger_letter_get(env->ledger, letter_id, &t, e)) || (rc = ledger_site_get(env->ledger, t.site_id, &s, e)))
@@ -101,6 +104,9 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
         goto out;
     }
     letter_vars(&s, &t, &vars);
+    if ((rc = pace_acquire(&hold, env->ledger, env->pace_lock_path, &s,
+                           pace_gap_seconds(sc->site.pacing_seconds, false), e)))
+        goto out;
 
     /* One visit of a letter at a time, whoever makes it: two at once would both take the next number
      * and chain to the same predecessor. Taken before the evidence folder is chosen. */
@@ -245,6 +251,7 @@ out:
     visit_bundle_release(&b);
     scn_check_result_release(&res);
     page_close(p);
+    pace_release(&hold);
     scn_vars_release(&vars);
     scn_scenario_free(sc);
     ledger_campaign_release(&c);

@@ -13,6 +13,7 @@
 #include "scenarios/letter.h"
 #include "scenarios/run.h"
 #include "scenarios/scenario.h"
+#include "verify/pace.h"
 #include "verify/visit_internal.h"
 
 /* How often a letter that could not be sent (the site down, blocked, its form broken) is tried, one
@@ -419,6 +420,8 @@ int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct
     char *recovery_line = NULL; /* what the recover visit found, when the letter is sent again after it */
     int64_t locked_id = 0;      /* the letter whose visit lock is held */
     bool is_locked = false;
+    struct pace_hold hold;
+    pace_hold_init(&hold);
     int rc;
 
     if ((rc = ledger_site_get(env->ledger, site_id, &s, e)) || (rc = ledger_campaign_get(env->ledger, s.campaign_id, &c, e)) ||
@@ -450,6 +453,11 @@ int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct
             goto out;
         last = n_letters > 0 ? &letters[n_letters - 1] : NULL;
     }
+    bool is_left_for_person = last && last->state == LETTER_INTENT && last->final_click_at_ms != 0 && !sc->has_recover;
+    bool is_done = last && last->state != LETTER_INTENT && !fields->is_another_allowed;
+    if (!is_left_for_person && !is_done &&
+        (rc = pace_acquire(&hold, env->ledger, env->pace_lock_path, &s, pace_gap_seconds(sc->site.pacing_seconds, true), e)))
+        goto out;
     if (last && last->state == LETTER_INTENT && last->final_click_at_ms != 0 && sc->has_recover) {
         /* The click that sends it was made, and the outcome never recorded: look it up by its token. */
         bool resend = false;
@@ -479,18 +487,6 @@ int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct
                  ledger_letter_state_name(last->state));
         goto out;
     } else {
-        if (last) {
-            /* ad hoc: another letter to the same site, once the site's pacing allows it */
-            int64_t since_ms = clock_now_ms() - (last->final_click_at_ms ? last->final_click_at_ms : last->intent_at_ms);
-            if (since_ms < (int64_t)sc->site.pacing_seconds * 1000) {
-                rc = err_set(e, ERR_USAGE,
-                             "site '%s' had a letter %lld s ago and its scenario paces letters %d s apart: try again "
-                             "in %lld s",
-                             s.key, (long long)(since_ms / 1000), sc->site.pacing_seconds,
-                             (long long)(sc->site.pacing_seconds - since_ms / 1000));
-                goto out;
-            }
-        }
         if ((rc = letter_create(env, &s, sc, &letter_id, e))) {
             err_prefix(e, "site '%s'", s.key);
             goto out;
@@ -545,6 +541,7 @@ out:
     free(recovery_line);
     visit_bundle_release(&b);
     page_close(p);
+    pace_release(&hold);
     scn_submit_result_release(&res);
     scn_vars_release(&vars);
     scn_scenario_free(sc);

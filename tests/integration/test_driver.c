@@ -301,6 +301,64 @@ static void test_tall_page_captured_whole(void)
     page_close(p);
 }
 
+/* Rows whose left edge has the fixed bar's magenta, and where they are. */
+struct bar_rows {
+    int in_top, below_top, first_below;
+};
+
+static int bar_row(int y, const unsigned char *px, int width, int channels, void *user)
+{
+    struct bar_rows *c = user;
+    const unsigned char *q = px + (width > 20 ? width - 10 : 0) * channels; /* right of the bar's text */
+    if (q[0] > 240 && q[1] < 20 && q[2] > 240) {
+        if (y < 80) {
+            c->in_top++;
+        } else {
+            if (!c->below_top)
+                c->first_below = y;
+            c->below_top++;
+        }
+    }
+    return 0;
+}
+
+static void test_fixed_header_drawn_once(void)
+{
+    struct page *p = page_get();
+    char *url = url_a("/fixed-header.html");
+    char *path = xasprintf("%s/fixed.png", tmp_dir);
+    OK(page_goto(p, url, T_MS, &ok_e_));
+    char *scrolled = NULL;
+    OK(page_eval(p, "(window.scrollTo(0, 3000), window.scrollY)", &scrolled, &ok_e_));
+    CHECK_STR(scrolled, "3000");
+    free(scrolled);
+    struct page_shot_info info;
+    memset(&info, 0, sizeof info);
+    OK(page_screenshot_full(p, path, 0, &info, &ok_e_));
+    CHECK_INT(info.height_px, 6000);
+    char *png = NULL;
+    size_t len = 0;
+    OK(file_read_all(path, &png, &len, &ok_e_));
+    REQUIRE(png);
+    struct bar_rows c = {0, 0, 0};
+    OK(png_rows_walk((unsigned char *)png, len, bar_row, &c, &ok_e_));
+    if (c.below_top)
+        fprintf(stderr, "  the bar's colour in %d rows below the top band, the first at y=%d\n", c.below_top,
+                c.first_below);
+    CHECK_INT(c.in_top, 80);
+    CHECK_INT(c.below_top, 0);
+    free(png);
+    /* the page is left as it was: still scrolled, the bar still fixed */
+    char *after = NULL;
+    OK(page_eval(p, "window.scrollY + ' ' + getComputedStyle(document.getElementById('bar')).position", &after,
+                 &ok_e_));
+    CHECK_STR(after, "\"3000 fixed\"");
+    free(after);
+    free(path);
+    free(url);
+    page_close(p);
+}
+
 static void test_mhtml_and_pdf(void)
 {
     struct page *p = page_get();
@@ -631,6 +689,7 @@ static const struct test_case cases[] = {
     {"a click is a real (trusted) mouse event; an element screenshot has its size", test_click_is_a_real_mouse_event},
     {"a form in a cross-origin iframe is filled and submitted", test_cross_origin_iframe_form},
     {"a 30,000 px page is captured whole, every band in place", test_tall_page_captured_whole},
+    {"a scrolled page's fixed header is drawn once, at the top", test_fixed_header_drawn_once},
     {"MHTML and PDF evidence, and a failed request recorded", test_mhtml_and_pdf},
     {"a GBK page's text is read back right", test_gbk_page_text},
     {"HTTP status, unresolvable host, wait timeout, bad selector, JS exception", test_status_failures_and_waits},
