@@ -6,6 +6,9 @@
 #include "common/base.h"
 #include "common/files.h"
 #include "verify/evidence_sign.h"
+#include "common/clock.h"
+#include "verify/evidence.h"
+#include "verify/evidence_verified.h"
 #include "verify/evidence_verify.h"
 #include "verify/ledger.h"
 #include "verify/tsa.h"
@@ -90,6 +93,18 @@ static int run_verify(const char *dir, const char *pubkey_path, const char *ca_p
                ca_path ? " and trusted" : " (TSA not trusted: no --tsa-ca)");
     printf("\n");
     rc = st.failures ? EXIT_FINDINGS : EXIT_OK;
+    /* A whole tree (a root or a campaign's folder, not one visit or letter): the reports say when it was
+     * last verified. A read-only archive keeps no record; the verdict of this run stands all the same. */
+    char *manifest = xasprintf("%s/%s", dir, EVIDENCE_MANIFEST);
+    const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+    if (!file_exists(manifest) && strncmp(base, "letter-", 7) != 0 && st.letters > 0) {
+        struct evidence_verified rec = {clock_now_ms(), st.visits, st.failures, ledger != NULL, key != NULL};
+        struct err we;
+        err_init(&we);
+        if (evidence_verified_save(dir, &rec, &we))
+            fprintf(stderr, "huixin: the verification is not recorded: %s\n", we.msg);
+    }
+    free(manifest);
 out:
     ledger_close(ledger);
     evidence_pubkey_free(key);

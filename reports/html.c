@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "reports/escape.h"
 #include "reports/report.h"
+#include "verify/evidence_verified.h"
 
 #define L(o, zh, en) ((o)->lang == RPT_LANG_ZH ? (zh) : (en))
 
@@ -256,6 +257,36 @@ static void fact_row(struct buf *b, const char *label, const char *value, const 
     buf_append_str(b, "</tr>\n");
 }
 
+/* When the evidence was last verified (`huixin evidence verify` leaves the record), or that it was not. */
+static void verified_write(const struct rpt_options *o, struct buf *b)
+{
+    if (!o->evidence_root)
+        return;
+    struct evidence_verified v;
+    struct err e;
+    err_init(&e);
+    int rc = evidence_verified_load(o->evidence_root, &v, &e);
+    buf_printf(b, "<p class=\"verified\"><b>%s</b>", L(o, "证据核验：", "Evidence verified: "));
+    if (rc == ERR_NOT_FOUND) {
+        esc(b, L(o, "尚未核验（huixin evidence verify 证据文件夹）。", "not yet (huixin evidence verify EVIDENCE_DIR)."));
+    } else if (rc != 0) {
+        esc(b, L(o, "核验记录无法读取。", "the record of the last verification cannot be read."));
+    } else {
+        char when[40];
+        time_format(v.at_ms, true, when, sizeof when);
+        if (o->lang == RPT_LANG_ZH)
+            buf_printf(b, "%s 核验 %zu 次访问的证据，%s%s%s。", when, v.visits,
+                       v.failures ? "" : "全部完好", v.with_ledger ? "，已与台账比对" : "",
+                       v.with_signatures ? "，签名有效" : "");
+        else
+            buf_printf(b, "%s, %zu visits, %s%s%s.", when, v.visits, v.failures ? "" : "all intact",
+                       v.with_ledger ? ", compared with the ledger" : "", v.with_signatures ? ", signatures valid" : "");
+        if (v.failures)
+            buf_printf(b, L(o, "（发现 %zu 处问题）", " (%zu problems found)"), v.failures);
+    }
+    buf_append_str(b, "</p>\n");
+}
+
 /* href = evidence root (as seen from the report) / visit folder / file, percent-encoded. */
 static void evidence_href(struct buf *b, const struct rpt_options *o, const char *rel, const char *name)
 {
@@ -449,6 +480,7 @@ int rpt_html_format(const struct assessment *a, size_t n, const struct rpt_optio
             site_section_write(&a[i], i + 1, o, out);
         buf_append_str(out, "</section>\n");
     }
+    verified_write(o, out);
     buf_printf(out, "<footer>%s</footer>\n</body>\n</html>\n",
                L(o,
                  "时间均为北京时间。工作日按国务院办公厅公布的节假日安排计算（含调休），发信当日不计，次日起算。"

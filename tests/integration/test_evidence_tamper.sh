@@ -109,12 +109,15 @@ rc=$?
 check "sealed evidence verifies (exit 0)" test $rc -eq 0
 check "the summary counts visits, signatures and timestamps" grep -qx \
     '5 visits in 2 letters: 5 ok, 0 failures; 5 signatures valid; 5 timestamps intact and trusted' "$T/out"
+check "verify records when and how the tree was verified, for the reports" sh -c \
+    "grep -q '\"failures\": 0' '$EV/.huixin-verified.json' && grep -q '\"with_signatures\": true' '$EV/.huixin-verified.json'"
 hx evidence verify "$EV" -v >"$T/out" 2>&1
 rc=$?
 check "without --pubkey: exit 0 and says the signature was not checked" \
     sh -c "[ $rc -eq 0 ] && grep -q 'signature not checked (no --pubkey)' '$T/out'"
 hx evidence verify "$V2" --pubkey "$PUB" --tsa-ca "$T/tsa/ca.crt" >"$T/out" 2>&1
 check "a single visit folder verifies" test $? -eq 0
+check "a single visit folder gets no verification record" test ! -e "$V2/.huixin-verified.json"
 
 # --- one changed byte in each file in turn -------------------------------------------------------
 # Every file of every visit of letter-1: the first, a middle and the last byte of each (both the low

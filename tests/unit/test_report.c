@@ -18,6 +18,7 @@
 #include "reports/report.h"
 #include "verify/assess.h"
 #include "verify/calendar.h"
+#include "verify/evidence_verified.h"
 #include "tests/unit/runner.h"
 
 static char dir[64];
@@ -865,6 +866,41 @@ static void test_relative_path_from_the_report_to_the_evidence(void)
     }
 }
 
+/* Issue 12, item 7: the report says when the evidence was last verified, and how it went. */
+static void test_report_says_when_evidence_was_verified(void)
+{
+    char root[] = "/tmp/huixin-verified-XXXXXX";
+    REQUIRE(mkdtemp(root) != NULL);
+    struct rpt_options o;
+    rpt_options_init(&o);
+    o.now_ms = bj(FIXED_NOW);
+    o.evidence_root = root;
+    struct buf out;
+    buf_init(&out);
+    must(rpt_html_format(NULL, 0, &o, &out, NULL));
+    CHECK(strstr(buf_str(&out), "尚未核验") != NULL);
+    buf_release(&out);
+    struct evidence_verified v = {bj("2026-03-10 12:00"), 14, 0, true, false};
+    must(evidence_verified_save(root, &v, NULL));
+    buf_init(&out);
+    must(rpt_html_format(NULL, 0, &o, &out, NULL));
+    CHECK(strstr(buf_str(&out), "2026-03-10 12:00") != NULL);
+    CHECK(strstr(buf_str(&out), "核验 14 次访问的证据，全部完好，已与台账比对") != NULL);
+    buf_release(&out);
+    v.failures = 2;
+    must(evidence_verified_save(root, &v, NULL));
+    buf_init(&out);
+    must(rpt_html_format(NULL, 0, &o, &out, NULL));
+    CHECK(strstr(buf_str(&out), "发现 2 处问题") != NULL);
+    buf_release(&out);
+    struct evidence_verified back;
+    must(evidence_verified_load(root, &back, NULL));
+    CHECK_INT(back.visits, 14);
+    CHECK_INT(back.failures, 2);
+    CHECK(back.with_ledger && !back.with_signatures);
+    file_remove_tree(root, NULL);
+}
+
 static const struct test_case cases[] = {
     {"html matches the golden", test_html_matches_golden},
     {"english html matches the golden", test_english_html_matches_golden},
@@ -883,6 +919,7 @@ static const struct test_case cases[] = {
     {"html escape and clean", test_html_escape_and_clean},
     {"only http, https and relative urls are links", test_only_http_https_and_relative_urls_are_links},
     {"relative path from the report to the evidence", test_relative_path_from_the_report_to_the_evidence},
+    {"the report says when the evidence was verified", test_report_says_when_evidence_was_verified},
 };
 
 int main(int argc, char **argv)
