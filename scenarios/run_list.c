@@ -368,12 +368,13 @@ int scn_list_search(struct scn_exec *x, const struct scn_step *st, const char *u
         goto out;
     free(x->record_path);
     x->record_path = NULL;
-    size_t failed_base = page_failed_count(x->p);
+    /* page_goto starts the list of failed requests afresh, so whatever failed since the last navigation
+     * belongs to the list page in front, also when an earlier step opened it (its data by XHR) */
+    size_t failed_base = 0;
     if (url) {
         if ((rc = scn_url_check(x, url, scn_url_tmpl_is_from_page(x, st->target), e)) < 0 ||
             (rc = page_goto(x->p, url, timeout_ms, e)) < 0)
             goto out;
-        failed_base = 0; /* page_goto starts the list of failed requests afresh */
     }
     bool can_date = st->list_older_than.is_set && x->o && x->o->letter_sent_ms > 0;
     for (int page_no = 1;; page_no++) {
