@@ -381,6 +381,16 @@ int scn_list_search(struct scn_exec *x, const struct scn_step *st, const char *u
         struct err ignored;
         err_init(&ignored);
         page_settle(x->p, LIST_QUIET_MS, timeout_ms, &ignored); /* lists are often filled by XHR */
+        /* the letter on the page is proof enough, whatever else failed to load; its absence proves
+         * something only on a healthy page */
+        if ((rc = page_find(x, st, token, record, timeout_ms, e)) != 0) {
+            if (rc == 1) {
+                x->list_pages_read = page_no;
+                x->list_seen = true;
+                stop_set(x, xasprintf("found on list page %d", page_no));
+            }
+            goto out;
+        }
         char *sick = page_health(x, page_no, failed_base, e);
         if (sick) {
             rc = err_set(e, ERR_SITE, "%s", sick);
@@ -388,13 +398,6 @@ int scn_list_search(struct scn_exec *x, const struct scn_step *st, const char *u
             goto out;
         }
         x->list_pages_read = page_no;
-        if ((rc = page_find(x, st, token, record, timeout_ms, e)) != 0) {
-            if (rc == 1) {
-                x->list_seen = true;
-                stop_set(x, xasprintf("found on list page %d", page_no));
-            }
-            goto out;
-        }
         int64_t oldest = 0;
         if (can_date && (rc = page_has_older_rows(x, st, &oldest, e)) != 0) {
             if (rc < 0)
