@@ -104,12 +104,10 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
         goto out;
     }
     letter_vars(&s, &t, &vars);
-    if ((rc = pace_acquire(&hold, env->ledger, env->pace_lock_path, &s,
-                           pace_gap_seconds(sc->site.pacing_seconds, false), e)))
-        goto out;
 
     /* One visit of a letter at a time, whoever makes it: two at once would both take the next number
-     * and chain to the same predecessor. Taken before the evidence folder is chosen. */
+     * and chain to the same predecessor. Taken before the evidence folder is chosen, and before the
+     * wait for the host's pace, so a second check of the same letter is skipped, not merely delayed. */
     if ((rc = visit_lock_take(env, letter_id, out, &is_locked, e)))
         goto out;
     if (out->was_busy) {
@@ -117,6 +115,9 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
                  (long long)out->busy_pid);
         goto out;
     }
+    if ((rc = pace_acquire(&hold, env->ledger, env->pace_lock_path, &s,
+                           pace_gap_seconds(sc->site.pacing_seconds, false), e)))
+        goto out;
 
     int64_t at = clock_now_ms();
     if ((rc = visit_bundle_open(env, &c, &s, letter_id, "check", at, &b, e)))

@@ -497,7 +497,13 @@ def kill_during(suite, c, args, now, victim, settle_s):
     browser = wait_for(lambda: browser_pids(p.pid), 30)
     killed = []
     if browser:
+        at_start = set(browser_pids(p.pid, renderer=True))
         time.sleep(settle_s)
+        if victim == "renderer":
+            # the visit's page gets a renderer of its own when it opens the site: wait for it (a slow
+            # machine, a sanitizer build) rather than kill only the blank page's renderer
+            wait_for(lambda: set(browser_pids(p.pid, renderer=True)) - at_start, 10)
+            time.sleep(0.5)
         if victim == "huixin":
             try:
                 os.killpg(p.pid, signal.SIGKILL)  # huixin and its browser, as a power cut would
