@@ -3,8 +3,9 @@
  * (file:, chrome:, devtools:), run script (javascript:, data:) or leave the site: a page giving
  * `file:///home/ops/alerts.conf` as its iframe's src would otherwise have its secrets screenshotted
  * into the evidence. Every navigation a scenario asks for must be http or https; one whose URL came
- * from the site must also stay on the site's own hosts: the hosts of the URLs the operator gave (the
- * variables not read off a page: base_url, platform_url ...), of site.entry_url, and site.hosts. */
+ * from the site (this run's extracts and dialogs, and what the submit and recover phases extract, which
+ * the ledger gives back to later checks: detail_url ...) must also stay on the site's own hosts: the
+ * hosts of the URLs the operator gave (base_url, platform_url ...), of site.entry_url, and site.hosts. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -47,6 +48,21 @@ static char *url_host(const char *url)
     return h;
 }
 
+/* A variable the site chose: read off a page on this run (extract, dialog), or one the scenario's submit
+ * or recover phase extracts (kept in the ledger and given back to later checks: detail_url, frame_src). */
+static bool is_site_var(const struct scn_exec *x, const char *name)
+{
+    if (x->extracted && scn_vars_get(x->extracted, name))
+        return true;
+    for (size_t i = 0; i < x->s->n_submit_vars; i++)
+        if (strcmp(x->s->submit_vars[i], name) == 0)
+            return true;
+    for (size_t i = 0; i < x->s->n_recover_vars; i++)
+        if (strcmp(x->s->recover_vars[i], name) == 0)
+            return true;
+    return false;
+}
+
 struct from_page_ctx {
     const struct scn_exec *x;
     bool is_from_page;
@@ -55,7 +71,7 @@ struct from_page_ctx {
 static int ref_from_page(const char *name, void *user)
 {
     struct from_page_ctx *c = user;
-    if (c->x->extracted && scn_vars_get(c->x->extracted, name))
+    if (is_site_var(c->x, name))
         c->is_from_page = true;
     return 0;
 }
@@ -74,7 +90,7 @@ static bool host_is_allowed(const struct scn_exec *x, const char *host)
     bool ok = false;
     for (size_t i = 0; !ok && i < x->vars.n; i++) {
         const struct scn_var *v = &x->vars.v[i];
-        if (x->extracted && scn_vars_get(x->extracted, v->name))
+        if (is_site_var(x, v->name))
             continue; /* read off a page: the site's word, not the operator's */
         char *h = url_host(v->value);
         ok = h && strcmp(h, host) == 0;

@@ -109,6 +109,28 @@ def main():
         Handler.target = "http://127.0.0.1:%d/form" % port
         rc, out, leaked = submit(tmp, sc, port)
         expect(rc == 0 and '"submitted"' in out, "the site's own host is opened and the letter goes out", out[-400:])
+        # a detail URL the submission read off the site is the site's word in later checks too
+        sc2 = os.path.join(tmp, "detail.json")
+        with open(sc2, "w", encoding="utf-8") as f:
+            json.dump({"huixin_scenario": 1, "site": {"name": "测试站", "entry_url": "${base_url}/", "pacing_seconds": 0},
+                       "submit": {"steps": [{"goto": "${base_url}/go"},
+                                            {"extract": {"var": "detail_url", "selector": "#x", "attribute": "href"}},
+                                            {"goto": "${base_url}/form"},
+                                            {"click": "#send", "final": True},
+                                            {"wait_for": {"text": "提交成功"}, "timeout_seconds": 10}],
+                                  "success": {"text": "提交成功"}},
+                       "check": {"steps": [{"goto": "${detail_url}"}], "found": {"selector": "#send"},
+                                 "not_found": {"text": "不存在"}}}, f, ensure_ascii=False)
+        Handler.target = "http://localhost:%d/form" % port
+        store, ev = os.path.join(tmp, "h.db"), os.path.join(tmp, "ev2")
+        base = ["--store", store, "--evidence", ev]
+        p = subprocess.run([BIN, "submit", sc2, "--var", "base_url=http://127.0.0.1:%d" % port] + base,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
+        expect(p.returncode == 0, "a letter whose success page gives another host's detail URL is sent", p.stdout[-300:])
+        p = subprocess.run([BIN, "check", "--all"] + base, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=120)
+        expect("is not one of the site's hosts" in p.stdout, "its check refuses the detail URL on another host",
+               p.stdout[-400:])
         scenario(sc, hosts=["localhost"])
         Handler.target = "http://localhost:%d/form" % port
         rc, out, leaked = submit(tmp, sc, port)
