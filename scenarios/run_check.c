@@ -157,8 +157,9 @@ static int lookup_run(const struct scn_scenario *s, struct page *p, const struct
         char *nf_why = NULL;
         struct err ne;
         err_init(&ne);
+        /* and a page that also shows the letter (a reply quoting the phrase) proves nothing either */
         if (!scn_match_is_empty(lk->not_found) && scn_match_eval(&x, lk->not_found, &nf_why, &ne) == 1 &&
-            !x.list_seen) {
+            !x.list_seen && (scn_match_is_empty(lk->found) || scn_match_eval(&x, lk->found, NULL, &ne) == 0)) {
             out->status = SCN_CHECK_NOT_FOUND;
             out->reason = nf_why;
             goto shot;

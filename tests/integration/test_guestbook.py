@@ -195,6 +195,21 @@ def case_quoted_not_found_phrase(c):
     out = c.check(lid, "2026-03-03 12:00")
     v = c.visits(lid)
     expect(v[-1][0] == FOUND and v[-1][3] == 1, "a reply quoting 未查询到相关信件 is a reply, not a miss", (out, v[-1]))
+    # the same without 'within', and a step that fails: a page showing the letter is never a miss
+    with open(os.path.join(ROOT, "scenarios", "library", "hanweb-jact.json"), encoding="utf-8") as f:
+        sc = json.load(f)
+    sc["check"]["not_found"] = {"text": "未查询到相关信件"}
+    sc["check"]["steps"].append({"assert": {"selector": "#no-such-thing"}})
+    path = os.path.join(c.tmp, "hanweb-loose.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(sc, f, ensure_ascii=False)
+    lid, sid = c.submit("hw-quote-loose", "2026-03-02 09:00", scenario=path, family="hanweb", server="hanweb")
+    c.ctl.call("POST", "/api/letters/%s/reply" % sid, {"date": "2026-03-03 10:00:00", "unit": "宝川市档案局",
+                                                        "text": "您好，旧系统中未查询到相关信件的历史答复，现答复如下：已办理。"})
+    out = c.check(lid, "2026-03-03 12:00")
+    v = c.visits(lid)
+    expect(v[-1][0] == FAILED, "a failed step on a page that shows the letter and quotes the phrase: failed, not a miss",
+           (out, v[-1]))
 
 
 def main():
