@@ -12,9 +12,7 @@
 
 bool alert_change_is_alarming(enum verdict_kind old_kind, enum verdict_kind new_kind)
 {
-    bool bad = new_kind == VERDICT_OVERDUE_UNANSWERED || new_kind == VERDICT_DELETED ||
-               new_kind == VERDICT_SUBMIT_FAILED;
-    return bad && old_kind != new_kind;
+    return verdict_kind_is_alarming(new_kind) && old_kind != new_kind;
 }
 
 /* A field fit for a message: NULL stays NULL; one line unless multiline. */

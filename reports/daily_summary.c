@@ -40,7 +40,7 @@ static int send_campaign(const struct alert_config *cfg, const struct ledger_cam
     }
     for (size_t i = 0; i < n; i++) {
         enum verdict_kind k = as[i].verdict.kind;
-        if (k != VERDICT_OVERDUE_UNANSWERED && k != VERDICT_DELETED && k != VERDICT_SUBMIT_FAILED)
+        if (!verdict_kind_is_alarming(k))
             continue;
         if (as[i].verdict.deadline_day)
             clock_date_format(as[i].verdict.deadline_day, deadlines[n_problems], sizeof deadlines[n_problems]);

@@ -15,23 +15,13 @@ void rpt_options_init(struct rpt_options *o)
     o->lang = RPT_LANG_ZH;
 }
 
-/* How bad a verdict is for its site, worst highest: 信件被删除 > 超期未回复 > 超期回复 > 提交失败 > 无法核实 >
+/* The severity column of verify/verdict_kinds.def. How bad a verdict is for its site, worst highest: 信件被删除 > 超期未回复 > 超期回复 > 提交失败 > 无法核实 >
  * 待回复 > 按期回复 > 当日回复. A deletion or a letter left unanswered is the finding a notice leads with; a
  * letter that could not be sent says less about the site's answering than one answered late, and one
  * that could not be checked less again. */
 int rpt_verdict_severity(enum verdict_kind kind)
 {
-    switch (kind) {
-    case VERDICT_DELETED: return 7;
-    case VERDICT_OVERDUE_UNANSWERED: return 6;
-    case VERDICT_LATE: return 5;
-    case VERDICT_SUBMIT_FAILED: return 4;
-    case VERDICT_UNVERIFIABLE: return 3;
-    case VERDICT_PENDING: return 2;
-    case VERDICT_ON_TIME: return 1;
-    case VERDICT_SAME_DAY: return 0;
-    }
-    return 0;
+    return verdict_kind_severity(kind);
 }
 
 /* What the sentence says of one site: its worst letter's verdict, and each flag if any letter has it. */

@@ -22,16 +22,8 @@ int64_t schedule_next_ms(const struct assessment *a, const struct schedule_rules
     const struct verdict_result *v = &a->verdict;
     if (a->letter.state != LETTER_SUBMITTED && a->letter.state != LETTER_IMPORTED)
         return 0;
-    switch (v->kind) {
-    case VERDICT_SAME_DAY:
-    case VERDICT_ON_TIME:
-    case VERDICT_LATE:
-    case VERDICT_DELETED:
-    case VERDICT_SUBMIT_FAILED:
+    if (verdict_kind_is_final(v->kind))
         return 0;
-    default:
-        break;
-    }
     int64_t last = a->letter.submitted_at_ms;
     const struct ledger_visit *lv = NULL;
     for (size_t i = 0; i < a->n_visits; i++) {

@@ -13,31 +13,43 @@
 
 static const struct {
     const char *zh, *en;
-} kind_names[VERDICT_KIND_COUNT] = {
-    [VERDICT_SAME_DAY] = {"当日回复", "same-day"},
-    [VERDICT_ON_TIME] = {"按期回复", "on-time"},
-    [VERDICT_LATE] = {"超期回复", "late"},
-    [VERDICT_OVERDUE_UNANSWERED] = {"超期未回复", "overdue-unanswered"},
-    [VERDICT_DELETED] = {"信件被删除", "deleted"},
-    [VERDICT_SUBMIT_FAILED] = {"提交失败", "submit-failed"},
-    [VERDICT_PENDING] = {"待回复", "pending"},
-    [VERDICT_UNVERIFIABLE] = {"无法核实", "unverifiable"},
+    bool is_final, is_alarming;
+    int severity;
+} kind_rows[VERDICT_KIND_COUNT] = {
+#define XX(name, zh, en, is_final, is_alarming, severity) [VERDICT_##name] = {zh, en, is_final, is_alarming, severity},
+#include "verify/verdict_kinds.def"
+#undef XX
 };
 
 const char *verdict_kind_name_zh(enum verdict_kind kind)
 {
-    return (unsigned)kind < VERDICT_KIND_COUNT ? kind_names[kind].zh : "?";
+    return (unsigned)kind < VERDICT_KIND_COUNT ? kind_rows[kind].zh : "?";
 }
 
 const char *verdict_kind_name_en(enum verdict_kind kind)
 {
-    return (unsigned)kind < VERDICT_KIND_COUNT ? kind_names[kind].en : "?";
+    return (unsigned)kind < VERDICT_KIND_COUNT ? kind_rows[kind].en : "?";
+}
+
+bool verdict_kind_is_final(enum verdict_kind kind)
+{
+    return (unsigned)kind < VERDICT_KIND_COUNT && kind_rows[kind].is_final;
+}
+
+bool verdict_kind_is_alarming(enum verdict_kind kind)
+{
+    return (unsigned)kind < VERDICT_KIND_COUNT && kind_rows[kind].is_alarming;
+}
+
+int verdict_kind_severity(enum verdict_kind kind)
+{
+    return (unsigned)kind < VERDICT_KIND_COUNT ? kind_rows[kind].severity : 0;
 }
 
 int verdict_kind_from_name(const char *name, enum verdict_kind *kind_out)
 {
     for (int k = 0; name && k < VERDICT_KIND_COUNT; k++) {
-        if (strcmp(name, kind_names[k].zh) == 0 || strcmp(name, kind_names[k].en) == 0) {
+        if (strcmp(name, kind_rows[k].zh) == 0 || strcmp(name, kind_rows[k].en) == 0) {
             *kind_out = (enum verdict_kind)k;
             return 0;
         }

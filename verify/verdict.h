@@ -63,17 +63,19 @@
 
 struct cal;
 
+/* The kinds are the rows of verify/verdict_kinds.def: a new kind is one row there. */
 enum verdict_kind {
-    VERDICT_SAME_DAY,           /* 当日回复 */
-    VERDICT_ON_TIME,            /* 按期回复 */
-    VERDICT_LATE,               /* 超期回复 */
-    VERDICT_OVERDUE_UNANSWERED, /* 超期未回复 */
-    VERDICT_DELETED,            /* 信件被删除 */
-    VERDICT_SUBMIT_FAILED,      /* 提交失败 */
-    VERDICT_PENDING,            /* 待回复 */
-    VERDICT_UNVERIFIABLE,       /* 无法核实 */
+#define XX(name, zh, en, is_final, is_alarming, severity) VERDICT_##name,
+#include "verify/verdict_kinds.def"
+#undef XX
 };
-#define VERDICT_KIND_COUNT 8
+/* One byte per row: its size is the count, a constant expression (array sizes), of type int. */
+struct verdict_kind_rows {
+#define XX(name, zh, en, is_final, is_alarming, severity) char name;
+#include "verify/verdict_kinds.def"
+#undef XX
+};
+#define VERDICT_KIND_COUNT ((int)sizeof(struct verdict_kind_rows))
 
 struct verdict_rules {
     int deadline_workdays;       /* default 5 */
@@ -164,11 +166,16 @@ void verdict_decide(const struct verdict_letter *letter, const struct verdict_vi
                     size_t n_visits, const struct cal *cal, const struct verdict_rules *rules,
                     int64_t now_ms, struct verdict_result *out);
 
-/* "当日回复" ...; static strings. */
+/* "当日回复" ...; static strings (the zh column of verdict_kinds.def). */
 const char *verdict_kind_name_zh(enum verdict_kind kind);
-/* "same-day", "on-time", "late", "overdue-unanswered", "deleted", "submit-failed", "pending",
- * "unverifiable"; static strings. */
+/* "same-day", "on-time", ...; static strings (the en column). */
 const char *verdict_kind_name_en(enum verdict_kind kind);
+/* Nothing later changes it: the letter is not revisited. */
+bool verdict_kind_is_final(enum verdict_kind kind);
+/* A change to it is alarming: an alert, a problem in the daily summary. */
+bool verdict_kind_is_alarming(enum verdict_kind kind);
+/* How bad it is for its site, worst highest (0 .. VERDICT_KIND_COUNT-1). */
+int verdict_kind_severity(enum verdict_kind kind);
 /* Either name (exact) -> kind: 0, or -1 when it is neither. */
 int verdict_kind_from_name(const char *name, enum verdict_kind *kind_out);
 
