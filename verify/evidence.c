@@ -55,6 +55,16 @@ static char *name_component(const char *s)
     return out;
 }
 
+long evidence_dir_seq(const char *name)
+{
+    size_t n = 0;
+    while (name[n] >= '0' && name[n] <= '9')
+        n++;
+    if (n < 3 || n > 9 || name[n] != '-')
+        return -1;
+    return strtol(name, NULL, 10);
+}
+
 int evidence_dir_make(const char *root, const char *campaign, const char *site_key, int64_t letter_id, int seq,
                       const char *kind, int64_t at_ms, char **rel_out, struct err *e)
 {

@@ -15,6 +15,9 @@ struct err;
 
 #define EVIDENCE_MANIFEST "manifest.json"
 
+/* The visit number a visit folder's name starts with ("002-check-..." -> 2), or -1 when the name does not
+ * start with three to nine digits and a dash. */
+long evidence_dir_seq(const char *name);
 /* Makes the visit's folder (and its parents) and returns its path relative to root (caller frees).
  * seq is the visit's number for the letter (1, 2, ...); kind is "submit" or "check". Names keep
  * letters, digits, UTF-8, '.', '_' and '-' (never "..") so a name cannot climb out of the root. A

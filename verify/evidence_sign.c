@@ -23,8 +23,7 @@ struct evidence_pubkey {
     char fpr[DIGEST_HEX_LEN];
 };
 
-/* The newest OpenSSL error as text (the queue is cleared), for messages. */
-static const char *ssl_error_text(char *out, size_t len)
+const char *evidence_ssl_error_text(char *out, size_t len)
 {
     unsigned long code = ERR_get_error();
     if (code == 0)
@@ -110,14 +109,14 @@ int evidence_key_generate(const char *dir, char fpr_out[DIGEST_HEX_LEN], char **
     }
     pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
     if (!pkey) {
-        rc = err_set(e, ERR_INTERNAL, "openssl: cannot make an ed25519 key: %s", ssl_error_text(errbuf, sizeof errbuf));
+        rc = err_set(e, ERR_INTERNAL, "openssl: cannot make an ed25519 key: %s", evidence_ssl_error_text(errbuf, sizeof errbuf));
         goto out;
     }
     kbio = BIO_new(BIO_s_mem());
     pbio = BIO_new(BIO_s_mem());
     if (!kbio || !pbio || !PEM_write_bio_PrivateKey(kbio, pkey, NULL, NULL, 0, NULL, NULL) ||
         !PEM_write_bio_PUBKEY(pbio, pkey) || pkey_fingerprint(pkey, fpr_out)) {
-        rc = err_set(e, ERR_INTERNAL, "openssl: cannot encode the key: %s", ssl_error_text(errbuf, sizeof errbuf));
+        rc = err_set(e, ERR_INTERNAL, "openssl: cannot encode the key: %s", evidence_ssl_error_text(errbuf, sizeof errbuf));
         goto out;
     }
     kpem = bio_to_string(kbio, &klen);
@@ -166,7 +165,7 @@ static int private_key_load(const char *path, EVP_PKEY **out, struct err *e)
     fclose(f);
     if (!pkey)
         return err_set(e, ERR_INPUT, "signing key '%s': not a PEM private key (%s)", path,
-                       ssl_error_text(errbuf, sizeof errbuf));
+                       evidence_ssl_error_text(errbuf, sizeof errbuf));
     if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519) {
         EVP_PKEY_free(pkey);
         return err_set(e, ERR_INPUT, "signing key '%s': expected an ed25519 key (make one with 'huixin keygen')",
@@ -214,7 +213,7 @@ int evidence_sign_manifest(const char *dir, const char *key_path, struct err *e)
     if (!ctx || EVP_DigestSignInit(ctx, NULL, NULL, NULL, pkey) != 1 ||
         EVP_DigestSign(ctx, sig.signature, &siglen, (const unsigned char *)manifest, mlen) != 1 || siglen != 64 ||
         pkey_fingerprint(pkey, sig.key_sha256)) {
-        rc = err_set(e, ERR_INTERNAL, "openssl: cannot sign '%s': %s", mpath, ssl_error_text(errbuf, sizeof errbuf));
+        rc = err_set(e, ERR_INTERNAL, "openssl: cannot sign '%s': %s", mpath, evidence_ssl_error_text(errbuf, sizeof errbuf));
         goto out;
     }
     digest_sha256_hex(manifest, mlen, sig.manifest_sha256);
@@ -252,7 +251,7 @@ int evidence_pubkey_load(const char *path, struct evidence_pubkey **out, struct 
     free(pem);
     if (!pkey)
         return err_set(e, ERR_INPUT, "public key '%s': not a PEM public key (%s)", path,
-                       ssl_error_text(errbuf, sizeof errbuf));
+                       evidence_ssl_error_text(errbuf, sizeof errbuf));
     if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519) {
         EVP_PKEY_free(pkey);
         return err_set(e, ERR_INPUT, "public key '%s': expected an ed25519 key (from 'huixin keygen')", path);

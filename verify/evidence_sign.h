@@ -27,6 +27,9 @@ struct err;
 #define EVIDENCE_KEY_FILE "huixin-ed25519.key"
 #define EVIDENCE_PUB_FILE "huixin-ed25519.pub"
 
+/* The newest OpenSSL error as text into out (the queue is cleared), for messages; returns out. */
+const char *evidence_ssl_error_text(char *out, size_t len);
+
 /* Makes a new key pair in dir (created 0700 when missing): dir/huixin-ed25519.key (0600) and
  * dir/huixin-ed25519.pub (0644). Refuses when either file exists. The key's fingerprint goes to
  * fpr_out; the two paths to *key_path_out and *pub_path_out when not NULL (caller frees). */

@@ -381,17 +381,6 @@ static void visit_done(struct vctx *c, const char *where)
     }
 }
 
-/* "002-check-..." -> 2; -1 when the name does not start with three or more digits and a dash. */
-static long visit_seq(const char *name)
-{
-    size_t n = 0;
-    while (name[n] >= '0' && name[n] <= '9')
-        n++;
-    if (n < 3 || n > 9 || name[n] != '-')
-        return -1;
-    return strtol(name, NULL, 10);
-}
-
 struct visit_entry {
     long seq;
     char *name;
@@ -418,7 +407,7 @@ static struct visit_entry *visits_list(const char *dir, size_t *n_out)
     char **names = dir_names(dir, &n);
     struct visit_entry *v = xcalloc(n + 1, sizeof *v);
     for (size_t i = 0; names && i < n; i++) {
-        long seq = visit_seq(names[i]);
+        long seq = evidence_dir_seq(names[i]);
         char *path = xasprintf("%s/%s", dir, names[i]);
         if (seq >= 0 && is_dir_nofollow(path)) {
             v[k].seq = seq;

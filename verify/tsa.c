@@ -18,20 +18,10 @@
 #include "common/files.h"
 #include "common/url_redact.h"
 #include "verify/evidence.h"
+#include "verify/evidence_sign.h"
 #include "verify/tsa.h"
 
 #define TSA_REPLY_MAX_BYTES (1024 * 1024)
-
-static const char *ssl_error_text(char *out, size_t len)
-{
-    unsigned long code = ERR_get_error();
-    if (code == 0)
-        snprintf(out, len, "no detail from openssl");
-    else
-        ERR_error_string_n(code, out, len);
-    ERR_clear_error();
-    return out;
-}
 
 static ASN1_INTEGER *nonce_to_asn1(const unsigned char nonce[8])
 {
@@ -63,7 +53,7 @@ static int request_build(const unsigned char sha256[32], const unsigned char non
     TS_REQ_free(req);
     if (!ok || *der_len <= 0)
         return err_set(e, ERR_INTERNAL, "openssl: cannot build a timestamp request: %s",
-                       ssl_error_text(errbuf, sizeof errbuf));
+                       evidence_ssl_error_text(errbuf, sizeof errbuf));
     return 0;
 }
 
@@ -155,7 +145,7 @@ static X509_STORE *store_make(PKCS7 *token, const char *ca_path, time_t at, stru
     if (ca_path) {
         if (X509_STORE_load_file(store, ca_path) != 1) {
             err_set(e, ERR_INPUT, "TSA CA file '%s': cannot load PEM certificates (%s)", ca_path,
-                    ssl_error_text(errbuf, sizeof errbuf));
+                    evidence_ssl_error_text(errbuf, sizeof errbuf));
             X509_STORE_free(store);
             return NULL;
         }
@@ -231,7 +221,7 @@ int tsa_reply_check(const unsigned char *der, size_t len, const unsigned char sh
     memset(info, 0, sizeof *info);
     const unsigned char *p = der;
     if (len == 0 || len > TSA_REPLY_MAX_BYTES || !(resp = d2i_TS_RESP(NULL, &p, (long)len))) {
-        rc = err_set(e, ERR_INPUT, "timestamp: not a DER TimeStampResp (%s)", ssl_error_text(errbuf, sizeof errbuf));
+        rc = err_set(e, ERR_INPUT, "timestamp: not a DER TimeStampResp (%s)", evidence_ssl_error_text(errbuf, sizeof errbuf));
         goto out;
     }
     /* Exactly one object, encoded the one DER way: bytes outside the signed part cannot change. */
@@ -302,7 +292,7 @@ int tsa_reply_check(const unsigned char *der, size_t len, const unsigned char sh
     }
     TS_VERIFY_CTX_set_store(ctx, store); /* the ctx owns it */
     if (TS_RESP_verify_response(ctx, resp) != 1) {
-        ssl_error_text(errbuf, sizeof errbuf);
+        evidence_ssl_error_text(errbuf, sizeof errbuf);
         if (strstr(errbuf, "message imprint mismatch"))
             rc = err_set(e, ERR_INPUT, "timestamp: it covers another hash than manifest.json's");
         else if (strstr(errbuf, "nonce mismatch"))

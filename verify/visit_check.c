@@ -15,27 +15,6 @@
 #include "verify/pace.h"
 #include "verify/visit_internal.h"
 
-/* Loads the entry page of the site: a letter is only called gone when the site itself answers. */
-static bool entry_page_loads(struct page *p, const char *entry_url, int timeout_ms, json_t *meta)
-{
-    struct err e;
-    err_init(&e);
-    bool ok = false;
-    if (!entry_url || !*entry_url) {
-        json_object_set_new(meta, "entry_page", json_string("no entry URL known"));
-        return false;
-    }
-    if (page_goto(p, entry_url, timeout_ms, &e) != 0) {
-        json_object_set_new(meta, "entry_page", json_pack("{s:s, s:s}", "url", entry_url, "error", e.msg));
-        return false;
-    }
-    int status = page_http_status(p);
-    ok = status > 0 && status < 400;
-    json_object_set_new(meta, "entry_page", json_pack("{s:s, s:i, s:b}", "url", entry_url, "http_status", status,
-                                                      "loaded", ok));
-    return ok;
-}
-
 /* What the lookup was and what it read, so the evidence says what a miss proves. */
 static void lookup_meta(const struct scn_check_result *res, json_t *meta)
 {
@@ -185,7 +164,7 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
         }
         if (v.outcome == VISIT_NOT_FOUND) {
             /* The letter looks gone: prove the site itself is up, or the visit proves nothing. */
-            v.is_entry_ok = entry_page_loads(p, s.entry_url, env->timeout_ms ? env->timeout_ms : 30000, b.meta);
+            v.is_entry_ok = visit_entry_page_loads(p, s.entry_url, env->timeout_ms ? env->timeout_ms : 30000, b.meta);
             if (v.is_entry_ok)
                 visit_bundle_capture(&b, p, "entry");
         }

@@ -18,17 +18,6 @@
 #include "common/log.h"
 #include "verify/visit_internal.h"
 
-/* The visit number a folder name starts with ("002-check-..." -> 2), or -1. */
-static long folder_seq(const char *name)
-{
-    size_t n = 0;
-    while (name[n] >= '0' && name[n] <= '9')
-        n++;
-    if (n < 3 || n > 9 || name[n] != '-')
-        return -1;
-    return strtol(name, NULL, 10);
-}
-
 static bool is_recorded(const struct ledger_visit *visits, size_t n, const char *parent_rel, const char *name)
 {
     size_t len = strlen(parent_rel);
@@ -55,7 +44,7 @@ static void stray_folders_set_aside(const char *parent, const char *parent_rel, 
     char **names = NULL;
     size_t n_names = 0;
     while ((ent = readdir(d)) != NULL) {
-        if (folder_seq(ent->d_name) < 0 || is_recorded(visits, n, parent_rel, ent->d_name))
+        if (evidence_dir_seq(ent->d_name) < 0 || is_recorded(visits, n, parent_rel, ent->d_name))
             continue;
         names = xrealloc(names, (n_names + 1) * sizeof *names);
         names[n_names++] = xstrdup(ent->d_name);
@@ -328,4 +317,23 @@ int visit_verdict_update(const struct visit_env *env, int64_t letter_id, struct 
     int rc = ledger_letter_verdict_set(env->ledger, letter_id, verdict_kind_name_zh(a.verdict.kind), e);
     assessment_release(&a);
     return rc;
+}
+
+bool visit_entry_page_loads(struct page *p, const char *entry_url, int timeout_ms, json_t *meta)
+{
+    struct err e;
+    err_init(&e);
+    if (!entry_url || !*entry_url) {
+        json_object_set_new(meta, "entry_page", json_string("no entry URL known"));
+        return false;
+    }
+    if (page_goto(p, entry_url, timeout_ms, &e) != 0) {
+        json_object_set_new(meta, "entry_page", json_pack("{s:s, s:s}", "url", entry_url, "error", e.msg));
+        return false;
+    }
+    int status = page_http_status(p);
+    bool ok = status > 0 && status < 400;
+    json_object_set_new(meta, "entry_page", json_pack("{s:s, s:i, s:b}", "url", entry_url, "http_status", status,
+                                                      "loaded", ok));
+    return ok;
 }

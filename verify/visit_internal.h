@@ -36,6 +36,10 @@ int visit_bundle_finish(const struct visit_env *env, struct visit_bundle *b, int
 void visit_bundle_release(struct visit_bundle *b);
 
 
+/* Loads the site's entry page and records in meta's "entry_page" what it answered: a letter not found
+ * proves nothing unless the site itself answers. True when it loaded with an HTTP status below 400. */
+bool visit_entry_page_loads(struct page *p, const char *entry_url, int timeout_ms, json_t *meta);
+
 /* The letter's visit lock (ledger_visit_lock_take), taken for this visit: sets *is_locked, or, when
  * another live huixin holds it, out->was_busy and out->busy_pid (returning 0). */
 int visit_lock_take(const struct visit_env *env, int64_t letter_id, struct visit_summary *out, bool *is_locked,

@@ -202,26 +202,6 @@ static int record_submission(const struct visit_env *env, const struct ledger_si
     return rc;
 }
 
-/* Loads the site's entry page: a letter not found proves nothing unless the site itself answers. */
-static bool entry_page_loads(struct page *p, const char *entry_url, int timeout_ms, json_t *meta)
-{
-    struct err e;
-    err_init(&e);
-    if (!entry_url || !*entry_url) {
-        json_object_set_new(meta, "entry_page", json_string("no entry URL known"));
-        return false;
-    }
-    if (page_goto(p, entry_url, timeout_ms, &e) != 0) {
-        json_object_set_new(meta, "entry_page", json_pack("{s:s, s:s}", "url", entry_url, "error", e.msg));
-        return false;
-    }
-    int status = page_http_status(p);
-    bool ok = status > 0 && status < 400;
-    json_object_set_new(meta, "entry_page", json_pack("{s:s, s:i, s:b}", "url", entry_url, "http_status", status,
-                                                      "loaded", ok));
-    return ok;
-}
-
 /* A letter just found by its token: read its state with the check phase on the same visit, so the
  * visit row says what the site shows (a found letter recorded without its reply state would count as
  * "seen unanswered" and could make a later reply look late or backdated). Any failure here leaves the
@@ -333,7 +313,7 @@ static int recover_letter(const struct visit_env *env, const struct ledger_campa
                          scn_vars_get(&vars, "letter_no") ? scn_vars_get(&vars, "letter_no") : "-", read);
         free(read);
     } else if (res.status == SCN_CHECK_NOT_FOUND) {
-        bool entry_ok = entry_page_loads(p, s->entry_url, timeout_ms, b.meta);
+        bool entry_ok = visit_entry_page_loads(p, s->entry_url, timeout_ms, b.meta);
         if (entry_ok)
             visit_bundle_capture(&b, p, "entry");
         v.is_entry_ok = entry_ok;
