@@ -48,7 +48,7 @@ INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 
 .SECONDARY:
-.PHONY: all test check check-all unit integration demo install clean deps help bench run-tests run-check golden valgrind truth
+.PHONY: all test check check-all layers hdr-check unit integration demo install clean deps help bench run-tests run-check golden valgrind truth
 all: huixin
 
 # Through a rename: a running ./huixin (a test, a daemon) does not stop the copy.
@@ -77,6 +77,22 @@ $(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(LIB)
 # The C tests and two integration suites under valgrind's memcheck (tests/valgrind.sh).
 valgrind: huixin $(UNIT_BIN) $(INTEG_BIN)
 	@BUILD=$(BUILD) tests/valgrind.sh
+
+# The house rules a machine can check (run by CI): arrows point down, private headers stay home,
+# libraries stay behind their files (scripts/check-layers.sh); every header compiles alone, twice
+# in a row (it includes what it uses; its guard works).
+HEADERS := $(wildcard common/*.h driver/*.h scenarios/*.h verify/*.h reports/*.h cli/*.h)
+layers:
+	@scripts/check-layers.sh
+
+hdr-check:
+	@bad=0; for h in $(HEADERS); do \
+		printf '#include "%s"\n#include "%s"\n' $$h $$h | \
+		$(CC) $(filter-out -MMD -MP,$(REQ_CFLAGS)) -Werror -fsyntax-only -x c - 2>$(BUILD)/hdr-check.err || \
+		{ bad=$$((bad + 1)); echo "$$h does not compile alone:"; cat $(BUILD)/hdr-check.err; }; \
+	done; \
+	if [ $$bad -ne 0 ]; then echo "hdr-check: $$bad header(s) FAILED"; exit 1; fi; \
+	echo "hdr-check: ok ($(words $(HEADERS)) headers compile alone)"
 
 # Rewrites the report goldens from the current code: review the diff like code before committing.
 golden: huixin $(BUILD)/tests/test_report

@@ -5,6 +5,7 @@
 #define HUIXIN_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/err.h"

@@ -5,6 +5,7 @@
 #define HUIXIN_CLOCK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define CLOCK_BEIJING_OFFSET_MS (8LL * 3600 * 1000)
