@@ -86,7 +86,7 @@ layers:
 	@scripts/check-layers.sh
 
 hdr-check:
-	@bad=0; for h in $(HEADERS); do \
+	@mkdir -p $(BUILD); bad=0; for h in $(HEADERS); do \
 		printf '#include "%s"\n#include "%s"\n' $$h $$h | \
 		$(CC) $(filter-out -MMD -MP,$(REQ_CFLAGS)) -Werror -fsyntax-only -x c - 2>$(BUILD)/hdr-check.err || \
 		{ bad=$$((bad + 1)); echo "$$h does not compile alone:"; cat $(BUILD)/hdr-check.err; }; \
