@@ -24,25 +24,15 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "sites"))
-from client import Sites  # noqa: E402
+from harness import ROOT, HUIXIN, Sites, Tally  # noqa: E402
+BIN = HUIXIN
 
-BIN = os.path.abspath(os.environ.get("HUIXIN_BIN", os.path.join(ROOT, "huixin")))
 LIBRARY = os.path.join(ROOT, "scenarios", "library", "guestbook.json")
 CAPTCHA = "4821"
-passed = failed = 0
 
 
-def expect(cond, name, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   test_ajax_outcomes: " + name, flush=True)
-    else:
-        failed += 1
-        print("FAIL test_ajax_outcomes: %s%s" % (name, (": " + str(detail)) if detail else ""), flush=True)
-    return cond
+T = Tally("test_ajax_outcomes")
+expect = T.check
 
 
 def response_rules():
@@ -199,8 +189,7 @@ def main():
                     expect(False, fn.__name__, repr(ex))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return T.finish()
 
 
 if __name__ == "__main__":

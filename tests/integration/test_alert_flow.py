@@ -12,25 +12,14 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "sites"))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
-from client import Sites  # noqa: E402
+from harness import ROOT, HUIXIN, Sites, Tally  # noqa: E402
 import demo  # noqa: E402
 
-HUIXIN = os.environ.get("HUIXIN_BIN", os.path.join(ROOT, "huixin"))
 SECRET = "tok-7f3a9c-do-not-print"
-passed = failed = 0
 
 
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok   alert_flow: " + what)
-    else:
-        failed += 1
-        print("FAIL alert_flow: %s%s" % (what, (": " + detail) if detail else ""))
+T = Tally("alert_flow")
+check = T.check
 
 
 def posts(path):
@@ -114,8 +103,7 @@ def main():
             sink.terminate()
             sink.wait(10)
         shutil.rmtree(work, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return T.finish()
 
 
 if __name__ == "__main__":

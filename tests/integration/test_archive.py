@@ -26,26 +26,14 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "sites"))
-from client import Sites  # noqa: E402
+from harness import ROOT, HUIXIN, LIBRARY, Sites, Tally  # noqa: E402
 
-HUIXIN = os.environ.get("HUIXIN_BIN", os.path.join(ROOT, "huixin"))
-LIBRARY = os.path.join(ROOT, "scenarios", "library")
 NAME = "关于" + "政府网站互动回应情况专项检查" * 7 + "的测试活动"  # 105 characters, 315 bytes
 NOBODY = 65534
-passed = failed = 0
 
 
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok   archive: " + what, flush=True)
-    else:
-        failed += 1
-        print("FAIL archive: %s%s" % (what, (": " + detail[-1500:]) if detail else ""), flush=True)
-    return ok
+T = Tally("archive", detail_tail=1500)
+check = T.check
 
 
 def run(args, now=None, user=None, timeout=180):
@@ -210,8 +198,7 @@ def main():
         for p in places:
             p.release()
         shutil.rmtree(work, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return T.finish()
 
 
 if __name__ == "__main__":

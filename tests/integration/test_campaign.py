@@ -14,24 +14,13 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "sites"))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
-from client import Sites  # noqa: E402
+from harness import ROOT, HUIXIN, Sites, Tally  # noqa: E402
 import demo  # noqa: E402
 
-HUIXIN = os.environ.get("HUIXIN_BIN", os.path.join(ROOT, "huixin"))
-passed = failed = 0
 
 
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok   campaign: " + what)
-    else:
-        failed += 1
-        print("FAIL campaign: %s%s" % (what, (": " + detail) if detail else ""))
+T = Tally("campaign")
+check = T.check
 
 
 def main():
@@ -71,8 +60,7 @@ def main():
         check(os.path.exists(pdf) and open(pdf, "rb").read(5) == b"%PDF-", "the PDF report was written")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return T.finish()
 
 
 if __name__ == "__main__":

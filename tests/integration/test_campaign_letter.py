@@ -27,49 +27,26 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "sites"))
-from client import Sites  # noqa: E402
+from harness import ROOT, HUIXIN, LIBRARY, Sites, Tally, Workspace  # noqa: E402
+BIN = HUIXIN
+LIB = LIBRARY
 
-BIN = os.path.abspath(os.environ.get("HUIXIN_BIN", os.path.join(ROOT, "huixin")))
-LIB = os.path.join(ROOT, "scenarios", "library")
 ID_CARD = "36050219800101123X"
 PHONE = "13812345678"
 ADDRESS = "青岚县城关镇解放路8号"
-passed = failed = 0
 
 
-def expect(cond, name, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   test_campaign_letter: " + name, flush=True)
-    else:
-        failed += 1
-        print("FAIL test_campaign_letter: %s%s" % (name, (": " + str(detail)) if detail else ""), flush=True)
-    return cond
+T = Tally("test_campaign_letter")
+expect = T.check
 
 
-class Work:
+class Work(Workspace):
     def __init__(self, tmp, sites, name):
-        self.tmp, self.sites, self.ctl = os.path.join(tmp, name), sites, sites.ctl
-        os.makedirs(self.tmp)
-        self.store = os.path.join(self.tmp, "huixin.db")
-        self.evidence = os.path.join(self.tmp, "evidence")
+        super().__init__(os.path.join(tmp, name), sites, timeout=600)
 
     def run(self, *args, extra=()):
-        cmd = [BIN] + list(args) + ["--store", self.store, "--evidence", self.evidence] + list(extra)
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600)
-        return p.returncode, p.stdout + p.stderr
-
-    def scenario(self, name, base, change):
-        with open(os.path.join(LIB, base), encoding="utf-8") as f:
-            sc = json.load(f)
-        change(sc)
-        path = os.path.join(self.tmp, name)
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(sc, f, ensure_ascii=False, indent=2)
-        return path
+        code, out, err = self.huixin(*args, extra=extra)
+        return code, out + err
 
     def campaign(self, name, letter, sites):
         path = os.path.join(self.tmp, "campaign.json")
@@ -79,25 +56,13 @@ class Work:
         return path
 
     def site(self, key, server, scenario, family):
-        return {"key": key, "scenario": scenario, "vars": {"base_url": self.sites.url(server, "").rstrip("/")},
-                "captcha": "control:http://127.0.0.1:%d/api/captcha?site=%s" % (self.sites.ports["control"], family)}
+        return {"key": key, "scenario": scenario, "vars": {"base_url": self.server_url(server)},
+                "captcha": self.captcha(family)}
 
     def db(self):
         con = sqlite3.connect(self.store)
         con.row_factory = sqlite3.Row
         return con
-
-    def letters(self):
-        con = self.db()
-        rows = [dict(r) for r in con.execute("SELECT * FROM letters ORDER BY id")]
-        con.close()
-        return rows
-
-    def visits(self, letter_id):
-        con = self.db()
-        rows = [dict(r) for r in con.execute("SELECT * FROM visits WHERE letter_id = ? ORDER BY id", (letter_id,))]
-        con.close()
-        return rows
 
 
 def with_step_after(sc, index_of, step):
@@ -234,8 +199,7 @@ def main():
                     expect(False, fn.__name__, repr(ex))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return T.finish()
 
 
 if __name__ == "__main__":

@@ -31,12 +31,8 @@ import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "sites"))
-from client import Sites  # noqa: E402
+from harness import ROOT, HUIXIN, LIBRARY, Sites, Tally  # noqa: E402
 
-HUIXIN = os.environ.get("HUIXIN_BIN", os.path.join(ROOT, "huixin"))
-LIBRARY = os.path.join(ROOT, "scenarios", "library")
 SUBMIT_AT = "2026-03-02 09:30"
 AFTER_DEADLINE = ("2026-03-10 10:00", "2026-03-10 12:00")  # two faulty visits, 2 h apart
 RECOVERED_AT = "2026-03-10 15:00"
@@ -50,18 +46,10 @@ VERBOSE = bool(os.environ.get("FAULTS_VERBOSE"))
 ALARMING = ("deleted", "overdue-unanswered")
 TABLES = ("campaigns", "sites", "letters", "visits")
 
-passed = failed = 0
 
 
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok   faults: " + what, flush=True)
-    else:
-        failed += 1
-        print("FAIL faults: %s%s" % (what, (": " + detail[-900:]) if detail else ""), flush=True)
-    return ok
+T = Tally("faults", detail_tail=900)
+check = T.check
 
 
 # ---------------------------------------------------------------- processes
@@ -171,7 +159,7 @@ class Case:
         self.runs = 0
         self.false_verdicts = 0
         self.rows_lost = 0
-        self.fails_before = failed
+        self.fails_before = T.failed
         self.counts = {}
         self.base_override = {}
 
@@ -344,7 +332,7 @@ class Case:
 
     def record(self):
         self.suite.table.append((self.name, self.runs, self.false_verdicts, self.rows_lost,
-                                 "PASS" if failed == self.fails_before else "FAIL"))
+                                 "PASS" if T.failed == self.fails_before else "FAIL"))
 
 
 class Suite:
@@ -816,8 +804,7 @@ def main():
             print("(%.0f s)" % (time.monotonic() - t0))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return T.finish()
 
 
 if __name__ == "__main__":

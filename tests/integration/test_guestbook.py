@@ -25,36 +25,19 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "sites"))
-from client import Sites  # noqa: E402
+from harness import ROOT, HUIXIN, Sites, Tally, Workspace  # noqa: E402
+BIN = HUIXIN
 
-BIN = os.path.abspath(os.environ.get("HUIXIN_BIN", os.path.join(ROOT, "huixin")))
 SCENARIO = os.path.join(ROOT, "scenarios", "library", "guestbook.json")
-passed = failed = 0
 
 
-def expect(cond, name, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   test_guestbook: " + name, flush=True)
-    else:
-        failed += 1
-        print("FAIL test_guestbook: %s%s" % (name, (": " + str(detail)) if detail else ""), flush=True)
-    return cond
+T = Tally("test_guestbook")
+expect = T.check
 
 
-class Case:
-    def __init__(self, tmp, sites):
-        self.tmp, self.sites, self.ctl = tmp, sites, sites.ctl
-        self.store = os.path.join(tmp, "huixin.db")
-        self.evidence = os.path.join(tmp, "evidence")
-
+class Case(Workspace):
     def run(self, *args, now):
-        cmd = [BIN] + list(args) + ["--store", self.store, "--evidence", self.evidence, "--now", now]
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
-        return p.returncode, p.stdout, p.stderr
+        return self.huixin(*args, now=now)
 
     def seed(self, n, day, prefix, hour=8, replied=True):
         """n approved messages dated on day (Beijing) from hour on, each with its own reply when replied."""
@@ -67,9 +50,8 @@ class Case:
             self.ctl.call("POST", "/api/letters", body)
 
     def submit(self, key, now, scenario=SCENARIO, family="guestbook", server="guestbook"):
-        capt = "control:http://127.0.0.1:%d/api/captcha?site=%s" % (self.sites.ports["control"], family)
         code, out, err = self.run("submit", scenario, "--var", "base_url=http://127.0.0.1:%d" % self.sites.ports[server],
-                                  "--captcha", capt, "--site-key", key, "--var", "letter.name=李明",
+                                  "--captcha", self.captcha(family), "--site-key", key, "--var", "letter.name=李明",
                                   "--var", "letter.phone=13812345678", "--var", "letter.email=liming@example.cn",
                                   now=now)
         if code != 0:
@@ -228,8 +210,7 @@ def main():
                     expect(False, fn.__name__, repr(ex))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return T.finish()
 
 
 if __name__ == "__main__":

@@ -26,38 +26,25 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "sites"))
-from client import Sites  # noqa: E402
+from harness import ROOT, HUIXIN, Sites, Tally, Workspace  # noqa: E402
+BIN = HUIXIN
 
-BIN = os.path.abspath(os.environ.get("HUIXIN_BIN", os.path.join(ROOT, "huixin")))
 SCENARIO = os.path.join(ROOT, "scenarios", "library", "guestbook.json")
 NOW = "2026-03-10 10:00"
-passed = failed = 0
 
 
-def expect(cond, name, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   test_import_known: " + name, flush=True)
-    else:
-        failed += 1
-        print("FAIL test_import_known: %s%s" % (name, (": " + str(detail)) if detail else ""), flush=True)
-    return cond
+T = Tally("test_import_known")
+expect = T.check
 
 
-class Case:
+class Case(Workspace):
     def __init__(self, tmp, sites):
-        self.tmp, self.sites, self.ctl = tmp, sites, sites.ctl
-        self.store = os.path.join(tmp, "huixin.db")
-        self.evidence = os.path.join(tmp, "evidence")
+        super().__init__(tmp, sites, now=NOW)
         self.base_url = "http://127.0.0.1:%d" % sites.ports["guestbook"]
 
     def run(self, *args):
-        cmd = [BIN] + list(args) + ["--store", self.store, "--evidence", self.evidence, "--now", NOW]
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
-        return p.returncode, p.stdout + p.stderr
+        code, out, err = self.huixin(*args)
+        return code, out + err
 
     def imp(self, scenario, *variables, check=True):
         args = ["import", scenario, "--var", "base_url=" + self.base_url]
@@ -71,20 +58,6 @@ class Case:
         if reply:
             body["reply"] = reply
         return self.ctl.call("POST", "/api/letters", body)
-
-    def letters(self):
-        db = sqlite3.connect(self.store)
-        db.row_factory = sqlite3.Row
-        rows = [dict(r) for r in db.execute("SELECT * FROM letters ORDER BY id")]
-        db.close()
-        return rows
-
-    def visits(self, letter_id):
-        db = sqlite3.connect(self.store)
-        db.row_factory = sqlite3.Row
-        rows = [dict(r) for r in db.execute("SELECT * FROM visits WHERE letter_id = ? ORDER BY id", (letter_id,))]
-        db.close()
-        return rows
 
 
 def neighbours(c, n, day):
@@ -189,8 +162,7 @@ def main():
                     expect(False, fn.__name__, repr(ex))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return T.finish()
 
 
 if __name__ == "__main__":

@@ -25,25 +25,13 @@ import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "sites"))
-from client import Sites  # noqa: E402
+from harness import ROOT, HUIXIN, CHROMIUM, LIBRARY, Sites, Tally  # noqa: E402
 
-HUIXIN = os.environ.get("HUIXIN_BIN", os.path.join(ROOT, "huixin"))
-CHROMIUM = os.environ.get("HUIXIN_CHROMIUM", "/usr/lib/chromium/chromium")
-LIBRARY = os.path.join(ROOT, "scenarios", "library")
 CAMPAIGN = "并发检查测试"
-passed = failed = 0
 
 
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok   jobs: " + what)
-    else:
-        failed += 1
-        print("FAIL jobs: " + what + (": " + detail if detail else ""))
+T = Tally("jobs")
+check = T.check
 
 
 # family -> (fixture server for base_url, scenario, letters to seed)
@@ -329,8 +317,7 @@ def main():
             round_run(ids, env)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return T.finish()
 
 
 if __name__ == "__main__":

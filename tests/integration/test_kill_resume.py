@@ -30,28 +30,16 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "sites"))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
-from client import Sites  # noqa: E402
+from harness import ROOT, HUIXIN, LIBRARY, Sites, Tally  # noqa: E402
 import demo  # noqa: E402  (its SITES table: key, fixture server, scenario)
+LIB = LIBRARY
 
-HUIXIN = os.environ.get("HUIXIN_BIN", os.path.join(ROOT, "huixin"))
-LIB = os.path.join(ROOT, "scenarios", "library")
 ROUNDS = int(os.environ.get("KILL_ROUNDS", "12"))
 INTENT, SUBMITTED = 0, 1  # verify/ledger.h
-passed = failed = 0
 
 
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok   kill_resume: " + what)
-    else:
-        failed += 1
-        print("FAIL kill_resume: " + what + (" (%s)" % detail if detail else ""))
-    return ok
+T = Tally("kill_resume")
+check = T.check
 
 
 def row_counts(db):
@@ -222,8 +210,7 @@ def main():
                                       time.monotonic() - started))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return T.finish()
 
 
 if __name__ == "__main__":

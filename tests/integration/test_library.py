@@ -31,11 +31,9 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "sites"))
-from client import Sites  # noqa: E402
+from harness import ROOT, HUIXIN, Sites, Tally  # noqa: E402
+BIN = HUIXIN
 
-BIN = os.path.abspath(os.environ.get("HUIXIN_BIN", os.path.join(ROOT, "huixin")))
 NAME, PHONE, EMAIL = "李明", "13812345678", "liming@example.cn"
 
 # key -> (server giving base_url, control API family, scenario, captcha family or None)
@@ -61,25 +59,18 @@ REPLIES = {
 }
 REPLY_AT = "2026-03-03 10:15:00"  # Beijing time
 
-passed = 0
-failed = 0
+T = Tally("test_library")
 
 
 def ok(name):
-    global passed
-    passed += 1
-    print("ok   test_library: " + name, flush=True)
+    T.check(True, name)
 
 
 def bad(name, detail=""):
-    global failed
-    failed += 1
-    print("FAIL test_library: %s%s" % (name, (": " + detail) if detail else ""), flush=True)
+    T.check(False, name, detail)
 
 
-def expect(cond, name, detail=""):
-    (ok if cond else bad)(name, *(() if cond else (detail,)))
-    return cond
+expect = T.check
 
 
 def beijing_ms(text):
@@ -222,8 +213,7 @@ def main():
             story(run)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return T.finish()
 
 
 def story(run):

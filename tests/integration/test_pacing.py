@@ -18,25 +18,15 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "sites"))
-from client import Sites  # noqa: E402
+from harness import ROOT, HUIXIN, LIBRARY, Sites, Tally  # noqa: E402
+BIN = HUIXIN
+LIB = LIBRARY
 
-BIN = os.path.abspath(os.environ.get("HUIXIN_BIN", os.path.join(ROOT, "huixin")))
-LIB = os.path.join(ROOT, "scenarios", "library")
 PACING = 4
-passed = failed = 0
 
 
-def expect(cond, name, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   test_pacing: " + name, flush=True)
-    else:
-        failed += 1
-        print("FAIL test_pacing: %s%s" % (name, (": " + str(detail)) if detail else ""), flush=True)
-    return cond
+T = Tally("test_pacing")
+expect = T.check
 
 
 def gaps(times):
@@ -108,8 +98,7 @@ def main():
                    % min(PACING, 10), g)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return T.finish()
 
 
 if __name__ == "__main__":

@@ -26,25 +26,15 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "sites"))
-from client import Sites  # noqa: E402
+from harness import ROOT, HUIXIN, LIBRARY, Sites, Tally  # noqa: E402
+BIN = HUIXIN
+LIB = LIBRARY
 
-BIN = os.path.abspath(os.environ.get("HUIXIN_BIN", os.path.join(ROOT, "huixin")))
-LIB = os.path.join(ROOT, "scenarios", "library")
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-passed = failed = 0
 
 
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok   recover: " + what)
-    else:
-        failed += 1
-        print("FAIL recover: " + what + (" (%s)" % detail if detail else ""))
-    return ok
+T = Tally("recover")
+check = T.check
 
 
 def new_token(rng):
@@ -214,8 +204,7 @@ def main():
                   (v.stdout + v.stderr)[-1500:])
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return T.finish()
 
 
 if __name__ == "__main__":

@@ -20,20 +20,13 @@ import sys
 import tempfile
 import threading
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.path.abspath(os.environ.get("HUIXIN_BIN", os.path.join(ROOT, "huixin")))
-passed = failed = 0
+from harness import ROOT, HUIXIN, Tally  # noqa: E402
+BIN = HUIXIN
 SECRET = "HUIXIN_WEBHOOK_KEY=do-not-leak-0c5e"
 
 
-def expect(cond, name, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   url_guard: " + name, flush=True)
-    else:
-        failed += 1
-        print("FAIL url_guard: %s%s" % (name, (": " + str(detail)) if detail else ""), flush=True)
+T = Tally("url_guard")
+expect = T.check
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -138,8 +131,7 @@ def main():
     finally:
         srv.shutdown()
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return T.finish()
 
 
 if __name__ == "__main__":

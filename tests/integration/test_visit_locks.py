@@ -21,24 +21,13 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "sites"))
-from client import Sites  # noqa: E402
+from harness import ROOT, HUIXIN, LIBRARY, Sites, Tally  # noqa: E402
 
-HUIXIN = os.environ.get("HUIXIN_BIN", os.path.join(ROOT, "huixin"))
-LIBRARY = os.path.join(ROOT, "scenarios", "library")
 CAMPAIGN = "visit-locks"
-passed = failed = 0
 
 
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok   visit_locks: " + what)
-    else:
-        failed += 1
-        print("FAIL visit_locks: " + what + (": " + detail if detail else ""))
+T = Tally("visit_locks")
+check = T.check
 
 
 def hx(args, timeout=180):
@@ -221,8 +210,7 @@ def main():
             item7_ledger_compare(env, store, evidence, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return T.finish()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,119 @@
+"""What the Python integration tests share: the paths, the pass/fail tally and its closing line, and a
+workspace (a ledger and an evidence folder in a temporary folder) to run huixin against.
+
+A test starts with
+    from harness import ROOT, HUIXIN, LIBRARY, Tally, Workspace, Sites
+    T = Tally("name")          # prints "ok   name: ..." / "FAIL name: ...: detail"
+    check = T.check
+and ends with `return T.finish()`, which prints "N passed, N failed" (tests/run.sh adds these up).
+Importing it puts tests/sites (the fixture sites' client) and scripts (the demo) on the path.
+"""
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+for _p in (os.path.join(ROOT, "tests", "sites"), os.path.join(ROOT, "scripts")):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+from client import Sites  # noqa: E402,F401  (re-exported: the fixture sites)
+
+HUIXIN = os.path.abspath(os.environ.get("HUIXIN_BIN", os.path.join(ROOT, "huixin")))
+CHROMIUM = os.environ.get("HUIXIN_CHROMIUM", "/usr/lib/chromium/chromium")
+LIBRARY = os.path.join(ROOT, "scenarios", "library")
+
+
+class Tally:
+    """Counts checks and prints one line each; detail_tail keeps only the end of a long detail."""
+
+    def __init__(self, name, detail_tail=None):
+        self.name, self.detail_tail = name, detail_tail
+        self.passed = self.failed = 0
+
+    def check(self, ok, what, detail=""):
+        if ok:
+            self.passed += 1
+            print("ok   %s: %s" % (self.name, what), flush=True)
+        else:
+            self.failed += 1
+            detail = str(detail) if detail else ""
+            if self.detail_tail:
+                detail = detail[-self.detail_tail:]
+            print("FAIL %s: %s%s" % (self.name, what, (": " + detail) if detail else ""), flush=True)
+        return ok
+
+    def finish(self):
+        """The closing line; the exit code for it."""
+        print("%d passed, %d failed" % (self.passed, self.failed))
+        return 1 if self.failed else 0
+
+
+def ledger_rows(store, sql, params=()):
+    """The rows of a query on a ledger, as dicts."""
+    con = sqlite3.connect(store, timeout=30)
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in con.execute(sql, params)]
+    finally:
+        con.close()
+
+
+def ledger_integrity(store):
+    """SQLite's integrity check of a ledger: "ok" when it holds."""
+    con = sqlite3.connect(store, timeout=30)
+    try:
+        return con.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        con.close()
+
+
+class Workspace:
+    """A ledger (huixin.db) and an evidence folder under dir, and huixin run against them."""
+
+    def __init__(self, dir, sites=None, now=None, timeout=300):
+        os.makedirs(dir, exist_ok=True)
+        self.tmp, self.sites = dir, sites
+        self.ctl = sites.ctl if sites else None
+        self.store = os.path.join(dir, "huixin.db")
+        self.evidence = os.path.join(dir, "evidence")
+        self.now, self.timeout = now, timeout
+
+    def huixin(self, *args, now=None, extra=(), timeout=None):
+        """Runs huixin ARGS --store --evidence [--now]; returns (exit code, stdout, stderr)."""
+        cmd = [HUIXIN] + list(args) + ["--store", self.store, "--evidence", self.evidence] + list(extra)
+        now = now or self.now
+        if now:
+            cmd += ["--now", now]
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           timeout=timeout or self.timeout)
+        return p.returncode, p.stdout, p.stderr
+
+    def rows(self, sql, params=()):
+        return ledger_rows(self.store, sql, params)
+
+    def letters(self):
+        return self.rows("SELECT * FROM letters ORDER BY id")
+
+    def visits(self, letter_id):
+        return self.rows("SELECT * FROM visits WHERE letter_id = ? ORDER BY id", (letter_id,))
+
+    def server_url(self, server):
+        """The fixture server's root, without the final slash: a scenario's base_url."""
+        return self.sites.url(server, "").rstrip("/")
+
+    def captcha(self, family):
+        """The --captcha solver that asks the fixture sites' control API for the family's answer."""
+        return "control:http://127.0.0.1:%d/api/captcha?site=%s" % (self.sites.ports["control"], family)
+
+    def scenario(self, name, base, change):
+        """A copy of the library's scenario base, changed by change(dict), written as dir/name."""
+        with open(os.path.join(LIBRARY, base), encoding="utf-8") as f:
+            sc = json.load(f)
+        change(sc)
+        path = os.path.join(self.tmp, name)
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(sc, f, ensure_ascii=False, indent=2)
+        return path
