@@ -75,13 +75,19 @@ int page_settle(struct page *p, int quiet_ms, int timeout_ms, struct err *e);
 int page_eval(struct page *p, const char *expression, char **json_out, struct err *e);
 
 /* Actions on the first element matching a CSS selector in the current frame; each waits up to
- * timeout_ms for it to be visible. */
+ * timeout_ms until the element can take it (driver/page_actionable.h): fill until it is visible, enabled
+ * and not readonly; select and set_checked until it is enabled (they act through the element, so a
+ * native control hidden behind a styled one still works). The error names what stood in the way. */
 int page_fill(struct page *p, const char *selector, const char *text, int timeout_ms, struct err *e);
 int page_select(struct page *p, const char *selector, const char *choice, bool by_visible_text, int timeout_ms,
                 struct err *e);
 int page_set_checked(struct page *p, const char *selector, bool checked, int timeout_ms, struct err *e);
-/* Scrolls into view and clicks with real mouse events at the element's centre. */
+/* Waits until the element can take a click (driver/page_actionable.h: visible, stable, enabled, and a
+ * click at its centre reaches it), scrolls it into view and clicks with real mouse events there. */
 int page_click(struct page *p, const char *selector, int timeout_ms, struct err *e);
+/* Mouse presses dispatched on the page so far: a click that failed with the count unchanged was never
+ * made (the element never became actionable). */
+unsigned long page_presses_count(const struct page *p);
 /* Clicks the first visible element whose own text equals text (for custom dropdowns and buttons
  * without good selectors); scope_selector limits the search, NULL = whole frame. */
 int page_click_text(struct page *p, const char *scope_selector, const char *text, int timeout_ms, struct err *e);

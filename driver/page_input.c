@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "driver/cdp.h"
 #include "driver/page.h"
+#include "driver/page_actionable.h"
 #include "driver/page_internal.h"
 
 #define PAGE_INPUT_TIMEOUT_MS 30000
@@ -56,11 +57,165 @@ out:
     return rc;
 }
 
+/* How an action finds its element (again, when the page re-drew it): 0 and *object_id, or an error
+ * (nothing matches within timeout_ms). */
+struct element_finder {
+    int (*find)(struct page *p, const struct element_finder *f, int timeout_ms, char **object_id, struct err *e);
+    const char *selector; /* by selector; or: */
+    const char *scope, *text; /* by its text, within scope */
+};
+
+static int find_by_selector(struct page *p, const struct element_finder *f, int timeout_ms, char **object_id,
+                            struct err *e)
+{
+    return page_element_wait(p, f->selector, false, timeout_ms, object_id, e);
+}
+
+/* The spot a click at the element's centre lands on, in the main viewport: scrolled into view first.
+ * 1 when it moved the page (look again), 0 with *cx, *cy, or an error; *blocker says when there is no
+ * box to click. */
+static int click_point(struct page *p, const char *obj, double *cx, double *cy, enum page_blocker *blocker,
+                       struct err *e)
+{
+    json_t *quads = NULL;
+    int rc = 0;
+    *blocker = PAGE_BLOCKER_NONE;
+    /* scrollIntoViewIfNeeded answers an error for an element without layout: judged below */
+    page_frame_call(p, "DOM.scrollIntoViewIfNeeded", json_pack("{s:s}", "objectId", obj), 0, NULL, NULL);
+    if ((rc = page_frame_call(p, "DOM.getContentQuads", json_pack("{s:s}", "objectId", obj), 0, &quads, e)) != 0)
+        goto out;
+    json_t *q = json_array_get(json_object_get(quads, "quads"), 0);
+    if (json_array_size(q) < 8) {
+        *blocker = PAGE_BLOCKER_OFF_PAGE;
+        goto out;
+    }
+    *cx = *cy = 0;
+    for (size_t k = 0; k < 4; k++) {
+        *cx += json_number_value(json_array_get(q, 2 * k)) / 4;
+        *cy += json_number_value(json_array_get(q, 2 * k + 1)) / 4;
+    }
+    double ox, oy;
+    if ((rc = page_frame_offset(p, &ox, &oy, e)) != 0)
+        goto out;
+    /* Inside an iframe, scrolling the element into view within its frame is not enough: the frame itself
+     * may sit below the main viewport, and a point outside it neither hit-tests nor takes a click. Bring
+     * the spot into the main viewport first. */
+    if (p->frames_len > 1) {
+        double vx = *cx + ox, vy = *cy + oy;
+        if (vy < 0 || vy >= p->b->height || vx < 0 || vx >= p->b->width) {
+            char *js = xasprintf("window.scrollBy(%.0f,%.0f)", vx < 0 || vx >= p->b->width ? vx - p->b->width / 2.0 : 0,
+                                 vy - p->b->height / 2.0);
+            rc = page_call(p, "Runtime.evaluate", json_pack("{s:s}", "expression", js), 0, NULL, e);
+            free(js);
+            if (rc == 0)
+                rc = 1;
+            goto out;
+        }
+    }
+    *cx += ox;
+    *cy += oy;
+out:
+    json_decref(quads);
+    return rc;
+}
+
+/* Waits until the element can take the action (page_actionable.h): attached, and as the action needs
+ * visible, stable, enabled, editable, and for a click, reached by a click at its centre, whose point
+ * in the main viewport goes to *cx, *cy. Finds the element again when the page re-drew it. Each look is
+ * retried as the page changes until timeout_ms; then the error names the check that failed and what
+ * was in the way. force skips the checks (the element must still be there). */
+static int actionable_wait(struct page *p, const struct element_finder *finder, enum page_action action, bool force,
+                           const char *what, int timeout_ms, char **obj, double *cx, double *cy, struct err *e)
+{
+    static const int backoff_ms[] = {0, 20, 100, 100, 500};
+    int rc = 0;
+    int64_t deadline = clock_mono_ms() + timeout_ms;
+    struct page_element_facts facts;
+    struct page_hit_facts hit;
+    memset(&facts, 0, sizeof facts);
+    memset(&hit, 0, sizeof hit);
+    enum page_blocker blocker = PAGE_BLOCKER_NONE;
+    for (size_t round = 0;; round++) {
+        page_element_facts_release(&facts);
+        page_hit_facts_release(&hit);
+        if (!*obj) {
+            int64_t left = deadline - clock_mono_ms();
+            if ((rc = finder->find(p, finder, left < 1 ? 1 : (int)left, obj, e)) != 0)
+                goto out;
+        }
+        blocker = PAGE_BLOCKER_NONE;
+        if (!force) {
+            struct err ce;
+            err_init(&ce);
+            if (page_element_check(p, *obj, action, &blocker, &facts, &ce) != 0) {
+                if ((rc = page_check_alive(p, e)) != 0)
+                    goto out;
+                blocker = PAGE_BLOCKER_DETACHED; /* its object is gone with the document that held it */
+            }
+        }
+        if (blocker == PAGE_BLOCKER_NONE && action == PAGE_ACTION_CLICK) {
+            int moved = click_point(p, *obj, cx, cy, &blocker, e);
+            if (moved < 0) {
+                rc = moved;
+                goto out;
+            }
+            if (moved == 1)
+                continue;
+            if (blocker == PAGE_BLOCKER_NONE && !force) {
+                json_t *v = NULL;
+                if ((rc = page_object_call(p, *obj, page_hit_facts_js, json_array(), &v, e)) != 0)
+                    goto out;
+                if (page_hit_facts_parse(v, &hit))
+                    blocker = page_hit_blocks(&hit);
+                json_decref(v);
+            }
+        }
+        if (blocker == PAGE_BLOCKER_NONE)
+            goto out;
+        if (blocker == PAGE_BLOCKER_DETACHED) {
+            page_object_release(p, *obj);
+            free(*obj);
+            *obj = NULL;
+        }
+        if ((rc = page_check_alive(p, e)) != 0)
+            goto out;
+        if (clock_mono_ms() >= deadline) {
+            char *why = page_blocker_describe(blocker, what, &facts, &hit);
+            rc = err_set(e, ERR_SITE, "%s after %d ms", why, timeout_ms);
+            free(why);
+            goto out;
+        }
+        int nap = backoff_ms[round < ARRAY_LEN(backoff_ms) ? round : ARRAY_LEN(backoff_ms) - 1];
+        if (nap > 0)
+            page_sleep(p, nap);
+    }
+out:
+    if (rc == 0 && blocker != PAGE_BLOCKER_NONE)
+        rc = err_set(e, ERR_INTERNAL, "actionable_wait ended with a blocker");
+    page_element_facts_release(&facts);
+    page_hit_facts_release(&hit);
+    return rc;
+}
+
+/* Finds the element by selector and waits until it can take the action (not a click). */
+static int element_actionable(struct page *p, const char *selector, enum page_action action, bool force,
+                              int timeout_ms, char **obj, struct err *e)
+{
+    struct element_finder finder = {.find = find_by_selector, .selector = selector};
+    char *what = xasprintf("'%s'", selector);
+    if (timeout_ms <= 0)
+        timeout_ms = PAGE_INPUT_TIMEOUT_MS;
+    *obj = NULL;
+    int rc = actionable_wait(p, &finder, action, force, what, timeout_ms, obj, NULL, NULL, e);
+    free(what);
+    return rc;
+}
+
 int page_fill(struct page *p, const char *selector, const char *text, int timeout_ms, struct err *e)
 {
     char *obj = NULL;
     json_t *v = NULL;
-    int rc = page_element_wait(p, selector, true, timeout_ms, &obj, e);
+    int rc = element_actionable(p, selector, PAGE_ACTION_FILL, false, timeout_ms, &obj, e);
     if (rc != 0)
         goto out;
     /* focus and select what is there, so the typed text replaces it */
@@ -121,7 +276,7 @@ int page_select(struct page *p, const char *selector, const char *choice, bool b
     if (timeout_ms <= 0)
         timeout_ms = PAGE_INPUT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
-    int rc = page_element_wait(p, selector, false, timeout_ms, &obj, e);
+    int rc = element_actionable(p, selector, PAGE_ACTION_SELECT, false, timeout_ms, &obj, e);
     if (rc != 0)
         goto out;
 again:
@@ -164,7 +319,7 @@ int page_set_checked(struct page *p, const char *selector, bool checked, int tim
 {
     char *obj = NULL;
     json_t *v = NULL;
-    int rc = page_element_wait(p, selector, false, timeout_ms, &obj, e);
+    int rc = element_actionable(p, selector, PAGE_ACTION_CHECK, false, timeout_ms, &obj, e);
     if (rc != 0)
         goto out;
     /* click() toggles like a person would (radio groups, the page's own handlers); fall back to the property */
@@ -221,78 +376,10 @@ int page_frame_offset(struct page *p, double *x, double *y, struct err *e)
     return 0;
 }
 
-static int page_click_object(struct page *p, const char *obj, const char *what, int timeout_ms, struct err *e)
+/* Clicks where actionable_wait found the element can take it: real mouse events at (cx, cy). */
+static int click_at(struct page *p, const char *obj, const char *what, double cx, double cy, struct err *e)
 {
     int rc = 0;
-    json_t *quads = NULL, *hit = NULL;
-    if (timeout_ms <= 0)
-        timeout_ms = PAGE_INPUT_TIMEOUT_MS;
-    int64_t deadline = clock_mono_ms() + timeout_ms;
-    double cx = 0, cy = 0;
-    for (;;) {
-        json_decref(quads);
-        json_decref(hit);
-        quads = hit = NULL;
-        /* scrollIntoViewIfNeeded answers an error for an element without layout: retried below */
-        page_frame_call(p, "DOM.scrollIntoViewIfNeeded", json_pack("{s:s}", "objectId", obj), 0, NULL, NULL);
-        if ((rc = page_frame_call(p, "DOM.getContentQuads", json_pack("{s:s}", "objectId", obj), 0, &quads, e)) != 0)
-            goto out;
-        json_t *q = json_array_get(json_object_get(quads, "quads"), 0);
-        if (json_array_size(q) >= 8) {
-            cx = cy = 0;
-            for (size_t k = 0; k < 4; k++) {
-                cx += json_number_value(json_array_get(q, 2 * k)) / 4;
-                cy += json_number_value(json_array_get(q, 2 * k + 1)) / 4;
-            }
-            /* Inside an iframe, scrolling the element into view within its frame is not enough: the
-             * frame itself may sit below the main viewport, and a point outside it neither hit-tests
-             * nor takes a click. Bring the spot into the main viewport first. */
-            if (p->frames_len > 1) {
-                double ox, oy;
-                if ((rc = page_frame_offset(p, &ox, &oy, e)) != 0)
-                    goto out;
-                double vx = cx + ox, vy = cy + oy;
-                if (vy < 0 || vy >= p->b->height || vx < 0 || vx >= p->b->width) {
-                    char *js = xasprintf("window.scrollBy(%.0f,%.0f)", vx < 0 || vx >= p->b->width ? vx - p->b->width / 2.0 : 0,
-                                         vy - p->b->height / 2.0);
-                    rc = page_call(p, "Runtime.evaluate", json_pack("{s:s}", "expression", js), 0, NULL, e);
-                    free(js);
-                    if (rc != 0)
-                        goto out;
-                    continue;
-                }
-            }
-            /* Is the element (or a child of it) what a click there would hit? Asked in the frame's own
-             * coordinates (its bounding box), which differ from the quads' in an in-process iframe. */
-            if ((rc = page_object_call(p, obj,
-                                       "function(){const r=this.getBoundingClientRect();"
-                                       "const t=document.elementFromPoint(r.left+r.width/2,r.top+r.height/2);"
-                                       "if(!t)return 'nothing';if(t===this||this.contains(t))return true;"
-                                       "return '<'+t.tagName.toLowerCase()+(t.id?' id='+t.id:'')+"
-                                       "(t.className&&typeof t.className==='string'?' class='+t.className:'')+'>';}",
-                                       json_array(), &hit, e)) != 0)
-                goto out;
-            if (json_is_true(hit))
-                break;
-        }
-        if ((rc = page_check_alive(p, e)) != 0)
-            goto out;
-        if (clock_mono_ms() >= deadline) {
-            if (json_is_string(hit))
-                rc = err_set(e, ERR_SITE, "click %s: covered by %s at (%.0f, %.0f) for %d ms", what,
-                             json_string_value(hit), cx, cy, timeout_ms);
-            else
-                rc = err_set(e, ERR_SITE, "click %s: the element has no box on the page after %d ms", what,
-                             timeout_ms);
-            goto out;
-        }
-        page_sleep(p, 100);
-    }
-    double ox, oy;
-    if ((rc = page_frame_offset(p, &ox, &oy, e)) != 0)
-        goto out;
-    cx += ox;
-    cy += oy;
     /* A click into an out-of-process iframe that has just been drawn can be lost: the browser routes
      * input by the compositor's hit-test data, which may not have the frame yet. So the element
      * listens for the click (capture phase, so a click on a child counts), and a click it did not
@@ -304,7 +391,7 @@ static int page_click_object(struct page *p, const char *obj, const char *what, 
                                    "this.addEventListener('click',()=>{el.__huixinClicked=true;},"
                                    "{capture:true,once:true});return true;}",
                                    json_array(), &armed, e)) != 0)
-            goto out;
+            return rc;
         json_decref(armed);
         /* real mouse events on the page's own session: the browser routes them to the frame under them */
         const char *types[] = {"mouseMoved", "mousePressed", "mouseReleased"};
@@ -312,8 +399,10 @@ static int page_click_object(struct page *p, const char *obj, const char *what, 
             json_t *params = json_pack("{s:s, s:f, s:f, s:s, s:i, s:i}", "type", types[k], "x", cx, "y", cy, "button",
                                        k == 0 ? "none" : "left", "buttons", k == 1 ? 1 : 0, "clickCount",
                                        k == 0 ? 0 : 1);
+            if (k == 1)
+                p->n_presses++;
             if ((rc = page_call(p, "Input.dispatchMouseEvent", params, 0, NULL, e)) != 0)
-                goto out;
+                return rc;
         }
         json_t *got = NULL;
         struct err probe;
@@ -323,83 +412,85 @@ static int page_click_object(struct page *p, const char *obj, const char *what, 
                          json_is_true(got);
         json_decref(got);
         if (delivered)
-            break;
-        if (attempt == 3) {
-            rc = err_set(e, ERR_SITE, "click %s: the element did not receive the click after %d tries", what, attempt);
-            goto out;
-        }
+            return 0;
+        if (attempt == 3)
+            return err_set(e, ERR_SITE, "click %s: the element did not receive the click after %d tries", what,
+                           attempt);
         log_debug("page", "click %s: not delivered, trying again", what);
         page_sleep(p, 150);
     }
-out:
-    json_decref(quads);
-    json_decref(hit);
-    return rc;
 }
 
-int page_click(struct page *p, const char *selector, int timeout_ms, struct err *e)
+static int click_found(struct page *p, const struct element_finder *finder, const char *what, int timeout_ms,
+                       bool force, struct err *e)
 {
     char *obj = NULL;
-    int64_t start = clock_mono_ms();
+    double cx = 0, cy = 0;
     if (timeout_ms <= 0)
         timeout_ms = PAGE_INPUT_TIMEOUT_MS;
-    int rc = page_element_wait(p, selector, true, timeout_ms, &obj, e);
-    if (rc == 0) {
-        char *what = xasprintf("'%s'", selector);
-        int left = timeout_ms - (int)(clock_mono_ms() - start);
-        rc = page_click_object(p, obj, what, left < 1000 ? 1000 : left, e);
-        free(what);
-    }
+    int rc = actionable_wait(p, finder, PAGE_ACTION_CLICK, force, what, timeout_ms, &obj, &cx, &cy, e);
+    if (rc == 0)
+        rc = click_at(p, obj, what, cx, cy, e);
     page_object_release(p, obj);
     free(obj);
     return rc;
 }
 
-int page_click_text(struct page *p, const char *scope_selector, const char *text, int timeout_ms, struct err *e)
+int page_click(struct page *p, const char *selector, int timeout_ms, struct err *e)
+{
+    struct element_finder finder = {.find = find_by_selector, .selector = selector};
+    char *what = xasprintf("'%s'", selector);
+    int rc = click_found(p, &finder, what, timeout_ms, false, e);
+    free(what);
+    return rc;
+}
+
+/* the deepest visible element whose own text is the text, within the scope */
+static int find_by_text(struct page *p, const struct element_finder *f, int timeout_ms, char **object_id,
+                        struct err *e)
 {
     int rc = 0;
-    char *obj = NULL;
-    char *qs = page_js_quote(scope_selector ? scope_selector : "html");
-    char *qt = page_js_quote(text);
-    /* the deepest visible element whose own text is the text */
+    char *qs = page_js_quote(f->scope ? f->scope : "html");
+    char *qt = page_js_quote(f->text);
     char *expr = xasprintf(
         "(()=>{const root=document.querySelector(%s);if(!root)return null;const want=%s.replace(/\\s+/g,' ').trim();"
         "const vis=" PAGE_JS_IS_VISIBLE ";let best=null;"
         "for(const el of root.querySelectorAll('*')){const t=(el.innerText||el.value||'').replace(/\\s+/g,' ').trim();"
         "if(t===want&&vis(el))best=el;}return best;})()",
         qs, qt);
-    if (timeout_ms <= 0)
-        timeout_ms = PAGE_INPUT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
+    *object_id = NULL;
     for (;;) {
         json_t *res = NULL;
         int64_t left = deadline - clock_mono_ms();
         int r = page_frame_eval(p, expr, false, left < 1 ? 1 : (int)left, &res, NULL);
         const char *id = json_string_value(json_object_get(res, "objectId"));
         if (r == 0 && id)
-            obj = xstrdup(id);
+            *object_id = xstrdup(id);
         json_decref(res);
-        if (obj)
+        if (*object_id)
             break;
         if ((rc = page_check_alive(p, e)) != 0)
-            goto out;
+            break;
         if (clock_mono_ms() >= deadline) {
-            rc = err_set(e, ERR_TIMEOUT, "no visible element with the text '%s'%s%s after %d ms", text,
-                         scope_selector ? " in " : "", scope_selector ? scope_selector : "", timeout_ms);
-            goto out;
+            rc = err_set(e, ERR_TIMEOUT, "no visible element with the text '%s'%s%s after %d ms", f->text,
+                         f->scope ? " in " : "", f->scope ? f->scope : "", timeout_ms);
+            break;
         }
         page_sleep(p, 100);
     }
-    char *what = xasprintf("the text '%s'", text);
-    int left = (int)(deadline - clock_mono_ms());
-    rc = page_click_object(p, obj, what, left < 1000 ? 1000 : left, e);
-    free(what);
-out:
-    page_object_release(p, obj);
-    free(obj);
     free(expr);
     free(qt);
     free(qs);
+    return rc;
+}
+
+int page_click_text(struct page *p, const char *scope_selector, const char *text, int timeout_ms, struct err *e)
+{
+    struct element_finder finder = {.find = find_by_text, .scope = scope_selector, .text = text};
+    char *what = xasprintf("the text '%s'", text);
+    int rc = click_found(p, &finder, what, timeout_ms, false, e);
+    free(what);
     return rc;
 }
 
@@ -553,4 +644,9 @@ void page_frame_leave(struct page *p)
         free(f->parent_session);
         memset(f, 0, sizeof *f);
     }
+}
+
+unsigned long page_presses_count(const struct page *p)
+{
+    return p->n_presses;
 }
