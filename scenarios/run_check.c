@@ -12,6 +12,7 @@
 #include "driver/page.h"
 #include "scenarios/date_parse.h"
 #include "scenarios/run_internal.h"
+#include "scenarios/step.h"
 
 const char *scn_check_status_name(enum scn_check_status s)
 {
@@ -136,8 +137,7 @@ static int lookup_run(const struct scn_scenario *s, struct page *p, const struct
     struct err be;
     err_init(&be);
     /* a navigation that failed leaves an error page behind: nothing on it says anything about the letter */
-    bool nav_failed = failed && (failed->kind == SCN_STEP_GOTO || failed->kind == SCN_STEP_LIST_SEARCH) &&
-                      se.code != ERR_NOT_FOUND;
+    bool nav_failed = failed && scn_step_table[failed->kind]->is_navigation && se.code != ERR_NOT_FOUND;
     char *blocked = nav_failed ? xstrdup(se.msg) : scn_exec_blocked_reason(&x, lk->unavailable, &be);
     out->is_seen_in_list = x.list_seen;
     out->list_pages_read = x.list_pages_read;

@@ -1,4 +1,5 @@
-/* What run_step.c shares with run_submit.c and run_check.c: one step at a time on a page. */
+/* What run_step.c shares with run_submit.c, run_check.c and the step kinds' exec (scenarios/step_*.c):
+ * one step at a time on a page. */
 #ifndef HUIXIN_SCN_RUN_INTERNAL_H
 #define HUIXIN_SCN_RUN_INTERNAL_H
 
@@ -77,5 +78,7 @@ int scn_url_check(const struct scn_exec *x, const char *url, bool is_from_page, 
 int scn_list_search(struct scn_exec *x, const struct scn_step *st, const char *url, int timeout_ms, struct err *e);
 void scn_shots_release(struct scn_shots *s);
 void scn_sleep_ms(int ms);
+/* s without its leading and trailing blanks (spaces, tabs, line ends); caller frees. */
+char *scn_trim_dup(const char *s);
 
 #endif

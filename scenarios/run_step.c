@@ -1,4 +1,6 @@
-/* One scenario step on a page (driver/page.h), and the reading of matches and extractors. */
+/* One scenario step on a page (driver/page.h): what every kind shares (its timeout, its expanded target
+ * and value, the message prefix) before its own exec (scenarios/step_*.c); and the reading of matches
+ * and extractors. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,16 +9,14 @@
 
 #include "common/base.h"
 #include "common/buf.h"
-#include "common/clock.h"
 #include "common/files.h"
 #include "common/log.h"
 #include "driver/page.h"
 #include "scenarios/regex.h"
 #include "scenarios/run_internal.h"
+#include "scenarios/step.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
-#define ASSERT_TIMEOUT_MS 2000
-#define WATCH_SLICE_MS 500
 
 void scn_sleep_ms(int ms)
 {
@@ -240,7 +240,7 @@ out:
     return rc;
 }
 
-static char *trim_dup(const char *s)
+char *scn_trim_dup(const char *s)
 {
     while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
         s++;
@@ -275,7 +275,7 @@ int scn_extractor_read(struct scn_exec *x, const struct scn_extractor *ex, char 
         if (rc == 0 && json_is_false(v))
             rc = err_set(e, ERR_INPUT, "'%s' is not a valid CSS selector", sel);
         else if (rc == 0 && json_is_string(v)) {
-            *out = trim_dup(json_string_value(v));
+            *out = scn_trim_dup(json_string_value(v));
             rc = **out ? 1 : 0;
             if (!rc) {
                 free(*out);
@@ -313,7 +313,7 @@ int scn_extractor_read(struct scn_exec *x, const struct scn_extractor *ex, char 
         if (rc == 0)
             rc = scn_regex_find(re, source, &cap);
         if (rc == 1) {
-            *out = trim_dup(cap);
+            *out = scn_trim_dup(cap);
             free(cap);
         }
         if (re != ex->regex)
@@ -352,247 +352,19 @@ int scn_exec_shot(struct scn_exec *x, const char *name, char **path_out, struct 
     return 0;
 }
 
-static enum page_cond_kind page_cond(enum scn_cond_kind k)
-{
-    switch (k) {
-    case SCN_COND_TEXT: return PAGE_COND_TEXT;
-    case SCN_COND_SELECTOR: return PAGE_COND_VISIBLE;
-    case SCN_COND_URL: return PAGE_COND_URL;
-    case SCN_COND_EXISTS: return PAGE_COND_EXISTS;
-    case SCN_COND_GONE: return PAGE_COND_GONE;
-    }
-    return PAGE_COND_GONE;
-}
-
-/* wait_for: after the final click it waits in slices and looks for known failures in between. */
-static int do_wait(struct scn_exec *x, const struct scn_step *st, const char *arg, int timeout_ms, struct err *e)
-{
-    if (!x->final_clicked || !x->watch)
-        return page_wait(x->p, page_cond(st->cond), arg, timeout_ms, e);
-    int64_t end = clock_mono_ms() + timeout_ms;
-    for (;;) {
-        int64_t left = end - clock_mono_ms();
-        int slice = left < WATCH_SLICE_MS ? (int)(left > 0 ? left : 1) : WATCH_SLICE_MS;
-        struct err se;
-        err_init(&se);
-        int rc = page_wait(x->p, page_cond(st->cond), arg, slice, &se);
-        if (rc == 0)
-            return 0;
-        if (rc == ERR_TIMEOUT && clock_mono_ms() >= end) {
-            /* the last slice's message would name the slice, not the step's whole wait */
-            static const char *const cond_names[] = {"text", "selector", "url", "gone", "exists"};
-            return err_set(e, ERR_TIMEOUT, "wait_for %s '%s': not true after %d ms",
-                           (unsigned)st->cond < ARRAY_LEN(cond_names) ? cond_names[st->cond] : "?", arg, timeout_ms);
-        }
-        if (rc != ERR_TIMEOUT) {
-            if (e && !e->code)
-                *e = se;
-            return rc;
-        }
-        if (x->watch(x)) {
-            x->watch_fired = true;
-            return err_set(e, ERR_SITE, "the site answered with a known failure while waiting for '%s'", arg);
-        }
-    }
-}
-
-static int do_dialog(struct scn_exec *x, const struct scn_step *st, int timeout_ms, struct err *e)
-{
-    int64_t end = clock_mono_ms() + timeout_ms;
-    for (;;) {
-        for (size_t i = x->dialogs_seen; i < page_dialog_count(x->p); i++) {
-            const struct page_dialog *d = page_dialog_get(x->p, i);
-            if (strcmp(st->dialog_type, "any") != 0 && strcmp(st->dialog_type, d->type) != 0)
-                continue;
-            x->dialogs_seen = i + 1;
-            if (st->var) {
-                scn_vars_set(&x->vars, st->var, d->message);
-                scn_vars_set(x->extracted, st->var, d->message);
-            }
-            return 0;
-        }
-        if (clock_mono_ms() >= end)
-            return err_set(e, ERR_TIMEOUT, "no %s dialog appeared within %d ms",
-                           strcmp(st->dialog_type, "any") == 0 ? "" : st->dialog_type, timeout_ms);
-        char *ignored = NULL;
-        int rc = page_eval(x->p, "0", &ignored, e); /* pumps the connection, so dialog events arrive */
-        free(ignored);
-        if (rc < 0)
-            return rc;
-        scn_sleep_ms(100);
-    }
-}
-
-static int do_captcha(struct scn_exec *x, const struct scn_step *st, const char *image, const char *input,
-                      int timeout_ms, struct err *e)
-{
-    if (!x->o || !x->o->captcha)
-        return err_set(e, ERR_USAGE, "the site asks for an image captcha and no solver was given (--captcha prompt, "
-                       "exec:CMD or control:URL)");
-    int rc = page_wait(x->p, PAGE_COND_VISIBLE, image, timeout_ms, e);
-    if (rc < 0)
-        return rc;
-    if (st->captcha_refresh && x->attempt > 1) {
-        /* a retry after a wrong answer: the image in front may be the old one (an XHR post does not
-         * reload the page, and the site has used its answer up), so ask for a new one first */
-        char *refresh = NULL;
-        if ((rc = scn_vars_expand(&x->vars, st->captcha_refresh, &refresh, e)) == 0)
-            rc = page_click(x->p, refresh, timeout_ms, e);
-        free(refresh);
-        if (rc < 0) {
-            err_prefix(e, "captcha refresh");
-            return rc;
-        }
-        scn_sleep_ms(300);
-        struct err ignored;
-        err_init(&ignored);
-        page_settle(x->p, 300, 5000, &ignored);
-    }
-    char *path = NULL;
-    if (x->o->evidence_dir) {
-        if ((rc = file_mkdir_p(x->o->evidence_dir, 0755, e)) < 0)
-            return rc;
-        path = xasprintf("%s/captcha-%02d.png", x->o->evidence_dir, ++x->shot_seq);
-    }
-    unsigned char *png = NULL;
-    size_t len = 0;
-    char *answer = NULL;
-    /* an image still loading screenshots blank: wait for it to be complete first */
-    char *q = scn_js_quote(image);
-    char *expr = xasprintf("(async () => { const im = document.querySelector(%s); if (!im || im.tagName !== 'IMG') return 0;"
-                           " for (let i = 0; i < 50 && !(im.complete && im.naturalWidth); i++)"
-                           "   await new Promise(r => setTimeout(r, 100)); return 1; })()", q);
-    char *ignored = NULL;
-    rc = page_eval(x->p, expr, &ignored, e);
-    free(ignored);
-    free(expr);
-    free(q);
-    if (rc < 0)
-        goto out;
-    if ((rc = page_screenshot_element(x->p, image, path, &png, &len, e)) < 0)
-        goto out;
-    if ((rc = x->o->captcha->solve(png, len, &answer, x->o->captcha->user, e)) < 0) {
-        err_prefix(e, "captcha solver");
-        goto out;
-    }
-    char *clean = trim_dup(answer ? answer : "");
-    log_info("scenario", "captcha answer '%s'", clean);
-    rc = page_fill(x->p, input, clean, timeout_ms, e);
-    free(clean);
-
-out:
-    free(answer);
-    free(png);
-    free(path);
-    return rc;
-}
-
 static int exec_body(struct scn_exec *x, const struct scn_step *st, struct err *e)
 {
     int timeout_ms = step_timeout(x, st);
-    char *target = NULL, *value = NULL, *extra = NULL;
+    char *target = NULL, *value = NULL;
     int rc = 0;
     if (st->target && (rc = scn_vars_expand(&x->vars, st->target, &target, e)) < 0)
         goto out;
     if (st->value && (rc = scn_vars_expand(&x->vars, st->value, &value, e)) < 0)
         goto out;
-    switch (st->kind) {
-    case SCN_STEP_GOTO:
-        page_frame_leave(x->p);
-        free(x->record_path); /* another page: the record was on the old one */
-        x->record_path = NULL;
-        if ((rc = scn_url_check(x, target, scn_url_tmpl_is_from_page(x, st->target), e)) < 0)
-            break;
-        rc = page_goto(x->p, target, timeout_ms, e);
-        if (rc == 0 && page_http_status(x->p) >= 500)
-            rc = err_set(e, ERR_SITE, "'%s' answered HTTP %d", target, page_http_status(x->p));
-        break;
-    case SCN_STEP_FILL:
-        rc = page_fill(x->p, target, value, timeout_ms, e);
-        break;
-    case SCN_STEP_SELECT:
-        rc = page_select(x->p, target, value, st->select_by_text, timeout_ms, e);
-        break;
-    case SCN_STEP_CHECK:
-    case SCN_STEP_CHOOSE:
-        rc = page_set_checked(x->p, target, true, timeout_ms, e);
-        break;
-    case SCN_STEP_UNCHECK:
-        rc = page_set_checked(x->p, target, false, timeout_ms, e);
-        break;
-    case SCN_STEP_CLICK:
-    case SCN_STEP_CLICK_TEXT:
-        if (st->is_final) {
-            /* the element must be there before the intent is written, so a missing button is "not sent" */
-            if (st->kind == SCN_STEP_CLICK && (rc = page_wait(x->p, PAGE_COND_VISIBLE, target, timeout_ms, e)) < 0)
-                break;
-            if (x->o && x->o->before_final && (rc = x->o->before_final(x->o->user, e)) < 0) {
-                err_prefix(e, "before the final click");
-                break;
-            }
-            x->final_clicked = true;
-            x->final_at_ms = clock_now_ms();
-            x->final_response_mark = page_response_mark(x->p);
-        }
-        if (st->kind == SCN_STEP_CLICK)
-            rc = page_click(x->p, target, timeout_ms, e);
-        else
-            rc = page_click_text(x->p, value, target, timeout_ms, e);
-        break;
-    case SCN_STEP_WAIT_FOR:
-        rc = do_wait(x, st, target, timeout_ms, e);
-        break;
-    case SCN_STEP_ASSERT: {
-        struct err we;
-        err_init(&we);
-        rc = page_wait(x->p, page_cond(st->cond), target, ASSERT_TIMEOUT_MS, &we);
-        if (rc == ERR_TIMEOUT)
-            rc = err_set(e, ERR_SITE, "assertion failed: %s", we.msg);
-        else if (rc < 0 && e && !e->code)
-            *e = we;
-        break;
-    }
-    case SCN_STEP_EXTRACT:
-        rc = scn_extractor_read(x, &st->extract, &extra, e);
-        if (rc == 1) {
-            scn_vars_set(&x->vars, st->var, extra);
-            scn_vars_set(x->extracted, st->var, extra);
-            rc = 0;
-        } else if (rc == 0 && !st->is_optional) {
-            rc = err_set(e, ERR_SITE, "nothing to extract into '%s': %s%s%s matched nothing", st->var,
-                         st->extract.selector ? "selector '" : "regex '",
-                         st->extract.selector ? st->extract.selector : scn_regex_source(st->extract.regex), "'");
-        }
-        break;
-    case SCN_STEP_SCREENSHOT:
-        rc = scn_exec_shot(x, target, NULL, e);
-        break;
-    case SCN_STEP_CAPTCHA:
-        rc = do_captcha(x, st, target, value, timeout_ms, e);
-        break;
-    case SCN_STEP_FRAME:
-        if (st->frame_is_main) {
-            page_frame_leave(x->p);
-            break;
-        }
-        if (st->frame_url && (rc = scn_vars_expand(&x->vars, st->frame_url, &extra, e)) < 0)
-            break;
-        rc = page_frame_enter(x->p, target, extra, timeout_ms, e);
-        break;
-    case SCN_STEP_DIALOG:
-        rc = do_dialog(x, st, timeout_ms, e);
-        break;
-    case SCN_STEP_PAUSE:
-        scn_sleep_ms(st->pause_ms);
-        break;
-    case SCN_STEP_LIST_SEARCH:
-        rc = scn_list_search(x, st, target, timeout_ms, e);
-        break;
-    }
+    rc = scn_step_table[st->kind]->exec(x, st, target, value, timeout_ms, e);
 out:
     free(target);
     free(value);
-    free(extra);
     return rc;
 }
 

@@ -1,19 +1,16 @@
-/* The scenario's C form: names of kinds and the free functions (the loader is in load.c). */
+/* The scenario's C form: names of kinds and the free functions (the loader is in load.c, each step
+ * kind's own code in scenarios/step_*.c). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/base.h"
 #include "scenarios/regex.h"
 #include "scenarios/scenario.h"
-
-static const char *const step_names[SCN_STEP_KIND_COUNT] = {
-    "goto", "fill", "select", "check", "uncheck", "choose", "click", "click_text", "wait_for",
-    "assert", "extract", "screenshot", "captcha", "frame", "dialog", "pause", "list_search",
-};
+#include "scenarios/step.h"
 
 const char *scn_step_kind_name(enum scn_step_kind kind)
 {
-    return (unsigned)kind < SCN_STEP_KIND_COUNT ? step_names[kind] : "?";
+    return (unsigned)kind < SCN_STEP_KIND_COUNT ? scn_step_table[kind]->name : "?";
 }
 
 const char *scn_failure_kind_name(enum scn_failure_kind kind)
@@ -43,7 +40,7 @@ static void strv_free(char **v, size_t n)
     free(v);
 }
 
-static void extractor_release(struct scn_extractor *x)
+void scn_extractor_release(struct scn_extractor *x)
 {
     free(x->selector);
     free(x->attribute);
@@ -70,18 +67,12 @@ static void phase_release(struct scn_phase *p)
 {
     for (size_t i = 0; i < p->n_steps; i++) {
         struct scn_step *s = &p->steps[i];
+        const struct scn_step_ops *ops = scn_step_table[s->kind];
+        if (ops->release)
+            ops->release(s);
         free(s->label);
         free(s->target);
         free(s->value);
-        free(s->var);
-        extractor_release(&s->extract);
-        free(s->captcha_refresh);
-        free(s->frame_url);
-        free(s->dialog_type);
-        free(s->list_token);
-        free(s->list_next);
-        free(s->list_record);
-        extractor_release(&s->list_older_than);
     }
     free(p->steps);
 }
@@ -117,12 +108,12 @@ void scn_scenario_free(struct scn_scenario *s)
     match_release(&s->check.not_found);
     match_release(&s->check.unavailable);
     struct scn_read *r = &s->check.read;
-    extractor_release(&r->state);
-    extractor_release(&r->has_reply);
-    extractor_release(&r->received_date);
-    extractor_release(&r->reply_date);
-    extractor_release(&r->reply_unit);
-    extractor_release(&r->reply_text);
+    scn_extractor_release(&r->state);
+    scn_extractor_release(&r->has_reply);
+    scn_extractor_release(&r->received_date);
+    scn_extractor_release(&r->reply_date);
+    scn_extractor_release(&r->reply_unit);
+    scn_extractor_release(&r->reply_text);
     strv_free(r->replied_states, r->n_replied_states);
     strv_free(r->removed_states, r->n_removed_states);
     strv_free(s->submit_vars, s->n_submit_vars);
@@ -149,12 +140,22 @@ static void refs_strv(struct refs *r, char *const *v, size_t n)
         refs_str(r, v[i]);
 }
 
+static void refs_each(const char *tmpl, void *user)
+{
+    refs_str(user, tmpl);
+}
+
+void scn_extractor_each_string(const struct scn_extractor *x, void (*fn)(const char *tmpl, void *user), void *user)
+{
+    fn(x->selector, user);
+    fn(x->attribute, user);
+    fn(x->text, user);
+    fn(x->regex_tmpl, user);
+}
+
 static void refs_extractor(struct refs *r, const struct scn_extractor *x)
 {
-    refs_str(r, x->selector);
-    refs_str(r, x->attribute);
-    refs_str(r, x->text);
-    refs_str(r, x->regex_tmpl);
+    scn_extractor_each_string(x, refs_each, r);
 }
 
 static void refs_match(struct refs *r, const struct scn_match *m)
@@ -173,15 +174,11 @@ static void refs_phase(struct refs *r, const struct scn_phase *p)
 {
     for (size_t i = 0; i < p->n_steps; i++) {
         const struct scn_step *s = &p->steps[i];
+        const struct scn_step_ops *ops = scn_step_table[s->kind];
         refs_str(r, s->target);
         refs_str(r, s->value);
-        refs_extractor(r, &s->extract);
-        refs_str(r, s->captcha_refresh);
-        refs_str(r, s->frame_url);
-        refs_str(r, s->list_token);
-        refs_str(r, s->list_next);
-        refs_str(r, s->list_record);
-        refs_extractor(r, &s->list_older_than);
+        if (ops->each_string)
+            ops->each_string(s, refs_each, r);
     }
 }
 

@@ -1,6 +1,7 @@
 /* The scenario language: one JSON file describes how to submit a letter on one site (or one vendor
  * family) and how to find it again and read its state. This header is the C form the rest of huixin
- * sees; JSON stays inside the loader (scenarios/load.c). docs: scenarios/FORMAT.md.
+ * sees; JSON stays inside the loader (scenarios/load.c, load_match.c, and each step kind's parse in
+ * scenarios/step_*.c). docs: scenarios/FORMAT.md.
  *
  * Lifecycle: scn_scenario_load (or _parse) -> use -> scn_scenario_free. Strings in steps may hold
  * ${variables} (scenarios/vars.h), expanded by the runner; the loader has already checked that every
@@ -11,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "scenarios/step_kinds.h"
 #include "scenarios/vars.h"
 
 struct err;
@@ -18,26 +20,13 @@ struct scn_regex;
 
 #define SCN_FORMAT_VERSION 1
 
+/* SCN_STEP_GOTO, SCN_STEP_FILL ... one per row of the table in scenarios/step_kinds.h. */
 enum scn_step_kind {
-    SCN_STEP_GOTO,        /* target: URL */
-    SCN_STEP_FILL,        /* target: selector; value: text */
-    SCN_STEP_SELECT,      /* target: selector; value: option text (select_by_text) or value */
-    SCN_STEP_CHECK,       /* target: selector (checkbox on) */
-    SCN_STEP_UNCHECK,     /* target: selector (checkbox off) */
-    SCN_STEP_CHOOSE,      /* target: selector (a radio button) */
-    SCN_STEP_CLICK,       /* target: selector; is_final */
-    SCN_STEP_CLICK_TEXT,  /* target: the element's own text; value: scope selector or NULL; is_final */
-    SCN_STEP_WAIT_FOR,    /* cond + target */
-    SCN_STEP_ASSERT,      /* cond + target, checked at once (short timeout) */
-    SCN_STEP_EXTRACT,     /* var + extract */
-    SCN_STEP_SCREENSHOT,  /* target: evidence name */
-    SCN_STEP_CAPTCHA,     /* target: image selector; value: input selector; captcha_refresh */
-    SCN_STEP_FRAME,       /* target: iframe selector, or frame_url, or frame_is_main */
-    SCN_STEP_DIALOG,      /* dialog_type, var (may be NULL) */
-    SCN_STEP_PAUSE,       /* pause_ms */
-    SCN_STEP_LIST_SEARCH, /* target: list URL or NULL (current page); list_* fields */
+#define SCN_STEP_KIND_ENUM(KIND, name) SCN_STEP_##KIND,
+    SCN_STEP_KINDS(SCN_STEP_KIND_ENUM)
+#undef SCN_STEP_KIND_ENUM
+    SCN_STEP_KIND_COUNT
 };
-#define SCN_STEP_KIND_COUNT (SCN_STEP_LIST_SEARCH + 1)
 
 /* The JSON name of a kind ("goto", "click_text" ...). */
 const char *scn_step_kind_name(enum scn_step_kind kind);
@@ -70,25 +59,35 @@ struct scn_extractor {
     size_t n_formats;
 };
 
+/* One step. The first fields are every kind's; the rest belong to the kinds named beside them, which
+ * set them (parse), use them (exec) and free them (release) in their scenarios/step_*.c. */
 struct scn_step {
     enum scn_step_kind kind;
     int number;       /* 1-based within its phase */
     int line, column; /* of the step in the file */
     char *label;      /* "fill '#xm'", for messages */
     int timeout_ms;   /* 0: the runner's default */
-    bool is_final;    /* the click that sends the letter */
+    bool is_final;    /* the click that sends the letter (click, click_text) */
+    /* The main argument, ${variables} expanded before the kind runs: goto: the URL; fill, select,
+     * check, uncheck, choose, click: the selector; click_text: the element's own text; wait_for,
+     * assert: what cond waits for; screenshot: the evidence name; captcha: the image's selector;
+     * frame: the iframe's selector (or NULL: frame_url, frame_is_main); list_search: the list's URL
+     * or NULL (the current page). */
     char *target;
+    /* fill: the text; select: the option's text (select_by_text) or value; click_text: the scope's
+     * selector or NULL; captcha: the input's selector. Expanded like target. */
     char *value;
-    bool select_by_text;
-    enum scn_cond_kind cond;
-    char *var;
-    struct scn_extractor extract;
+    bool select_by_text;   /* select */
+    enum scn_cond_kind cond; /* wait_for, assert */
+    char *var;             /* extract; dialog (may be NULL) */
+    struct scn_extractor extract; /* extract */
     bool is_optional;      /* extract: a miss leaves the variable unset instead of failing */
-    char *captcha_refresh; /* NULL if the image has no refresh control */
-    char *frame_url;
-    bool frame_is_main;
-    char *dialog_type;     /* "alert", "confirm", "prompt" or "any" */
-    int pause_ms;
+    char *captcha_refresh; /* captcha: NULL if the image has no refresh control */
+    char *frame_url;       /* frame */
+    bool frame_is_main;    /* frame */
+    char *dialog_type;     /* dialog: "alert", "confirm", "prompt" or "any" */
+    int pause_ms;          /* pause */
+    /* list_search: */
     char *list_token;      /* what to look for; default ${letter.token} */
     char *list_next;       /* selector of the "next page" control, or NULL */
     int list_max_pages;

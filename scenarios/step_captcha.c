@@ -1,0 +1,111 @@
+/* captcha: an image captcha. The image is screenshot (kept in the evidence as captcha-NN.png), given
+ * to the run's solver (scenarios/captcha.c: a person, a command, a control URL) and the answer typed
+ * into the input. On a retry after a wrong answer the refresh control, if any, asks for a new image. */
+#include <stdlib.h>
+
+#include "common/files.h"
+#include "common/log.h"
+#include "driver/page.h"
+#include "scenarios/step.h"
+
+static const char *const keys[] = {"timeout_seconds", NULL};
+
+static void parse(struct scn_ld *l, json_t *step, const char *path, json_t *v, const char *vpath,
+                  struct scn_step *s)
+{
+    (void)step;
+    (void)path;
+    if (!json_is_object(v)) {
+        scn_ld_error(l, vpath, false, "'captcha' must be an object with 'image' and 'input', not %s",
+                     scn_ld_type_name(v));
+        return;
+    }
+    static const char *const captcha_keys[] = {"image", "input", "refresh", NULL};
+    scn_ld_check_keys(l, v, vpath, captcha_keys, NULL);
+    s->target = scn_ld_get_str(l, v, vpath, "image", true, true);
+    s->value = scn_ld_get_str(l, v, vpath, "input", true, true);
+    s->captcha_refresh = scn_ld_get_str(l, v, vpath, "refresh", false, true);
+}
+
+static int exec(struct scn_exec *x, const struct scn_step *st, const char *image, const char *input, int timeout_ms,
+                struct err *e)
+{
+    if (!x->o || !x->o->captcha)
+        return err_set(e, ERR_USAGE, "the site asks for an image captcha and no solver was given (--captcha prompt, "
+                       "exec:CMD or control:URL)");
+    int rc = page_wait(x->p, PAGE_COND_VISIBLE, image, timeout_ms, e);
+    if (rc < 0)
+        return rc;
+    if (st->captcha_refresh && x->attempt > 1) {
+        /* a retry after a wrong answer: the image in front may be the old one (an XHR post does not
+         * reload the page, and the site has used its answer up), so ask for a new one first */
+        char *refresh = NULL;
+        if ((rc = scn_vars_expand(&x->vars, st->captcha_refresh, &refresh, e)) == 0)
+            rc = page_click(x->p, refresh, timeout_ms, e);
+        free(refresh);
+        if (rc < 0) {
+            err_prefix(e, "captcha refresh");
+            return rc;
+        }
+        scn_sleep_ms(300);
+        struct err ignored;
+        err_init(&ignored);
+        page_settle(x->p, 300, 5000, &ignored);
+    }
+    char *path = NULL;
+    if (x->o->evidence_dir) {
+        if ((rc = file_mkdir_p(x->o->evidence_dir, 0755, e)) < 0)
+            return rc;
+        path = xasprintf("%s/captcha-%02d.png", x->o->evidence_dir, ++x->shot_seq);
+    }
+    unsigned char *png = NULL;
+    size_t len = 0;
+    char *answer = NULL;
+    /* an image still loading screenshots blank: wait for it to be complete first */
+    char *q = scn_js_quote(image);
+    char *expr = xasprintf("(async () => { const im = document.querySelector(%s); if (!im || im.tagName !== 'IMG') return 0;"
+                           " for (let i = 0; i < 50 && !(im.complete && im.naturalWidth); i++)"
+                           "   await new Promise(r => setTimeout(r, 100)); return 1; })()", q);
+    char *ignored = NULL;
+    rc = page_eval(x->p, expr, &ignored, e);
+    free(ignored);
+    free(expr);
+    free(q);
+    if (rc < 0)
+        goto out;
+    if ((rc = page_screenshot_element(x->p, image, path, &png, &len, e)) < 0)
+        goto out;
+    if ((rc = x->o->captcha->solve(png, len, &answer, x->o->captcha->user, e)) < 0) {
+        err_prefix(e, "captcha solver");
+        goto out;
+    }
+    char *clean = scn_trim_dup(answer ? answer : "");
+    log_info("scenario", "captcha answer '%s'", clean);
+    rc = page_fill(x->p, input, clean, timeout_ms, e);
+    free(clean);
+
+out:
+    free(answer);
+    free(png);
+    free(path);
+    return rc;
+}
+
+static void each_string(const struct scn_step *s, void (*fn)(const char *tmpl, void *user), void *user)
+{
+    fn(s->captcha_refresh, user);
+}
+
+static void release(struct scn_step *s)
+{
+    free(s->captcha_refresh);
+}
+
+const struct scn_step_ops scn_step_captcha_ops = {
+    .name = "captcha",
+    .keys = keys,
+    .parse = parse,
+    .exec = exec,
+    .each_string = each_string,
+    .release = release,
+};
