@@ -85,9 +85,24 @@ int page_set_checked(struct page *p, const char *selector, bool checked, int tim
 /* Waits until the element can take a click (driver/page_actionable.h: visible, stable, enabled, and a
  * click at its centre reaches it), scrolls it into view and clicks with real mouse events there. */
 int page_click(struct page *p, const char *selector, int timeout_ms, struct err *e);
-/* Mouse presses dispatched on the page so far: a click that failed with the count unchanged was never
- * made (the element never became actionable). */
-unsigned long page_presses_count(const struct page *p);
+/* How an action is made, for the _with variants below (the plain functions are {timeout_ms}). */
+struct page_action {
+    int timeout_ms; /* 0 = 30000 */
+    bool force;     /* skip the actionability checks (a last resort: the element must still be there) */
+    /* Click only, optional: called once, when the element can take the click, just before the mouse is
+     * pressed (the final click writes its intent here). An error stops the click unmade. */
+    int (*before_press)(void *user, struct err *e);
+    void *user;
+};
+int page_click_with(struct page *p, const char *selector, const struct page_action *a, struct err *e);
+int page_click_text_with(struct page *p, const char *scope_selector, const char *text, const struct page_action *a,
+                         struct err *e);
+int page_fill_with(struct page *p, const char *selector, const char *text, const struct page_action *a,
+                   struct err *e);
+int page_select_with(struct page *p, const char *selector, const char *choice, bool by_visible_text,
+                     const struct page_action *a, struct err *e);
+int page_set_checked_with(struct page *p, const char *selector, bool checked, const struct page_action *a,
+                          struct err *e);
 /* Clicks the first visible element whose own text equals text (for custom dropdowns and buttons
  * without good selectors); scope_selector limits the search, NULL = whole frame. */
 int page_click_text(struct page *p, const char *scope_selector, const char *text, int timeout_ms, struct err *e);

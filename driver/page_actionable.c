@@ -146,7 +146,7 @@ static bool is_hidden(const struct page_element_facts *f)
     return !(f->box_after.width > 0 && f->box_after.height > 0);
 }
 
-enum page_blocker page_element_judge(const struct page_element_facts *f, enum page_action action)
+enum page_blocker page_element_judge(const struct page_element_facts *f, enum page_action_kind action)
 {
     if (!f->is_connected)
         return PAGE_BLOCKER_DETACHED;
@@ -233,7 +233,7 @@ char *page_blocker_describe(enum page_blocker blk, const char *what, const struc
     return buf_detach(&b);
 }
 
-int page_element_check(struct page *p, const char *object_id, enum page_action action, enum page_blocker *blocker,
+int page_element_check(struct page *p, const char *object_id, enum page_action_kind action, enum page_blocker *blocker,
                        struct page_element_facts *facts_out, struct err *e)
 {
     json_t *v = NULL;

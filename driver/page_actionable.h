@@ -25,7 +25,7 @@
 struct page;
 struct err;
 
-enum page_action {
+enum page_action_kind {
     PAGE_ACTION_CLICK,
     PAGE_ACTION_FILL,
     PAGE_ACTION_SELECT,
@@ -84,7 +84,7 @@ void page_hit_facts_release(struct page_hit_facts *h);
 bool page_box_is_stable(const struct page_box *before, const struct page_box *after);
 
 /* What blocks the action, by the table above; the hit test is judged apart (page_hit_blocks). */
-enum page_blocker page_element_judge(const struct page_element_facts *f, enum page_action action);
+enum page_blocker page_element_judge(const struct page_element_facts *f, enum page_action_kind action);
 /* PAGE_BLOCKER_COVERED or _OFF_PAGE when a click at the centre would not reach the element, else NONE. */
 enum page_blocker page_hit_blocks(const struct page_hit_facts *h);
 
@@ -101,7 +101,7 @@ extern const char page_hit_facts_js[];
 
 /* Looks at the element and judges it once for action (no hit test): 0 and *blocker set, or an error
  * when the page could not be asked. facts_out, when given, keeps what was seen (release it). */
-int page_element_check(struct page *p, const char *object_id, enum page_action action, enum page_blocker *blocker,
+int page_element_check(struct page *p, const char *object_id, enum page_action_kind action, enum page_blocker *blocker,
                        struct page_element_facts *facts_out, struct err *e);
 
 #endif

@@ -124,7 +124,7 @@ out:
  * in the main viewport goes to *cx, *cy. Finds the element again when the page re-drew it. Each look is
  * retried as the page changes until timeout_ms; then the error names the check that failed and what
  * was in the way. force skips the checks (the element must still be there). */
-static int actionable_wait(struct page *p, const struct element_finder *finder, enum page_action action, bool force,
+static int actionable_wait(struct page *p, const struct element_finder *finder, enum page_action_kind action, bool force,
                            const char *what, int timeout_ms, char **obj, double *cx, double *cy, struct err *e)
 {
     static const int backoff_ms[] = {0, 20, 100, 100, 500};
@@ -198,7 +198,7 @@ out:
 }
 
 /* Finds the element by selector and waits until it can take the action (not a click). */
-static int element_actionable(struct page *p, const char *selector, enum page_action action, bool force,
+static int element_actionable(struct page *p, const char *selector, enum page_action_kind action, bool force,
                               int timeout_ms, char **obj, struct err *e)
 {
     struct element_finder finder = {.find = find_by_selector, .selector = selector};
@@ -213,9 +213,15 @@ static int element_actionable(struct page *p, const char *selector, enum page_ac
 
 int page_fill(struct page *p, const char *selector, const char *text, int timeout_ms, struct err *e)
 {
+    return page_fill_with(p, selector, text, &(struct page_action){.timeout_ms = timeout_ms}, e);
+}
+
+int page_fill_with(struct page *p, const char *selector, const char *text, const struct page_action *a,
+                   struct err *e)
+{
     char *obj = NULL;
     json_t *v = NULL;
-    int rc = element_actionable(p, selector, PAGE_ACTION_FILL, false, timeout_ms, &obj, e);
+    int rc = element_actionable(p, selector, PAGE_ACTION_FILL, a->force, a->timeout_ms, &obj, e);
     if (rc != 0)
         goto out;
     /* focus and select what is there, so the typed text replaces it */
@@ -271,12 +277,17 @@ out:
 int page_select(struct page *p, const char *selector, const char *choice, bool by_visible_text, int timeout_ms,
                 struct err *e)
 {
+    return page_select_with(p, selector, choice, by_visible_text, &(struct page_action){.timeout_ms = timeout_ms}, e);
+}
+
+int page_select_with(struct page *p, const char *selector, const char *choice, bool by_visible_text,
+                     const struct page_action *a, struct err *e)
+{
     char *obj = NULL;
     json_t *v = NULL;
-    if (timeout_ms <= 0)
-        timeout_ms = PAGE_INPUT_TIMEOUT_MS;
+    int timeout_ms = a->timeout_ms > 0 ? a->timeout_ms : PAGE_INPUT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
-    int rc = element_actionable(p, selector, PAGE_ACTION_SELECT, false, timeout_ms, &obj, e);
+    int rc = element_actionable(p, selector, PAGE_ACTION_SELECT, a->force, timeout_ms, &obj, e);
     if (rc != 0)
         goto out;
 again:
@@ -317,9 +328,15 @@ out:
 
 int page_set_checked(struct page *p, const char *selector, bool checked, int timeout_ms, struct err *e)
 {
+    return page_set_checked_with(p, selector, checked, &(struct page_action){.timeout_ms = timeout_ms}, e);
+}
+
+int page_set_checked_with(struct page *p, const char *selector, bool checked, const struct page_action *a,
+                          struct err *e)
+{
     char *obj = NULL;
     json_t *v = NULL;
-    int rc = element_actionable(p, selector, PAGE_ACTION_CHECK, false, timeout_ms, &obj, e);
+    int rc = element_actionable(p, selector, PAGE_ACTION_CHECK, a->force, a->timeout_ms, &obj, e);
     if (rc != 0)
         goto out;
     /* click() toggles like a person would (radio groups, the page's own handlers); fall back to the property */
@@ -376,10 +393,14 @@ int page_frame_offset(struct page *p, double *x, double *y, struct err *e)
     return 0;
 }
 
-/* Clicks where actionable_wait found the element can take it: real mouse events at (cx, cy). */
-static int click_at(struct page *p, const char *obj, const char *what, double cx, double cy, struct err *e)
+/* Clicks where actionable_wait found the element can take it: real mouse events at (cx, cy), after
+ * a->before_press. */
+static int click_at(struct page *p, const char *obj, const char *what, double cx, double cy,
+                    const struct page_action *a, struct err *e)
 {
     int rc = 0;
+    if (a->before_press && (rc = a->before_press(a->user, e)) != 0)
+        return rc;
     /* A click into an out-of-process iframe that has just been drawn can be lost: the browser routes
      * input by the compositor's hit-test data, which may not have the frame yet. So the element
      * listens for the click (capture phase, so a click on a child counts), and a click it did not
@@ -399,8 +420,6 @@ static int click_at(struct page *p, const char *obj, const char *what, double cx
             json_t *params = json_pack("{s:s, s:f, s:f, s:s, s:i, s:i}", "type", types[k], "x", cx, "y", cy, "button",
                                        k == 0 ? "none" : "left", "buttons", k == 1 ? 1 : 0, "clickCount",
                                        k == 0 ? 0 : 1);
-            if (k == 1)
-                p->n_presses++;
             if ((rc = page_call(p, "Input.dispatchMouseEvent", params, 0, NULL, e)) != 0)
                 return rc;
         }
@@ -421,28 +440,32 @@ static int click_at(struct page *p, const char *obj, const char *what, double cx
     }
 }
 
-static int click_found(struct page *p, const struct element_finder *finder, const char *what, int timeout_ms,
-                       bool force, struct err *e)
+static int click_found(struct page *p, const struct element_finder *finder, const char *what,
+                       const struct page_action *a, struct err *e)
 {
     char *obj = NULL;
     double cx = 0, cy = 0;
-    if (timeout_ms <= 0)
-        timeout_ms = PAGE_INPUT_TIMEOUT_MS;
-    int rc = actionable_wait(p, finder, PAGE_ACTION_CLICK, force, what, timeout_ms, &obj, &cx, &cy, e);
+    int timeout_ms = a->timeout_ms > 0 ? a->timeout_ms : PAGE_INPUT_TIMEOUT_MS;
+    int rc = actionable_wait(p, finder, PAGE_ACTION_CLICK, a->force, what, timeout_ms, &obj, &cx, &cy, e);
     if (rc == 0)
-        rc = click_at(p, obj, what, cx, cy, e);
+        rc = click_at(p, obj, what, cx, cy, a, e);
     page_object_release(p, obj);
     free(obj);
     return rc;
 }
 
-int page_click(struct page *p, const char *selector, int timeout_ms, struct err *e)
+int page_click_with(struct page *p, const char *selector, const struct page_action *a, struct err *e)
 {
     struct element_finder finder = {.find = find_by_selector, .selector = selector};
     char *what = xasprintf("'%s'", selector);
-    int rc = click_found(p, &finder, what, timeout_ms, false, e);
+    int rc = click_found(p, &finder, what, a, e);
     free(what);
     return rc;
+}
+
+int page_click(struct page *p, const char *selector, int timeout_ms, struct err *e)
+{
+    return page_click_with(p, selector, &(struct page_action){.timeout_ms = timeout_ms}, e);
 }
 
 /* the deepest visible element whose own text is the text, within the scope */
@@ -485,13 +508,19 @@ static int find_by_text(struct page *p, const struct element_finder *f, int time
     return rc;
 }
 
-int page_click_text(struct page *p, const char *scope_selector, const char *text, int timeout_ms, struct err *e)
+int page_click_text_with(struct page *p, const char *scope_selector, const char *text, const struct page_action *a,
+                         struct err *e)
 {
     struct element_finder finder = {.find = find_by_text, .scope = scope_selector, .text = text};
     char *what = xasprintf("the text '%s'", text);
-    int rc = click_found(p, &finder, what, timeout_ms, false, e);
+    int rc = click_found(p, &finder, what, a, e);
     free(what);
     return rc;
+}
+
+int page_click_text(struct page *p, const char *scope_selector, const char *text, int timeout_ms, struct err *e)
+{
+    return page_click_text_with(p, scope_selector, text, &(struct page_action){.timeout_ms = timeout_ms}, e);
 }
 
 /* ---- frames ---- */
@@ -644,9 +673,4 @@ void page_frame_leave(struct page *p)
         free(f->parent_session);
         memset(f, 0, sizeof *f);
     }
-}
-
-unsigned long page_presses_count(const struct page *p)
-{
-    return p->n_presses;
 }

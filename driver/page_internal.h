@@ -92,7 +92,6 @@ struct page {
 
     struct page_frame frames[8];
     size_t frames_len;     /* >= 1 while open */
-    unsigned long n_presses; /* mouse presses dispatched (page_input.c): a click that never pressed was not made */
 };
 
 /* A JS function: is the element rendered with a size and not hidden? */

@@ -68,6 +68,8 @@ struct scn_step {
     char *label;      /* "fill '#xm'", for messages */
     int timeout_ms;   /* 0: the runner's default */
     bool is_final;    /* the click that sends the letter (click, click_text) */
+    bool is_forced;   /* click, click_text, fill, select, check, uncheck, choose: skip the actionability
+                         checks (driver/page_actionable.h), a last resort */
     /* The main argument, ${variables} expanded before the kind runs: goto: the URL; fill, select,
      * check, uncheck, choose, click: the selector; click_text: the element's own text; wait_for,
      * assert: what cond waits for; screenshot: the evidence name; captcha: the image's selector;

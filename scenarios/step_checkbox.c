@@ -5,7 +5,7 @@
 #include "driver/page.h"
 #include "scenarios/step.h"
 
-static const char *const keys[] = {"timeout_seconds", NULL};
+static const char *const keys[] = {"force", "timeout_seconds", NULL};
 
 static void parse(struct scn_ld *l, json_t *step, const char *path, json_t *v, const char *vpath,
                   struct scn_step *s)
@@ -13,22 +13,22 @@ static void parse(struct scn_ld *l, json_t *step, const char *path, json_t *v, c
     (void)v;
     (void)vpath;
     s->target = scn_ld_get_str(l, step, path, scn_step_kind_name(s->kind), true, true);
+    s->is_forced = scn_ld_get_bool(l, step, path, "force", false);
 }
 
 static int exec_on(struct scn_exec *x, const struct scn_step *st, const char *target, const char *value,
                    int timeout_ms, struct err *e)
 {
-    (void)st;
     (void)value;
-    return page_set_checked(x->p, target, true, timeout_ms, e);
+    return page_set_checked_with(x->p, target, true, &(struct page_action){timeout_ms, st->is_forced, NULL, NULL}, e);
 }
 
 static int exec_off(struct scn_exec *x, const struct scn_step *st, const char *target, const char *value,
                     int timeout_ms, struct err *e)
 {
-    (void)st;
     (void)value;
-    return page_set_checked(x->p, target, false, timeout_ms, e);
+    return page_set_checked_with(x->p, target, false, &(struct page_action){timeout_ms, st->is_forced, NULL, NULL},
+                                 e);
 }
 
 const struct scn_step_ops scn_step_check_ops = {

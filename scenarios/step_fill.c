@@ -4,7 +4,7 @@
 #include "driver/page.h"
 #include "scenarios/step.h"
 
-static const char *const keys[] = {"value", "timeout_seconds", NULL};
+static const char *const keys[] = {"value", "force", "timeout_seconds", NULL};
 
 static void parse(struct scn_ld *l, json_t *step, const char *path, json_t *v, const char *vpath,
                   struct scn_step *s)
@@ -18,13 +18,13 @@ static void parse(struct scn_ld *l, json_t *step, const char *path, json_t *v, c
         s->value = xstrdup(""); /* filling nothing clears a field */
     else
         s->value = scn_ld_get_str(l, step, path, "value", true, true);
+    s->is_forced = scn_ld_get_bool(l, step, path, "force", false);
 }
 
 static int exec(struct scn_exec *x, const struct scn_step *st, const char *target, const char *value,
                 int timeout_ms, struct err *e)
 {
-    (void)st;
-    return page_fill(x->p, target, value, timeout_ms, e);
+    return page_fill_with(x->p, target, value, &(struct page_action){timeout_ms, st->is_forced, NULL, NULL}, e);
 }
 
 const struct scn_step_ops scn_step_fill_ops = {

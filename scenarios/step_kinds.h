@@ -18,6 +18,7 @@
     X(CHOOSE, choose)                                                       \
     X(CLICK, click)             /* step_click.c: click, click_text */       \
     X(CLICK_TEXT, click_text)                                               \
+    X(DISMISS, dismiss)         /* step_dismiss.c */                        \
     X(WAIT_FOR, wait_for)       /* step_wait.c: wait_for, assert */         \
     X(ASSERT, assert)                                                       \
     X(EXTRACT, extract)         /* step_extract.c */                        \
