@@ -7,6 +7,7 @@
 #include "common/base.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "driver/browser_internal.h"
 #include "driver/cdp.h"
 #include "driver/page.h"
 #include "driver/page_internal.h"
