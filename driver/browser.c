@@ -12,8 +12,6 @@
 #include "driver/page_internal.h"
 #include "driver/ws.h"
 
-#define BROWSER_DEFAULT_TIMEOUT_MS 30000
-
 /* Every event of the connection: the page files route it by its domain's rows (driver/page_internal.h). */
 static void browser_event(struct cdp *c, json_t *msg, void *user)
 {
@@ -39,7 +37,7 @@ int browser_open(const struct browser_options *o, struct browser **out, struct e
     char *chromium = NULL, *ws_url = NULL;
     json_t *res = NULL;
     struct browser *b = xcalloc(1, sizeof *b);
-    int timeout_ms = o && o->timeout_ms > 0 ? o->timeout_ms : BROWSER_DEFAULT_TIMEOUT_MS;
+    int timeout_ms = o && o->timeout_ms > 0 ? o->timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS;
     b->width = o && o->window_width > 0 ? o->window_width : 1280;
     b->height = o && o->window_height > 0 ? o->window_height : 900;
     *out = NULL;

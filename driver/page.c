@@ -10,7 +10,6 @@
 #include "driver/page.h"
 #include "driver/page_internal.h"
 
-#define PAGE_CALL_TIMEOUT_MS 30000
 #define PAGE_POLL_MS 100
 
 /* ---- events ---- */
@@ -100,7 +99,7 @@ int page_call(struct page *p, const char *method, json_t *params, int timeout_ms
         json_decref(params);
         return rc;
     }
-    return cdp_call(p->b->cdp, p->session_id, method, params, timeout_ms > 0 ? timeout_ms : PAGE_CALL_TIMEOUT_MS,
+    return cdp_call(p->b->cdp, p->session_id, method, params, timeout_ms > 0 ? timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS,
                     result, e);
 }
 
@@ -113,7 +112,7 @@ int page_frame_call(struct page *p, const char *method, json_t *params, int time
         return rc;
     }
     const char *session = p->frames[p->frames_len - 1].session_id;
-    return cdp_call(p->b->cdp, session, method, params, timeout_ms > 0 ? timeout_ms : PAGE_CALL_TIMEOUT_MS, result,
+    return cdp_call(p->b->cdp, session, method, params, timeout_ms > 0 ? timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS, result,
                     e);
 }
 
@@ -244,7 +243,7 @@ int page_goto(struct page *p, const char *url, int timeout_ms, struct err *e)
     int rc = 0;
     json_t *res = NULL;
     if (timeout_ms <= 0)
-        timeout_ms = PAGE_CALL_TIMEOUT_MS;
+        timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
     page_frames_clear(p, 1);
     page_failed_clear(p);
@@ -359,7 +358,7 @@ int page_frame_eval(struct page *p, const char *expression, bool by_value, int t
     int context_id;
     *out = NULL;
     if (timeout_ms <= 0)
-        timeout_ms = PAGE_CALL_TIMEOUT_MS;
+        timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
     while (page_frame_context(p, &session, &context_id) == 1) {
         if ((rc = page_check_alive(p, e)) != 0)
@@ -533,7 +532,7 @@ int page_wait(struct page *p, enum page_cond_kind kind, const char *arg, int tim
     char *q = page_js_quote(arg);
     char *expr = NULL;
     if (timeout_ms <= 0)
-        timeout_ms = PAGE_CALL_TIMEOUT_MS;
+        timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
     switch (kind) {
     case PAGE_COND_VISIBLE: expr = xasprintf("(" PAGE_JS_VISIBLE ")(document.querySelector(%s))", q); break;
@@ -586,7 +585,7 @@ int page_settle(struct page *p, int quiet_ms, int timeout_ms, struct err *e)
 {
     int rc;
     if (timeout_ms <= 0)
-        timeout_ms = PAGE_CALL_TIMEOUT_MS;
+        timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
     for (;;) {
         if ((rc = page_check_alive(p, e)) != 0)

@@ -12,8 +12,6 @@
 #include "driver/page.h"
 #include "driver/page_internal.h"
 
-#define PAGE_INPUT_TIMEOUT_MS 30000
-
 int page_element_wait(struct page *p, const char *selector, bool must_be_visible, int timeout_ms, char **object_id,
                       struct err *e)
 {
@@ -22,7 +20,7 @@ int page_element_wait(struct page *p, const char *selector, bool must_be_visible
     char *expr = xasprintf("(()=>{const e=document.querySelector(%s);if(!e)return null;%s return e;})()", q,
                            must_be_visible ? "if(!(" PAGE_JS_IS_VISIBLE ")(e))return null;" : "");
     if (timeout_ms <= 0)
-        timeout_ms = PAGE_INPUT_TIMEOUT_MS;
+        timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
     *object_id = NULL;
     for (;;) {
@@ -120,7 +118,7 @@ int page_select(struct page *p, const char *selector, const char *choice, bool b
     char *obj = NULL;
     json_t *v = NULL;
     if (timeout_ms <= 0)
-        timeout_ms = PAGE_INPUT_TIMEOUT_MS;
+        timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
     int rc = page_element_wait(p, selector, false, timeout_ms, &obj, e);
     if (rc != 0)
@@ -227,7 +225,7 @@ static int page_click_object(struct page *p, const char *obj, const char *what, 
     int rc = 0;
     json_t *quads = NULL, *hit = NULL;
     if (timeout_ms <= 0)
-        timeout_ms = PAGE_INPUT_TIMEOUT_MS;
+        timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
     double cx = 0, cy = 0;
     for (;;) {
@@ -343,7 +341,7 @@ int page_click(struct page *p, const char *selector, int timeout_ms, struct err 
     char *obj = NULL;
     int64_t start = clock_mono_ms();
     if (timeout_ms <= 0)
-        timeout_ms = PAGE_INPUT_TIMEOUT_MS;
+        timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int rc = page_element_wait(p, selector, true, timeout_ms, &obj, e);
     if (rc == 0) {
         char *what = xasprintf("'%s'", selector);
@@ -370,7 +368,7 @@ int page_click_text(struct page *p, const char *scope_selector, const char *text
         "if(t===want&&vis(el))best=el;}return best;})()",
         qs, qt);
     if (timeout_ms <= 0)
-        timeout_ms = PAGE_INPUT_TIMEOUT_MS;
+        timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
     for (;;) {
         json_t *res = NULL;
@@ -468,7 +466,7 @@ int page_frame_enter(struct page *p, const char *selector, const char *url_part,
     char *obj = NULL;
     json_t *res = NULL;
     if (timeout_ms <= 0)
-        timeout_ms = PAGE_INPUT_TIMEOUT_MS;
+        timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
     if (selector) {
         if ((rc = page_element_wait(p, selector, false, timeout_ms, &obj, e)) != 0)

@@ -454,7 +454,7 @@ uint64_t page_response_mark(const struct page *p)
 
 int page_responses_wait(struct page *p, uint64_t mark, int quiet_ms, int timeout_ms, struct err *e)
 {
-    int64_t deadline = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 30000);
+    int64_t deadline = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS);
     for (;;) {
         int rc = page_check_alive(p, e);
         if (rc != 0)

@@ -144,7 +144,8 @@ static void test_events_reach_the_domain_that_owns_them(void)
 {
     struct fixture f;
     fixture_init(&f);
-    route(&f, "S", "{\"method\":\"Page.lifecycleEvent\",\"params\":{\"name\":\"load\",\"frameId\":\"T\",\"loaderId\":\"L1\"}}");
+    route(&f, "S", "{\"method\":\"Page.lifecycleEvent\",\"params\":{\"name\":\"load\",\"frameId\":\"T\","
+                   "\"loaderId\":\"L1\"}}");
     CHECK_STR(f.p->loaded_loader, "L1");
     route(&f, "S", "{\"method\":\"Page.frameNavigated\",\"params\":{\"frame\":{\"id\":\"T\",\"loaderId\":\"L2\"}}}");
     CHECK_STR(f.p->committed_loader, "L2");
