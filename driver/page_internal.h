@@ -6,7 +6,10 @@
  * Events by domain: each CDP domain the page follows has its own file, which owns its part of the page
  * state (the fields marked with its name below), its table of {method, handler} rows and its enable
  * call(s). page.c routes an incoming event through the tables (page_event_route) and sends the enable
- * calls of a new session in one explicit order (page_session_setup). A new event is one row in one file. */
+ * calls of a new session in one explicit order (page_session_setup). A new event of a followed domain is
+ * one row in that domain's file; a new domain is a new file with its rows and enable function, plus one
+ * line in page.c's page_event_tables and one in page_session_enables (where its enable calls go in the
+ * order). */
 #ifndef HUIXIN_PAGE_INTERNAL_H
 #define HUIXIN_PAGE_INTERNAL_H
 
