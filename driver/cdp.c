@@ -7,8 +7,8 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "driver/cdp.h"
+#include "driver/page.h"
 
-#define CDP_DEFAULT_TIMEOUT_MS 30000
 #define CDP_EVENT_QUEUE_MAX 10000 /* a queue nobody reads must not grow without end */
 
 enum cdp_state { CDP_WAITING, CDP_OK, CDP_FAILED };
@@ -236,7 +236,7 @@ int cdp_call(struct cdp *c, const char *session, const char *method, json_t *par
              json_t **result, struct err *e)
 {
     if (timeout_ms <= 0)
-        timeout_ms = CDP_DEFAULT_TIMEOUT_MS;
+        timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
     int64_t id = cdp_send(c, session, method, params, deadline, e);
     if (id < 0)

@@ -49,7 +49,7 @@ void cdp_send_ignored(struct cdp *c, const char *session, const char *method, js
 int cdp_reply_poll(struct cdp *c, int64_t id, json_t **result, struct err *e);
 /* Nobody will poll this command any more: its reply (or failure) is dropped when it comes. */
 void cdp_reply_forget(struct cdp *c, int64_t id);
-/* Sends and waits up to timeout_ms (0: 30000) for the reply. */
+/* Sends and waits up to timeout_ms (0: DRIVER_DEFAULT_TIMEOUT_MS) for the reply. */
 int cdp_call(struct cdp *c, const char *session, const char *method, json_t *params, int timeout_ms,
              json_t **result, struct err *e);
 /* Pumps the transport once (up to timeout_ms) and expires overdue commands; -1 when closed. */

@@ -16,6 +16,7 @@
 #include "common/files.h"
 #include "common/log.h"
 #include "driver/launch.h"
+#include "driver/page.h"
 
 #define LAUNCH_NO_CHROMIUM_HINT \
     "install the Debian package 'chromium' (scripts/install-deps.sh does it), or give --chromium PATH"
@@ -197,7 +198,7 @@ int launch_start(const char *chromium, int width, int height, int timeout_ms, st
     l->pid = pid;
     log_debug("launch", "started %s (pid %d), profile %s", chromium, (int)pid, l->profile_dir);
 
-    int64_t deadline = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 30000);
+    int64_t deadline = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS);
     for (;;) {
         char why[64];
         free(port_text);

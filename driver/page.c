@@ -5,218 +5,71 @@
 #include "common/base.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "driver/browser_internal.h"
 #include "driver/cdp.h"
 #include "driver/page.h"
 #include "driver/page_internal.h"
 
-#define PAGE_CALL_TIMEOUT_MS 30000
 #define PAGE_POLL_MS 100
 
 /* ---- events ---- */
 
-static void page_inflight_remove(struct page *p, const char *id)
+/* The domain tables an event of a page's session is looked up in. Each method is in one row of one
+ * table (tests/unit/test_page_events.c checks it); the order only decides the search. */
+const struct page_event_row *const page_event_tables[] = {
+    page_net_events,
+    page_lifecycle_events,
+    page_dialog_events,
+    page_runtime_events,
+};
+const size_t page_event_tables_len = sizeof page_event_tables / sizeof page_event_tables[0];
+
+static void page_focus_enable(struct cdp *c, const char *session, bool is_page)
 {
-    for (size_t i = 0; i < p->inflight_len; i++)
-        if (strcmp(p->inflight[i].id, id) == 0) {
-            free(p->inflight[i].id);
-            free(p->inflight[i].url);
-            p->inflight[i] = p->inflight[--p->inflight_len];
-            p->last_net_ms = clock_mono_ms();
+    if (is_page)
+        cdp_send_ignored(c, session, "Emulation.setFocusEmulationEnabled", json_pack("{s:b}", "enabled", 1));
+}
+
+/* What a new session is sent, in this order: the domains whose events we follow, focus emulation (the
+ * page behaves as the focused tab a person would be typing in), auto-attach for its own iframes, and
+ * last the go-ahead for a target that waits for us (it runs only once everything before was asked for). */
+static const page_enable_fn page_session_enables[] = {
+    page_lifecycle_enable, /* Page.enable, Page.setLifecycleEventsEnabled */
+    page_runtime_enable,   /* Runtime.enable */
+    page_net_enable,       /* Network.enable */
+    page_focus_enable,     /* Emulation.setFocusEmulationEnabled, pages only */
+    page_targets_enable,   /* Target.setAutoAttach */
+    page_runtime_resume,   /* Runtime.runIfWaitingForDebugger */
+};
+
+void page_session_setup(struct cdp *c, const char *session, bool is_page)
+{
+    for (size_t i = 0; i < sizeof page_session_enables / sizeof page_session_enables[0]; i++)
+        page_session_enables[i](c, session, is_page);
+}
+
+void page_event_route(struct browser *b, const char *session, const char *method, json_t *params)
+{
+    for (const struct page_target_event_row *r = page_target_events; r->method; r++)
+        if (strcmp(r->method, method) == 0) {
+            r->fn(b, session, params);
             return;
         }
-}
-
-static const char *page_inflight_url(struct page *p, const char *id)
-{
-    for (size_t i = 0; i < p->inflight_len; i++)
-        if (strcmp(p->inflight[i].id, id) == 0)
-            return p->inflight[i].url;
-    return NULL;
-}
-
-static void page_failed_add(struct page *p, const char *url, const char *error)
-{
-    if (p->failed_len >= 1000)
+    struct page *p = page_by_session(b, session);
+    if (!p)
         return;
-    p->failed = xrealloc(p->failed, (p->failed_len + 1) * sizeof *p->failed);
-    p->failed[p->failed_len].url = xstrdup(url ? url : "");
-    p->failed[p->failed_len].error = xstrdup(error);
-    p->failed_len++;
-}
-
-static void page_contexts_drop(struct page *p, const char *session, int id /* 0: all of the session */)
-{
-    for (size_t i = 0; i < p->contexts_len;) {
-        struct page_context *x = &p->contexts[i];
-        if (strcmp(x->session_id, session) == 0 && (id == 0 || x->id == id)) {
-            free(x->session_id);
-            free(x->frame_id);
-            *x = p->contexts[--p->contexts_len];
-        } else {
-            i++;
-        }
-    }
-}
-
-static void page_network_event(struct page *p, const char *method, json_t *params)
-{
-    const char *id = json_string_value(json_object_get(params, "requestId"));
-    if (!id)
-        return;
-    if (strcmp(method, "Network.requestWillBeSent") == 0) {
-        const char *url = json_string_value(json_object_get(json_object_get(params, "request"), "url"));
-        p->last_net_ms = clock_mono_ms();
-        if (page_inflight_url(p, id) || (url && strncmp(url, "data:", 5) == 0))
-            return; /* a redirect keeps its requestId */
-        p->inflight = xrealloc(p->inflight, (p->inflight_len + 1) * sizeof *p->inflight);
-        p->inflight[p->inflight_len].id = xstrdup(id);
-        p->inflight[p->inflight_len].url = xstrdup(url ? url : "");
-        p->inflight_len++;
-    } else if (strcmp(method, "Network.responseReceived") == 0) {
-        json_t *resp = json_object_get(params, "response");
-        int status = (int)json_integer_value(json_object_get(resp, "status"));
-        const char *type = json_string_value(json_object_get(params, "type"));
-        const char *frame = json_string_value(json_object_get(params, "frameId"));
-        if (type && strcmp(type, "Document") == 0 && frame && strcmp(frame, p->target_id) == 0)
-            p->http_status = status;
-        if (status >= 400) {
-            char text[32];
-            snprintf(text, sizeof text, "HTTP %d", status);
-            page_failed_add(p, json_string_value(json_object_get(resp, "url")), text);
-        }
-    } else if (strcmp(method, "Network.loadingFinished") == 0) {
-        page_inflight_remove(p, id);
-    } else if (strcmp(method, "Network.loadingFailed") == 0) {
-        const char *text = json_string_value(json_object_get(params, "errorText"));
-        page_failed_add(p, page_inflight_url(p, id), text ? text : "failed");
-        page_inflight_remove(p, id);
-    }
-}
-
-/* Accepts the open dialog. Chrome refuses an answer that comes while a navigation of the page is
- * being committed ("Not attached to an active page"): the old document sits in its dialog, the new one
- * waits for the old, and every Page command on the session fails from then on. So the answer is tracked
- * (page_tick): refused a few times in a row, the page is marked stuck and every call fails at once with
- * ERR_BROWSER, as after a crash, instead of waiting out its timeout. */
-#define PAGE_DIALOG_RETRY_MS 200
-#define PAGE_DIALOG_REFUSALS_MAX 3
-
-static void page_dialog_answer(struct page *p)
-{
-    if (p->dialog_answer_id > 0)
-        cdp_reply_forget(p->b->cdp, p->dialog_answer_id);
-    p->dialog_answered_ms = clock_mono_ms();
-    p->dialog_answer_id = cdp_send(p->b->cdp, p->dialog_session, "Page.handleJavaScriptDialog",
-                                   json_pack("{s:b, s:s}", "accept", 1, "promptText", ""),
-                                   p->dialog_answered_ms + 5000, NULL);
+    for (size_t t = 0; t < page_event_tables_len; t++)
+        for (const struct page_event_row *r = page_event_tables[t]; r->method; r++)
+            if (strcmp(r->method, method) == 0) {
+                r->fn(p, session, params);
+                return;
+            }
 }
 
 void page_tick(struct page *p)
 {
     page_net_tick(p);
-    if (p->dialog_answer_id > 0) {
-        struct err e;
-        err_init(&e);
-        int rc = cdp_reply_poll(p->b->cdp, p->dialog_answer_id, NULL, &e);
-        if (rc == 1)
-            return;
-        p->dialog_answer_id = 0;
-        if (rc == 0) {
-            p->dialog_refusals = 0;
-        } else if (p->dialog_session) {
-            p->dialog_refusals++;
-            log_debug("page", "the dialog's answer was refused (%d): %s", p->dialog_refusals, e.msg);
-            if (strstr(e.msg, "Not attached to an active page") && p->dialog_refusals >= PAGE_DIALOG_REFUSALS_MAX &&
-                !p->is_dialog_stuck) {
-                p->is_dialog_stuck = true;
-                log_warn("page", "a dialog opened as the page navigated and cannot be answered: the page is lost");
-            }
-        }
-    }
-    if (p->dialog_session && !p->is_dialog_stuck && clock_mono_ms() - p->dialog_answered_ms >= PAGE_DIALOG_RETRY_MS)
-        page_dialog_answer(p);
-}
-
-void page_event_handle(struct page *p, const char *session, const char *method, json_t *params)
-{
-    if (strncmp(method, "Network.", 8) == 0) {
-        page_network_event(p, method, params);
-        page_net_event(p, session, method, params);
-    } else if (strcmp(method, "Page.lifecycleEvent") == 0) {
-        const char *name = json_string_value(json_object_get(params, "name"));
-        const char *frame = json_string_value(json_object_get(params, "frameId"));
-        const char *loader = json_string_value(json_object_get(params, "loaderId"));
-        if (name && frame && loader && strcmp(name, "load") == 0 && strcmp(frame, p->target_id) == 0) {
-            free(p->loaded_loader);
-            p->loaded_loader = xstrdup(loader);
-        }
-    } else if (strcmp(method, "Page.frameStartedNavigating") == 0) {
-        const char *frame = json_string_value(json_object_get(params, "frameId"));
-        const char *loader = json_string_value(json_object_get(params, "loaderId"));
-        const char *type = json_string_value(json_object_get(params, "navigationType"));
-        if (frame && loader && type && strcmp(type, "differentDocument") == 0 && strcmp(frame, p->target_id) == 0) {
-            free(p->started_loader);
-            p->started_loader = xstrdup(loader);
-        }
-    } else if (strcmp(method, "Page.frameNavigated") == 0) {
-        json_t *frame = json_object_get(params, "frame");
-        const char *id = json_string_value(json_object_get(frame, "id"));
-        const char *loader = json_string_value(json_object_get(frame, "loaderId"));
-        if (id && loader && !json_object_get(frame, "parentId") && strcmp(id, p->target_id) == 0) {
-            free(p->committed_loader);
-            p->committed_loader = xstrdup(loader);
-        }
-    } else if (strcmp(method, "Page.javascriptDialogOpening") == 0) {
-        /* a dialog blocks the page until it is answered: record it and accept at once */
-        const char *type = json_string_value(json_object_get(params, "type"));
-        const char *message = json_string_value(json_object_get(params, "message"));
-        p->dialogs_seen++;
-        if (p->dialogs_len < PAGE_DIALOGS_MAX) { /* an alert loop: keep the first ones, count the rest */
-            p->dialogs = xrealloc(p->dialogs, (p->dialogs_len + 1) * sizeof *p->dialogs);
-            p->dialogs[p->dialogs_len].type = xstrdup(type ? type : "alert");
-            p->dialogs[p->dialogs_len].message = xstrdup(message ? message : "");
-            p->dialogs[p->dialogs_len].at_ms = clock_now_ms();
-            p->dialogs_len++;
-            log_info("page", "%s dialog accepted: %s", type ? type : "?", message ? message : "");
-        } else if (p->dialogs_seen == PAGE_DIALOGS_MAX + 1) {
-            log_warn("page", "more than %d dialogs: later ones are answered and counted, not kept", PAGE_DIALOGS_MAX);
-        }
-        free(p->dialog_session);
-        p->dialog_session = xstrdup(session);
-        page_dialog_answer(p);
-    } else if (strcmp(method, "Page.javascriptDialogClosed") == 0) {
-        if (p->dialog_session && strcmp(p->dialog_session, session) == 0) {
-            free(p->dialog_session);
-            p->dialog_session = NULL;
-            p->dialog_refusals = 0;
-        }
-    } else if (strcmp(method, "Runtime.executionContextCreated") == 0) {
-        json_t *ctx = json_object_get(params, "context");
-        json_t *aux = json_object_get(ctx, "auxData");
-        const char *frame = json_string_value(json_object_get(aux, "frameId"));
-        if (!frame)
-            return;
-        p->contexts = xrealloc(p->contexts, (p->contexts_len + 1) * sizeof *p->contexts);
-        struct page_context *x = &p->contexts[p->contexts_len++];
-        x->session_id = xstrdup(session);
-        x->id = (int)json_integer_value(json_object_get(ctx, "id"));
-        x->frame_id = xstrdup(frame);
-        x->is_default = json_is_true(json_object_get(aux, "isDefault"));
-    } else if (strcmp(method, "Runtime.executionContextDestroyed") == 0) {
-        int id = (int)json_integer_value(json_object_get(params, "executionContextId"));
-        if (id)
-            page_contexts_drop(p, session, id);
-    } else if (strcmp(method, "Runtime.executionContextsCleared") == 0) {
-        page_contexts_drop(p, session, 0);
-    } else if (strcmp(method, "Inspector.targetCrashed") == 0) {
-        log_warn("page", "the renderer of target %s crashed", p->target_id);
-        if (strcmp(session, p->session_id) == 0) {
-            p->is_crashed = true;
-            cdp_session_fail(p->b->cdp, session, "renderer crashed");
-        } else {
-            cdp_session_fail(p->b->cdp, session, "renderer crashed (iframe)");
-        }
-    }
+    page_dialog_tick(p);
 }
 
 /* ---- lifecycle ---- */
@@ -246,7 +99,7 @@ int page_call(struct page *p, const char *method, json_t *params, int timeout_ms
         json_decref(params);
         return rc;
     }
-    return cdp_call(p->b->cdp, p->session_id, method, params, timeout_ms > 0 ? timeout_ms : PAGE_CALL_TIMEOUT_MS,
+    return cdp_call(p->b->cdp, p->session_id, method, params, timeout_ms > 0 ? timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS,
                     result, e);
 }
 
@@ -259,7 +112,7 @@ int page_frame_call(struct page *p, const char *method, json_t *params, int time
         return rc;
     }
     const char *session = p->frames[p->frames_len - 1].session_id;
-    return cdp_call(p->b->cdp, session, method, params, timeout_ms > 0 ? timeout_ms : PAGE_CALL_TIMEOUT_MS, result,
+    return cdp_call(p->b->cdp, session, method, params, timeout_ms > 0 ? timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS, result,
                     e);
 }
 
@@ -319,7 +172,7 @@ int page_open(struct browser *b, struct page **out, struct err *e)
     p->frames_len = 1;
     p->frames[0].frame_id = xstrdup(p->target_id);
     p->frames[0].session_id = xstrdup(p->session_id);
-    browser_session_setup(b, p->session_id, true);
+    page_session_setup(b->cdp, p->session_id, true);
     json_t *metrics = json_pack("{s:i, s:i, s:i, s:b}", "width", b->width, "height", b->height,
                                 "deviceScaleFactor", 1, "mobile", 0);
     /* the last setup command: once it is answered, those before it were too (one session is in order) */
@@ -346,15 +199,6 @@ static void page_frames_clear(struct page *p, size_t keep)
     }
 }
 
-static void page_failed_clear(struct page *p)
-{
-    for (size_t i = 0; i < p->failed_len; i++) {
-        free(p->failed[i].url);
-        free(p->failed[i].error);
-    }
-    p->failed_len = 0;
-}
-
 void page_close(struct page *p)
 {
     if (!p)
@@ -372,45 +216,12 @@ void page_close(struct page *p)
         if (b->pages[i] == p)
             b->pages[i] = NULL;
     page_frames_clear(p, 0);
-    for (size_t i = 0; i < p->children_len; i++) {
-        free(p->children[i].session_id);
-        free(p->children[i].target_id);
-        free(p->children[i].url);
-    }
-    free(p->children);
-    for (size_t i = 0; i < p->contexts_len; i++) {
-        free(p->contexts[i].session_id);
-        free(p->contexts[i].frame_id);
-    }
-    free(p->contexts);
-    for (size_t i = 0; i < p->inflight_len; i++) {
-        free(p->inflight[i].id);
-        free(p->inflight[i].url);
-    }
-    free(p->inflight);
-    for (size_t i = 0; i < p->popups_len; i++) {
-        free(p->popup_targets[i]);
-        free(p->popup_urls[i]);
-    }
-    free(p->popup_targets);
-    free(p->popup_urls);
-    for (size_t i = 0; i < p->popups_open_len; i++)
-        free(p->popups_open[i]);
-    for (size_t i = 0; i < p->dialogs_len; i++) {
-        free(p->dialogs[i].type);
-        free(p->dialogs[i].message);
-    }
-    free(p->dialogs);
-    free(p->dialog_session);
-    if (p->dialog_answer_id > 0 && !cdp_is_closed(b->cdp))
-        cdp_reply_forget(b->cdp, p->dialog_answer_id);
-    page_failed_clear(p);
-    free(p->failed);
+    page_targets_release(p);
+    page_runtime_release(p);
     page_net_release(p);
+    page_dialog_release(p);
+    page_lifecycle_release(p);
     free(p->nav_loader);
-    free(p->loaded_loader);
-    free(p->started_loader);
-    free(p->committed_loader);
     free(p->context_id);
     free(p->target_id);
     free(p->session_id);
@@ -432,7 +243,7 @@ int page_goto(struct page *p, const char *url, int timeout_ms, struct err *e)
     int rc = 0;
     json_t *res = NULL;
     if (timeout_ms <= 0)
-        timeout_ms = PAGE_CALL_TIMEOUT_MS;
+        timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
     page_frames_clear(p, 1);
     page_failed_clear(p);
@@ -547,7 +358,7 @@ int page_frame_eval(struct page *p, const char *expression, bool by_value, int t
     int context_id;
     *out = NULL;
     if (timeout_ms <= 0)
-        timeout_ms = PAGE_CALL_TIMEOUT_MS;
+        timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
     while (page_frame_context(p, &session, &context_id) == 1) {
         if ((rc = page_check_alive(p, e)) != 0)
@@ -721,7 +532,7 @@ int page_wait(struct page *p, enum page_cond_kind kind, const char *arg, int tim
     char *q = page_js_quote(arg);
     char *expr = NULL;
     if (timeout_ms <= 0)
-        timeout_ms = PAGE_CALL_TIMEOUT_MS;
+        timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
     switch (kind) {
     case PAGE_COND_VISIBLE: expr = xasprintf("(" PAGE_JS_VISIBLE ")(document.querySelector(%s))", q); break;
@@ -774,7 +585,7 @@ int page_settle(struct page *p, int quiet_ms, int timeout_ms, struct err *e)
 {
     int rc;
     if (timeout_ms <= 0)
-        timeout_ms = PAGE_CALL_TIMEOUT_MS;
+        timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
     for (;;) {
         if ((rc = page_check_alive(p, e)) != 0)
@@ -795,51 +606,4 @@ int page_settle(struct page *p, int quiet_ms, int timeout_ms, struct err *e)
     rc = page_frame_eval(p, "document.fonts.ready.then(() => true)", true, left < 2000 ? 2000 : (int)left, &v, e);
     json_decref(v);
     return rc;
-}
-
-/* ---- records ---- */
-
-size_t page_dialog_count(const struct page *p)
-{
-    return p->dialogs_len;
-}
-
-size_t page_dialog_seen(const struct page *p)
-{
-    return p->dialogs_seen;
-}
-
-const struct page_dialog *page_dialog_get(const struct page *p, size_t i)
-{
-    return i < p->dialogs_len ? &p->dialogs[i] : NULL;
-}
-
-size_t page_failed_count(const struct page *p)
-{
-    return p->failed_len;
-}
-
-const struct page_failed_request *page_failed_get(const struct page *p, size_t i)
-{
-    return i < p->failed_len ? &p->failed[i] : NULL;
-}
-
-size_t page_popup_count(const struct page *p)
-{
-    return p->popups_len;
-}
-
-size_t page_popup_seen(const struct page *p)
-{
-    return p->popups_seen;
-}
-
-size_t page_popup_open_count(const struct page *p)
-{
-    return p->popups_open_len;
-}
-
-const char *page_popup_url(const struct page *p, size_t i)
-{
-    return i < p->popups_len ? p->popup_urls[i] : NULL;
 }

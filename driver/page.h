@@ -22,10 +22,14 @@ struct err;
 struct browser;
 struct page;
 
+/* The limit of every driver wait given 0 (or less) as its timeout: launching or connecting, one DevTools
+ * command, a navigation, a wait, an action. */
+#define DRIVER_DEFAULT_TIMEOUT_MS 30000
+
 struct browser_options {
     const char *chromium_path; /* NULL: $HUIXIN_CHROMIUM, /usr/lib/chromium/chromium, chromium on PATH */
     const char *endpoint;      /* NULL: launch our own; else http://HOST:PORT or ws://HOST:PORT/devtools/browser/ID */
-    int timeout_ms;            /* launch or connect limit; 0 = 30000 */
+    int timeout_ms;            /* launch or connect limit; 0 = DRIVER_DEFAULT_TIMEOUT_MS */
     int window_width;          /* viewport; 0 = 1280 */
     int window_height;         /* 0 = 900 */
 };

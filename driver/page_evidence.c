@@ -10,6 +10,7 @@
 #include "common/buf.h"
 #include "common/files.h"
 #include "common/log.h"
+#include "driver/browser_internal.h"
 #include "driver/cdp.h"
 #include "driver/page.h"
 #include "driver/page_internal.h"

@@ -7,12 +7,11 @@
 #include "common/base.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "driver/browser_internal.h"
 #include "driver/cdp.h"
 #include "driver/page.h"
 #include "driver/page_actionable.h"
 #include "driver/page_internal.h"
-
-#define PAGE_INPUT_TIMEOUT_MS 30000
 
 int page_element_wait(struct page *p, const char *selector, bool must_be_visible, int timeout_ms, char **object_id,
                       struct err *e)
@@ -22,7 +21,7 @@ int page_element_wait(struct page *p, const char *selector, bool must_be_visible
     char *expr = xasprintf("(()=>{const e=document.querySelector(%s);if(!e)return null;%s return e;})()", q,
                            must_be_visible ? "if(!(" PAGE_JS_IS_VISIBLE ")(e))return null;" : "");
     if (timeout_ms <= 0)
-        timeout_ms = PAGE_INPUT_TIMEOUT_MS;
+        timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
     *object_id = NULL;
     for (;;) {
@@ -204,7 +203,7 @@ static int element_actionable(struct page *p, const char *selector, enum page_ac
     struct element_finder finder = {.find = find_by_selector, .selector = selector};
     char *what = xasprintf("'%s'", selector);
     if (timeout_ms <= 0)
-        timeout_ms = PAGE_INPUT_TIMEOUT_MS;
+        timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     *obj = NULL;
     int rc = actionable_wait(p, &finder, action, force, what, timeout_ms, obj, NULL, NULL, e);
     free(what);
@@ -285,7 +284,7 @@ int page_select_with(struct page *p, const char *selector, const char *choice, b
 {
     char *obj = NULL;
     json_t *v = NULL;
-    int timeout_ms = a->timeout_ms > 0 ? a->timeout_ms : PAGE_INPUT_TIMEOUT_MS;
+    int timeout_ms = a->timeout_ms > 0 ? a->timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
     int rc = element_actionable(p, selector, PAGE_ACTION_SELECT, a->force, timeout_ms, &obj, e);
     if (rc != 0)
@@ -445,7 +444,7 @@ static int click_found(struct page *p, const struct element_finder *finder, cons
 {
     char *obj = NULL;
     double cx = 0, cy = 0;
-    int timeout_ms = a->timeout_ms > 0 ? a->timeout_ms : PAGE_INPUT_TIMEOUT_MS;
+    int timeout_ms = a->timeout_ms > 0 ? a->timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS;
     int rc = actionable_wait(p, finder, PAGE_ACTION_CLICK, a->force, what, timeout_ms, &obj, &cx, &cy, e);
     if (rc == 0)
         rc = click_at(p, obj, what, cx, cy, a, e);
@@ -587,7 +586,7 @@ int page_frame_enter(struct page *p, const char *selector, const char *url_part,
     char *obj = NULL;
     json_t *res = NULL;
     if (timeout_ms <= 0)
-        timeout_ms = PAGE_INPUT_TIMEOUT_MS;
+        timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
     if (selector) {
         if ((rc = page_element_wait(p, selector, false, timeout_ms, &obj, e)) != 0)

@@ -1,5 +1,15 @@
-/* What browser.c, page*.c share inside the driver: the browser and page structs and the helpers that
- * evaluate in the current frame. Not for the layers above (they use driver/page.h). */
+/* What the page files share inside the driver: the page struct, the per-domain event rows and enable
+ * calls, and the helpers that evaluate in the current frame. browser.c uses it to hand events and ticks
+ * to the pages; the page files reach the browser only through its struct (driver/browser_internal.h).
+ * Not for the layers above (they use driver/page.h).
+ *
+ * Events by domain: each CDP domain the page follows has its own file, which owns its part of the page
+ * state (the fields marked with its name below), its table of {method, handler} rows and its enable
+ * call(s). page.c routes an incoming event through the tables (page_event_route) and sends the enable
+ * calls of a new session in one explicit order (page_session_setup). A new event of a followed domain is
+ * one row in that domain's file; a new domain is a new file with its rows and enable function, plus one
+ * line in page.c's page_event_tables and one in page_session_enables (where its enable calls go in the
+ * order). */
 #ifndef HUIXIN_PAGE_INTERNAL_H
 #define HUIXIN_PAGE_INTERNAL_H
 
@@ -8,24 +18,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "driver/launch.h"
 #include "driver/page.h"
 
+struct browser;
 struct cdp;
-struct ws;
 struct page_net;
-
-#define PAGE_MAX 64
-
-struct browser {
-    struct launch launch;  /* pid 0 when connected to a running browser */
-    struct cdp *cdp;
-    struct ws *ws;
-    char *version;         /* "Chrome/156..." */
-    char *ws_url;          /* the browser's DevTools websocket, for other processes to connect to */
-    int width, height;
-    struct page *pages[PAGE_MAX];
-};
 
 /* A target attached under a page: an out-of-process iframe, or a popup. */
 struct page_child {
@@ -59,26 +56,37 @@ struct page {
     char *context_id;      /* browser context: its own cookies */
     char *target_id;       /* = the main frame's id */
     char *session_id;
-    bool is_crashed, is_detached;
+    bool is_detached;      /* page_targets.c */
+    char *nav_loader;      /* loaderId of the last Page.navigate (page_goto) */
 
-    char *nav_loader;      /* loaderId of the last Page.navigate */
+    /* page_lifecycle.c: the main frame's loads, and the renderer's death */
     char *loaded_loader;   /* loaderId of the last main-frame "load" lifecycle event */
     char *started_loader;  /* loaderId of the last main-frame document navigation started */
     char *committed_loader; /* loaderId of the last main-frame document committed (Page.frameNavigated) */
-    int http_status;
+    bool is_crashed;
 
+    /* page_targets.c: out-of-process iframes and popups */
     struct page_child *children;
     size_t children_len;
-    struct page_context *contexts;
-    size_t contexts_len;
-    struct page_request *inflight;
-    size_t inflight_len;
-    int64_t last_net_ms;   /* clock_mono_ms of the last request start or end */
     char **popup_targets, **popup_urls; /* the kept ones */
     size_t popups_len, popups_seen;
     char *popups_open[PAGE_POPUPS_OPEN_MAX]; /* target ids of the popups left open */
     size_t popups_open_len;
 
+    /* page_runtime.c: the JavaScript worlds of every frame and session */
+    struct page_context *contexts;
+    size_t contexts_len;
+
+    /* page_net.c: requests in flight, failed requests, the document's status, XHR and fetch answers */
+    struct page_request *inflight;
+    size_t inflight_len;
+    int64_t last_net_ms;   /* clock_mono_ms of the last request start or end */
+    struct page_failed_request *failed;
+    size_t failed_len;
+    int http_status;
+    struct page_net *net;  /* XHR and fetch answers; NULL until the first one */
+
+    /* page_dialog.c: JavaScript dialogs */
     struct page_dialog *dialogs;
     size_t dialogs_len, dialogs_seen;
     char *dialog_session;   /* where a dialog is open and not yet closed, else NULL */
@@ -86,9 +94,6 @@ struct page {
     int64_t dialog_answered_ms; /* clock_mono_ms of the last answer sent */
     int dialog_refusals;        /* answers refused in a row */
     bool is_dialog_stuck;       /* a dialog Chrome will not let us answer: the page is lost */
-    struct page_failed_request *failed;
-    size_t failed_len;
-    struct page_net *net;  /* XHR and fetch answers (page_net.c); NULL until the first one */
 
     struct page_frame frames[8];
     size_t frames_len;     /* >= 1 while open */
@@ -99,12 +104,73 @@ struct page {
     "(e)=>{const r=e.getBoundingClientRect();const s=getComputedStyle(e);"                                \
     "return r.width>0&&r.height>0&&s.visibility!=='hidden'&&s.display!=='none';}"
 
-/* browser.c: routes one event to the page it belongs to. */
-void page_event_handle(struct page *p, const char *session, const char *method, json_t *params);
-/* page.c: answers again a dialog whose answer went nowhere (see page_dialog_answer); run after every pump. */
+/* ---- events by domain ---- */
+
+/* One row of a domain's table: an event of a page's session (its own or an iframe's: session says which)
+ * and what it does to the page. params is borrowed. Tables end with a {NULL, NULL} row. */
+typedef void (*page_event_fn)(struct page *p, const char *session, json_t *params);
+struct page_event_row {
+    const char *method;
+    page_event_fn fn;
+};
+/* A Target event comes to the browser (a popup belongs to a page by its opener or its browser context,
+ * an iframe's detach names its own session), so its rows take the browser and the event's sessionId. */
+typedef void (*page_target_event_fn)(struct browser *b, const char *session, json_t *params);
+struct page_target_event_row {
+    const char *method;
+    page_target_event_fn fn;
+};
+/* One enable step of a freshly attached session (page_session_setup sends them in order); is_page is false
+ * for an out-of-process iframe. Fire and forget: it may cdp_send but not cdp_call. */
+typedef void (*page_enable_fn)(struct cdp *c, const char *session, bool is_page);
+
+/* page.c: routes one event of the browser (session: its sessionId, NULL for the browser's own) through the
+ * Target rows, else to the page owning the session and through the domain rows. Unknown events are
+ * dropped. */
+void page_event_route(struct browser *b, const char *session, const char *method, json_t *params);
+/* The domain tables page_event_route looks in, in order (tests check that no method is in two). */
+extern const struct page_event_row *const page_event_tables[];
+extern const size_t page_event_tables_len;
+/* page.c: what must run after every pump (answers in flight); browser.c calls it for each page. */
 void page_tick(struct page *p);
-/* browser.c: sets up a freshly attached page or OOPIF session and lets it run. */
-void browser_session_setup(struct browser *b, const char *session, bool is_page);
+/* page.c: sets up a freshly attached page or OOPIF session and lets it run: the domains' enable calls
+ * in page_session_enables' order. */
+void page_session_setup(struct cdp *c, const char *session, bool is_page);
+
+/* page_lifecycle.c: Page.lifecycleEvent, frameStartedNavigating, frameNavigated (the main frame's
+ * loaderIds page_goto waits on) and Inspector.targetCrashed. Enables Page (which the dialogs need too). */
+extern const struct page_event_row page_lifecycle_events[];
+void page_lifecycle_enable(struct cdp *c, const char *session, bool is_page);
+void page_lifecycle_release(struct page *p);
+
+/* page_dialog.c: accepts and records JavaScript dialogs (events of the Page domain page_lifecycle.c
+ * enables). page_dialog_tick answers again a dialog whose answer went nowhere. */
+extern const struct page_event_row page_dialog_events[];
+void page_dialog_tick(struct page *p);
+void page_dialog_release(struct page *p);
+
+/* page_runtime.c: the execution contexts of the page's frames (page_frame_eval finds a frame's world
+ * there). Runtime.enable early; Runtime.runIfWaitingForDebugger ends the setup (page_runtime_resume). */
+extern const struct page_event_row page_runtime_events[];
+void page_runtime_enable(struct cdp *c, const char *session, bool is_page);
+void page_runtime_resume(struct cdp *c, const char *session, bool is_page);
+void page_runtime_release(struct page *p);
+
+/* page_net.c: requests in flight (page_settle), failed requests (page_failed_*), the main document's
+ * HTTP status and the answers to XHR and fetch requests (driver/page.h, page_response_*). */
+extern const struct page_event_row page_net_events[];
+void page_net_enable(struct cdp *c, const char *session, bool is_page);
+void page_net_tick(struct page *p); /* takes in the bodies asked for; run after every pump */
+void page_failed_clear(struct page *p); /* a new navigation: no failed requests yet */
+void page_net_release(struct page *p);
+
+/* page_targets.c: the Target domain: out-of-process iframes (their sessions), popups and detaches.
+ * Enables auto-attach, so iframes in other processes attach under the session and wait for us. */
+extern const struct page_target_event_row page_target_events[];
+void page_targets_enable(struct cdp *c, const char *session, bool is_page);
+/* The page a session belongs to: the page's own or one of its iframes'; NULL if none. */
+struct page *page_by_session(struct browser *b, const char *session);
+void page_targets_release(struct page *p);
 
 /* page.c */
 /* Fails at once with ERR_BROWSER when the page is crashed, closed, or the browser gone. */
@@ -131,11 +197,6 @@ int page_element_wait(struct page *p, const char *selector, bool must_be_visible
 int page_frame_offset(struct page *p, double *x, double *y, struct err *e);
 /* Pumps for up to ms (events are handled meanwhile). */
 void page_sleep(struct page *p, int ms);
-
-/* page_net.c: records the answers to XHR and fetch requests (driver/page.h, page_response_*). */
-void page_net_event(struct page *p, const char *session, const char *method, json_t *params);
-void page_net_tick(struct page *p); /* takes in the bodies asked for; run after every pump */
-void page_net_release(struct page *p);
 
 /* base64.c: decodes standard base64 (whitespace ignored); caller frees; -1 on bad input. */
 int base64_decode(const char *in, size_t in_len, unsigned char **out, size_t *out_len);

@@ -1,4 +1,10 @@
-/* The answers to a page's XHR and fetch() requests (driver/page.h, page_response_*).
+/* The Network domain: a page's requests (driver/page_internal.h).
+ *
+ * Every request in flight is followed from Network.requestWillBeSent to loadingFinished or loadingFailed,
+ * so page_settle can wait for a quiet network; a failed one, or one answered with HTTP >= 400, is kept for
+ * page_failed_* (cleared by each page_goto); the main document's response gives page_http_status.
+ *
+ * The answers to a page's XHR and fetch() requests (driver/page.h, page_response_*).
  *
  * Many mailboxes post by XHR and tell the outcome only in the answer's body (JSON such as
  * {"code":0,"data":"验证码错误！"}), shown at most in an alert(). So every XHR and fetch request is
@@ -20,6 +26,7 @@
 #include "common/base.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "driver/browser_internal.h"
 #include "driver/cdp.h"
 #include "driver/page.h"
 #include "driver/page_internal.h"
@@ -158,65 +165,209 @@ static void net_record(struct page *p, struct page_net *n, struct net_request *r
     net_unfollow(p, n, r);
 }
 
-void page_net_event(struct page *p, const char *session, const char *method, json_t *params)
+/* ---- requests in flight, failed requests, the document's status ---- */
+
+static void inflight_remove(struct page *p, const char *id)
 {
-    if (strncmp(method, "Network.", 8) != 0)
+    for (size_t i = 0; i < p->inflight_len; i++)
+        if (strcmp(p->inflight[i].id, id) == 0) {
+            free(p->inflight[i].id);
+            free(p->inflight[i].url);
+            p->inflight[i] = p->inflight[--p->inflight_len];
+            p->last_net_ms = clock_mono_ms();
+            return;
+        }
+}
+
+static const char *inflight_url(struct page *p, const char *id)
+{
+    for (size_t i = 0; i < p->inflight_len; i++)
+        if (strcmp(p->inflight[i].id, id) == 0)
+            return p->inflight[i].url;
+    return NULL;
+}
+
+static void failed_add(struct page *p, const char *url, const char *error)
+{
+    if (p->failed_len >= 1000)
         return;
-    const char *id = json_string_value(json_object_get(params, "requestId"));
-    if (!id || !session)
-        return;
+    p->failed = xrealloc(p->failed, (p->failed_len + 1) * sizeof *p->failed);
+    p->failed[p->failed_len].url = xstrdup(url ? url : "");
+    p->failed[p->failed_len].error = xstrdup(error);
+    p->failed_len++;
+}
+
+void page_failed_clear(struct page *p)
+{
+    for (size_t i = 0; i < p->failed_len; i++) {
+        free(p->failed[i].url);
+        free(p->failed[i].error);
+    }
+    p->failed_len = 0;
+}
+
+static void inflight_sent(struct page *p, const char *id, json_t *params)
+{
+    const char *url = json_string_value(json_object_get(json_object_get(params, "request"), "url"));
+    p->last_net_ms = clock_mono_ms();
+    if (inflight_url(p, id) || (url && strncmp(url, "data:", 5) == 0))
+        return; /* a redirect keeps its requestId */
+    p->inflight = xrealloc(p->inflight, (p->inflight_len + 1) * sizeof *p->inflight);
+    p->inflight[p->inflight_len].id = xstrdup(id);
+    p->inflight[p->inflight_len].url = xstrdup(url ? url : "");
+    p->inflight_len++;
+}
+
+static void inflight_response(struct page *p, json_t *params)
+{
+    json_t *resp = json_object_get(params, "response");
+    int status = (int)json_integer_value(json_object_get(resp, "status"));
+    const char *type = json_string_value(json_object_get(params, "type"));
+    const char *frame = json_string_value(json_object_get(params, "frameId"));
+    if (type && strcmp(type, "Document") == 0 && frame && strcmp(frame, p->target_id) == 0)
+        p->http_status = status;
+    if (status >= 400) {
+        char text[32];
+        snprintf(text, sizeof text, "HTTP %d", status);
+        failed_add(p, json_string_value(json_object_get(resp, "url")), text);
+    }
+}
+
+static void inflight_failed(struct page *p, const char *id, json_t *params)
+{
+    const char *text = json_string_value(json_object_get(params, "errorText"));
+    failed_add(p, inflight_url(p, id), text ? text : "failed");
+    inflight_remove(p, id);
+}
+
+/* ---- XHR and fetch answers ---- */
+
+/* The request an answer event is about (NULL: not followed), the answers' state made on first use. */
+static struct net_request *answer_find(struct page *p, const char *id)
+{
     if (!p->net)
         p->net = xcalloc(1, sizeof *p->net);
-    struct page_net *n = p->net;
-    struct net_request *r = net_find(n, id);
-    if (strcmp(method, "Network.requestWillBeSent") == 0) {
-        const char *url = json_string_value(json_object_get(json_object_get(params, "request"), "url"));
-        if (r) { /* a redirect keeps its requestId and its place */
-            free(r->url);
-            r->url = xstrdup(url ? url : "");
-        } else if (net_type_is_followed(json_string_value(json_object_get(params, "type"))) && url &&
-                   strncmp(url, "data:", 5) != 0) {
-            net_follow(n, session, id, url);
-        }
-    } else if (strcmp(method, "Network.responseReceived") == 0) {
-        json_t *resp = json_object_get(params, "response");
-        const char *url = json_string_value(json_object_get(resp, "url"));
-        if (!r && net_type_is_followed(json_string_value(json_object_get(params, "type"))) && url &&
-            strncmp(url, "data:", 5) != 0)
-            r = net_follow(n, session, id, url); /* its start was not seen: numbered now */
-        if (!r)
-            return;
-        const char *mime = json_string_value(json_object_get(resp, "mimeType"));
+    return net_find(p->net, id);
+}
+
+static void answer_sent(struct page *p, const char *session, const char *id, json_t *params)
+{
+    struct net_request *r = answer_find(p, id);
+    const char *url = json_string_value(json_object_get(json_object_get(params, "request"), "url"));
+    if (r) { /* a redirect keeps its requestId and its place */
         free(r->url);
         r->url = xstrdup(url ? url : "");
-        free(r->mime_type);
-        r->mime_type = xstrdup(mime ? mime : "");
-        r->status = (int)json_integer_value(json_object_get(resp, "status"));
-        r->at_ms = clock_now_ms();
-        r->has_response = true;
-    } else if (strcmp(method, "Network.loadingFinished") == 0) {
-        if (!r || r->body_cmd > 0)
-            return;
-        if (!r->has_response) {
-            net_unfollow(p, n, r);
-            return;
-        }
-        double size = json_number_value(json_object_get(params, "encodedDataLength"));
-        if (size > PAGE_RESPONSE_FETCH_MAX) {
-            log_info("page", "the answer from '%s' is %.0f bytes: kept without its body", r->url, size);
-            net_record(p, n, r, NULL);
-            return;
-        }
-        int64_t cmd = cdp_send(p->b->cdp, r->session, "Network.getResponseBody", json_pack("{s:s}", "requestId", id),
-                               clock_mono_ms() + NET_BODY_TIMEOUT_MS, NULL);
-        if (cmd > 0)
-            r->body_cmd = cmd;
-        else
-            net_record(p, n, r, NULL); /* the connection or the session is gone */
-    } else if (strcmp(method, "Network.loadingFailed") == 0) {
-        if (r) /* no answer to keep: the failure is page_failed_*'s */
-            net_unfollow(p, n, r);
+    } else if (net_type_is_followed(json_string_value(json_object_get(params, "type"))) && url &&
+               strncmp(url, "data:", 5) != 0) {
+        net_follow(p->net, session, id, url);
     }
+}
+
+static void answer_response(struct page *p, const char *session, const char *id, json_t *params)
+{
+    struct net_request *r = answer_find(p, id);
+    json_t *resp = json_object_get(params, "response");
+    const char *url = json_string_value(json_object_get(resp, "url"));
+    if (!r && net_type_is_followed(json_string_value(json_object_get(params, "type"))) && url &&
+        strncmp(url, "data:", 5) != 0)
+        r = net_follow(p->net, session, id, url); /* its start was not seen: numbered now */
+    if (!r)
+        return;
+    const char *mime = json_string_value(json_object_get(resp, "mimeType"));
+    free(r->url);
+    r->url = xstrdup(url ? url : "");
+    free(r->mime_type);
+    r->mime_type = xstrdup(mime ? mime : "");
+    r->status = (int)json_integer_value(json_object_get(resp, "status"));
+    r->at_ms = clock_now_ms();
+    r->has_response = true;
+}
+
+static void answer_finished(struct page *p, const char *id, json_t *params)
+{
+    struct net_request *r = answer_find(p, id);
+    struct page_net *n = p->net;
+    if (!r || r->body_cmd > 0)
+        return;
+    if (!r->has_response) {
+        net_unfollow(p, n, r);
+        return;
+    }
+    double size = json_number_value(json_object_get(params, "encodedDataLength"));
+    if (size > PAGE_RESPONSE_FETCH_MAX) {
+        log_info("page", "the answer from '%s' is %.0f bytes: kept without its body", r->url, size);
+        net_record(p, n, r, NULL);
+        return;
+    }
+    int64_t cmd = cdp_send(p->b->cdp, r->session, "Network.getResponseBody", json_pack("{s:s}", "requestId", id),
+                           clock_mono_ms() + NET_BODY_TIMEOUT_MS, NULL);
+    if (cmd > 0)
+        r->body_cmd = cmd;
+    else
+        net_record(p, n, r, NULL); /* the connection or the session is gone */
+}
+
+static void answer_failed(struct page *p, const char *id)
+{
+    struct net_request *r = answer_find(p, id);
+    if (r) /* no answer to keep: the failure is page_failed_*'s */
+        net_unfollow(p, p->net, r);
+}
+
+/* ---- the rows: each event updates the requests in flight, then the answers ---- */
+
+static void net_request_will_be_sent(struct page *p, const char *session, json_t *params)
+{
+    const char *id = json_string_value(json_object_get(params, "requestId"));
+    if (!id)
+        return;
+    inflight_sent(p, id, params);
+    if (session)
+        answer_sent(p, session, id, params);
+}
+
+static void net_response_received(struct page *p, const char *session, json_t *params)
+{
+    const char *id = json_string_value(json_object_get(params, "requestId"));
+    if (!id)
+        return;
+    inflight_response(p, params);
+    if (session)
+        answer_response(p, session, id, params);
+}
+
+static void net_loading_finished(struct page *p, const char *session, json_t *params)
+{
+    const char *id = json_string_value(json_object_get(params, "requestId"));
+    if (!id)
+        return;
+    inflight_remove(p, id);
+    if (session)
+        answer_finished(p, id, params);
+}
+
+static void net_loading_failed(struct page *p, const char *session, json_t *params)
+{
+    const char *id = json_string_value(json_object_get(params, "requestId"));
+    if (!id)
+        return;
+    inflight_failed(p, id, params);
+    if (session)
+        answer_failed(p, id);
+}
+
+const struct page_event_row page_net_events[] = {
+    {"Network.requestWillBeSent", net_request_will_be_sent},
+    {"Network.responseReceived", net_response_received},
+    {"Network.loadingFinished", net_loading_finished},
+    {"Network.loadingFailed", net_loading_failed},
+    {NULL, NULL},
+};
+
+void page_net_enable(struct cdp *c, const char *session, bool is_page)
+{
+    (void)is_page;
+    cdp_send_ignored(c, session, "Network.enable", NULL);
 }
 
 void page_net_tick(struct page *p)
@@ -248,6 +399,16 @@ void page_net_tick(struct page *p)
 
 void page_net_release(struct page *p)
 {
+    for (size_t i = 0; i < p->inflight_len; i++) {
+        free(p->inflight[i].id);
+        free(p->inflight[i].url);
+    }
+    free(p->inflight);
+    p->inflight = NULL;
+    p->inflight_len = 0;
+    page_failed_clear(p);
+    free(p->failed);
+    p->failed = NULL;
     struct page_net *n = p->net;
     if (!n)
         return;
@@ -276,6 +437,16 @@ const struct page_response *page_response_get(const struct page *p, size_t i)
     return &p->net->kept[(p->net->kept_head + i) % PAGE_RESPONSES_MAX];
 }
 
+size_t page_failed_count(const struct page *p)
+{
+    return p->failed_len;
+}
+
+const struct page_failed_request *page_failed_get(const struct page *p, size_t i)
+{
+    return i < p->failed_len ? &p->failed[i] : NULL;
+}
+
 uint64_t page_response_mark(const struct page *p)
 {
     return p->net ? p->net->next_seq : 0;
@@ -283,7 +454,7 @@ uint64_t page_response_mark(const struct page *p)
 
 int page_responses_wait(struct page *p, uint64_t mark, int quiet_ms, int timeout_ms, struct err *e)
 {
-    int64_t deadline = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 30000);
+    int64_t deadline = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS);
     for (;;) {
         int rc = page_check_alive(p, e);
         if (rc != 0)

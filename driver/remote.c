@@ -5,6 +5,7 @@
 #include "common/base.h"
 #include "common/buf.h"
 #include "driver/launch.h"
+#include "driver/page.h"
 
 static size_t remote_body_write(char *data, size_t size, size_t n, void *user)
 {
@@ -42,7 +43,7 @@ int remote_ws_url_resolve(const char *endpoint, int timeout_ms, char **ws_url, s
         goto out;
     }
     curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)(timeout_ms > 0 ? timeout_ms : 30000));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)(timeout_ms > 0 ? timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS));
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_err);

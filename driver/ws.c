@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "driver/cdp.h"
+#include "driver/page.h"
 #include "driver/ws.h"
 
 struct ws_out {
@@ -187,7 +188,7 @@ int ws_open(const char *url, struct cdp *c, int timeout_ms, struct ws **out, str
         rc = err_set(e, ERR_BROWSER, "cannot connect to the browser at '%s'", url);
         goto out;
     }
-    int64_t deadline = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 30000);
+    int64_t deadline = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS);
     while (!w->is_established && !w->is_closed) {
         int64_t left = deadline - clock_mono_ms();
         if (left <= 0) {

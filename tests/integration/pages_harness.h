@@ -14,6 +14,18 @@
 
 #include "driver/page.h"
 
+/* A driver call that must succeed: on failure the case fails with the call and its error. */
+#define OK(call)                                                                                            \
+    do {                                                                                                    \
+        struct err ok_e_;                                                                                   \
+        err_init(&ok_e_);                                                                                   \
+        int ok_rc_ = (call);                                                                                \
+        if (ok_rc_ != 0) {                                                                                  \
+            fprintf(stderr, "  %s:%d: %s failed (%d): %s\n", __FILE__, __LINE__, #call, ok_rc_, ok_e_.msg); \
+            runner_case_failed = 1;                                                                         \
+        }                                                                                                   \
+    } while (0)
+
 static pid_t server_pid;
 static int server_stdin = -1;
 static int port_a, port_b;

@@ -17,17 +17,6 @@
 
 #define T_MS 15000
 
-#define OK(call)                                                                                            \
-    do {                                                                                                    \
-        struct err ok_e_;                                                                                   \
-        err_init(&ok_e_);                                                                                   \
-        int ok_rc_ = (call);                                                                                \
-        if (ok_rc_ != 0) {                                                                                  \
-            fprintf(stderr, "  %s:%d: %s failed (%d): %s\n", __FILE__, __LINE__, #call, ok_rc_, ok_e_.msg); \
-            runner_case_failed = 1;                                                                         \
-        }                                                                                                   \
-    } while (0)
-
 /* A fresh page at /NAME on server a. */
 static struct page *page_at(const char *path)
 {

@@ -1,7 +1,6 @@
 /* The driver against a real headless Chromium and the fixture pages of tests/integration/pages/, served on
  * 127.0.0.1 by serve.py (two ports: two origins). One browser for the file; the case that kills it runs
  * last. Every wait is bounded; tests/run.sh bounds the whole file. */
-#include <curl/curl.h>
 #include <dirent.h>
 #include <jansson.h>
 #include <signal.h>
@@ -15,7 +14,6 @@
 #include <unistd.h>
 
 #include "common/base.h"
-#include "common/buf.h"
 #include "common/clock.h"
 #include "common/files.h"
 #include "common/log.h"
@@ -23,6 +21,7 @@
 #include "driver/png.h"
 #include "tests/unit/runner.h"
 #include "tests/integration/pages_harness.h"
+#include "tests/integration/http_helpers.h"
 
 #define T_MS 15000
 
@@ -36,52 +35,10 @@ static void cleanup(void)
         file_remove_tree(tmp_dir, NULL);
 }
 
-static char *url_a(const char *path)
-{
-    return xasprintf("http://127.0.0.1:%d%s", port_a, path);
-}
-
-static size_t body_write(char *data, size_t size, size_t n, void *user)
-{
-    buf_append(user, data, size * n);
-    return size * n;
-}
-
-/* The server's record of POSTs (a new reference). */
-static json_t *posts_get(void)
-{
-    struct buf b;
-    buf_init(&b);
-    char *url = url_a("/posts");
-    CURL *c = curl_easy_init();
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_write);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_perform(c);
-    curl_easy_cleanup(c);
-    free(url);
-    json_t *j = json_loadb(buf_str(&b), b.len, 0, NULL);
-    buf_release(&b);
-    return j ? j : json_array();
-}
-
 static const char *post_field(json_t *post, const char *name)
 {
     return json_string_value(json_array_get(json_object_get(json_object_get(post, "fields"), name), 0));
 }
-
-#define OK(call)                                                                                            \
-    do {                                                                                                    \
-        struct err ok_e_;                                                                                   \
-        err_init(&ok_e_);                                                                                   \
-        int ok_rc_ = (call);                                                                                \
-        if (ok_rc_ != 0) {                                                                                  \
-            fprintf(stderr, "  %s:%d: %s failed (%d): %s\n", __FILE__, __LINE__, #call, ok_rc_, ok_e_.msg); \
-            runner_case_failed = 1;                                                                         \
-        }                                                                                                   \
-    } while (0)
 
 static char *text_of(struct page *p)
 {

@@ -3,7 +3,6 @@
  * popup storms, forms that reload themselves, text no UTF-8 can hold, a script that never yields.
  * Every case is bounded in time, ends with a recorded outcome, and then proves that the page (or, where
  * the renderer is beyond saving, a fresh page) still works. One browser for the file. */
-#include <curl/curl.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,12 +14,12 @@
 #include <unistd.h>
 
 #include "common/base.h"
-#include "common/buf.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "driver/page.h"
 #include "tests/unit/runner.h"
 #include "tests/integration/pages_harness.h"
+#include "tests/integration/http_helpers.h"
 
 #define T_MS 15000
 
@@ -29,22 +28,6 @@ static void cleanup(void)
 {
     pages_cleanup();
 }
-
-static char *url_a(const char *path)
-{
-    return xasprintf("http://127.0.0.1:%d%s", port_a, path);
-}
-
-#define OK(call)                                                                                            \
-    do {                                                                                                    \
-        struct err ok_e_;                                                                                   \
-        err_init(&ok_e_);                                                                                   \
-        int ok_rc_ = (call);                                                                                \
-        if (ok_rc_ != 0) {                                                                                  \
-            fprintf(stderr, "  %s:%d: %s failed (%d): %s\n", __FILE__, __LINE__, #call, ok_rc_, ok_e_.msg); \
-            runner_case_failed = 1;                                                                         \
-        }                                                                                                   \
-    } while (0)
 
 /* CHECK that took no longer than limit_ms since t0, saying how long it took. */
 #define CHECK_WITHIN(t0, limit_ms)                                                                          \
@@ -57,29 +40,10 @@ static char *url_a(const char *path)
         }                                                                                                   \
     } while (0)
 
-static size_t body_write(char *data, size_t size, size_t n, void *user)
-{
-    buf_append(user, data, size * n);
-    return size * n;
-}
-
 /* How many POSTs the server has recorded. */
 static size_t posts_count(void)
 {
-    struct buf b;
-    buf_init(&b);
-    char *url = url_a("/posts");
-    CURL *c = curl_easy_init();
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_write);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_perform(c);
-    curl_easy_cleanup(c);
-    free(url);
-    json_t *j = json_loadb(buf_str(&b), b.len, 0, NULL);
-    buf_release(&b);
+    json_t *j = posts_get();
     size_t n = json_array_size(j);
     json_decref(j);
     return n;
