@@ -9,6 +9,7 @@
 #include "reports/daily_summary.h"
 #include "verify/calendar.h"
 #include "verify/ledger.h"
+#include "cli/commands.h"
 #include "cli/cli.h"
 
 static const char usage[] =

@@ -6,6 +6,7 @@
 #include "common/base.h"
 #include "common/clock.h"
 #include "verify/calendar.h"
+#include "cli/commands.h"
 #include "cli/cli.h"
 
 #define MAX_CALENDAR_FILES 32

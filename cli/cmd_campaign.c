@@ -11,6 +11,7 @@
 #include "verify/campaign_file.h"
 #include "verify/digest.h"
 #include "verify/ledger.h"
+#include "cli/commands.h"
 #include "cli/visit_setup.h"
 
 static const char usage[] =

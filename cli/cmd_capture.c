@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/files.h"
 #include "driver/page.h"
+#include "cli/commands.h"
 #include "cli/cli.h"
 
 static const char capture_usage[] =

@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "verify/due.h"
 #include "verify/ledger.h"
+#include "cli/commands.h"
 #include "cli/visit_setup.h"
 #include "cli/workers.h"
 

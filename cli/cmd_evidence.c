@@ -12,6 +12,7 @@
 #include "verify/evidence_verify.h"
 #include "verify/ledger.h"
 #include "verify/tsa.h"
+#include "cli/commands.h"
 #include "cli/cli.h"
 
 static const char usage[] =

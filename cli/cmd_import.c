@@ -10,6 +10,7 @@
 #include "scenarios/vars.h"
 #include "verify/digest.h"
 #include "verify/ledger.h"
+#include "cli/commands.h"
 #include "cli/visit_setup.h"
 
 static const char usage[] =

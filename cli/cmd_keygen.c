@@ -5,6 +5,7 @@
 
 #include "common/base.h"
 #include "verify/evidence_sign.h"
+#include "cli/commands.h"
 #include "cli/cli.h"
 
 static const char usage[] =

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/base.h"
+#include "cli/commands.h"
 #include "cli/cli.h"
 #include "scenarios/scenario.h"
 

@@ -7,6 +7,7 @@
 #include "common/base.h"
 #include "common/files.h"
 #include "driver/page.h"
+#include "cli/commands.h"
 #include "cli/cli.h"
 #include "scenarios/probe.h"
 

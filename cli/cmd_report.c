@@ -12,6 +12,7 @@
 #include "verify/assess.h"
 #include "verify/calendar.h"
 #include "verify/ledger.h"
+#include "cli/commands.h"
 #include "cli/cli.h"
 
 static const char usage[] =

@@ -15,6 +15,7 @@
 #include "reports/daily_summary.h"
 #include "verify/due.h"
 #include "verify/ledger.h"
+#include "cli/commands.h"
 #include "cli/visit_setup.h"
 #include "cli/workers.h"
 

@@ -9,6 +9,7 @@
 #include "verify/assess.h"
 #include "verify/calendar.h"
 #include "verify/ledger.h"
+#include "cli/commands.h"
 #include "cli/cli.h"
 #include "cli/table.h"
 

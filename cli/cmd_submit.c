@@ -8,6 +8,7 @@
 #include "common/base.h"
 #include "common/clock.h"
 #include "driver/page.h"
+#include "cli/commands.h"
 #include "cli/cli.h"
 #include "cli/visit_setup.h"
 #include "verify/digest.h"

@@ -3,6 +3,7 @@
 
 #include "common/base.h"
 #include "driver/page.h"
+#include "cli/commands.h"
 #include "cli/cli.h"
 
 int cmd_version(int argc, char **argv)
