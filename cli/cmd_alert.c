@@ -112,7 +112,7 @@ int cmd_alert(int argc, char **argv)
         OPT_ROW_END,
     };
     const struct opts parser = {.cmd = "alert", .usage = usage, .rows = rows, .keeps_unknown = true};
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    if (argc < 2 || opts_arg_is_help(argv[1])) {
         opts_help_print(&parser, stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }

@@ -210,7 +210,7 @@ static int campaign_list(int argc, char **argv)
 
 int cmd_campaign(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    if (argc < 2 || opts_arg_is_help(argv[1])) {
         struct campaign_args args;
         const struct opt rows[] = CAMPAIGN_ROWS(&args);
         const struct opts parser = {.cmd = "campaign", .usage = usage, .rows = rows};

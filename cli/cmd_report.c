@@ -37,6 +37,9 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
+enum { FMT_NONE = -1, FMT_HTML, FMT_CSV, FMT_JSON, FMT_PDF };
+
+/* FMT_HTML ... for "html" ..., FMT_NONE for any other name */
 static int format_from_name(const char *s)
 {
     static const char *const names[] = {"html", "csv", "json", "pdf"};
@@ -44,10 +47,8 @@ static int format_from_name(const char *s)
         if (strcmp(s, names[i]) == 0)
             return i;
     }
-    return -1;
+    return FMT_NONE;
 }
-
-enum { FMT_HTML, FMT_CSV, FMT_JSON, FMT_PDF };
 
 /* The folder of the output file ("." for stdout or a bare name); caller frees. */
 static char *output_dir(const char *out_path)
@@ -65,7 +66,7 @@ static int report_format_take(const char *cmd, const char *name, const char *v, 
     int *format = user;
     (void)name;
     *format = format_from_name(v);
-    if (*format < 0)
+    if (*format == FMT_NONE)
         return cli_usage_error(cmd, "--format '%s': expected html, csv, json or pdf", v);
     return 0;
 }
@@ -89,7 +90,7 @@ int cmd_report(int argc, char **argv)
     cli_common_init(&common);
     const char *campaign_name = NULL;
     const char *out_path = NULL;
-    int format = -1;
+    int format = FMT_NONE;
     enum rpt_lang lang = RPT_LANG_ZH;
     const struct opt rows[] = {
         OPT_ROW_STRING("--campaign", &campaign_name, "NAME", "only this campaign (default: every letter in the ledger)"),
@@ -114,7 +115,7 @@ int cmd_report(int argc, char **argv)
         return cli_usage_error("report", "unexpected argument '%s'", argv[1]);
     if (out_path && strcmp(out_path, "-") == 0)
         out_path = NULL;
-    if (format < 0) {
+    if (format == FMT_NONE) {
         format = FMT_HTML;
         if (out_path && ends_with(out_path, ".csv"))
             format = FMT_CSV;

@@ -21,12 +21,14 @@ static bool opt_takes_value(const struct opt *r)
 static bool opt_find(const struct opt *rows, void *base, const char *arg, struct opt_match *m)
 {
     for (const struct opt *r = rows; r->kind != OPT_END; r++) {
+        if (r->is_help_only)
+            continue;
         if (r->kind == OPT_GROUP) {
             if (opt_find(r->group, r->value, arg, m))
                 return true;
             continue;
         }
-        if (r->kind == OPT_TEXT || r->is_help_only)
+        if (r->kind == OPT_TEXT)
             continue;
         void *target = r->value ? r->value : (char *)base + r->offset;
         if ((r->name && strcmp(arg, r->name) == 0) || (r->alias && strcmp(arg, r->alias) == 0)) {
@@ -71,9 +73,18 @@ static int opt_take(const char *cmd, const char *typed, const struct opt_match *
 enum opts_result opts_parse(const struct opts *o, int argc, char **argv, int *n_args)
 {
     int n = 0;
+    bool is_after_dashes = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        if (is_after_dashes) {
+            argv[++n] = argv[i];
+            continue;
+        }
+        if (o->ends_at_dashes && strcmp(a, "--") == 0) {
+            is_after_dashes = true;
+            continue;
+        }
+        if (opts_arg_is_help(a)) {
             opts_help_print(o, stdout);
             return OPTS_HELP_SHOWN;
         }
@@ -101,14 +112,19 @@ enum opts_result opts_parse(const struct opts *o, int argc, char **argv, int *n_
     return OPTS_GO_ON;
 }
 
+bool opts_arg_is_help(const char *arg)
+{
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
 int opts_exit_code(enum opts_result r)
 {
     return r == OPTS_WRONG ? EXIT_USAGE : EXIT_OK;
 }
 
-static void opt_row_print(const struct opt *r, FILE *out)
+static void opt_row_print(const struct opt *r, int table_width, FILE *out)
 {
-    int width = r->help_width ? r->help_width : 20;
+    int width = r->help_width ? r->help_width : table_width;
     char label[128];
     if (r->label)
         snprintf(label, sizeof label, "%s", r->label);
@@ -136,16 +152,16 @@ static void opt_row_print(const struct opt *r, FILE *out)
     }
 }
 
-static void opt_rows_print(const struct opt *rows, FILE *out)
+static void opt_rows_print(const struct opt *rows, int width, FILE *out)
 {
     for (const struct opt *r = rows; r->kind != OPT_END; r++) {
         if (r->kind == OPT_GROUP) {
             if (!r->is_hidden)
-                opt_rows_print(r->group, out);
+                opt_rows_print(r->group, width, out);
         } else if (r->kind == OPT_TEXT) {
             fputs(r->help, out);
         } else if (r->help) {
-            opt_row_print(r, out);
+            opt_row_print(r, width, out);
         }
     }
 }
@@ -154,5 +170,5 @@ void opts_help_print(const struct opts *o, FILE *out)
 {
     if (o->usage)
         fputs(o->usage, out);
-    opt_rows_print(o->rows, out);
+    opt_rows_print(o->rows, o->help_width ? o->help_width : 20, out);
 }

@@ -40,14 +40,15 @@ struct opt {
     const char *help;      /* text after the option in --help; lines after the first are indented
                             * to its column. For OPT_TEXT, the text itself */
     const char *label;     /* the left column in --help, when not "NAME METAVAR[, ALIAS METAVAR]" */
-    int help_width;        /* the left column's width (default 20) */
+    int help_width;        /* the left column's width (default: the table's) */
     const char *needs;     /* what a missing value is: "option 'NAME' needs NEEDS" (default "a value") */
     int min, max;          /* OPT_INT */
     const char *expect;    /* OPT_INT: what a bad value should have been */
     opt_call_fn call;      /* OPT_CALL */
     const struct opt *group; /* OPT_GROUP */
     bool is_hidden;        /* OPT_GROUP: parsed, but not shown in --help */
-    bool is_help_only;     /* shown in --help, not parsed (another row of the table takes it) */
+    bool is_help_only;     /* shown in --help, not parsed (another row takes it, or another subcommand);
+                            * also for OPT_GROUP */
 };
 
 struct opts {
@@ -55,6 +56,8 @@ struct opts {
     const char *usage;      /* --help's first part, before the rows */
     const struct opt *rows; /* ended by OPT_END */
     bool keeps_unknown;     /* an unknown "-..." is left for the command (else: "unknown option '...'") */
+    int help_width;         /* the left column's width in --help (default 20) */
+    bool ends_at_dashes;    /* "--" ends the options: what follows is left for the command as it is */
 };
 
 enum opts_result {
@@ -66,6 +69,8 @@ enum opts_result {
 /* Parses argv[1..argc) by o's table. The arguments that are not options move, in order, to
  * argv[1..*n_args] (*n_args counts them, argv[0] apart). */
 enum opts_result opts_parse(const struct opts *o, int argc, char **argv, int *n_args);
+/* Whether arg asks for help: --help or -h. */
+bool opts_arg_is_help(const char *arg);
 /* The exit code for a result other than OPTS_GO_ON. */
 int opts_exit_code(enum opts_result r);
 /* Prints o's --help: its usage, then each row. */

@@ -264,6 +264,8 @@ static long pool_endpoint_pick(const struct pool *pl)
     return best;
 }
 
+/* Starts one worker in a free slot on the endpoint with the fewest: 0, or an ERR_* code when it could
+ * not (no endpoint left, no free slot, pipe or fork failed). */
 static int pool_spawn(struct pool *pl)
 {
     long ep = pool_endpoint_pick(pl);
@@ -271,16 +273,18 @@ static int pool_spawn(struct pool *pl)
     for (size_t i = 0; i < WORKERS_MAX && slot == WORKERS_MAX; i++)
         if (pl->w[i].pid == 0)
             slot = i;
-    if (ep < 0 || slot == WORKERS_MAX)
-        return -1;
+    if (ep < 0)
+        return ERR_BROWSER; /* no endpoint left */
+    if (slot == WORKERS_MAX)
+        return ERR_INTERNAL; /* the caller starts no more than WORKERS_MAX */
     int cmd[2], res[2];
     pl->spawns_left--; /* given back below once it runs: a fork that keeps failing must not spin */
     if (pipe2(cmd, O_CLOEXEC) != 0)
-        return -1;
+        return ERR_IO;
     if (pipe2(res, O_CLOEXEC) != 0) {
         close(cmd[0]);
         close(cmd[1]);
-        return -1;
+        return ERR_IO;
     }
     fflush(stdout); /* or the child's copy of the buffer comes out twice */
     fflush(stderr);
@@ -291,7 +295,7 @@ static int pool_spawn(struct pool *pl)
         close(cmd[1]);
         close(res[0]);
         close(res[1]);
-        return -1;
+        return ERR_IO;
     }
     if (pid == 0) {
         /* the other workers' pipes: holding them would keep their ends open */
