@@ -1,6 +1,8 @@
 /* The front end. Only cli/ prints results to stdout and calls exit(); the modules below return
  * errors and the command decides what the user sees. One file per command: cmd_NAME.c defines
- * `int cmd_NAME(int argc, char **argv)` returning an exit code (below), listed in main.c's table. */
+ * `int cmd_NAME(int argc, char **argv)` returning an exit code (below), listed in commands.def (main.c's
+ * table, commands.h), and declares its options in one table that parses them and prints its --help
+ * (cli/opts.h; the shared options below are tables there too). */
 #ifndef HUIXIN_CLI_H
 #define HUIXIN_CLI_H
 
