@@ -27,7 +27,7 @@ ifeq ($(filter clean help deps demo test check,$(MAKECMDGOALS)),)
 endif
 
 # Required flags, kept apart from the user's CFLAGS.
-WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wvla
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wvla
 REQ_CFLAGS := -std=c11 -D_GNU_SOURCE -I. $(WARN) $(PKG_CFLAGS) -MMD -MP -DHUIXIN_DATADIR=\"$(PREFIX)/share/huixin\"
 ifeq ($(CI),true)
   REQ_CFLAGS += -Werror

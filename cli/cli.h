@@ -1,6 +1,8 @@
 /* The front end. Only cli/ prints results to stdout and calls exit(); the modules below return
  * errors and the command decides what the user sees. One file per command: cmd_NAME.c defines
- * `int cmd_NAME(int argc, char **argv)` returning an exit code (below), listed in main.c's table. */
+ * `int cmd_NAME(int argc, char **argv)` returning an exit code (below), listed in commands.def (main.c's
+ * table, commands.h), and declares its options in one table that parses them and prints its --help
+ * (cli/opts.h; the shared options below are tables there too). */
 #ifndef HUIXIN_CLI_H
 #define HUIXIN_CLI_H
 
@@ -63,14 +65,7 @@ struct cal;
 /* The working-day calendar: built-in facts, the user's standard files, then --calendar files. */
 int cli_calendar_open(const struct cli_common *c, struct cal **out, struct err *e);
 
+/* The defaults of the shared options (from the environment); cli/opts.h has the options themselves. */
 void cli_common_init(struct cli_common *c);
-/* If argv[*i] is a shared option, consumes it (and its value), fills c and returns 1; returns 0 if it
- * is not one; on a bad value prints the error and returns -1. */
-int cli_common_parse(struct cli_common *c, const char *cmd, int argc, char **argv, int *i);
-/* Help text for the shared options, to append to a command's --help. */
-extern const char cli_common_help_browser[];
-extern const char cli_common_help_store[];
-extern const char cli_common_help_calendar[];
-extern const char cli_common_help_evidence[];
 
 #endif

@@ -9,7 +9,9 @@
 #include "reports/daily_summary.h"
 #include "verify/calendar.h"
 #include "verify/ledger.h"
+#include "cli/commands.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 
 static const char usage[] =
     "Usage: huixin alert test [--alerts FILE] [--timeout SECONDS] [--example]\n"
@@ -22,10 +24,9 @@ static const char usage[] =
     "took it, 1 when one failed. With --example, the message is an example of a real alert (a letter\n"
     "turned 超期未回复), marked as an example, to see how alerts will look.\n"
     "\n"
-    "Channels come from the alerts file and the environment:\n"
-    "  --alerts FILE       the alerts file (default: ~/.config/huixin/alerts.conf when it exists);\n"
-    "                      it must be mode 0600 when it holds URLs, secrets or passwords\n"
-    "  --timeout SECONDS   for each channel (default 10)\n"
+    "Channels come from the alerts file and the environment:\n";
+
+static const char usage_tail[] =
     "  HUIXIN_WEBHOOK_URL, HUIXIN_WEBHOOK_FORMAT (generic, wecom, dingtalk, feishu), HUIXIN_WEBHOOK_SECRET\n"
     "  HUIXIN_SMTP_URL (smtp://HOST:PORT or smtps://...), HUIXIN_SMTP_USER, HUIXIN_SMTP_PASSWORD,\n"
     "  HUIXIN_SMTP_FROM, HUIXIN_SMTP_TO (comma-separated)\n"
@@ -43,18 +44,30 @@ static const char usage[] =
     "  from = huixin <huixin@example.com>\n"
     "  to = a@example.com, b@example.com\n";
 
+static const char help_alerts[] = "the alerts file (default: ~/.config/huixin/alerts.conf when it exists);\n"
+                                  "it must be mode 0600 when it holds URLs, secrets or passwords";
+static const char help_timeout[] = "for each channel (default 10)";
+
 /* huixin alert summary: the daily summary, now. */
 static int alert_summary_now(int argc, char **argv)
 {
     struct cli_common common;
     cli_common_init(&common);
-    for (int i = 2; i < argc; i++) {
-        int r = cli_common_parse(&common, "alert", argc, argv, &i);
-        if (r < 0)
-            return EXIT_USAGE;
-        if (r == 0)
-            return cli_usage_error("alert", "unexpected argument '%s'", argv[i]);
-    }
+    /* --alerts and --timeout are the shared ones here; the help is alert test's */
+    const struct opt rows[] = {
+        {.kind = OPT_STRING, .name = "--alerts", .metavar = "FILE", .help = help_alerts, .is_help_only = true},
+        {.kind = OPT_INT, .name = "--timeout", .metavar = "SECONDS", .help = help_timeout, .is_help_only = true},
+        OPT_ROW_TEXT(usage_tail),
+        OPT_ROWS_COMMON(&common, false, false, false, false),
+        OPT_ROW_END,
+    };
+    const struct opts parser = {.cmd = "alert", .usage = usage, .rows = rows, .keeps_unknown = true};
+    int n_args;
+    enum opts_result pr = opts_parse(&parser, argc - 1, argv + 1, &n_args);
+    if (pr != OPTS_GO_ON)
+        return opts_exit_code(pr);
+    if (n_args > 0)
+        return cli_usage_error("alert", "unexpected argument '%s'", argv[2]);
     struct err e;
     err_init(&e);
     struct alert_config cfg;
@@ -87,36 +100,33 @@ out:
 
 int cmd_alert(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        printf("%s", usage);
+    const char *path = NULL;
+    int timeout_s = 10;
+    bool example = false;
+    const struct opt rows[] = {
+        OPT_ROW_FLAG("--example", &example, NULL),
+        OPT_ROW_STRING("--alerts", &path, "FILE", help_alerts),
+        {.kind = OPT_INT, .name = "--timeout", .value = &timeout_s, .metavar = "SECONDS", .help = help_timeout,
+         .min = 1, .max = 600, .expect = "whole seconds from 1 to 600"},
+        OPT_ROW_TEXT(usage_tail),
+        OPT_ROW_END,
+    };
+    const struct opts parser = {.cmd = "alert", .usage = usage, .rows = rows, .keeps_unknown = true};
+    if (argc < 2 || opts_arg_is_help(argv[1])) {
+        opts_help_print(&parser, stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     if (strcmp(argv[1], "summary") == 0)
         return alert_summary_now(argc, argv);
     if (strcmp(argv[1], "test") != 0)
         return cli_usage_error("alert", "'%s' is not a subcommand: expected test or summary", argv[1]);
-    const char *path = NULL;
-    int timeout_ms = 10000;
-    bool example = false;
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("%s", usage);
-            return EXIT_OK;
-        } else if (strcmp(argv[i], "--example") == 0) {
-            example = true;
-        } else if (strcmp(argv[i], "--alerts") == 0 && i + 1 < argc) {
-            path = argv[++i];
-        } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
-            const char *v = argv[++i];
-            char *end;
-            long s = strtol(v, &end, 10);
-            if (*v == '\0' || *end != '\0' || s < 1 || s > 600)
-                return cli_usage_error("alert", "--timeout '%s': expected whole seconds from 1 to 600", v);
-            timeout_ms = (int)s * 1000;
-        } else {
-            return cli_usage_error("alert", "unexpected argument '%s'", argv[i]);
-        }
-    }
+    int n_args;
+    enum opts_result pr = opts_parse(&parser, argc - 1, argv + 1, &n_args);
+    if (pr != OPTS_GO_ON)
+        return opts_exit_code(pr);
+    if (n_args > 0)
+        return cli_usage_error("alert", "unexpected argument '%s'", argv[2]);
+    int timeout_ms = timeout_s * 1000;
     struct err e;
     err_init(&e);
     struct alert_config cfg;

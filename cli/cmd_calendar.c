@@ -6,6 +6,8 @@
 #include "common/base.h"
 #include "common/clock.h"
 #include "verify/calendar.h"
+#include "cli/commands.h"
+#include "cli/opts.h"
 #include "cli/cli.h"
 
 #define MAX_CALENDAR_FILES 32
@@ -28,9 +30,9 @@ static const char calendar_help[] =
     "  show YEAR          the year's listed days: 'YYYY-MM-DD off|work NAME', one a line\n"
     "  is-workday DATE    'DATE work' or 'DATE off [NAME]'\n"
     "\n"
-    "Options:\n"
-    "  --calendar FILE    add a calendar file on top (repeatable; later files win)\n"
-    "  --no-user-calendar ignore ~/.config/huixin/calendar.txt and $HUIXIN_CALENDAR\n"
+    "Options:\n";
+
+static const char calendar_help_files[] =
     "\n"
     "Calendar files, loaded in this order, each overriding the earlier facts:\n"
     "  $XDG_CONFIG_HOME/huixin/calendar.txt (else ~/.config/huixin/calendar.txt) if present,\n"
@@ -82,7 +84,7 @@ static int parse_count(const char *s, int *n)
     char *end;
     long v = strtol(s, &end, 10);
     if (*s == '\0' || *end != '\0' || v < 1 || v > MAX_WORKDAYS)
-        return -1;
+        return ERR_USAGE; /* the caller says what was wrong */
     *n = (int)v;
     return 0;
 }
@@ -117,6 +119,24 @@ static int run_batch(const struct cal *cal, struct year_warner *w)
     return EXIT_OK;
 }
 
+/* --calendar FILE, repeatable */
+struct calendar_files {
+    const char *paths[MAX_CALENDAR_FILES];
+    size_t n;
+};
+
+static int calendar_file_take(const char *cmd, const char *name, const char *v, void *user)
+{
+    struct calendar_files *f = user;
+    (void)name;
+    if (!*v)
+        return cli_usage_error(cmd, "option '--calendar' needs a file");
+    if (f->n == MAX_CALENDAR_FILES)
+        return cli_usage_error(cmd, "--calendar '%s': at most %d files", v, MAX_CALENDAR_FILES);
+    f->paths[f->n++] = v;
+    return 0;
+}
+
 int cmd_calendar(int argc, char **argv)
 {
     const char *files[MAX_CALENDAR_FILES];
@@ -130,30 +150,29 @@ int cmd_calendar(int argc, char **argv)
     int rc = EXIT_OK;
     err_init(&e);
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(calendar_help, stdout);
-            return EXIT_OK;
-        } else if (strcmp(a, "--calendar") == 0 || strncmp(a, "--calendar=", 11) == 0) {
-            const char *v = a[10] == '=' ? a + 11 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v || !*v)
-                return cli_usage_error("calendar", "option '--calendar' needs a file");
-            if (n_files == MAX_CALENDAR_FILES)
-                return cli_usage_error("calendar", "--calendar '%s': at most %d files", v, MAX_CALENDAR_FILES);
-            files[n_files++] = v;
-        } else if (strcmp(a, "--no-user-calendar") == 0) {
-            use_env = false;
-        } else if (strcmp(a, "--batch") == 0) {
-            batch = true;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return cli_usage_error("calendar", "unknown option '%s'", a);
-        } else {
-            if (n_pos == ARRAY_LEN(pos))
-                return cli_usage_error("calendar", "unexpected argument '%s'", a);
-            pos[n_pos++] = a;
-        }
-    }
+    bool is_user_calendar_ignored = false;
+    struct calendar_files cf = {{0}, 0};
+    const struct opt rows[] = {
+        {.kind = OPT_CALL, .name = "--calendar", .call = calendar_file_take, .value = &cf, .metavar = "FILE",
+         .needs = "a file", .help = "add a calendar file on top (repeatable; later files win)"},
+        {.kind = OPT_FLAG, .name = "--no-user-calendar", .value = &is_user_calendar_ignored,
+         .help = "ignore ~/.config/huixin/calendar.txt and $HUIXIN_CALENDAR"},
+        OPT_ROW_FLAG("--batch", &batch, NULL),
+        OPT_ROW_TEXT(calendar_help_files),
+        OPT_ROW_END,
+    };
+    const struct opts parser = {.cmd = "calendar", .usage = calendar_help, .rows = rows, .help_width = 19};
+    int n_args;
+    enum opts_result pr = opts_parse(&parser, argc, argv, &n_args);
+    if (pr != OPTS_GO_ON)
+        return opts_exit_code(pr);
+    if (n_args > (int)ARRAY_LEN(pos))
+        return cli_usage_error("calendar", "unexpected argument '%s'", argv[1 + ARRAY_LEN(pos)]);
+    for (int i = 1; i <= n_args; i++)
+        pos[n_pos++] = argv[i];
+    for (size_t i = 0; i < cf.n; i++)
+        files[n_files++] = cf.paths[i];
+    use_env = !is_user_calendar_ignored;
     if (n_pos == 0)
         return cli_usage_error("calendar", "expected a subcommand: add, count, show or is-workday");
     const char *sub = pos[0];

@@ -11,6 +11,8 @@
 #include "verify/campaign_file.h"
 #include "verify/digest.h"
 #include "verify/ledger.h"
+#include "cli/commands.h"
+#include "cli/opts.h"
 #include "cli/visit_setup.h"
 
 static const char usage[] =
@@ -24,10 +26,34 @@ static const char usage[] =
     "not be submitted (提交失败 is a finding too), or a letter whose sending was interrupted is still\n"
     "unsettled: left for a person, or its lookup on the site failed (the next run looks again).\n"
     "\n"
-    "Options:\n"
-    "  --captcha SOLVER    prompt (show the image, read the answer from the terminal), exec:CMD (image on\n"
-    "                      stdin, answer on stdout), control:URL (fixture sites); a site's own \"captcha\"\n"
-    "                      in the campaign file wins\n";
+    "Options:\n";
+
+/* The options of campaign start and list (list takes no --captcha). */
+struct campaign_args {
+    struct cli_common common;
+    const char *captcha;
+};
+
+#define CAMPAIGN_ROWS(a)                                                                                       \
+    {                                                                                                          \
+        OPT_ROW_STRING("--captcha", &(a)->captcha, "SOLVER",                                                   \
+                       "prompt (show the image, read the answer from the terminal), exec:CMD (image on\n"      \
+                       "stdin, answer on stdout), control:URL (fixture sites); a site's own \"captcha\"\n"     \
+                       "in the campaign file wins"),                                                           \
+            OPT_ROWS_COMMON(&(a)->common, true, true, true, false), OPT_ROW_END,                               \
+    }
+
+/* Parses campaign start's or list's arguments (after the subcommand) into a; the rest, in order, go
+ * to argv[2..1 + *n_args]. */
+static enum opts_result campaign_parse(struct campaign_args *a, int argc, char **argv, bool keeps_unknown,
+                                       int *n_args)
+{
+    cli_common_init(&a->common);
+    a->captcha = NULL;
+    const struct opt rows[] = CAMPAIGN_ROWS(a);
+    const struct opts parser = {.cmd = "campaign", .usage = usage, .rows = rows, .keeps_unknown = keeps_unknown};
+    return opts_parse(&parser, argc - 1, argv + 1, n_args);
+}
 
 static int sha_of_file(const char *path, char out[DIGEST_HEX_LEN], struct err *e)
 {
@@ -94,24 +120,15 @@ static int campaign_record(struct ledger *l, const struct campaign_file *cf, int
 
 static int campaign_start(int argc, char **argv)
 {
-    struct cli_common common;
-    cli_common_init(&common);
-    const char *file = NULL, *captcha = NULL;
-    for (int i = 2; i < argc; i++) {
-        int r = cli_common_parse(&common, "campaign", argc, argv, &i);
-        if (r < 0)
-            return EXIT_USAGE;
-        if (r > 0)
-            continue;
-        if (strcmp(argv[i], "--captcha") == 0 && i + 1 < argc)
-            captcha = argv[++i];
-        else if (argv[i][0] == '-')
-            return cli_usage_error("campaign", "unknown option '%s'", argv[i]);
-        else if (!file)
-            file = argv[i];
-        else
-            return cli_usage_error("campaign", "unexpected argument '%s'", argv[i]);
-    }
+    struct campaign_args args;
+    int n_args;
+    enum opts_result pr = campaign_parse(&args, argc, argv, false, &n_args);
+    if (pr != OPTS_GO_ON)
+        return opts_exit_code(pr);
+    if (n_args > 1)
+        return cli_usage_error("campaign", "unexpected argument '%s'", argv[3]);
+    const char *file = n_args ? argv[2] : NULL, *captcha = args.captcha;
+    const struct cli_common common = args.common;
     if (!file)
         return cli_usage_error("campaign", "start needs a campaign FILE");
 
@@ -162,15 +179,16 @@ out:
 
 static int campaign_list(int argc, char **argv)
 {
-    struct cli_common common;
-    cli_common_init(&common);
-    for (int i = 2; i < argc; i++) {
-        int r = cli_common_parse(&common, "campaign", argc, argv, &i);
-        if (r < 0)
-            return EXIT_USAGE;
-        if (r == 0)
-            return cli_usage_error("campaign", "unexpected argument '%s'", argv[i]);
-    }
+    struct campaign_args args;
+    int n_args;
+    enum opts_result pr = campaign_parse(&args, argc, argv, true, &n_args);
+    if (pr != OPTS_GO_ON)
+        return opts_exit_code(pr);
+    if (args.captcha)
+        return cli_usage_error("campaign", "unexpected argument '%s'", "--captcha");
+    if (n_args > 0)
+        return cli_usage_error("campaign", "unexpected argument '%s'", argv[2]);
+    const struct cli_common common = args.common;
     struct err e;
     err_init(&e);
     struct ledger *l = NULL;
@@ -192,8 +210,11 @@ static int campaign_list(int argc, char **argv)
 
 int cmd_campaign(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        printf("%s%s%s%s", usage, cli_common_help_browser, cli_common_help_store, cli_common_help_evidence);
+    if (argc < 2 || opts_arg_is_help(argv[1])) {
+        struct campaign_args args;
+        const struct opt rows[] = CAMPAIGN_ROWS(&args);
+        const struct opts parser = {.cmd = "campaign", .usage = usage, .rows = rows};
+        opts_help_print(&parser, stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     if (strcmp(argv[1], "start") == 0)

@@ -7,6 +7,8 @@
 #include "common/clock.h"
 #include "common/files.h"
 #include "driver/page.h"
+#include "cli/commands.h"
+#include "cli/opts.h"
 #include "cli/cli.h"
 
 static const char capture_usage[] =
@@ -20,8 +22,7 @@ static const char capture_usage[] =
     "  meta.json   URL, final URL, HTTP status, title, time (UTC and Beijing), browser version,\n"
     "              dialogs, failed requests, screenshot size\n"
     "\n"
-    "Options:\n"
-    "  -o, --output DIR    where to write (created if missing)\n";
+    "Options:\n";
 
 static json_t *capture_meta(struct page *p, struct browser *b, const char *url, int64_t at_ms,
                             const struct page_shot_info *shot)
@@ -115,33 +116,21 @@ int cmd_capture(int argc, char **argv)
     struct cli_common c;
     cli_common_init(&c);
     const char *url = NULL, *dir = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            printf("%s%s", capture_usage, cli_common_help_browser);
-            return EXIT_OK;
-        }
-        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if (i + 1 >= argc)
-                return cli_usage_error("capture", "option '%s' needs a folder", a);
-            dir = argv[++i];
-            continue;
-        }
-        if (strncmp(a, "--output=", 9) == 0) {
-            dir = a + 9;
-            continue;
-        }
-        int r = cli_common_parse(&c, "capture", argc, argv, &i);
-        if (r < 0)
-            return EXIT_USAGE;
-        if (r > 0)
-            continue;
-        if (a[0] == '-')
-            return cli_usage_error("capture", "unknown option '%s'", a);
-        if (url)
-            return cli_usage_error("capture", "one URL only; '%s' is a second one", a);
-        url = a;
-    }
+    const struct opt rows[] = {
+        {.kind = OPT_STRING, .name = "--output", .alias = "-o", .value = &dir, .label = "-o, --output DIR",
+         .needs = "a folder", .help = "where to write (created if missing)"},
+        OPT_ROWS_COMMON(&c, true, false, false, false),
+        OPT_ROW_END,
+    };
+    const struct opts parser = {.cmd = "capture", .usage = capture_usage, .rows = rows};
+    int n_args;
+    enum opts_result pr = opts_parse(&parser, argc, argv, &n_args);
+    if (pr != OPTS_GO_ON)
+        return opts_exit_code(pr);
+    if (n_args > 1)
+        return cli_usage_error("capture", "one URL only; '%s' is a second one", argv[2]);
+    if (n_args == 1)
+        url = argv[1];
     if (!url)
         return cli_usage_error("capture", "which URL? e.g. huixin capture http://www.example.gov.cn/");
     char default_dir[64];

@@ -12,6 +12,8 @@
 #include "verify/evidence_verify.h"
 #include "verify/ledger.h"
 #include "verify/tsa.h"
+#include "cli/commands.h"
+#include "cli/opts.h"
 #include "cli/cli.h"
 
 static const char usage[] =
@@ -26,20 +28,7 @@ static const char usage[] =
     "  and manifest.tsr); each manifest names the SHA-256 of the previous visit's manifest (the first:\n"
     "  null) and the visits run 001, 002, ...; signatures hold under --pubkey; a timestamp covers the\n"
     "  manifest (and its TSA chains to --tsa-ca); no symbolic link anywhere (each is named, with where it\n"
-    "  points). Prints each failure; exit 0 when all hold, 1 otherwise.\n"
-    "  --store LEDGER    also compare each letter's visits with the ledger's (read, never written): a\n"
-    "                    visit folder missing, renamed or not in the ledger, a count or a manifest hash\n"
-    "                    that differs; given the evidence root, a letter whose folder is gone\n"
-    "  --pubkey FILE     the Ed25519 public key (from 'huixin keygen'); every visit must be signed by it\n"
-    "  --tsa-ca FILE     PEM certificates of trusted timestamp authorities; every visit must carry a\n"
-    "                    timestamp that chains to one\n"
-    "  --verbose         also list each visit that passed, and notes\n"
-    "sign: signs each visit's manifest.json into manifest.sig (an existing one is kept unless --force).\n"
-    "  --sign-key FILE   the private key (default: $HUIXIN_SIGN_KEY)\n"
-    "timestamp: asks an RFC 3161 timestamp authority to timestamp each manifest (manifest.tsr; an\n"
-    "  existing one is kept unless --force).\n"
-    "  --tsa URL         the authority (default: $HUIXIN_TSA_URL)\n"
-    "  --timeout SECONDS for each request (default 30)\n";
+    "  points). Prints each failure; exit 0 when all hold, 1 otherwise.\n";
 
 struct verify_print {
     bool verbose;
@@ -179,52 +168,70 @@ static int run_seal(const char *dir, bool is_sign, struct seal_ctx *c)
 
 int cmd_evidence(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        printf("%s", usage);
-        return argc < 2 ? EXIT_USAGE : EXIT_OK;
-    }
-    const char *sub = argv[1];
+    const char *sub = argc < 2 ? "" : argv[1];
     bool is_verify = strcmp(sub, "verify") == 0, is_sign = strcmp(sub, "sign") == 0,
          is_ts = strcmp(sub, "timestamp") == 0;
-    if (!is_verify && !is_sign && !is_ts)
-        return cli_usage_error("evidence", "'%s' is not a subcommand: expected verify, sign or timestamp", sub);
     const char *dir = NULL, *pubkey = NULL, *ca = NULL, *store = NULL;
     struct seal_ctx c = {getenv("HUIXIN_SIGN_KEY"), getenv("HUIXIN_TSA_URL"), 30000, false, 0, 0};
     bool verbose = false;
-    for (int i = 2; i < argc; i++) {
+    int timeout_s = 30;
+    /* each subcommand takes its own rows; --help shows them all */
+    const struct opt verify_rows[] = {
+        OPT_ROW_STRING("--store", &store, "LEDGER",
+                       "also compare each letter's visits with the ledger's (read, never written): a\n"
+                       "visit folder missing, renamed or not in the ledger, a count or a manifest hash\n"
+                       "that differs; given the evidence root, a letter whose folder is gone"),
+        OPT_ROW_STRING("--pubkey", &pubkey, "FILE",
+                       "the Ed25519 public key (from 'huixin keygen'); every visit must be signed by it"),
+        OPT_ROW_STRING("--tsa-ca", &ca, "FILE",
+                       "PEM certificates of trusted timestamp authorities; every visit must carry a\n"
+                       "timestamp that chains to one"),
+        {.kind = OPT_FLAG, .name = "--verbose", .alias = "-v", .value = &verbose, .label = "--verbose",
+         .help = "also list each visit that passed, and notes"},
+        OPT_ROW_END,
+    };
+    const struct opt sign_rows[] = {
+        OPT_ROW_STRING("--sign-key", &c.key_path, "FILE", "the private key (default: $HUIXIN_SIGN_KEY)"),
+        OPT_ROW_FLAG("--force", &c.force, NULL),
+        OPT_ROW_END,
+    };
+    const struct opt ts_rows[] = {
+        OPT_ROW_STRING("--tsa", &c.tsa_url, "URL", "the authority (default: $HUIXIN_TSA_URL)"),
+        {.kind = OPT_INT, .name = "--timeout", .value = &timeout_s, .metavar = "SECONDS", .min = 1, .max = 3600,
+         .expect = "whole seconds from 1 to 3600", .help = "for each request (default 30)"},
+        OPT_ROW_FLAG("--force", &c.force, NULL),
+        OPT_ROW_END,
+    };
+    const struct opt rows[] = {
+        {.kind = OPT_GROUP, .group = verify_rows, .is_help_only = !is_verify},
+        OPT_ROW_TEXT("sign: signs each visit's manifest.json into manifest.sig (an existing one is kept unless "
+                     "--force).\n"),
+        {.kind = OPT_GROUP, .group = sign_rows, .is_help_only = !is_sign},
+        OPT_ROW_TEXT("timestamp: asks an RFC 3161 timestamp authority to timestamp each manifest (manifest.tsr; an\n"
+                     "  existing one is kept unless --force).\n"),
+        {.kind = OPT_GROUP, .group = ts_rows, .is_help_only = !is_ts},
+        OPT_ROW_END,
+    };
+    const struct opts parser = {.cmd = "evidence", .usage = usage, .rows = rows, .help_width = 18,
+                                .keeps_unknown = true};
+    if (argc < 2 || opts_arg_is_help(argv[1])) {
+        opts_help_print(&parser, stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    if (!is_verify && !is_sign && !is_ts)
+        return cli_usage_error("evidence", "'%s' is not a subcommand: expected verify, sign or timestamp", sub);
+    int n_args;
+    enum opts_result pr = opts_parse(&parser, argc - 1, argv + 1, &n_args);
+    if (pr != OPTS_GO_ON)
+        return opts_exit_code(pr);
+    c.timeout_ms = timeout_s * 1000;
+    for (int i = 2; i <= n_args + 1; i++) {
         const char *a = argv[i];
-        bool has_value = i + 1 < argc;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            printf("%s", usage);
-            return EXIT_OK;
-        } else if (is_verify && strcmp(a, "--pubkey") == 0 && has_value) {
-            pubkey = argv[++i];
-        } else if (is_verify && strcmp(a, "--store") == 0 && has_value) {
-            store = argv[++i];
-        } else if (is_verify && strcmp(a, "--tsa-ca") == 0 && has_value) {
-            ca = argv[++i];
-        } else if (is_verify && (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0)) {
-            verbose = true;
-        } else if (is_sign && strcmp(a, "--sign-key") == 0 && has_value) {
-            c.key_path = argv[++i];
-        } else if (is_ts && strcmp(a, "--tsa") == 0 && has_value) {
-            c.tsa_url = argv[++i];
-        } else if (is_ts && strcmp(a, "--timeout") == 0 && has_value) {
-            char *end;
-            const char *v = argv[++i];
-            long s = strtol(v, &end, 10);
-            if (*v == '\0' || *end != '\0' || s < 1 || s > 3600)
-                return cli_usage_error("evidence", "--timeout '%s': expected whole seconds from 1 to 3600", v);
-            c.timeout_ms = (int)s * 1000;
-        } else if ((is_sign || is_ts) && strcmp(a, "--force") == 0) {
-            c.force = true;
-        } else if (a[0] == '-' && a[1] != '\0') {
+        if (a[0] == '-' && a[1] != '\0')
             return cli_usage_error("evidence", "unknown option '%s' for 'evidence %s' (or it needs a value)", a, sub);
-        } else if (!dir) {
-            dir = a;
-        } else {
+        if (dir)
             return cli_usage_error("evidence", "unexpected argument '%s': give one folder", a);
-        }
+        dir = a;
     }
     if (!dir)
         return cli_usage_error("evidence", "'evidence %s' needs a folder", sub);

@@ -10,6 +10,8 @@
 #include "scenarios/vars.h"
 #include "verify/digest.h"
 #include "verify/ledger.h"
+#include "cli/commands.h"
+#include "cli/opts.h"
 #include "cli/visit_setup.h"
 
 static const char usage[] =
@@ -26,13 +28,15 @@ static const char usage[] =
     "                          search): kept as the letter's token in the ledger\n"
     "  letter.title            its title, for a scenario whose list search looks for ${letter.title}\n"
     "--check visits it at once.\n"
-    "\n"
-    "  --submitted TIME    when it was sent, Beijing time; default: the 来信时间 the site shows, read on\n"
-    "                      the first successful check (until then the verdict is 无法核实)\n"
-    "  --site-key KEY      the site's short name in the ledger (default: the scenario file's name)\n"
-    "  --campaign NAME     the campaign it belongs to (default: 'ad-hoc'; created if missing)\n"
-    "  --authorised-by WHO who asked for the verification (default: '$USER, ad hoc verification')\n"
-    "  --check             check the letter now\n";
+    "\n";
+
+static int import_submitted_take(const char *cmd, const char *name, const char *v, void *user)
+{
+    (void)name;
+    if (clock_beijing_parse(v, user) != 0)
+        return cli_usage_error(cmd, "--submitted '%s': expected Beijing time 'YYYY-MM-DD HH:MM'", v);
+    return 0;
+}
 
 /* What can find one letter again: the variables a check phase uses to tell it from the others. */
 static const char *const finders[] = {"query_code", "letter_no", "detail_url", "letter.token", "letter.title"};
@@ -126,48 +130,35 @@ int cmd_import(int argc, char **argv)
     struct err e;
     err_init(&e);
     int rc = EXIT_OK;
-    for (int i = 1; i < argc; i++) {
-        int r = cli_common_parse(&common, "import", argc, argv, &i);
-        if (r < 0) {
-            scn_vars_release(&vars);
-            return EXIT_USAGE;
-        }
-        if (r > 0)
-            continue;
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            printf("%s%s%s", usage, cli_common_help_browser, cli_common_help_store);
-            scn_vars_release(&vars);
-            return EXIT_OK;
-        } else if (strcmp(a, "--var") == 0 && i + 1 < argc) {
-            if (scn_vars_set_arg(&vars, argv[++i], &e) < 0) {
-                scn_vars_release(&vars);
-                return cli_usage_error("import", "%s", e.msg);
-            }
-        } else if (strcmp(a, "--submitted") == 0 && i + 1 < argc) {
-            if (clock_beijing_parse(argv[++i], &submitted_ms) != 0) {
-                scn_vars_release(&vars);
-                return cli_usage_error("import", "--submitted '%s': expected Beijing time 'YYYY-MM-DD HH:MM'",
-                                       argv[i]);
-            }
-        } else if (strcmp(a, "--site-key") == 0 && i + 1 < argc) {
-            site_key_arg = argv[++i];
-        } else if (strcmp(a, "--campaign") == 0 && i + 1 < argc) {
-            campaign = argv[++i];
-        } else if (strcmp(a, "--authorised-by") == 0 && i + 1 < argc) {
-            who = argv[++i];
-        } else if (strcmp(a, "--check") == 0) {
-            check_now = true;
-        } else if (a[0] == '-') {
-            scn_vars_release(&vars);
-            return cli_usage_error("import", "unknown option '%s'", a);
-        } else if (!scenario_path) {
-            scenario_path = a;
-        } else {
-            scn_vars_release(&vars);
-            return cli_usage_error("import", "unexpected argument '%s'", a);
-        }
+    const struct opt rows[] = {
+        {.kind = OPT_CALL, .name = "--var", .call = cli_var_take, .value = &vars, .metavar = "NAME=VALUE"},
+        {.kind = OPT_CALL, .name = "--submitted", .call = import_submitted_take, .value = &submitted_ms,
+         .metavar = "TIME",
+         .help = "when it was sent, Beijing time; default: the 来信时间 the site shows, read on\n"
+                 "the first successful check (until then the verdict is 无法核实)"},
+        OPT_ROW_STRING("--site-key", &site_key_arg, "KEY",
+                       "the site's short name in the ledger (default: the scenario file's name)"),
+        OPT_ROW_STRING("--campaign", &campaign, "NAME",
+                       "the campaign it belongs to (default: 'ad-hoc'; created if missing)"),
+        OPT_ROW_STRING("--authorised-by", &who, "WHO",
+                       "who asked for the verification (default: '$USER, ad hoc verification')"),
+        OPT_ROW_FLAG("--check", &check_now, "check the letter now"),
+        OPT_ROWS_COMMON(&common, true, true, false, false),
+        OPT_ROW_END,
+    };
+    const struct opts parser = {.cmd = "import", .usage = usage, .rows = rows};
+    int n_args;
+    enum opts_result pr = opts_parse(&parser, argc, argv, &n_args);
+    if (pr != OPTS_GO_ON) {
+        scn_vars_release(&vars);
+        return opts_exit_code(pr);
     }
+    if (n_args > 1) {
+        scn_vars_release(&vars);
+        return cli_usage_error("import", "unexpected argument '%s'", argv[2]);
+    }
+    if (n_args == 1)
+        scenario_path = argv[1];
     if (!scenario_path) {
         scn_vars_release(&vars);
         return cli_usage_error("import", "give the SCENARIO of the site the letter was sent to");

@@ -5,6 +5,8 @@
 
 #include "common/base.h"
 #include "verify/evidence_sign.h"
+#include "cli/commands.h"
+#include "cli/opts.h"
 #include "cli/cli.h"
 
 static const char usage[] =
@@ -15,25 +17,23 @@ static const char usage[] =
     "Sign with --sign-key DIR/huixin-ed25519.key (or HUIXIN_SIGN_KEY); give the .pub to whoever checks\n"
     "the evidence: huixin evidence verify EVIDENCE --pubkey huixin-ed25519.pub\n"
     "\n"
-    "Options:\n"
-    "  -o, --output DIR    where to write the pair (default: $XDG_CONFIG_HOME/huixin, else\n"
-    "                      ~/.config/huixin)\n";
+    "Options:\n";
 
 int cmd_keygen(int argc, char **argv)
 {
     const char *dir = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("%s", usage);
-            return EXIT_OK;
-        } else if ((strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) && i + 1 < argc) {
-            dir = argv[++i];
-        } else if (strncmp(argv[i], "--output=", 9) == 0) {
-            dir = argv[i] + 9;
-        } else {
-            return cli_usage_error("keygen", "unexpected argument '%s'", argv[i]);
-        }
-    }
+    const struct opt rows[] = {
+        {.kind = OPT_STRING, .name = "--output", .alias = "-o", .value = &dir, .label = "-o, --output DIR",
+         .help = "where to write the pair (default: $XDG_CONFIG_HOME/huixin, else\n~/.config/huixin)"},
+        OPT_ROW_END,
+    };
+    const struct opts parser = {.cmd = "keygen", .usage = usage, .rows = rows, .keeps_unknown = true};
+    int n_args;
+    enum opts_result pr = opts_parse(&parser, argc, argv, &n_args);
+    if (pr != OPTS_GO_ON)
+        return opts_exit_code(pr);
+    if (n_args > 0)
+        return cli_usage_error("keygen", "unexpected argument '%s'", argv[1]);
     char *def = NULL;
     if (!dir) {
         const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "common/base.h"
+#include "cli/commands.h"
+#include "cli/opts.h"
 #include "cli/cli.h"
 #include "scenarios/scenario.h"
 
@@ -17,23 +19,13 @@ static const char lint_help[] =
 
 int cmd_lint(int argc, char **argv)
 {
-    const char **files = xcalloc((size_t)argc, sizeof *files);
-    int n_files = 0, rc = EXIT_OK;
-    bool after_dashes = false;
-    for (int i = 1; i < argc; i++) {
-        if (!after_dashes && (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)) {
-            fputs(lint_help, stdout);
-            goto out;
-        }
-        if (!after_dashes && strcmp(argv[i], "--") == 0) {
-            after_dashes = true;
-        } else if (!after_dashes && argv[i][0] == '-' && argv[i][1] != '\0') {
-            rc = cli_usage_error("lint", "unknown option '%s'", argv[i]);
-            goto out;
-        } else {
-            files[n_files++] = argv[i];
-        }
-    }
+    const struct opt rows[] = {OPT_ROW_END};
+    const struct opts parser = {.cmd = "lint", .usage = lint_help, .rows = rows, .ends_at_dashes = true};
+    int n_files, rc = EXIT_OK;
+    enum opts_result pr = opts_parse(&parser, argc, argv, &n_files);
+    if (pr != OPTS_GO_ON)
+        return opts_exit_code(pr);
+    char **files = argv + 1;
     if (n_files == 0) {
         rc = cli_usage_error("lint", "expected one or more scenario files");
         goto out;
@@ -56,6 +48,5 @@ int cmd_lint(int argc, char **argv)
         scn_scenario_free(s);
     }
 out:
-    free(files);
     return rc;
 }

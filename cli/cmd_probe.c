@@ -7,6 +7,8 @@
 #include "common/base.h"
 #include "common/files.h"
 #include "driver/page.h"
+#include "cli/commands.h"
+#include "cli/opts.h"
 #include "cli/cli.h"
 #include "scenarios/probe.h"
 
@@ -19,12 +21,7 @@ static const char probe_usage[] =
     "fills it with the letter's variables, solves the captcha, sends it and reads the query code. What\n"
     "had to be guessed is written in the draft's site.notes. The draft uses ${base_url} (a default is\n"
     "the URL's origin) and runs as it is: huixin submit DRAFT --captcha prompt.\n"
-    "\n"
-    "  -o, --output FILE      write the draft to FILE instead of stdout\n"
-    "  -s, --screenshot PNG   the page with the fields it found outlined and labelled\n"
-    "                         (default probe-HOST.png); its path is printed on stderr\n"
-    "\n"
-    "Exit status: 0 a draft was made; 1 no mailbox form on the page; 2 usage; 4 browser; 5 site; 7 I/O.\n";
+    "\n";
 
 /* probe-HOST[-PORT].png for http://HOST[:PORT]/... */
 static char *default_shot(const char *url)
@@ -55,49 +52,32 @@ int cmd_probe(int argc, char **argv)
     struct err e;
     err_init(&e);
     int rc = EXIT_OK;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            printf("%s%s", probe_usage, cli_common_help_browser);
-            goto out;
-        }
-        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 || strcmp(a, "-s") == 0 ||
-            strcmp(a, "--screenshot") == 0) {
-            if (i + 1 >= argc) {
-                rc = cli_usage_error("probe", "option '%s' needs a file name", a);
-                goto out;
-            }
-            if (a[1] == 'o' || a[2] == 'o')
-                out_path = argv[++i];
-            else
-                shot_path = argv[++i];
-            continue;
-        }
-        if (strncmp(a, "--output=", 9) == 0) {
-            out_path = a + 9;
-            continue;
-        }
-        if (strncmp(a, "--screenshot=", 13) == 0) {
-            shot_path = a + 13;
-            continue;
-        }
-        int cr = cli_common_parse(&c, "probe", argc, argv, &i);
-        if (cr < 0) {
-            rc = EXIT_USAGE;
-            goto out;
-        }
-        if (cr > 0)
-            continue;
-        if (a[0] == '-') {
-            rc = cli_usage_error("probe", "unknown option '%s'", a);
-            goto out;
-        }
-        if (url) {
-            rc = cli_usage_error("probe", "one URL only; '%s' is a second one", a);
-            goto out;
-        }
-        url = a;
+    const struct opt rows[] = {
+        {.kind = OPT_STRING, .name = "--output", .alias = "-o", .value = &out_path, .label = "-o, --output FILE",
+         .help_width = 23, .needs = "a file name", .help = "write the draft to FILE instead of stdout"},
+        {.kind = OPT_STRING, .name = "--screenshot", .alias = "-s", .value = &shot_path,
+         .label = "-s, --screenshot PNG", .help_width = 23, .needs = "a file name",
+         .help = "the page with the fields it found outlined and labelled\n"
+                 "(default probe-HOST.png); its path is printed on stderr"},
+        OPT_ROW_TEXT("\n"
+                     "Exit status: 0 a draft was made; 1 no mailbox form on the page; 2 usage; 4 browser; 5 site; "
+                     "7 I/O.\n"),
+        OPT_ROWS_COMMON(&c, true, false, false, false),
+        OPT_ROW_END,
+    };
+    const struct opts parser = {.cmd = "probe", .usage = probe_usage, .rows = rows};
+    int n_args;
+    enum opts_result parsed = opts_parse(&parser, argc, argv, &n_args);
+    if (parsed != OPTS_GO_ON) {
+        rc = opts_exit_code(parsed);
+        goto out;
     }
+    if (n_args > 1) {
+        rc = cli_usage_error("probe", "one URL only; '%s' is a second one", argv[2]);
+        goto out;
+    }
+    if (n_args == 1)
+        url = argv[1];
     if (!url) {
         rc = cli_usage_error("probe", "which URL? e.g. huixin probe http://www.example.gov.cn/jact/front/mailwrite.do");
         goto out;

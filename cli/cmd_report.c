@@ -12,7 +12,9 @@
 #include "verify/assess.h"
 #include "verify/calendar.h"
 #include "verify/ledger.h"
+#include "cli/commands.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 
 static const char usage[] =
     "Usage: huixin report [--campaign NAME] --format html|csv|json|pdf [-o FILE] [--lang zh|en] [OPTIONS]\n"
@@ -27,11 +29,7 @@ static const char usage[] =
     "  json  everything, with stable keys (reports/FORMAT-json.md)\n"
     "  pdf   the HTML printed by Chromium (needs a browser)\n"
     "\n"
-    "Options:\n"
-    "  --campaign NAME     only this campaign (default: every letter in the ledger)\n"
-    "  --format FORMAT     html, csv, json or pdf (default: from -o's extension, else html)\n"
-    "  -o, --output FILE   where to write (default: stdout; for pdf: report.pdf); '-' is stdout\n"
-    "  --lang zh|en        the report's language (default zh)\n";
+    "Options:\n";
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -39,6 +37,9 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
+enum { FMT_NONE = -1, FMT_HTML, FMT_CSV, FMT_JSON, FMT_PDF };
+
+/* FMT_HTML ... for "html" ..., FMT_NONE for any other name */
 static int format_from_name(const char *s)
 {
     static const char *const names[] = {"html", "csv", "json", "pdf"};
@@ -46,10 +47,8 @@ static int format_from_name(const char *s)
         if (strcmp(s, names[i]) == 0)
             return i;
     }
-    return -1;
+    return FMT_NONE;
 }
-
-enum { FMT_HTML, FMT_CSV, FMT_JSON, FMT_PDF };
 
 /* The folder of the output file ("." for stdout or a bare name); caller frees. */
 static char *output_dir(const char *out_path)
@@ -62,47 +61,61 @@ static char *output_dir(const char *out_path)
     return slash == out_path ? xstrdup("/") : xstrndup(out_path, (size_t)(slash - out_path));
 }
 
+static int report_format_take(const char *cmd, const char *name, const char *v, void *user)
+{
+    int *format = user;
+    (void)name;
+    *format = format_from_name(v);
+    if (*format == FMT_NONE)
+        return cli_usage_error(cmd, "--format '%s': expected html, csv, json or pdf", v);
+    return 0;
+}
+
+static int report_lang_take(const char *cmd, const char *name, const char *v, void *user)
+{
+    enum rpt_lang *lang = user;
+    (void)name;
+    if (strcmp(v, "zh") == 0)
+        *lang = RPT_LANG_ZH;
+    else if (strcmp(v, "en") == 0)
+        *lang = RPT_LANG_EN;
+    else
+        return cli_usage_error(cmd, "--lang '%s': expected zh or en", v);
+    return 0;
+}
+
 int cmd_report(int argc, char **argv)
 {
     struct cli_common common;
     cli_common_init(&common);
     const char *campaign_name = NULL;
     const char *out_path = NULL;
-    int format = -1;
+    int format = FMT_NONE;
     enum rpt_lang lang = RPT_LANG_ZH;
-    for (int i = 1; i < argc; i++) {
-        int r = cli_common_parse(&common, "report", argc, argv, &i);
-        if (r < 0)
-            return EXIT_USAGE;
-        if (r > 0)
-            continue;
-        const char *arg = argv[i];
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            printf("%s%s%s%s", usage, cli_common_help_store, cli_common_help_calendar, cli_common_help_browser);
-            return EXIT_OK;
-        } else if (strcmp(arg, "--campaign") == 0 && i + 1 < argc) {
-            campaign_name = argv[++i];
-        } else if (strcmp(arg, "--format") == 0 && i + 1 < argc) {
-            format = format_from_name(argv[++i]);
-            if (format < 0)
-                return cli_usage_error("report", "--format '%s': expected html, csv, json or pdf", argv[i]);
-        } else if ((strcmp(arg, "-o") == 0 || strcmp(arg, "--output") == 0) && i + 1 < argc) {
-            out_path = argv[++i];
-        } else if (strcmp(arg, "--lang") == 0 && i + 1 < argc) {
-            const char *v = argv[++i];
-            if (strcmp(v, "zh") == 0)
-                lang = RPT_LANG_ZH;
-            else if (strcmp(v, "en") == 0)
-                lang = RPT_LANG_EN;
-            else
-                return cli_usage_error("report", "--lang '%s': expected zh or en", v);
-        } else {
-            return cli_usage_error("report", "unexpected argument '%s'", arg);
-        }
-    }
+    const struct opt rows[] = {
+        OPT_ROW_STRING("--campaign", &campaign_name, "NAME", "only this campaign (default: every letter in the ledger)"),
+        {.kind = OPT_CALL, .name = "--format", .call = report_format_take, .value = &format, .metavar = "FORMAT",
+         .help = "html, csv, json or pdf (default: from -o's extension, else html)"},
+        {.kind = OPT_STRING, .name = "--output", .alias = "-o", .value = &out_path, .label = "-o, --output FILE",
+         .help = "where to write (default: stdout; for pdf: report.pdf); '-' is stdout"},
+        {.kind = OPT_CALL, .name = "--lang", .call = report_lang_take, .value = &lang, .metavar = "zh|en",
+         .help = "the report's language (default zh)"},
+        OPT_ROW_GROUP(cli_opts_store, &common),
+        OPT_ROW_GROUP(cli_opts_calendar, &common),
+        OPT_ROW_GROUP(cli_opts_browser, &common),
+        OPT_ROW_GROUP_HIDDEN(cli_opts_evidence, &common),
+        OPT_ROW_END,
+    };
+    const struct opts parser = {.cmd = "report", .usage = usage, .rows = rows, .keeps_unknown = true};
+    int n_args;
+    enum opts_result pr = opts_parse(&parser, argc, argv, &n_args);
+    if (pr != OPTS_GO_ON)
+        return opts_exit_code(pr);
+    if (n_args > 0)
+        return cli_usage_error("report", "unexpected argument '%s'", argv[1]);
     if (out_path && strcmp(out_path, "-") == 0)
         out_path = NULL;
-    if (format < 0) {
+    if (format == FMT_NONE) {
         format = FMT_HTML;
         if (out_path && ends_with(out_path, ".csv"))
             format = FMT_CSV;

@@ -15,6 +15,8 @@
 #include "reports/daily_summary.h"
 #include "verify/due.h"
 #include "verify/ledger.h"
+#include "cli/commands.h"
+#include "cli/opts.h"
 #include "cli/visit_setup.h"
 #include "cli/workers.h"
 
@@ -29,16 +31,21 @@ static const char usage[] =
     "symlink to it is the same ledger). A letter another huixin is visiting is skipped and\n"
     "said so. SIGTERM or\n"
     "Ctrl-C ends it after the visit under way.\n"
-    "\n"
-    "  --interval HOURS    revisit interval (default 24)\n"
-    "  --hours H1-H2       visit only between these Beijing hours, e.g. 9-18 (default: any time)\n"
-    "  --jitter SECONDS    wait up to this much more before each round, so visits do not fall on the\n"
-    "                      same second every day (default 300)\n"
-    "  --once              one round of due visits, then exit (for cron, and with --now)\n"
-    "  --campaign NAME     only this campaign\n"
-    "  --captcha SOLVER    for check phases behind a captcha\n"
-    "  --jobs N, -j N      visit up to N letters at once, each in its own browser context (default:\n"
-    "                      min(4, CPUs, free memory / 400 MB))\n";
+    "\n";
+
+/* --hours H1-H2 */
+struct run_hours {
+    int from_h, to_h; /* -1: any time */
+};
+
+static int run_hours_take(const char *cmd, const char *name, const char *v, void *user)
+{
+    struct run_hours *h = user;
+    (void)name;
+    if (sscanf(v, "%d-%d", &h->from_h, &h->to_h) != 2 || h->from_h < 0 || h->to_h > 24 || h->from_h >= h->to_h)
+        return cli_usage_error(cmd, "--hours '%s': expected H1-H2 with 0 <= H1 < H2 <= 24, e.g. 9-18", v);
+    return 0;
+}
 
 static volatile sig_atomic_t stop_requested;
 
@@ -125,48 +132,35 @@ int cmd_run(int argc, char **argv)
     struct schedule_rules rules;
     schedule_rules_init(&rules);
     bool once = false;
-    int from_h = -1, to_h = -1;
-    long jitter_s = 300;
+    struct run_hours hours = {-1, -1};
+    int jitter_s = 300;
     int jobs = 0;
     const char *campaign = NULL, *captcha = NULL;
-    for (int i = 1; i < argc; i++) {
-        int r = cli_common_parse(&common, "run", argc, argv, &i);
-        if (r < 0)
-            return EXIT_USAGE;
-        if (r > 0)
-            continue;
-        const char *a = argv[i];
-        char *end;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            printf("%s%s%s%s%s", usage, cli_common_help_browser, cli_common_help_store, cli_common_help_evidence,
-                   cli_common_help_calendar);
-            return EXIT_OK;
-        } else if (strcmp(a, "--once") == 0) {
-            once = true;
-        } else if (strcmp(a, "--campaign") == 0 && i + 1 < argc) {
-            campaign = argv[++i];
-        } else if ((strcmp(a, "--jobs") == 0 || strcmp(a, "-j") == 0) && i + 1 < argc) {
-            if (workers_jobs_parse("run", argv[++i], &jobs) != 0)
-                return EXIT_USAGE;
-        } else if (strcmp(a, "--captcha") == 0 && i + 1 < argc) {
-            captcha = argv[++i];
-        } else if (strcmp(a, "--interval") == 0 && i + 1 < argc) {
-            double h = strtod(argv[++i], &end);
-            if (*end || h <= 0 || h > 24 * 90)
-                return cli_usage_error("run", "--interval '%s': expected hours, more than 0", argv[i]);
-            rules.interval_ms = (int64_t)(h * 3600 * 1000);
-        } else if (strcmp(a, "--jitter") == 0 && i + 1 < argc) {
-            jitter_s = strtol(argv[++i], &end, 10);
-            if (*end || jitter_s < 0 || jitter_s > 3600)
-                return cli_usage_error("run", "--jitter '%s': expected seconds from 0 to 3600", argv[i]);
-        } else if (strcmp(a, "--hours") == 0 && i + 1 < argc) {
-            const char *v = argv[++i];
-            if (sscanf(v, "%d-%d", &from_h, &to_h) != 2 || from_h < 0 || to_h > 24 || from_h >= to_h)
-                return cli_usage_error("run", "--hours '%s': expected H1-H2 with 0 <= H1 < H2 <= 24, e.g. 9-18", v);
-        } else {
-            return cli_usage_error("run", "unexpected argument '%s'", a);
-        }
-    }
+    const struct opt rows[] = {
+        {.kind = OPT_CALL, .name = "--interval", .call = workers_interval_take, .value = &rules, .metavar = "HOURS",
+         .help = "revisit interval (default 24)"},
+        {.kind = OPT_CALL, .name = "--hours", .call = run_hours_take, .value = &hours, .metavar = "H1-H2",
+         .help = "visit only between these Beijing hours, e.g. 9-18 (default: any time)"},
+        {.kind = OPT_INT, .name = "--jitter", .value = &jitter_s, .metavar = "SECONDS", .min = 0, .max = 3600,
+         .expect = "seconds from 0 to 3600",
+         .help = "wait up to this much more before each round, so visits do not fall on the\n"
+                 "same second every day (default 300)"},
+        OPT_ROW_FLAG("--once", &once, "one round of due visits, then exit (for cron, and with --now)"),
+        OPT_ROW_STRING("--campaign", &campaign, "NAME", "only this campaign"),
+        OPT_ROW_STRING("--captcha", &captcha, "SOLVER", "for check phases behind a captcha"),
+        WORKERS_OPT_JOBS(&jobs, "visit up to N letters at once, each in its own browser context (default:\n"
+                                "min(4, CPUs, free memory / 400 MB))"),
+        OPT_ROWS_COMMON(&common, true, true, true, true),
+        OPT_ROW_END,
+    };
+    const struct opts parser = {.cmd = "run", .usage = usage, .rows = rows, .keeps_unknown = true};
+    int n_args;
+    enum opts_result pr = opts_parse(&parser, argc, argv, &n_args);
+    if (pr != OPTS_GO_ON)
+        return opts_exit_code(pr);
+    if (n_args > 0)
+        return cli_usage_error("run", "unexpected argument '%s'", argv[1]);
+    int from_h = hours.from_h, to_h = hours.to_h;
     if (common.has_now && !once)
         return cli_usage_error("run", "--now fixes the clock, so it goes with --once");
     if (jobs == 0)
@@ -236,23 +230,10 @@ int cmd_run(int argc, char **argv)
                 break;
             }
         } else if (in_hours(now, from_h, to_h)) {
-            for (size_t i = 0; i < n && !stop_requested; i++) {
-                struct visit_summary sum;
-                err_init(&e);
-                if (visit_setup_browser_ensure(&vs, &e) || visit_check_letter(&vs.env, ids[i], &sum, &e)) {
-                    fprintf(stderr, "huixin: letter %lld: %s\n", (long long)ids[i], e.msg);
-                    if (e.code == ERR_STORE) {
-                        rc = EXIT_STORE;
-                        stop_requested = 1;
-                    }
-                    continue;
-                }
-                char when[32];
-                clock_beijing_format(clock_now_ms(), when, sizeof when);
-                printf("%s letter %lld%s%s\n", when, (long long)ids[i], sum.was_busy ? ": " : " ", sum.line);
-                visit_setup_after_visit(&vs, &sum);
-                fflush(stdout);
-            }
+            struct workers_options wo = {.common = &common, .captcha_spec = captcha, .jobs = 1,
+                                         .is_timestamped = true, .stop = &stop_requested};
+            if (workers_check_in_turn(&vs, &wo, ids, n) == EXIT_STORE)
+                rc = EXIT_STORE; /* and stop_requested is set */
         }
         free(ids);
         daily_summary_maybe(&vs, &common, &summary_day);

@@ -9,7 +9,9 @@
 #include "verify/assess.h"
 #include "verify/calendar.h"
 #include "verify/ledger.h"
+#include "cli/commands.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "cli/table.h"
 
 static const char usage[] =
@@ -20,9 +22,7 @@ static const char usage[] =
     "tries again), one whose sending was interrupted after the click 待确认是否已发出 (the next run looks it\n"
     "up). Reads the ledger only; safe while 'huixin run' writes.\n"
     "\n"
-    "Options:\n"
-    "  --campaign NAME     only this campaign\n"
-    "  --json              one JSON object per letter, one per line\n";
+    "Options:\n";
 
 static void day_or_dash(int64_t day, char *out, size_t len)
 {
@@ -67,23 +67,19 @@ int cmd_status(int argc, char **argv)
     cli_common_init(&common);
     const char *campaign_name = NULL;
     bool as_json = false;
-    for (int i = 1; i < argc; i++) {
-        int r = cli_common_parse(&common, "status", argc, argv, &i);
-        if (r < 0)
-            return EXIT_USAGE;
-        if (r > 0)
-            continue;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("%s%s%s", usage, cli_common_help_store, cli_common_help_calendar);
-            return EXIT_OK;
-        } else if (strcmp(argv[i], "--json") == 0) {
-            as_json = true;
-        } else if (strcmp(argv[i], "--campaign") == 0 && i + 1 < argc) {
-            campaign_name = argv[++i];
-        } else {
-            return cli_usage_error("status", "unexpected argument '%s'", argv[i]);
-        }
-    }
+    const struct opt rows[] = {
+        OPT_ROW_STRING("--campaign", &campaign_name, "NAME", "only this campaign"),
+        OPT_ROW_FLAG("--json", &as_json, "one JSON object per letter, one per line"),
+        OPT_ROWS_COMMON(&common, false, true, false, true),
+        OPT_ROW_END,
+    };
+    const struct opts parser = {.cmd = "status", .usage = usage, .rows = rows, .keeps_unknown = true};
+    int n_args;
+    enum opts_result pr = opts_parse(&parser, argc, argv, &n_args);
+    if (pr != OPTS_GO_ON)
+        return opts_exit_code(pr);
+    if (n_args > 0)
+        return cli_usage_error("status", "unexpected argument '%s'", argv[1]);
 
     struct err e;
     err_init(&e);

@@ -8,6 +8,8 @@
 #include "common/base.h"
 #include "common/clock.h"
 #include "driver/page.h"
+#include "cli/commands.h"
+#include "cli/opts.h"
 #include "cli/cli.h"
 #include "cli/visit_setup.h"
 #include "verify/digest.h"
@@ -28,18 +30,20 @@ static const char submit_usage[] =
     "The letter's title and body come from the letter templates with a new token unless --var gives\n"
     "letter.title and letter.body. The scenario's variables come from --var (base_url, letter.name,\n"
     "letter.phone, letter.email, letter.address, letter.id_card ...).\n"
-    "\n"
-    "  --var NAME=VALUE    a variable for the scenario (repeatable)\n"
-    "  --captcha SOLVER    prompt: show the image path and read the answer from the terminal;\n"
-    "                      exec:CMD: run CMD with the PNG on stdin, answer on stdout;\n"
-    "                      control:URL: a fixture site's /api/captcha?site=S (tests)\n"
-    "  --template N        use letter template number N of the category (default: random)\n"
-    "  --evidence DIR      where the evidence goes (default ./evidence)\n"
-    "  --site-key KEY      the site's name in the ledger (default: the scenario file's name)\n"
-    "  --no-ledger         do not record the letter: a dry run of the scenario (screenshots go under\n"
-    "                      EVIDENCE/submit-NAME-TIME/); the JSON then has the runner's full detail\n"
-    "\n"
-    "Exit status: 0 submitted; 1 rejected or uncertain; 2 usage; 3 bad scenario; 4 browser; 5 site.\n";
+    "\n";
+
+/* --template N: the template's index (from 0) into the long at user */
+static int submit_template_take(const char *cmd, const char *name, const char *v, void *user)
+{
+    long *pick = user;
+    char *end = NULL;
+    (void)name;
+    *pick = strtol(v, &end, 10);
+    if (!*v || *end || *pick < 1)
+        return cli_usage_error(cmd, "--template: expected a number from 1");
+    (*pick)--;
+    return 0;
+}
 
 /* Title, body, token and category, unless the user gave them. */
 static int letter_vars(const struct scn_scenario *s, struct scn_vars *vars, long pick, struct err *e)
@@ -233,68 +237,41 @@ int cmd_submit(int argc, char **argv)
     int rc = EXIT_OK;
     struct err e;
     err_init(&e);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            printf("%s%s%s%s", submit_usage, cli_common_help_browser, cli_common_help_store, cli_common_help_evidence);
-            goto out;
-        }
-        if (strcmp(a, "--var") == 0 || strncmp(a, "--var=", 6) == 0) {
-            const char *v = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v) {
-                rc = cli_usage_error("submit", "option '--var' needs NAME=VALUE");
-                goto out;
-            }
-            if (scn_vars_set_arg(&vars, v, &e) < 0) {
-                rc = cli_usage_error("submit", "%s", e.msg);
-                goto out;
-            }
-            continue;
-        }
-        if (strcmp(a, "--captcha") == 0 || strncmp(a, "--captcha=", 10) == 0) {
-            captcha_spec = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!captcha_spec) {
-                rc = cli_usage_error("submit", "option '--captcha' needs prompt, exec:CMD or control:URL");
-                goto out;
-            }
-            continue;
-        }
-        if (strcmp(a, "--no-ledger") == 0) {
-            use_ledger = false;
-            continue;
-        }
-        if (strcmp(a, "--site-key") == 0 && i + 1 < argc) {
-            site_key = argv[++i];
-            continue;
-        }
-        if (strcmp(a, "--template") == 0 || strncmp(a, "--template=", 11) == 0) {
-            const char *v = a[10] == '=' ? a + 11 : (i + 1 < argc ? argv[++i] : NULL);
-            char *end = NULL;
-            pick = v ? strtol(v, &end, 10) : -1;
-            if (!v || !*v || *end || pick < 1) {
-                rc = cli_usage_error("submit", "--template: expected a number from 1");
-                goto out;
-            }
-            pick--;
-            continue;
-        }
-        int cr = cli_common_parse(&c, "submit", argc, argv, &i);
-        if (cr < 0) {
-            rc = EXIT_USAGE;
-            goto out;
-        }
-        if (cr > 0)
-            continue;
-        if (a[0] == '-') {
-            rc = cli_usage_error("submit", "unknown option '%s'", a);
-            goto out;
-        }
-        if (scenario_path) {
-            rc = cli_usage_error("submit", "one scenario only; '%s' is a second one", a);
-            goto out;
-        }
-        scenario_path = a;
+    bool is_dry_run = false;
+    const struct opt rows[] = {
+        {.kind = OPT_CALL, .name = "--var", .call = cli_var_take, .value = &vars, .metavar = "NAME=VALUE",
+         .needs = "NAME=VALUE", .help = "a variable for the scenario (repeatable)"},
+        {.kind = OPT_STRING, .name = "--captcha", .value = &captcha_spec, .metavar = "SOLVER",
+         .needs = "prompt, exec:CMD or control:URL",
+         .help = "prompt: show the image path and read the answer from the terminal;\n"
+                 "exec:CMD: run CMD with the PNG on stdin, answer on stdout;\n"
+                 "control:URL: a fixture site's /api/captcha?site=S (tests)"},
+        {.kind = OPT_CALL, .name = "--template", .call = submit_template_take, .value = &pick, .metavar = "N",
+         .help = "use letter template number N of the category (default: random)"},
+        OPT_ROW_STRING("--evidence", &c.evidence_dir, "DIR", "where the evidence goes (default ./evidence)"),
+        OPT_ROW_STRING("--site-key", &site_key, "KEY", "the site's name in the ledger (default: the scenario file's name)"),
+        OPT_ROW_FLAG("--no-ledger", &is_dry_run,
+                     "do not record the letter: a dry run of the scenario (screenshots go under\n"
+                     "EVIDENCE/submit-NAME-TIME/); the JSON then has the runner's full detail"),
+        OPT_ROW_TEXT("\n"
+                     "Exit status: 0 submitted; 1 rejected or uncertain; 2 usage; 3 bad scenario; 4 browser; 5 site.\n"),
+        OPT_ROWS_COMMON(&c, true, true, true, false),
+        OPT_ROW_END,
+    };
+    const struct opts parser = {.cmd = "submit", .usage = submit_usage, .rows = rows};
+    int n_args;
+    enum opts_result pr = opts_parse(&parser, argc, argv, &n_args);
+    if (pr != OPTS_GO_ON) {
+        rc = opts_exit_code(pr);
+        goto out;
     }
+    if (n_args > 1) {
+        rc = cli_usage_error("submit", "one scenario only; '%s' is a second one", argv[2]);
+        goto out;
+    }
+    if (n_args == 1)
+        scenario_path = argv[1];
+    use_ledger = !is_dry_run;
     if (!scenario_path) {
         rc = cli_usage_error("submit", "which scenario? e.g. huixin submit scenarios/library/hanweb-jact.json "
                                        "--var base_url=http://127.0.0.1:8080");

@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "driver/page.h"
+#include "verify/schedule.h"
 #include "cli/visit_setup.h"
 #include "cli/workers.h"
 
@@ -77,16 +78,48 @@ int workers_jobs_default(void)
     return jobs < 1 ? 1 : (int)jobs;
 }
 
-int workers_jobs_parse(const char *cmd, const char *value, int *jobs_out)
+int workers_interval_take(const char *cmd, const char *name, const char *value, void *user)
 {
+    struct schedule_rules *rules = user;
+    (void)name;
     char *end;
-    long v = strtol(value, &end, 10);
-    if (*value == '\0' || *end != '\0' || v < 1 || v > WORKERS_MAX) {
-        cli_usage_error(cmd, "--jobs '%s': expected a whole number from 1 to %d", value, WORKERS_MAX);
-        return -1;
-    }
-    *jobs_out = (int)v;
+    double h = strtod(value, &end);
+    if (*end || h <= 0 || h > 24 * 90)
+        return cli_usage_error(cmd, "--interval '%s': expected hours, more than 0", value);
+    rules->interval_ms = (int64_t)(h * 3600 * 1000);
     return 0;
+}
+
+int workers_check_in_turn(struct visit_setup *vs, const struct workers_options *o, const int64_t *ids, size_t n)
+{
+    int rc = EXIT_OK;
+    for (size_t i = 0; i < n && !(o->stop && *o->stop); i++) {
+        struct visit_summary sum;
+        struct err e;
+        err_init(&e);
+        if (visit_setup_browser_ensure(vs, &e) || visit_check_letter(&vs->env, ids[i], &sum, &e)) {
+            fprintf(stderr, "huixin: letter %lld: %s\n", (long long)ids[i], e.msg);
+            rc = cli_exit_from_err(e.code);
+            if (e.code == ERR_STORE) {
+                if (o->stop)
+                    *o->stop = 1;
+                break;
+            }
+            continue;
+        }
+        /* a letter another huixin is visiting: said, and no failure (that visit is being made) */
+        if (o->is_timestamped) {
+            char when[32];
+            clock_beijing_format(clock_now_ms(), when, sizeof when);
+            printf("%s ", when);
+        }
+        printf("letter %lld%s%s\n", (long long)ids[i], sum.was_busy ? ": " : " ", sum.line);
+        visit_setup_after_visit(vs, &sum);
+        fflush(stdout);
+        if (sum.outcome == VISIT_FAILED && rc == EXIT_OK)
+            rc = EXIT_SITE;
+    }
+    return rc;
 }
 
 void workers_endpoints_list(const struct cli_common *c, char ***out, size_t *n_out)
@@ -231,6 +264,8 @@ static long pool_endpoint_pick(const struct pool *pl)
     return best;
 }
 
+/* Starts one worker in a free slot on the endpoint with the fewest: 0, or an ERR_* code when it could
+ * not (no endpoint left, no free slot, pipe or fork failed). */
 static int pool_spawn(struct pool *pl)
 {
     long ep = pool_endpoint_pick(pl);
@@ -238,16 +273,18 @@ static int pool_spawn(struct pool *pl)
     for (size_t i = 0; i < WORKERS_MAX && slot == WORKERS_MAX; i++)
         if (pl->w[i].pid == 0)
             slot = i;
-    if (ep < 0 || slot == WORKERS_MAX)
-        return -1;
+    if (ep < 0)
+        return ERR_BROWSER; /* no endpoint left */
+    if (slot == WORKERS_MAX)
+        return ERR_INTERNAL; /* the caller starts no more than WORKERS_MAX */
     int cmd[2], res[2];
     pl->spawns_left--; /* given back below once it runs: a fork that keeps failing must not spin */
     if (pipe2(cmd, O_CLOEXEC) != 0)
-        return -1;
+        return ERR_IO;
     if (pipe2(res, O_CLOEXEC) != 0) {
         close(cmd[0]);
         close(cmd[1]);
-        return -1;
+        return ERR_IO;
     }
     fflush(stdout); /* or the child's copy of the buffer comes out twice */
     fflush(stderr);
@@ -258,7 +295,7 @@ static int pool_spawn(struct pool *pl)
         close(cmd[1]);
         close(res[0]);
         close(res[1]);
-        return -1;
+        return ERR_IO;
     }
     if (pid == 0) {
         /* the other workers' pipes: holding them would keep their ends open */

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 
 #define WORKERS_MAX 32
 
@@ -34,8 +35,14 @@ struct workers_options {
 /* A sensible --jobs from this machine: min(4, CPUs we may run on, available memory / 400 MB), at
  * least 1 (a headless page with a government portal takes a few hundred MB). */
 int workers_jobs_default(void);
-/* Parses a --jobs value (1 to WORKERS_MAX); prints the usage error and returns -1 when it is wrong. */
-int workers_jobs_parse(const char *cmd, const char *value, int *jobs_out);
+/* The --jobs row of check's and run's option tables (1 to WORKERS_MAX), into the int at target. */
+#define WORKERS_OPT_JOBS(target, h)                                                                       \
+    {.kind = OPT_INT, .name = "--jobs", .alias = "-j", .value = (target), .metavar = "N", .help = (h),   \
+     .min = 1, .max = WORKERS_MAX, .expect = "a whole number from 1 to " WORKERS_STR(WORKERS_MAX)}
+#define WORKERS_STR(x) WORKERS_STR_(x)
+#define WORKERS_STR_(x) #x
+/* The --interval HOURS value of check and run (an opt_call_fn): into the struct schedule_rules at user. */
+int workers_interval_take(const char *cmd, const char *name, const char *value, void *user);
 
 /* The browser endpoints of every --browser value, commas split, empty parts dropped; *out is the
  * caller's to free with workers_endpoints_free. */
@@ -47,5 +54,13 @@ void workers_endpoints_free(char **list, size_t n);
  * when every visit was made, EXIT_SITE when a site could not be checked, EXIT_BROWSER when a letter
  * could not be visited at all, EXIT_STORE (and no more letters handed out) when the ledger failed. */
 int workers_check_letters(const struct workers_options *o, const int64_t *ids, size_t n);
+
+struct visit_setup;
+/* Checks ids[0..n) one after another in vs (this process, no pool), printing as
+ * workers_check_letters does. Stops early when o->stop is set, or when the ledger failed (and then
+ * sets o->stop, if given). Only o->is_timestamped and o->stop are read. Returns the exit code of the
+ * last visit that failed (EXIT_STORE when the ledger failed), EXIT_SITE when a site could not be
+ * checked, else EXIT_OK. */
+int workers_check_in_turn(struct visit_setup *vs, const struct workers_options *o, const int64_t *ids, size_t n);
 
 #endif
