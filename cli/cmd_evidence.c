@@ -5,6 +5,7 @@
 
 #include "common/base.h"
 #include "common/files.h"
+#include "driver/page.h"
 #include "verify/evidence_sign.h"
 #include "common/clock.h"
 #include "verify/evidence.h"
@@ -172,7 +173,7 @@ int cmd_evidence(int argc, char **argv)
     bool is_verify = strcmp(sub, "verify") == 0, is_sign = strcmp(sub, "sign") == 0,
          is_ts = strcmp(sub, "timestamp") == 0;
     const char *dir = NULL, *pubkey = NULL, *ca = NULL, *store = NULL;
-    struct seal_ctx c = {getenv("HUIXIN_SIGN_KEY"), getenv("HUIXIN_TSA_URL"), 30000, false, 0, 0};
+    struct seal_ctx c = {getenv("HUIXIN_SIGN_KEY"), getenv("HUIXIN_TSA_URL"), DRIVER_DEFAULT_TIMEOUT_MS, false, 0, 0};
     bool verbose = false;
     int timeout_s = 30;
     /* each subcommand takes its own rows; --help shows them all */

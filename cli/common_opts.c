@@ -6,6 +6,7 @@
 
 #include "common/base.h"
 #include "common/clock.h"
+#include "driver/page.h"
 #include "scenarios/vars.h"
 #include "verify/calendar.h"
 #include "cli/cli.h"
@@ -64,7 +65,7 @@ void cli_common_init(struct cli_common *c)
     c->evidence_dir = getenv("HUIXIN_EVIDENCE");
     if (!c->evidence_dir || !*c->evidence_dir)
         c->evidence_dir = "evidence";
-    c->timeout_ms = 30000;
+    c->timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     c->sign_key_path = getenv("HUIXIN_SIGN_KEY");
     c->tsa_url = getenv("HUIXIN_TSA_URL");
 }

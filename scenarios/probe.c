@@ -16,7 +16,7 @@
 #include "scenarios/probe.h"
 #include "scenarios/scenario.h"
 
-#define PROBE_TIMEOUT_MS 30000
+#define PROBE_TIMEOUT_MS DRIVER_DEFAULT_TIMEOUT_MS
 #define PROBE_SETTLE_MS 10000
 #define PROBE_MAX_FRAMES 6
 #define PROBE_GOOD_SCORE 4 /* a body field and two more: no need to look into iframes */

@@ -16,7 +16,7 @@
 #include "scenarios/run_internal.h"
 #include "scenarios/step.h"
 
-#define DEFAULT_TIMEOUT_MS 30000
+#define DEFAULT_TIMEOUT_MS DRIVER_DEFAULT_TIMEOUT_MS
 
 void scn_sleep_ms(int ms)
 {

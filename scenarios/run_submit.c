@@ -74,7 +74,7 @@ static void answer_await(struct scn_exec *x)
     err_init(&e);
     if (scn_match_eval(x, &x->s->submit.success, NULL, &e) == 1 || watch_failures(x))
         return;
-    int timeout_ms = x->o && x->o->timeout_ms > 0 ? x->o->timeout_ms : 30000;
+    int timeout_ms = x->o && x->o->timeout_ms > 0 ? x->o->timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS;
     err_init(&e);
     if (page_responses_wait(x->p, x->final_response_mark, 500, timeout_ms, &e) < 0)
         log_info("scenario", "%s: after the final click, %s", x->s->path, e.msg);

@@ -17,6 +17,7 @@
 #include "common/buf.h"
 #include "common/files.h"
 #include "common/url_redact.h"
+#include "driver/page.h"
 #include "verify/evidence.h"
 #include "verify/evidence_sign.h"
 #include "verify/tsa.h"
@@ -85,7 +86,7 @@ static int request_post(const char *url, const unsigned char *der, int der_len, 
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, (const char *)der);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)der_len);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)(timeout_ms > 0 ? timeout_ms : 30000));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)(timeout_ms > 0 ? timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS));
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_err);

@@ -164,7 +164,7 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
         }
         if (v.outcome == VISIT_NOT_FOUND) {
             /* The letter looks gone: prove the site itself is up, or the visit proves nothing. */
-            v.is_entry_ok = visit_entry_page_loads(p, s.entry_url, env->timeout_ms ? env->timeout_ms : 30000, b.meta);
+            v.is_entry_ok = visit_entry_page_loads(p, s.entry_url, env->timeout_ms ? env->timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS, b.meta);
             if (v.is_entry_ok)
                 visit_bundle_capture(&b, p, "entry");
         }

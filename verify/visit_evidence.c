@@ -232,7 +232,7 @@ int visit_bundle_finish(const struct visit_env *env, struct visit_bundle *b, int
         /* A timestamp authority that does not answer costs the visit its timestamp, not its evidence. */
         struct err te;
         err_init(&te);
-        if (evidence_timestamp(b->dir, env->tsa_url, env->timeout_ms ? env->timeout_ms : 30000, &te) != 0)
+        if (evidence_timestamp(b->dir, env->tsa_url, env->timeout_ms ? env->timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS, &te) != 0)
             log_warn("visit", "%s: no timestamp: %s", b->rel_dir, te.msg);
     }
     return rc;

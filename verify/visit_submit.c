@@ -272,7 +272,7 @@ static int recover_letter(const struct visit_env *env, const struct ledger_campa
     const char *meta_outcome = "error";
     char when[32];
     clock_beijing_format(t->final_click_at_ms, when, sizeof when);
-    int timeout_ms = env->timeout_ms ? env->timeout_ms : 30000;
+    int timeout_ms = env->timeout_ms ? env->timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS;
     int rc;
 
     int64_t at = clock_now_ms();
