@@ -1,6 +1,5 @@
 /* Actionability: the facts a page gives about an element, and the judgement on them (see
  * page_actionable.h). The waiting loops live with the actions (page_input.c). */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,8 +132,9 @@ void page_hit_facts_release(struct page_hit_facts *h)
 
 bool page_box_is_stable(const struct page_box *a, const struct page_box *b)
 {
-    return fabs(a->x - b->x) < 0.5 && fabs(a->y - b->y) < 0.5 && fabs(a->width - b->width) < 0.5 &&
-           fabs(a->height - b->height) < 0.5;
+    /* exactly: a laid-out page gives the same numbers frame after frame, while a slow animation moves
+     * its box by less than a pixel a frame (a pulsing button), which a tolerance would call still */
+    return a->x == b->x && a->y == b->y && a->width == b->width && a->height == b->height;
 }
 
 static bool is_hidden(const struct page_element_facts *f)

@@ -80,7 +80,8 @@ void page_element_facts_release(struct page_element_facts *f);
 bool page_hit_facts_parse(json_t *v, struct page_hit_facts *h);
 void page_hit_facts_release(struct page_hit_facts *h);
 
-/* Boxes within half a CSS pixel of each other are the same box (sub-pixel layout jitter). */
+/* The same box, to the fraction of a pixel (as Playwright's stability check): a box that moved at all
+ * between two frames is moving. */
 bool page_box_is_stable(const struct page_box *before, const struct page_box *after);
 
 /* What blocks the action, by the table above; the hit test is judged apart (page_hit_blocks). */
