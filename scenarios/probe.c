@@ -415,6 +415,12 @@ static int draft_make(json_t *a, const char *probed_url, const char *frame, json
     if (frame)
         note_add(c, "the form is inside the iframe '%s'.", frame);
     step_add(c, json_pack("{s:o}", "goto", url_json(probed_url, origin)));
+    json_t *notice = json_object_get(a, "notice");
+    if (json_is_object(notice) && *str_of(notice, "selector")) {
+        step_add(c, json_pack("{s:o}", "dismiss", lit_json(str_of(notice, "selector"))));
+        note_add(c, "a notice covered the page; the draft dismisses it with '%s' (%s) when it shows up.",
+                 str_of(notice, "selector"), str_of(notice, "text"));
+    }
     if (frame)
         step_add(c, json_pack("{s:{s:o}}", "frame", "selector", lit_json(frame)));
     size_t i;

@@ -8,7 +8,8 @@
  * before it in table layouts, a wrapping label, placeholder, title, the text before it), the role its
  * label or its pinyin name suggests, the options of selects and radio groups; the captcha's picture
  * (an image near its input, or an arithmetic question), the button that sends, the iframes (where the
- * form may live instead) and links to a public list or a query page. Returns one JSON object. */
+ * form may live instead), links to a public list or a query page, and a notice that covers the page with
+ * the control that closes it. Returns one JSON object. */
 const char scn_probe_analyse_js[] =
     "(() => {\n"
     "  const squash = s => String(s || '').replace(/[\\s\\u3000:：*＊()（）【】\\[\\]]+/g, '');\n"
@@ -270,11 +271,31 @@ const char scn_probe_analyse_js[] =
     "    if (/来信选登|信件公开|来信公开|公开信件|留言列表|信件列表|留言选登|信件选登|来信列表|网民留言|留言板|返回列表|信件列表/.test(t)) links.list.push({ text: t, href: h });\n"
     "    else if (/信件查询|查询信件|留言查询|办理查询|结果查询|我的信件/.test(t)) links.query.push({ text: t, href: h });\n"
     "  }\n"
+    "  /* a notice over the page (网站声明, a cookie bar): a fixed or absolute layer over much of the screen,\n"
+    "     not holding the form, with a short control that closes it */\n"
+    "  let notice = null;\n"
+    "  const vw = innerWidth, vh = innerHeight;\n"
+    "  for (const el of document.querySelectorAll('body *')) {\n"
+    "    if (notice) break;\n"
+    "    const st = getComputedStyle(el);\n"
+    "    if ((st.position !== 'fixed' && st.position !== 'absolute') || !isShown(el)) continue;\n"
+    "    const r = el.getBoundingClientRect();\n"
+    "    const w = Math.max(0, Math.min(r.right, vw) - Math.max(r.left, 0)), h = Math.max(0, Math.min(r.bottom, vh) - Math.max(r.top, 0));\n"
+    "    if (w * h < 0.4 * vw * vh || (best && el.contains(best))) continue;\n"
+    "    for (const c of el.querySelectorAll('button, a, input[type=button], span, div')) {\n"
+    "      const t = String(c.innerText || c.value || '').replace(/\\s+/g, '');\n"
+    "      if (!isShown(c) || t.length > 8) continue;\n"
+    "      if (/^(关闭|我知道了|知道了|确定|同意|我同意|已阅读|我已阅读|×|✕|close)$/i.test(t)) {\n"
+    "        notice = { selector: selectorOf(c), text: t };\n"
+    "        break;\n"
+    "      }\n"
+    "    }\n"
+    "  }\n"
     "  const pageText = document.body ? document.body.innerText : '';\n"
     "  const strip = f => { const o = Object.assign({}, f); delete o.el; delete o.form; return o; };\n"
     "  return {\n"
     "    url: location.href, title: document.title || '', score: bestScore,\n"
-    "    form: best ? selectorOf(best) : '', fields: out.map(strip), captcha, submit, frames, links,\n"
+    "    form: best ? selectorOf(best) : '', fields: out.map(strip), captcha, submit, frames, links, notice,\n"
     "    sms: /短信验证码|手机验证码|获取验证码/.test(pageText),\n"
     "    login: /请先登录|登录后|实名认证/.test(pageText),\n"
     "  };\n"

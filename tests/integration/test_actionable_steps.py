@@ -8,6 +8,7 @@ fixtures of tests/integration/pages/ (served by serve.py), a real headless Chrom
   no notice   dismiss on a page without the notice costs its short wait and goes on: sent
   pulse       a button that pulses forever is never stable: not sent, saying so; with "force": sent
   readonly    a fill of a readonly field names it; the letter is not sent
+  probe       `huixin probe` on a form under a 网站声明 notice drafts a dismiss step; the draft sends as is
 Last line: N passed, N failed.
 """
 import json
@@ -42,6 +43,7 @@ def scenario(tmp, name, page, steps):
 
 def submit(tmp, path, port):
     p = subprocess.run([HUIXIN, "submit", path, "--no-ledger", "--var", "base_url=http://127.0.0.1:%d" % port,
+                        "--var", "letter.name=李明", "--var", "letter.phone=13812345678",
                         "--evidence", os.path.join(tmp, "evidence")],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
     try:
@@ -96,6 +98,21 @@ def main():
         code, out, text = submit(tmp, path, port)
         check(out.get("status") == "not_sent" and "'#t' is readonly" in text,
               "readonly: the fill names the readonly field, nothing is sent", text[-600:])
+
+        # probe: a notice over the form becomes a dismiss step, and the draft runs as it is
+        draft = os.path.join(tmp, "draft.json")
+        p = subprocess.run([HUIXIN, "probe", "http://127.0.0.1:%d/actionable-notice-form.html" % port, "-o", draft,
+                            "-s", os.path.join(tmp, "probe.png")],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+        steps = []
+        if p.returncode == 0:
+            with open(draft, encoding="utf-8") as f:
+                steps = json.load(f)["submit"]["steps"]
+        check(len(steps) > 1 and steps[1] == {"dismiss": "#know"},
+              "probe: the draft dismisses the notice right after the goto", p.stderr[-400:] + json.dumps(steps[:3]))
+        code, out, text = submit(tmp, draft, port)
+        check(code == 0 and out.get("status") == "submitted", "probe: the draft with its dismiss sends the letter",
+              text[-600:])
     finally:
         server.kill()
         server.wait()
