@@ -59,10 +59,10 @@ int cmd_probe(int argc, char **argv)
          .label = "-s, --screenshot PNG", .help_width = 23, .needs = "a file name",
          .help = "the page with the fields it found outlined and labelled\n"
                  "(default probe-HOST.png); its path is printed on stderr"},
+        OPT_ROWS_COMMON(&c, true, false, false, false),
         OPT_ROW_TEXT("\n"
                      "Exit status: 0 a draft was made; 1 no mailbox form on the page; 2 usage; 4 browser; 5 site; "
                      "7 I/O.\n"),
-        OPT_ROWS_COMMON(&c, true, false, false, false),
         OPT_ROW_END,
     };
     const struct opts parser = {.cmd = "probe", .usage = probe_usage, .rows = rows};

@@ -24,9 +24,9 @@ static const char submit_usage[] =
     "Runs the scenario's submit phase once in a fresh browser context, records the letter in the ledger\n"
     "(campaign 'ad-hoc'; a letter is never sent twice, and it waits until the site's host had no letter\n"
     "or visit for the scenario's pacing_seconds) so 'huixin check' can follow it, and prints a JSON\n"
-    "object: status\n"
-    "(submitted, not_sent, rejected, unknown), the letter's token, title and body, the variables the\n"
-    "steps extracted (query code, letter number), the screenshots taken and why it failed if it did.\n"
+    "object: status (submitted, not_sent, rejected, unknown), the letter's token, title and body, the\n"
+    "variables the steps extracted (query code, letter number), the screenshots taken and why it failed\n"
+    "if it did.\n"
     "The letter's title and body come from the letter templates with a new token unless --var gives\n"
     "letter.title and letter.body. The scenario's variables come from --var (base_url, letter.name,\n"
     "letter.phone, letter.email, letter.address, letter.id_card ...).\n"
@@ -248,14 +248,13 @@ int cmd_submit(int argc, char **argv)
                  "control:URL: a fixture site's /api/captcha?site=S (tests)"},
         {.kind = OPT_CALL, .name = "--template", .call = submit_template_take, .value = &pick, .metavar = "N",
          .help = "use letter template number N of the category (default: random)"},
-        OPT_ROW_STRING("--evidence", &c.evidence_dir, "DIR", "where the evidence goes (default ./evidence)"),
         OPT_ROW_STRING("--site-key", &site_key, "KEY", "the site's name in the ledger (default: the scenario file's name)"),
         OPT_ROW_FLAG("--no-ledger", &is_dry_run,
                      "do not record the letter: a dry run of the scenario (screenshots go under\n"
                      "EVIDENCE/submit-NAME-TIME/); the JSON then has the runner's full detail"),
+        OPT_ROWS_COMMON(&c, true, true, true, false),
         OPT_ROW_TEXT("\n"
                      "Exit status: 0 submitted; 1 rejected or uncertain; 2 usage; 3 bad scenario; 4 browser; 5 site.\n"),
-        OPT_ROWS_COMMON(&c, true, true, true, false),
         OPT_ROW_END,
     };
     const struct opts parser = {.cmd = "submit", .usage = submit_usage, .rows = rows};
