@@ -86,7 +86,7 @@ static void test_sliding_form_clicked_where_it_stops(void)
 
 static void test_overlay_that_fades_is_waited_out(void)
 {
-    struct page *p = page_at("/actionable-overlay.html?ms=1500");
+    struct page *p = page_at("/actionable-overlay.html"); /* it fades after 2 s */
     OK(page_click(p, "#go", T_MS, &ok_e_));
     char *t = out_text(p);
     CHECK_STR(t, "\"clicked\"");
