@@ -131,6 +131,21 @@ static int upgrade(struct ledger *l, struct err *e)
         /* Each step and its version bump commit together, so a crash leaves a whole version. */
         if (exec_sql(l, "BEGIN IMMEDIATE", e))
             return ERR_STORE;
+        /* Another huixin opening the same new ledger may have made this step while this one waited for
+         * the write lock: the version is read again inside the transaction. */
+        int seen;
+        if (read_user_version(l, &seen, e)) {
+            exec_sql(l, "ROLLBACK", NULL);
+            return ERR_STORE;
+        }
+        if (seen != version) {
+            exec_sql(l, "ROLLBACK", NULL);
+            if (seen > SCHEMA_VERSION)
+                return err_set(e, ERR_STORE, "ledger '%s' has schema version %d, newer than this huixin knows (%d): "
+                                             "use a newer huixin", l->path, seen, SCHEMA_VERSION);
+            version = seen;
+            continue;
+        }
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", version + 1);
         if (exec_sql(l, migrations[version], e) || exec_sql(l, pragma, e)) {

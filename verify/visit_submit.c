@@ -412,7 +412,10 @@ int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct
         goto out;
     }
     int64_t letter_id = 0;
-    const struct ledger_letter *last = n_letters > 0 ? &letters[n_letters - 1] : NULL;
+    int rereads = 0;
+    const struct ledger_letter *last;
+again:
+    last = n_letters > 0 ? &letters[n_letters - 1] : NULL;
     if (last && last->state == LETTER_INTENT) {
         /* A letter already in the ledger is visited by one huixin at a time; what it is may have
          * changed while another held it, so it is read again under the lock. */
@@ -435,9 +438,34 @@ int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct
     }
     bool is_left_for_person = last && last->state == LETTER_INTENT && last->final_click_at_ms != 0 && !sc->has_recover;
     bool is_done = last && last->state != LETTER_INTENT && !fields->is_another_allowed;
-    if (!is_left_for_person && !is_done &&
-        (rc = pace_acquire(&hold, env->ledger, env->pace_lock_path, &s, pace_gap_seconds(sc->site.pacing_seconds, true), e)))
-        goto out;
+    if (!is_left_for_person && !is_done) {
+        size_t n_before = n_letters;
+        int64_t last_id = last ? last->id : 0;
+        int last_state = last ? (int)last->state : -1;
+        if ((rc = pace_acquire(&hold, env->ledger, env->pace_lock_path, &s,
+                               pace_gap_seconds(sc->site.pacing_seconds, true), e)))
+            goto out;
+        /* Another huixin (a second `campaign start` of the same campaign) may have sent this site's
+         * letter while this one waited for the host: what the site has is read again under the hold,
+         * and decided again if it changed, so a letter is never sent twice. */
+        ledger_letters_free(letters, n_letters);
+        letters = NULL;
+        n_letters = 0;
+        if ((rc = ledger_letter_list_by_site(env->ledger, site_id, &letters, &n_letters, e)))
+            goto out;
+        last = n_letters > 0 ? &letters[n_letters - 1] : NULL;
+        if (n_letters != n_before || (last ? last->id : 0) != last_id || (last ? (int)last->state : -1) != last_state) {
+            if (++rereads > 3) {
+                rc = err_set(e, ERR_STORE, "site '%s': its letters keep changing under other huixin processes", s.key);
+                goto out;
+            }
+            pace_release(&hold);
+            visit_lock_release(env, locked_id, is_locked);
+            is_locked = false;
+            locked_id = 0;
+            goto again;
+        }
+    }
     if (last && last->state == LETTER_INTENT && last->final_click_at_ms != 0 && sc->has_recover) {
         /* The click that sends it was made, and the outcome never recorded: look it up by its token. */
         bool resend = false;
