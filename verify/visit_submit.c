@@ -280,7 +280,8 @@ static int recover_letter(const struct visit_env *env, const struct ledger_campa
         goto out;
     struct ledger_visit v = {.letter_id = t->id, .kind = "recover", .at_ms = at, .outcome = VISIT_FAILED};
     struct scn_run_options o = {.captcha = captcha ? captcha : env->captcha, .evidence_dir = b.dir,
-                                .timeout_ms = env->timeout_ms};
+                                .timeout_ms = env->timeout_ms,
+                                .thirdparty_ms = env->thirdparty_ms};
     struct err run_err;
     err_init(&run_err);
     if (page_open(env->browser, &p, &run_err) != 0) {
@@ -500,7 +501,8 @@ int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct
         run_error = run_err.msg;
     } else {
         struct scn_run_options o = {.captcha = captcha ? captcha : env->captcha, .evidence_dir = b.dir,
-                                    .timeout_ms = env->timeout_ms, .before_final = mark_final_click, .user = &mark};
+                                    .timeout_ms = env->timeout_ms, .thirdparty_ms = env->thirdparty_ms,
+                                    .before_final = mark_final_click, .user = &mark};
         if (scn_submit_run(sc, p, &vars, &o, &res, &run_err) != 0)
             run_error = run_err.msg;
         visit_bundle_capture(&b, p, "page");
