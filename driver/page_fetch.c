@@ -100,8 +100,8 @@ static char *fetch_url_host(const char *url)
     return h;
 }
 
-/* host is own when it is one of the own hosts or a subdomain of one (an own host's "www." dropped:
- * www.gd.gov.cn owns static.gd.gov.cn). */
+/* host is own when it is one of the own hosts or a subdomain of one, an own host's "www." dropped first:
+ * www.gd.gov.cn owns gd.gov.cn and static.gd.gov.cn. */
 static bool fetch_host_is_own(const struct page_fetch *f, const char *host)
 {
     size_t n = strlen(host);
@@ -112,7 +112,7 @@ static bool fetch_host_is_own(const struct page_fetch *f, const char *host)
         if (strncmp(own, "www.", 4) == 0)
             own += 4;
         size_t m = strlen(own);
-        if (n > m && host[n - m - 1] == '.' && strcmp(host + n - m, own) == 0)
+        if (strcmp(host, own) == 0 || (n > m && host[n - m - 1] == '.' && strcmp(host + n - m, own) == 0))
             return true;
     }
     return false;
