@@ -215,6 +215,8 @@ unsigned visit_bundle_capture(struct visit_bundle *b, struct page *p, const char
                                                   u->why, "after_ms", (json_int_t)u->after_ms));
     }
     json_object_set_new(entry, "unloaded_resources", unloaded);
+    if ((int)page_unloaded_count(p) > b->n_unloaded)
+        b->n_unloaded = (int)page_unloaded_count(p);
     return written;
 }
 

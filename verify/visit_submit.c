@@ -172,6 +172,7 @@ static int record_submission(const struct visit_env *env, const struct ledger_si
             break;
         }
         free(vars_json);
+        v.n_unloaded = b->n_unloaded;
         if (rc == 0)
             rc = ledger_visit_add(env->ledger, &v, NULL, e);
         if (rc == 0)
@@ -349,6 +350,7 @@ record:
         goto out;
     v.evidence_dir = b.rel_dir;
     v.manifest_sha256 = sha;
+    v.n_unloaded = b.n_unloaded;
     if ((rc = ledger_visit_add(env->ledger, &v, NULL, e)))
         goto out;
     if (out->was_submitted) {
