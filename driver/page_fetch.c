@@ -188,6 +188,10 @@ static void held_fulfil(struct page *p, struct fetch_held *h)
     const char *name;
     json_t *value;
     json_object_foreach(h->headers, name, value) {
+        /* the body came decoded and whole: its encoding and length headers no longer hold */
+        if (strcasecmp(name, "content-encoding") == 0 || strcasecmp(name, "content-length") == 0 ||
+            strcasecmp(name, "transfer-encoding") == 0)
+            continue;
         if (json_is_string(value))
             json_array_append_new(headers, json_pack("{s:s, s:s}", "name", name, "value", json_string_value(value)));
     }

@@ -6,12 +6,13 @@ port aside), served by the same loopback servers. `huixin capture` with --other-
   a script from a host that accepts and never answers   captured, the script listed as abandoned
   an image from another host that comes after 20 s      captured, the image listed as abandoned
   a stylesheet from a host that refuses connections     captured, the stylesheet listed as failed
-  a working script from another host                    it runs (fetched apart and handed over)
+  working scripts from another host (one gzip-compressed) they run (fetched apart and handed over)
   a first-party XHR that never answers                  the capture fails, as before
 `huixin submit` and `huixin check` (no ledger ... then the ledger) on a form page holding the hanging
 script: the letter is sent and found, well within the page timeout, the script listed in meta.json.
 Last line: N passed, N failed.
 """
+import gzip
 import http.server
 import json
 import os
@@ -93,7 +94,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.page("<link rel='stylesheet' href='http://localhost:%d/font.css'>" % REFUSED["port"],
                              "<p>页面正文在此</p>")
         if path == "/works.html":
-            return self.page("", "<p id='x'>等待</p><script src='http://localhost:%d/ok.js'></script>" % port)
+            return self.page("", "<p id='x'>等待</p><script src='http://localhost:%d/ok.js'></script>"
+                             "<p id='z'>等待</p><script src='http://localhost:%d/okgz.js'></script>" % (port, port))
         if path == "/xhr.html":
             return self.page("", "<p>页面正文在此</p><script>var x=new XMLHttpRequest();"
                              "x.open('GET','/hang');x.send();</script>")
@@ -110,6 +112,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/ok.js":
             return self.send("document.getElementById('x').textContent='第三方脚本已运行';".encode("utf-8"),
                              "application/javascript; charset=utf-8")
+        if path == "/okgz.js":  # compressed on the wire, as CDNs send it
+            body = gzip.compress("document.getElementById('z').textContent='压缩的脚本也已运行';".encode("utf-8"))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/javascript; charset=utf-8")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if path == "/slow.png":
             time.sleep(20)
             return self.send(b"\x89PNG\r\n\x1a\n", "image/png")
@@ -188,8 +199,9 @@ def main():
                "the refused stylesheet is listed with the refusal", meta.get("unloaded_resources"))
 
         rc, out, elapsed, meta, text = capture(tmp, base + "/works.html", "works")
-        expect(rc == 0 and "第三方脚本已运行" in text and not meta.get("unloaded_resources"),
-               "a script from another host that answers runs in the page", "exit %d: %s %s" % (rc, text[-200:], out[-300:]))
+        expect(rc == 0 and "第三方脚本已运行" in text and "压缩的脚本也已运行" in text
+               and not meta.get("unloaded_resources"),
+               "scripts from another host that answers (one gzip-compressed) run in the page", "exit %d: %s %s" % (rc, text[-200:], out[-300:]))
 
         rc, out, elapsed, meta, text = capture(tmp, base + "/xhr.html", "xhr", ["--timeout", "8"])
         expect(rc == 0 and not meta.get("unloaded_resources"),
