@@ -267,6 +267,12 @@ def main():
         expect(p.returncode in (0, 1) and "found" in p.stdout and "not found" not in p.stdout
                and "failed" not in p.stdout, "its check finds the letter on a query page with the same script",
                "exit %d: %s" % (p.returncode, p.stdout[-500:]))
+        rep = os.path.join(tmp, "report.html")
+        p = subprocess.run([HUIXIN, "report", "--format", "html", "-o", rep, "--store", store, "--evidence", ev],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
+        html = open(rep, encoding="utf-8").read() if os.path.exists(rep) else ""
+        expect(p.returncode == 0 and "页面部分资源未加载（1）" in html and "访问失败" not in html,
+               "the report's visit rows say 页面部分资源未加载, not a failed visit", p.stdout[-300:])
     finally:
         srv.shutdown()
         hang.close()
