@@ -9,6 +9,10 @@ Flows, each run by both tools in turn (huixin first on even runs, Playwright fir
   cold     a cold start to the first screenshot: launch the browser, open a page, full-page PNG; the
            wall time is until the PNG file exists (huixin: `huixin capture`, which then also writes
            MHTML, text and meta.json: that part is in its CPU, not in its wall time)
+  thirdparty  time to ready of a page whose only fault is a third-party script from a host that accepts
+           and never answers (the board family's list page, which embeds such an error-report widget): to the
+           full-page PNG (huixin: `huixin capture`, other hosts' budget 5 s; Playwright: `page.goto` with
+           its default waitUntil 'load' and a 30 s timeout, then the screenshot whether or not load came)
 Measured per run: wall time; CPU time of the client (huixin and its workers, or node) and of the
 browser (the whole process tree's CPU from wait4, less the client's, sampled from /proc every 100 ms);
 the client's peak RSS (VmHWM sampled from /proc; the largest single client process). Reported as
@@ -18,8 +22,8 @@ Then huixin alone: its peak RSS (VmHWM sampled from /proc every 20 ms, the brows
 while it captures a 1280 x 30,000 px page of noise (a PNG of tens of MB), and its share of the CPU in
 the sweeps (target: under 5% of the browser's).
 
-Environment: BENCH_RUNS (submit and cold, default 3), BENCH_SWEEP_RUNS (default 1), BENCH_LETTERS
-(default 100; 200 takes about 20 minutes on 2 cores), BENCH_FLOWS (default cold,submit,sweep,tall), HUIXIN_BIN, HUIXIN_CHROMIUM. Needs bench/node/node_modules/playwright-core
+Environment: BENCH_RUNS (submit, cold and thirdparty, default 3), BENCH_SWEEP_RUNS (default 1), BENCH_LETTERS
+(default 100; 200 takes about 20 minutes on 2 cores), BENCH_FLOWS (default cold,submit,sweep,tall,thirdparty), HUIXIN_BIN, HUIXIN_CHROMIUM. Needs bench/node/node_modules/playwright-core
 (`cd bench/node && npm ci`); without it only huixin is measured. No result is asserted.
 """
 import http.server
@@ -46,7 +50,7 @@ RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 SWEEP_RUNS = int(os.environ.get("BENCH_SWEEP_RUNS", "1"))
 LETTERS = int(os.environ.get("BENCH_LETTERS", "100"))
 SWEEP_JOBS = (1, 2, 4)
-FLOWS = os.environ.get("BENCH_FLOWS", "cold,submit,sweep,tall").split(",")
+FLOWS = os.environ.get("BENCH_FLOWS", "cold,submit,sweep,tall,thirdparty").split(",")
 TICK = os.sysconf("SC_CLK_TCK")
 CLIENT_COMMS = ("huixin", "huixin-worker", "node")
 
@@ -242,6 +246,21 @@ class Bench:
             return m, m["rc"] == 0
         self.both(i, "cold", h, p)
 
+    def thirdparty(self, i):
+        url = self.sites.url("board", "/guestbook/")
+
+        def h():
+            out = self.out("thirdparty-huixin")
+            m = self.huixin("capture", url, "-o", out, first_file=os.path.join(out, "page.png"))
+            return m, m["rc"] == 0
+
+        def p():
+            out = self.out("thirdparty-pw")
+            m = self.pw("thirdparty", {"url": url, "out_dir": out, "timeout_ms": 30000},
+                        first_file=os.path.join(out, "page.png"))
+            return m, m["rc"] == 0
+        self.both(i, "thirdparty", h, p)
+
     def seed_sweep(self):
         """LETTERS letters on the Hanweb fixture (control API), registered with huixin import."""
         letters = []
@@ -350,8 +369,8 @@ def tall_capture(work):
 
 
 def table(b):
-    flows = ["submit"] + ["sweep-%d" % j for j in SWEEP_JOBS] + ["cold"]
-    head = "%-9s %-10s %4s  %-22s %-22s %-22s %-20s" % ("flow", "tool", "runs", "wall s", "client CPU s",
+    flows = ["submit"] + ["sweep-%d" % j for j in SWEEP_JOBS] + ["cold", "thirdparty"]
+    head = "%-10s %-10s %4s  %-22s %-22s %-22s %-20s" % ("flow", "tool", "runs", "wall s", "client CPU s",
                                                          "browser CPU s", "client peak RSS MB")
     lines = [head, "-" * len(head)]
     for flow in flows:
@@ -359,18 +378,18 @@ def table(b):
         for tool in ("huixin", "playwright"):
             ms = b.results.get((flow, tool))
             if not ms:
-                lines.append("%-9s %-10s %4s  %s" % (flow, tool, 0, "not measured" if tool == "huixin" or b.has_pw
+                lines.append("%-10s %-10s %4s  %s" % (flow, tool, 0, "not measured" if tool == "huixin" or b.has_pw
                                                       else "Playwright missing"))
                 continue
             cols = {k: [m[k] for m in ms] for k in ("wall", "client_cpu", "browser_cpu", "rss_mb")}
             meds[tool] = {k: statistics.median(v) for k, v in cols.items()}
-            lines.append("%-9s %-10s %4d  %-22s %-22s %-22s %-20s" % (
+            lines.append("%-10s %-10s %4d  %-22s %-22s %-22s %-20s" % (
                 flow, tool, len(ms), fmt(cols["wall"]), fmt(cols["client_cpu"]), fmt(cols["browser_cpu"]),
                 fmt(cols["rss_mb"], "%.1f")))
         if len(meds) == 2:
             r = {k: (meds["huixin"][k] / meds["playwright"][k] if meds["playwright"][k] else float("nan"))
                  for k in meds["huixin"]}
-            lines.append("%-9s %-10s %4s  %-22s %-22s %-22s %-20s" % (
+            lines.append("%-10s %-10s %4s  %-22s %-22s %-22s %-20s" % (
                 "", "ratio h/p", "", "%.2f" % r["wall"], "%.3f" % r["client_cpu"], "%.2f" % r["browser_cpu"],
                 "%.3f" % r["rss_mb"]))
     return "\n".join(lines)
@@ -401,6 +420,8 @@ def main():
             for i in range(SWEEP_RUNS if "sweep" in FLOWS else 0):
                 for jobs in SWEEP_JOBS:
                     b.sweep(i, jobs, letters)
+            for i in range(RUNS if "thirdparty" in FLOWS else 0):
+                b.thirdparty(i)
         tall = tall_capture(work) if "tall" in FLOWS else None
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -4,6 +4,7 @@
 //   node bench/pw_flows.js submit CONFIG.json   one Hanweb submission with its evidence
 //   node bench/pw_flows.js sweep  CONFIG.json   check every letter of CONFIG.letters, CONFIG.jobs at once
 //   node bench/pw_flows.js cold   CONFIG.json   launch, open CONFIG.url, one full-page screenshot
+//   node bench/pw_flows.js thirdparty CONFIG.json  the same on a page with a hanging third-party script
 //
 // The evidence mirrors what huixin keeps for the same visit (full-page PNGs, MHTML, text, SHA-256 of
 // each file), so both sides do the same work; huixin also writes meta.json, a manifest and a ledger row.
@@ -152,10 +153,27 @@ async function cold(cfg) {
   await browser.close();
 }
 
-const flows = { submit, sweep, cold };
+// A page whose only fault is a third-party script that never answers: goto as Playwright does by default
+// (waitUntil 'load'), then the screenshot of whatever is there once load came or the timeout passed.
+async function thirdparty(cfg) {
+  const browser = await launch();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  let loaded = true;
+  try {
+    await page.goto(cfg.url, { timeout: cfg.timeout_ms });
+  } catch (e) {
+    loaded = false;
+  }
+  fs.mkdirSync(cfg.out_dir, { recursive: true });
+  fs.writeFileSync(path.join(cfg.out_dir, 'page.png'), await page.screenshot({ fullPage: true }));
+  await browser.close();
+  console.log(JSON.stringify({ loaded }));
+}
+
+const flows = { submit, sweep, cold, thirdparty };
 const [flow, configPath] = process.argv.slice(2);
 if (!flows[flow] || !configPath) {
-  console.error('usage: node bench/pw_flows.js submit|sweep|cold CONFIG.json');
+  console.error('usage: node bench/pw_flows.js submit|sweep|cold|thirdparty CONFIG.json');
   process.exit(2);
 }
 flows[flow](JSON.parse(fs.readFileSync(configPath, 'utf8'))).catch((e) => {

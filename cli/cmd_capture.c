@@ -20,7 +20,8 @@ static const char capture_usage[] =
     "  page.mhtml  the page with its resources, one file\n"
     "  page.txt    its visible text\n"
     "  meta.json   URL, final URL, HTTP status, title, time (UTC and Beijing), browser version,\n"
-    "              dialogs, failed requests, screenshot size\n"
+    "              dialogs, failed requests, other hosts' resources that did not load\n"
+    "              (unloaded_resources: url, host, why, after_ms), screenshot size\n"
     "\n"
     "Options:\n";
 
@@ -43,12 +44,19 @@ static json_t *capture_meta(struct page *p, struct browser *b, const char *url, 
         const struct page_failed_request *f = page_failed_get(p, i);
         json_array_append_new(failed, json_pack("{s:s, s:s}", "url", f->url, "error", f->error));
     }
+    json_t *unloaded = json_array();
+    for (size_t i = 0; i < page_unloaded_count(p); i++) {
+        const struct page_unloaded *u = page_unloaded_get(p, i);
+        json_array_append_new(unloaded, json_pack("{s:s, s:s, s:s, s:I}", "url", u->url, "host", u->host, "why",
+                                                  u->why, "after_ms", (json_int_t)u->after_ms));
+    }
     json_t *meta = json_pack("{s:s, s:s?, s:i, s:s?, s:s, s:s, s:s, s:o, s:o, s:{s:i, s:i, s:i, s:b}}", "url", url,
                              "final_url", final_url, "http_status", page_http_status(p), "title", title,
                              "captured_at_utc", utc, "captured_at_beijing", bj, "browser", browser_version(b),
                              "dialogs", dialogs, "failed_requests", failed, "screenshot", "width_px", shot->width_px,
                              "height_px", shot->height_px, "page_height_px", shot->page_height_px, "is_truncated",
                              shot->is_truncated);
+    json_object_set_new(meta, "unloaded_resources", unloaded);
     free(final_url);
     free(title);
     return meta;
@@ -71,6 +79,12 @@ static int capture_run(const struct cli_common *c, const char *url, const char *
     if ((rc = browser_open(&o, &b, e)) != 0)
         goto out;
     if ((rc = page_open(b, &p, e)) != 0)
+        goto out;
+    char *own = page_url_host(url); /* the page's own host; any other gets a budget */
+    const char *own_hosts[] = {own};
+    rc = page_thirdparty_set(p, own_hosts, own ? 1 : 0, c->thirdparty_ms, e);
+    free(own);
+    if (rc != 0)
         goto out;
     if ((rc = page_goto(p, url, c->timeout_ms, e)) != 0)
         goto out;

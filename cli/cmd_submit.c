@@ -310,7 +310,8 @@ int cmd_submit(int argc, char **argv)
         rc = cli_fail(&e);
         goto out;
     }
-    struct scn_run_options ro = {.captcha = solver, .evidence_dir = dir, .timeout_ms = c.timeout_ms};
+    struct scn_run_options ro = {.captcha = solver, .evidence_dir = dir, .timeout_ms = c.timeout_ms,
+                                  .thirdparty_ms = c.thirdparty_ms};
     if (scn_submit_run(s, p, &vars, &ro, &r, &e) < 0) {
         rc = cli_fail(&e);
         goto out;

@@ -95,6 +95,18 @@ static int common_timeout_take(const char *cmd, const char *name, const char *v,
     return 0;
 }
 
+static int common_thirdparty_take(const char *cmd, const char *name, const char *v, void *user)
+{
+    struct cli_common *c = user;
+    (void)name;
+    char *end;
+    long s = strtol(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || s < 1 || s > 600)
+        return cli_usage_error(cmd, "--other-hosts-seconds '%s': expected whole seconds from 1 to 600", v);
+    c->thirdparty_ms = (int)s * 1000;
+    return 0;
+}
+
 static int common_calendar_take(const char *cmd, const char *name, const char *v, void *user)
 {
     struct cli_common *c = user;
@@ -140,6 +152,9 @@ const struct opt cli_opts_browser[] = {
                 "use a running browser: http://HOST:PORT (its /json/version) or ws://...;\n"
                 "check and run spread their --jobs over several (repeated, or URL,URL)"),
     COMMON_CALL("--timeout", common_timeout_take, "SECONDS", "how long one page action may take (default 30)"),
+    COMMON_CALL("--other-hosts-seconds", common_thirdparty_take, "SECONDS",
+                "how long a script, stylesheet, image or font from another host may take\n"
+                "before the page goes on without it (default: the scenario's, else 5)"),
     OPT_ROW_END,
 };
 

@@ -55,3 +55,23 @@ int base64_decode(const char *in, size_t in_len, unsigned char **out, size_t *ou
     *out_len = n;
     return 0;
 }
+
+char *base64_encode(const unsigned char *in, size_t len)
+{
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = xmalloc((len + 2) / 3 * 4 + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned)in[i] << 16;
+        if (i + 1 < len)
+            v |= (unsigned)in[i + 1] << 8;
+        if (i + 2 < len)
+            v |= in[i + 2];
+        out[n++] = digits[(v >> 18) & 63];
+        out[n++] = digits[(v >> 12) & 63];
+        out[n++] = i + 1 < len ? digits[(v >> 6) & 63] : '=';
+        out[n++] = i + 2 < len ? digits[v & 63] : '=';
+    }
+    out[n] = '\0';
+    return out;
+}

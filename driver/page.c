@@ -21,6 +21,7 @@ const struct page_event_row *const page_event_tables[] = {
     page_lifecycle_events,
     page_dialog_events,
     page_runtime_events,
+    page_fetch_events,
 };
 const size_t page_event_tables_len = sizeof page_event_tables / sizeof page_event_tables[0];
 
@@ -69,6 +70,7 @@ void page_event_route(struct browser *b, const char *session, const char *method
 void page_tick(struct page *p)
 {
     page_net_tick(p);
+    page_fetch_tick(p);
     page_dialog_tick(p);
 }
 
@@ -218,6 +220,7 @@ void page_close(struct page *p)
     page_frames_clear(p, 0);
     page_targets_release(p);
     page_runtime_release(p);
+    page_fetch_release(p);
     page_net_release(p);
     page_dialog_release(p);
     page_lifecycle_release(p);

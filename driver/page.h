@@ -137,6 +137,31 @@ struct page_failed_request {
 size_t page_failed_count(const struct page *p);
 const struct page_failed_request *page_failed_get(const struct page *p, size_t i);
 
+/* Other hosts' resources. Once this is called, a script, stylesheet, image, font or media file from a host
+ * that is not one of own_hosts (nor a subdomain of one: an own host's "www." is dropped first) is fetched
+ * apart and given at most budget_ms (0 or less: PAGE_THIRDPARTY_BUDGET_MS) from the moment it is asked for;
+ * past that it is abandoned (it fails in the page, which goes on without it, so the load event comes).
+ * The own hosts' requests, documents, XHR and fetch() are untouched. Hosts are names, without the port
+ * (127.0.0.1:8001 and 127.0.0.1:8002 are one host; localhost is another). Call after page_open, again to
+ * change the hosts or the budget. From then on every other host's resource that did not load (abandoned,
+ * failed, or answered with HTTP >= 400) is kept for page_unloaded_* and not among page_failed_*: it is not
+ * the site's failure. A cross-origin iframe's own resources are not held. */
+#define PAGE_THIRDPARTY_BUDGET_MS 5000
+int page_thirdparty_set(struct page *p, const char *const *own_hosts, size_t own_hosts_len, int budget_ms,
+                        struct err *e);
+struct page_unloaded {
+    char *url;
+    char *host;
+    char *why;        /* "no answer within 5000 ms: abandoned", "net::ERR_CONNECTION_REFUSED", "HTTP 404" */
+    int64_t after_ms; /* from the request to the giving up (or the failure) */
+};
+/* Since page_thirdparty_set, in the order they were given up; the first 200 are kept. */
+size_t page_unloaded_count(const struct page *p);
+const struct page_unloaded *page_unloaded_get(const struct page *p, size_t i);
+/* The host of an http(s) URL as page_thirdparty_set compares it (lower-cased, no port); NULL for another
+ * scheme; caller frees. */
+char *page_url_host(const char *url);
+
 /* Answers to the page's XHR and fetch() requests since the page opened (its iframes' too), oldest
  * first, in the order their bodies came in. Many pages post by XHR and show the answer only in an
  * alert() or not at all; the answer itself says what happened. Each body is asked for as soon as its

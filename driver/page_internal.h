@@ -23,6 +23,7 @@
 struct browser;
 struct cdp;
 struct page_net;
+struct page_fetch;
 
 /* A target attached under a page: an out-of-process iframe, or a popup. */
 struct page_child {
@@ -41,6 +42,7 @@ struct page_context {       /* a JavaScript world from Runtime.executionContextC
 struct page_request {       /* a request in flight */
     char *id;
     char *url;
+    int64_t started_ms;     /* clock_mono_ms when it was sent */
 };
 
 /* One frame of the current-frame stack: 0 is the main frame. */
@@ -85,6 +87,9 @@ struct page {
     size_t failed_len;
     int http_status;
     struct page_net *net;  /* XHR and fetch answers; NULL until the first one */
+
+    /* page_fetch.c: other hosts' resources held to a budget; NULL until page_thirdparty_set */
+    struct page_fetch *fetch;
 
     /* page_dialog.c: JavaScript dialogs */
     struct page_dialog *dialogs;
@@ -164,6 +169,18 @@ void page_net_tick(struct page *p); /* takes in the bodies asked for; run after 
 void page_failed_clear(struct page *p); /* a new navigation: no failed requests yet */
 void page_net_release(struct page *p);
 
+/* page_fetch.c: the Fetch domain, enabled by page_thirdparty_set on the page's own session (not at setup:
+ * only a page given its own hosts holds other hosts' resources). page_fetch_tick answers the held requests
+ * (fetched, failed, or past their budget); run after every pump. */
+extern const struct page_event_row page_fetch_events[];
+void page_fetch_tick(struct page *p);
+/* page_net.c's word that a request failed (why: its error text or "HTTP N"; NULL: Chrome cancelled it) */
+void page_fetch_unloaded_note(struct page *p, const char *network_id, const char *url, const char *why,
+                              int64_t after_ms);
+/* Whether url is another host's, for a page given its own hosts (false before page_thirdparty_set). */
+bool page_url_is_thirdparty(const struct page *p, const char *url);
+void page_fetch_release(struct page *p);
+
 /* page_targets.c: the Target domain: out-of-process iframes (their sessions), popups and detaches.
  * Enables auto-attach, so iframes in other processes attach under the session and wait for us. */
 extern const struct page_target_event_row page_target_events[];
@@ -200,5 +217,7 @@ void page_sleep(struct page *p, int ms);
 
 /* base64.c: decodes standard base64 (whitespace ignored); caller frees; -1 on bad input. */
 int base64_decode(const char *in, size_t in_len, unsigned char **out, size_t *out_len);
+/* base64.c: standard base64 with padding; caller frees. */
+char *base64_encode(const unsigned char *in, size_t len);
 
 #endif

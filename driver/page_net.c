@@ -187,6 +187,14 @@ static const char *inflight_url(struct page *p, const char *id)
     return NULL;
 }
 
+static int64_t inflight_age_ms(struct page *p, const char *id)
+{
+    for (size_t i = 0; i < p->inflight_len; i++)
+        if (strcmp(p->inflight[i].id, id) == 0)
+            return clock_mono_ms() - p->inflight[i].started_ms;
+    return 0;
+}
+
 static void failed_add(struct page *p, const char *url, const char *error)
 {
     if (p->failed_len >= 1000)
@@ -215,10 +223,11 @@ static void inflight_sent(struct page *p, const char *id, json_t *params)
     p->inflight = xrealloc(p->inflight, (p->inflight_len + 1) * sizeof *p->inflight);
     p->inflight[p->inflight_len].id = xstrdup(id);
     p->inflight[p->inflight_len].url = xstrdup(url ? url : "");
+    p->inflight[p->inflight_len].started_ms = p->last_net_ms;
     p->inflight_len++;
 }
 
-static void inflight_response(struct page *p, json_t *params)
+static void inflight_response(struct page *p, const char *id, json_t *params)
 {
     json_t *resp = json_object_get(params, "response");
     int status = (int)json_integer_value(json_object_get(resp, "status"));
@@ -228,15 +237,25 @@ static void inflight_response(struct page *p, json_t *params)
         p->http_status = status;
     if (status >= 400) {
         char text[32];
+        const char *url = json_string_value(json_object_get(resp, "url"));
         snprintf(text, sizeof text, "HTTP %d", status);
-        failed_add(p, json_string_value(json_object_get(resp, "url")), text);
+        if (page_url_is_thirdparty(p, url)) /* another host's: not the site's failure */
+            page_fetch_unloaded_note(p, id, url, text, inflight_age_ms(p, id));
+        else
+            failed_add(p, url, text);
     }
 }
 
 static void inflight_failed(struct page *p, const char *id, json_t *params)
 {
     const char *text = json_string_value(json_object_get(params, "errorText"));
-    failed_add(p, inflight_url(p, id), text ? text : "failed");
+    const char *url = inflight_url(p, id);
+    if (page_url_is_thirdparty(p, url)) /* another host's: not the site's failure */
+        page_fetch_unloaded_note(p, id, url,
+                                 json_is_true(json_object_get(params, "canceled")) ? NULL : text ? text : "failed",
+                                 inflight_age_ms(p, id));
+    else
+        failed_add(p, url, text ? text : "failed");
     inflight_remove(p, id);
 }
 
@@ -331,7 +350,7 @@ static void net_response_received(struct page *p, const char *session, json_t *p
     const char *id = json_string_value(json_object_get(params, "requestId"));
     if (!id)
         return;
-    inflight_response(p, params);
+    inflight_response(p, id, params);
     if (session)
         answer_response(p, session, id, params);
 }

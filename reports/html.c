@@ -438,6 +438,10 @@ static void site_section_write(const struct assessment *x, size_t index, const s
         } else if (vi->outcome != VISIT_FOUND && !vi->is_entry_ok) {
             buf_printf(b, "<br><span class=\"none\">%s</span>", L(o, "入口页未加载", "entry page did not load"));
         }
+        if (vi->n_unloaded > 0) /* other hosts' widgets, analytics, fonts: said, never the site's failure */
+            buf_printf(b, "<br><span class=\"none\">%s%d%s</span>",
+                       L(o, "页面部分资源未加载（", "some of the page's resources from other hosts did not load ("),
+                       vi->n_unloaded, L(o, "）", ")"));
         buf_append_str(b, "</td>");
         if (vi->http_status > 0)
             snprintf(tmp, sizeof tmp, "%d", vi->http_status);

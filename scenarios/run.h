@@ -27,6 +27,9 @@ struct scn_run_options {
     const struct scn_captcha_solver *captcha; /* NULL: a captcha step fails with ERR_USAGE */
     const char *evidence_dir;  /* screenshots go here (created); NULL: none are taken */
     int timeout_ms;            /* a step's limit unless it sets timeout_seconds; 0 = 30000 */
+    int thirdparty_ms;         /* how long another host's script, stylesheet, image or font may take before the
+                                  page goes on without it (driver/page.h, page_thirdparty_set); 0: the
+                                  scenario's site.other_hosts_seconds, else PAGE_THIRDPARTY_BUDGET_MS */
     /* Called just before the final click, every attempt; a non-zero return stops the run before
      * anything is sent (status NOT_SENT). The ledger writes its intent here. */
     int (*before_final)(void *user, struct err *e);

@@ -72,6 +72,9 @@ bool scn_url_tmpl_is_from_page(const struct scn_exec *x, const char *tmpl);
 /* 0 when the browser may open url: http or https, and, when is_from_page, on one of the site's own
  * hosts (scenarios/url_guard.c); else ERR_SITE saying why. */
 int scn_url_check(const struct scn_exec *x, const char *url, bool is_from_page, struct err *e);
+/* Tells the page the site's own hosts (those scn_url_check allows) and the budget of every other host's
+ * resources (driver/page.h, page_thirdparty_set); a failure is logged: the page then works as before. */
+void scn_thirdparty_setup(const struct scn_exec *x);
 /* list_search: looks for the token over the pages of a list (scenarios/run_list.c). 0 found; ERR_NOT_FOUND
  * a conclusive miss (x->list_missed); ERR_SITE or ERR_TIMEOUT when a page failed or the search stopped
  * before it could prove anything. */

@@ -197,6 +197,7 @@ struct scn_site {
     char *name, *owner, *mailbox, *entry_url, *family, *notes; /* NULL when not given, except name */
     int deadline_workdays; /* default 5 */
     int pacing_seconds;    /* between contacts with this site's host (verify/pace.h); default 30 */
+    int other_hosts_seconds; /* another host's resource budget (scn_run_options.thirdparty_ms); 0: not given */
     char **hosts;          /* further host names the site's own pages live on (a platform it embeds) */
     size_t n_hosts;
 };

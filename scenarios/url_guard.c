@@ -11,6 +11,8 @@
 #include <strings.h>
 
 #include "common/base.h"
+#include "common/log.h"
+#include "driver/page.h"
 #include "scenarios/run_internal.h"
 
 /* The host of an http(s) URL (lower-cased, without port, user or brackets), or NULL. */
@@ -109,6 +111,40 @@ static bool host_is_allowed(const struct scn_exec *x, const char *host)
     for (size_t i = 0; !ok && i < x->s->site.n_hosts; i++)
         ok = strcasecmp(x->s->site.hosts[i], host) == 0;
     return ok;
+}
+
+void scn_thirdparty_setup(const struct scn_exec *x)
+{
+    char **hosts = xcalloc(x->vars.n + x->s->site.n_hosts + 1, sizeof *hosts);
+    size_t n = 0;
+    for (size_t i = 0; i < x->vars.n; i++) {
+        if (is_site_var(x, x->vars.v[i].name))
+            continue; /* read off a page: the site's word, not the operator's */
+        char *h = url_host(x->vars.v[i].value);
+        if (h)
+            hosts[n++] = h;
+    }
+    if (x->s->site.entry_url) {
+        char *entry = NULL;
+        struct err ignored;
+        err_init(&ignored);
+        if (scn_vars_expand(&x->vars, x->s->site.entry_url, &entry, &ignored) == 0) {
+            char *h = url_host(entry);
+            if (h)
+                hosts[n++] = h;
+        }
+        free(entry);
+    }
+    for (size_t i = 0; i < x->s->site.n_hosts; i++)
+        hosts[n++] = xstrdup(x->s->site.hosts[i]);
+    int budget_ms = x->o && x->o->thirdparty_ms > 0 ? x->o->thirdparty_ms : x->s->site.other_hosts_seconds * 1000;
+    struct err e;
+    err_init(&e);
+    if (page_thirdparty_set(x->p, (const char *const *)hosts, n, budget_ms, &e) != 0)
+        log_warn("scenario", "%s", e.msg);
+    for (size_t i = 0; i < n; i++)
+        free(hosts[i]);
+    free(hosts);
 }
 
 int scn_url_check(const struct scn_exec *x, const char *url, bool is_from_page, struct err *e)

@@ -77,6 +77,9 @@ static const char *const migrations[] = {
     "  host TEXT NOT NULL,"
     "  boot_id TEXT NOT NULL,"
     "  since_ms INTEGER NOT NULL);",
+    /* 4 -> 5: how many of other hosts' resources the page went on without (issue 16): said in the report,
+     * never the site's failure */
+    "ALTER TABLE visits ADD COLUMN unloaded INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define SCHEMA_VERSION ((int)ARRAY_LEN(migrations))
@@ -776,7 +779,8 @@ int ledger_letter_verdict_set(struct ledger *l, int64_t id, const char *verdict,
 
 #define VISIT_COLS                                                                                            \
     "id, letter_id, at_ms, outcome, entry_ok, http_status, final_url, state_text, has_reply, reply_date_ms, "  \
-    "reply_unit, reply_text, error, evidence_dir, manifest_sha256, kind, lookup, seen_in_list, proves_absence"
+    "reply_unit, reply_text, error, evidence_dir, manifest_sha256, kind, lookup, seen_in_list, proves_absence, "     \
+    "unloaded"
 
 static void read_visit(sqlite3_stmt *st, void *row)
 {
@@ -800,6 +804,7 @@ static void read_visit(sqlite3_stmt *st, void *row)
     v->lookup = col_text(st, 16);
     v->is_seen_in_list = sqlite3_column_int(st, 17) != 0;
     v->proves_absence = sqlite3_column_int(st, 18) != 0;
+    v->n_unloaded = sqlite3_column_int(st, 19);
 }
 
 int ledger_visit_add(struct ledger *l, const struct ledger_visit *v, int64_t *id_out, struct err *e)
@@ -808,8 +813,8 @@ int ledger_visit_add(struct ledger *l, const struct ledger_visit *v, int64_t *id
     if (prepare(l,
                 "INSERT INTO visits (letter_id, at_ms, outcome, entry_ok, http_status, final_url, state_text, "
                 "has_reply, reply_date_ms, reply_unit, reply_text, error, evidence_dir, manifest_sha256, kind, "
-                "lookup, seen_in_list, proves_absence) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "lookup, seen_in_list, proves_absence, unloaded) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 &st, e))
         return ERR_STORE;
     sqlite3_bind_int64(st, 1, v->letter_id);
@@ -830,6 +835,7 @@ int ledger_visit_add(struct ledger *l, const struct ledger_visit *v, int64_t *id
     bind_text(st, 16, v->lookup);
     sqlite3_bind_int(st, 17, v->is_seen_in_list);
     sqlite3_bind_int(st, 18, v->proves_absence);
+    sqlite3_bind_int(st, 19, v->n_unloaded);
     if (step_done(l, st, "cannot write visit", e))
         return ERR_STORE;
     if (id_out)

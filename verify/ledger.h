@@ -98,6 +98,8 @@ struct ledger_visit {
     char *lookup;
     bool is_seen_in_list;  /* a list showed the letter on this visit */
     bool proves_absence;   /* a list the scenario says shows every new letter at once */
+    int n_unloaded;        /* other hosts' resources the page went on without (meta.json unloaded_resources):
+                              shown as 页面部分资源未加载, never the site's failure */
 };
 
 /* Opens (creating or upgrading) the ledger at path. */

@@ -110,6 +110,7 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
         error_text = xstrdup(run_err.msg);
     } else {
         struct scn_run_options o = {.captcha = env->captcha, .evidence_dir = b.dir, .timeout_ms = env->timeout_ms,
+                                    .thirdparty_ms = env->thirdparty_ms,
                                     .letter_sent_ms = t.submitted_at_ms};
         if (scn_check_run(sc, p, &vars, &o, &res, &run_err) != 0) {
             error_text = xstrdup(run_err.msg);
@@ -205,6 +206,7 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
         v.has_reply = false;
         v.reply_date_ms = 0;
     }
+    v.n_unloaded = b.n_unloaded;
     rc = ledger_visit_add(env->ledger, &v, NULL, e);
     /* An imported letter whose sending date nobody gave takes the date the site shows (来信时间). */
     if (rc == 0 && t.state == LETTER_IMPORTED && t.submitted_at_ms == 0 && v.outcome == VISIT_FOUND &&

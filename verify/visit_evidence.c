@@ -208,6 +208,15 @@ unsigned visit_bundle_capture(struct visit_bundle *b, struct page *p, const char
         json_array_append_new(failed, json_pack("{s:s, s:s}", "url", f->url, "error", f->error));
     }
     json_object_set_new(entry, "failed_requests", failed);
+    json_t *unloaded = json_array(); /* other hosts' resources the page went on without: not the site's failure */
+    for (size_t i = 0; i < page_unloaded_count(p); i++) {
+        const struct page_unloaded *u = page_unloaded_get(p, i);
+        json_array_append_new(unloaded, json_pack("{s:s, s:s, s:s, s:I}", "url", u->url, "host", u->host, "why",
+                                                  u->why, "after_ms", (json_int_t)u->after_ms));
+    }
+    json_object_set_new(entry, "unloaded_resources", unloaded);
+    if ((int)page_unloaded_count(p) > b->n_unloaded)
+        b->n_unloaded = (int)page_unloaded_count(p);
     return written;
 }
 

@@ -17,6 +17,7 @@ struct visit_bundle {
     char *rel_dir;
     char *dir;
     json_t *meta; /* written as meta.json when the bundle is finished */
+    int n_unloaded; /* the most of other hosts' resources a capture's page went on without (ledger_visit) */
 };
 
 /* Opens the bundle folder of the letter's next visit. */

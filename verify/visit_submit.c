@@ -172,6 +172,7 @@ static int record_submission(const struct visit_env *env, const struct ledger_si
             break;
         }
         free(vars_json);
+        v.n_unloaded = b->n_unloaded;
         if (rc == 0)
             rc = ledger_visit_add(env->ledger, &v, NULL, e);
         if (rc == 0)
@@ -280,7 +281,8 @@ static int recover_letter(const struct visit_env *env, const struct ledger_campa
         goto out;
     struct ledger_visit v = {.letter_id = t->id, .kind = "recover", .at_ms = at, .outcome = VISIT_FAILED};
     struct scn_run_options o = {.captcha = captcha ? captcha : env->captcha, .evidence_dir = b.dir,
-                                .timeout_ms = env->timeout_ms};
+                                .timeout_ms = env->timeout_ms,
+                                .thirdparty_ms = env->thirdparty_ms};
     struct err run_err;
     err_init(&run_err);
     if (page_open(env->browser, &p, &run_err) != 0) {
@@ -348,6 +350,7 @@ record:
         goto out;
     v.evidence_dir = b.rel_dir;
     v.manifest_sha256 = sha;
+    v.n_unloaded = b.n_unloaded;
     if ((rc = ledger_visit_add(env->ledger, &v, NULL, e)))
         goto out;
     if (out->was_submitted) {
@@ -528,7 +531,8 @@ again:
         run_error = run_err.msg;
     } else {
         struct scn_run_options o = {.captcha = captcha ? captcha : env->captcha, .evidence_dir = b.dir,
-                                    .timeout_ms = env->timeout_ms, .before_final = mark_final_click, .user = &mark};
+                                    .timeout_ms = env->timeout_ms, .thirdparty_ms = env->thirdparty_ms,
+                                    .before_final = mark_final_click, .user = &mark};
         if (scn_submit_run(sc, p, &vars, &o, &res, &run_err) != 0)
             run_error = run_err.msg;
         visit_bundle_capture(&b, p, "page");

@@ -352,7 +352,9 @@ def story(run):
 
 def throttle_test(run):
     """A second board post within the throttle gap: the site says 请不要频繁发表留言, huixin waits and posts again."""
-    run.sites.ctl.throttle("board", 10)  # the campaign posted to the board a moment ago
+    # the campaign posted to the board a moment ago; the window is wide enough that this post comes inside it
+    # however long the board's pages take (they embed a widget from a host that never answers: issue 16)
+    run.sites.ctl.throttle("board", 30)
     before = len(run.sites.ctl.letters("board"))
     rc, out, err = run.huixin("submit", "--no-ledger", os.path.join(ROOT, "scenarios", "library", "board.json"),
                               "--var", "base_url=" + run.base_url("board"), "--var", "letter.name=" + NAME,
@@ -367,6 +369,7 @@ def throttle_test(run):
            "board: a throttled post is retried after the wait and goes through",
            "exit %d, status %r, attempts %r, failure_kind %r: %s" % (rc, r.get("status"), r.get("attempts"),
                                                                      r.get("failure_kind"), err.strip()[-300:]))
+    run.sites.ctl.throttle("board", 10)
     after = run.sites.ctl.letters("board")
     mine = [x for x in after if r.get("token") and r["token"] in x["content"]]
     expect(len(after) == before + 1 and len(mine) == 1 and (r.get("extracted") or {}).get("letter_no") == mine[0]["number"],

@@ -48,7 +48,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             sys.stderr.write("[control] %s\n" % (fmt % args))
 
     def do_GET(self):
+        if self.path.startswith("/exposure/"):
+            return self.hold()
         self.handle_api()
+
+    def hold(self):
+        """The national error-report widget (jiucuo.js) as a closed network meets it: the connection is
+        taken and never answered (the board family's pages embed it from here as localhost)."""
+        time.sleep(120)
 
     def do_POST(self):
         self.handle_api()

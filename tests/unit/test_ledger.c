@@ -50,7 +50,7 @@ static void test_open_creates_schema_and_reopens(void)
 {
     int64_t site_id, letter_id;
     struct ledger *l = ledger_with_letter("a.db", &site_id, &letter_id);
-    CHECK_INT(ledger_schema_version(l), 4);
+    CHECK_INT(ledger_schema_version(l), 5);
     ledger_close(l);
     char *path = temp_path("a.db");
     struct err e;
@@ -212,13 +212,13 @@ static void test_version_1_upgrades(void)
     REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
     CHECK_INT(sqlite3_exec(db, "ALTER TABLE letters DROP COLUMN submit_tries; ALTER TABLE visits DROP COLUMN lookup;"
                            "ALTER TABLE visits DROP COLUMN seen_in_list; ALTER TABLE visits DROP COLUMN proves_absence;"
-                           "DROP TABLE visit_locks; PRAGMA user_version = 1", NULL, NULL, NULL),
+                           "ALTER TABLE visits DROP COLUMN unloaded; DROP TABLE visit_locks; PRAGMA user_version = 1", NULL, NULL, NULL),
               SQLITE_OK);
     sqlite3_close(db);
     struct err e;
     err_init(&e);
     REQUIRE(ledger_open(path, &l, &e) == 0);
-    CHECK_INT(ledger_schema_version(l), 4);
+    CHECK_INT(ledger_schema_version(l), 5);
     struct ledger_letter t;
     REQUIRE(ledger_letter_get(l, letter_id, &t, &e) == 0);
     CHECK_STR(t.token, "HX7Q2M9");

@@ -681,6 +681,49 @@ static void render_hostile(char fmt, struct buf *out)
     ledger_close(l);
 }
 
+/* A visit whose page went on without other hosts' resources says so in its row, and nothing else changes:
+ * it is a found visit like any other (issue 16). */
+static void test_html_says_other_hosts_resources_did_not_load(void)
+{
+    char *path = xasprintf("%s/unloaded.db", dir);
+    struct ledger *l = NULL;
+    must(ledger_open(path, &l, NULL));
+    free(path);
+    struct ledger_campaign c = {.name = "c", .authorised_by = "a", .deletion_min_visits = 2,
+                                .deletion_min_gap_ms = 3600000};
+    int64_t cid, sid, tid;
+    must(ledger_campaign_ensure(l, &c, &cid, NULL));
+    struct ledger_site s = {.campaign_id = cid, .key = "k", .name = "梧川区", .deadline_workdays = 5};
+    must(ledger_site_ensure(l, &s, &sid, NULL));
+    struct ledger_letter t = {.site_id = sid, .state = LETTER_INTENT, .token = "T1", .intent_at_ms = 1};
+    must(ledger_letter_add(l, &t, &tid, NULL));
+    must(ledger_letter_mark_submitted(l, tid, bj("2025-10-13 10:00"), "q", "n", NULL, NULL, NULL));
+    struct ledger_visit v = {.letter_id = tid, .at_ms = bj("2025-10-14 10:00"), .outcome = VISIT_FOUND,
+                             .is_entry_ok = true, .http_status = 200, .n_unloaded = 2};
+    must(ledger_visit_add(l, &v, NULL, NULL));
+    struct ledger_visit *got = NULL;
+    size_t n_got = 0;
+    must(ledger_visit_list(l, tid, &got, &n_got, NULL));
+    REQUIRE(n_got == 1);
+    CHECK_INT(got[0].n_unloaded, 2);
+    ledger_visits_free(got, n_got);
+    struct cal *cal = cal_new();
+    struct assessment *all = NULL;
+    size_t n = 0;
+    must(assess_all(l, cal, 0, bj("2025-10-15 12:00"), &all, &n, NULL));
+    struct rpt_options o;
+    rpt_options_init(&o);
+    o.now_ms = bj("2025-10-15 12:00");
+    struct buf b;
+    buf_init(&b);
+    must(rpt_html_format(all, n, &o, &b, NULL));
+    CHECK(strstr(buf_str(&b), "页面部分资源未加载（2）") != NULL);
+    buf_release(&b);
+    assessments_free(all, n);
+    cal_free(cal);
+    ledger_close(l);
+}
+
 static void test_html_escapes_everything_a_site_gave(void)
 {
     struct buf b;
@@ -913,6 +956,7 @@ static const struct test_case cases[] = {
     {"a site's verdict is its worst letter's", test_a_sites_verdict_is_its_worst_letters},
     {"html links only evidence that exists", test_html_links_only_evidence_that_exists},
     {"html escapes everything a site gave", test_html_escapes_everything_a_site_gave},
+    {"html says other hosts' resources did not load", test_html_says_other_hosts_resources_did_not_load},
     {"csv and json of hostile text are clean", test_csv_and_json_of_hostile_text_are_clean},
     {"csv quotes and guards formulas", test_csv_quotes_and_guards_formulas},
     {"csv has a BOM, CRLF and the notice's columns", test_csv_has_bom_crlf_and_the_notice_columns},
