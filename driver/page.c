@@ -188,7 +188,7 @@ out:
     return rc;
 }
 
-static void page_frames_clear(struct page *p, size_t keep)
+void page_frames_clear(struct page *p, size_t keep)
 {
     while (p->frames_len > keep) {
         struct page_frame *f = &p->frames[--p->frames_len];
@@ -216,6 +216,7 @@ void page_close(struct page *p)
         if (b->pages[i] == p)
             b->pages[i] = NULL;
     page_frames_clear(p, 0);
+    page_window_release(p);
     page_targets_release(p);
     page_runtime_release(p);
     page_net_release(p);
@@ -245,6 +246,7 @@ int page_goto(struct page *p, const char *url, int timeout_ms, struct err *e)
     if (timeout_ms <= 0)
         timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
+    page_window_disarm(p);
     page_frames_clear(p, 1);
     page_failed_clear(p);
     p->http_status = 0;
@@ -574,6 +576,7 @@ int page_wait(struct page *p, enum page_cond_kind kind, const char *arg, int tim
             goto out;
         }
         page_sleep(p, PAGE_POLL_MS);
+        page_window_armed_follow(p);
     }
 out:
     free(expr);

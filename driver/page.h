@@ -180,6 +180,32 @@ size_t page_popup_seen(const struct page *p);  /* all, kept or not */
 size_t page_popup_open_count(const struct page *p);
 const char *page_popup_url(const struct page *p, size_t i);
 
+/* Windows. A site may open its form, or its answer, in a new tab or window (target=_blank,
+ * window.open, <form target=_blank>): following it makes that window the page's current one, so every
+ * call after acts there; the window it came from is kept and page_window_opener goes back to it. A
+ * followed window that closes itself puts the page back on its opener. page_close closes them all.
+ * page_window_mark: a mark to take before an action; page_window_follow follows the newest window
+ * opened since the mark and still open, waiting up to timeout_ms (0: only looks) for one: 1 when it
+ * followed one, 0 when none came, or a negative code. */
+size_t page_window_mark(const struct page *p);
+int page_window_follow(struct page *p, size_t mark, int timeout_ms, struct err *e);
+int page_window_opener(struct page *p, struct err *e);
+/* Armed with a mark, the waits for an element or a condition (page_wait, the actions' wait for their
+ * element) follow a window opened since the mark when one appears while they poll (a window that opens
+ * late, after a click's answer came back); following one, page_goto or page_window_disarm disarm it. */
+void page_window_arm(struct page *p, size_t mark);
+void page_window_disarm(struct page *p);
+/* Armed: waits up to timeout_ms for a window opened since the mark and follows it (1), or returns 0 when
+ * none came or the current window began loading a new document meanwhile (the click navigated here:
+ * that disarms it, so a window the new document opens as it loads is not taken for the click's). */
+int page_window_armed_wait(struct page *p, int timeout_ms, struct err *e);
+size_t page_window_depth(const struct page *p); /* windows followed and not gone back from (0: the first) */
+/* The windows followed since the page opened (not the first), their URLs as they were when followed. */
+size_t page_window_used_count(const struct page *p);
+const char *page_window_used_url(const struct page *p, size_t i);
+/* Brings the current window to the front (a background tab draws nothing, so it cannot be captured). */
+int page_front_bring(struct page *p, struct err *e);
+
 /* The current frame's visible text (innerText of the body) and its HTML; caller frees. A huge page
  * must not take our memory with it: the text is cut at PAGE_TEXT_MAX_BYTES and the HTML at
  * PAGE_HTML_MAX_BYTES of UTF-8 (at a character boundary; a warning is logged). Text that UTF-8 cannot

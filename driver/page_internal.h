@@ -31,6 +31,13 @@ struct page_child {
     char *url;
 };
 
+/* A window the scenario came from (page_window.c): where page_window_opener goes back to. */
+struct page_window {
+    char *target_id;
+    char *session_id;
+};
+#define PAGE_WINDOWS_DEPTH_MAX 8
+
 struct page_context {       /* a JavaScript world from Runtime.executionContextCreated */
     char *session_id;
     int id;
@@ -54,8 +61,8 @@ struct page_frame {
 struct page {
     struct browser *b;
     char *context_id;      /* browser context: its own cookies */
-    char *target_id;       /* = the main frame's id */
-    char *session_id;
+    char *target_id;       /* the current window's; = its main frame's id */
+    char *session_id;      /* the current window's */
     bool is_detached;      /* page_targets.c */
     char *nav_loader;      /* loaderId of the last Page.navigate (page_goto) */
 
@@ -94,6 +101,13 @@ struct page {
     int64_t dialog_answered_ms; /* clock_mono_ms of the last answer sent */
     int dialog_refusals;        /* answers refused in a row */
     bool is_dialog_stuck;       /* a dialog Chrome will not let us answer: the page is lost */
+
+    /* page_window.c: the windows followed (the current one is target_id/session_id above) */
+    struct page_window openers[PAGE_WINDOWS_DEPTH_MAX]; /* the windows it came from, oldest first */
+    size_t openers_len;
+    size_t window_armed_mark; /* mark + 1 of page_window_arm; 0: not armed */
+    char **windows_used;   /* the URLs of the windows followed, as they were when followed */
+    size_t windows_used_len;
 
     struct page_frame frames[8];
     size_t frames_len;     /* >= 1 while open */
@@ -172,7 +186,17 @@ void page_targets_enable(struct cdp *c, const char *session, bool is_page);
 struct page *page_by_session(struct browser *b, const char *session);
 void page_targets_release(struct page *p);
 
+/* page_window.c: an opener's session is still the page's (its dialogs are answered) */
+bool page_window_has_session(const struct page *p, const char *session);
+/* A session of the page detached: an opener (forgotten) or the followed window (back to its opener). */
+void page_window_closed(struct page *p, const char *session);
+void page_window_release(struct page *p);
+/* page_wait and page_element_wait call it as they poll: follows a window opened since an armed mark. */
+void page_window_armed_follow(struct page *p);
+
 /* page.c */
+/* Drops the current-frame stack down to keep frames (0: none). */
+void page_frames_clear(struct page *p, size_t keep);
 /* Fails at once with ERR_BROWSER when the page is crashed, closed, or the browser gone. */
 int page_check_alive(struct page *p, struct err *e);
 /* A CDP call on the page's own session / the current frame's session. */

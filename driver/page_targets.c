@@ -24,7 +24,7 @@ struct page *page_by_session(struct browser *b, const char *session)
         struct page *p = b->pages[i];
         if (!p)
             continue;
-        if (p->session_id && strcmp(p->session_id, session) == 0)
+        if ((p->session_id && strcmp(p->session_id, session) == 0) || page_window_has_session(p, session))
             return p;
         for (size_t k = 0; k < p->children_len; k++)
             if (strcmp(p->children[k].session_id, session) == 0)
@@ -88,6 +88,11 @@ static void target_detached(struct browser *b, const char *parent, json_t *param
     struct page *p = page_by_session(b, session);
     if (!p)
         return;
+    if (page_window_has_session(p, session) || (strcmp(p->session_id, session) == 0 && p->openers_len > 0)) {
+        cdp_session_fail(b->cdp, session, "the window was closed");
+        page_window_closed(p, session);
+        return;
+    }
     if (strcmp(p->session_id, session) == 0) {
         p->is_detached = true;
         cdp_session_fail(b->cdp, session, "the page was closed");
