@@ -80,6 +80,9 @@ int page_check_alive(struct page *p, struct err *e)
         return err_set(e, ERR_BROWSER, "%s", cdp_close_reason(p->b->cdp));
     if (p->is_crashed)
         return err_set(e, ERR_BROWSER, "renderer crashed: the page is dead, open a new one");
+    if (browser_budget_is_spent(p->b))
+        return err_set(e, ERR_TIMEOUT, "the time budget of %d s for this visit ran out",
+                       p->b->budget_ms / 1000);
     if (p->is_detached)
         return err_set(e, ERR_BROWSER, "the page was closed");
     if (p->is_dialog_stuck) {
@@ -92,6 +95,16 @@ int page_check_alive(struct page *p, struct err *e)
     return 0;
 }
 
+int page_budget_clamp(struct page *p, int timeout_ms)
+{
+    if (timeout_ms <= 0)
+        timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
+    if (!p->b->budget_deadline_ms)
+        return timeout_ms;
+    int64_t left = p->b->budget_deadline_ms - clock_mono_ms();
+    return left < 1 ? 1 : left < timeout_ms ? (int)left : timeout_ms;
+}
+
 int page_call(struct page *p, const char *method, json_t *params, int timeout_ms, json_t **result, struct err *e)
 {
     int rc = page_check_alive(p, e);
@@ -99,8 +112,7 @@ int page_call(struct page *p, const char *method, json_t *params, int timeout_ms
         json_decref(params);
         return rc;
     }
-    return cdp_call(p->b->cdp, p->session_id, method, params, timeout_ms > 0 ? timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS,
-                    result, e);
+    return cdp_call(p->b->cdp, p->session_id, method, params, page_budget_clamp(p, timeout_ms), result, e);
 }
 
 int page_frame_call(struct page *p, const char *method, json_t *params, int timeout_ms, json_t **result,
@@ -112,8 +124,7 @@ int page_frame_call(struct page *p, const char *method, json_t *params, int time
         return rc;
     }
     const char *session = p->frames[p->frames_len - 1].session_id;
-    return cdp_call(p->b->cdp, session, method, params, timeout_ms > 0 ? timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS, result,
-                    e);
+    return cdp_call(p->b->cdp, session, method, params, page_budget_clamp(p, timeout_ms), result, e);
 }
 
 void page_sleep(struct page *p, int ms)
@@ -380,7 +391,8 @@ int page_frame_eval(struct page *p, const char *expression, bool by_value, int t
         return rc;
     }
     int64_t left = deadline - clock_mono_ms();
-    if ((rc = cdp_call(p->b->cdp, session, "Runtime.evaluate", params, left < 1 ? 1 : (int)left, &res, e)) != 0)
+    if ((rc = cdp_call(p->b->cdp, session, "Runtime.evaluate", params, page_budget_clamp(p, left < 1 ? 1 : (int)left),
+                       &res, e)) != 0)
         goto out;
     if (json_object_get(res, "exceptionDetails")) {
         rc = page_exception_error(res, e);

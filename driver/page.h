@@ -46,6 +46,13 @@ int browser_pid(const struct browser *b);
 /* false once the browser exited or the connection closed: close it and browser_open again. */
 bool browser_is_alive(struct browser *b);
 
+/* A time budget for everything from now on (a whole visit), 0 to lift it: once spent, every page call
+ * fails at once with ERR_TIMEOUT saying so, and meanwhile no page command waits past what is left. So a
+ * visit whose site keeps every wait just under its own timeout, step after step, still ends in time.
+ * page_close is not bound by it (a page must be closed whatever happened). */
+void browser_budget_start(struct browser *b, int budget_ms);
+bool browser_budget_is_spent(const struct browser *b);
+
 int page_open(struct browser *b, struct page **out, struct err *e);
 void page_close(struct page *p); /* disposes of its browser context; NULL is a no-op */
 

@@ -199,6 +199,8 @@ void page_window_armed_follow(struct page *p);
 void page_frames_clear(struct page *p, size_t keep);
 /* Fails at once with ERR_BROWSER when the page is crashed, closed, or the browser gone. */
 int page_check_alive(struct page *p, struct err *e);
+/* timeout_ms (0: the default) cut to what is left of the browser's budget (browser_budget_start). */
+int page_budget_clamp(struct page *p, int timeout_ms);
 /* A CDP call on the page's own session / the current frame's session. */
 int page_call(struct page *p, const char *method, json_t *params, int timeout_ms, json_t **result, struct err *e);
 int page_frame_call(struct page *p, const char *method, json_t *params, int timeout_ms, json_t **result,

@@ -26,6 +26,7 @@ struct visit_env {
     const char *evidence_root;
     const struct scn_captcha_solver *captcha; /* for sites whose campaign entry names none; may be NULL */
     int timeout_ms;                           /* one page action; 0 = 30000 */
+    int visit_budget_ms;                      /* one whole check visit (browser_budget_start); 0: none */
     const char *sign_key_path;                /* Ed25519 key to sign manifests with; NULL: unsigned */
     const char *tsa_url;                      /* RFC 3161 time-stamping authority; NULL: none */
     const char *pace_lock_path;               /* the per-host pacing lock (verify/pace.h); NULL: none */
