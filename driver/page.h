@@ -191,11 +191,13 @@ const char *page_popup_url(const struct page *p, size_t i);
  * window.open, <form target=_blank>): following it makes that window the page's current one, so every
  * call after acts there; the window it came from is kept and page_window_opener goes back to it. A
  * followed window that closes itself puts the page back on its opener. page_close closes them all.
- * page_window_mark: a mark to take before an action; page_window_follow follows the newest window
- * opened since the mark and still open, waiting up to timeout_ms (0: only looks) for one: 1 when it
- * followed one, 0 when none came, or a negative code. */
+ * page_window_mark: a mark to take before an action; page_window_follow follows the first window
+ * opened since the mark and still open (the action's: later ones may be that window's own), waiting
+ * up to timeout_ms (0: only looks) for one: 1 when it followed one, 0 when none came, or a negative
+ * code. page_window_follow_newest follows the newest window still open and not followed yet. */
 size_t page_window_mark(const struct page *p);
 int page_window_follow(struct page *p, size_t mark, int timeout_ms, struct err *e);
+int page_window_follow_newest(struct page *p, int timeout_ms, struct err *e);
 int page_window_opener(struct page *p, struct err *e);
 /* Armed with a mark, the waits for an element or a condition (page_wait, the actions' wait for their
  * element) follow a window opened since the mark when one appears while they poll (a window that opens

@@ -74,13 +74,15 @@ static bool window_is_followed(const struct page *p, const char *target)
     return false;
 }
 
-/* The newest popup recorded at or after mark that is still open and not one we are on or came from,
- * or NULL. */
-static const char *window_newest(const struct page *p, size_t mark)
+/* The first (is_newest: the last) popup recorded at or after mark that is still open and not one we
+ * are on or came from, or NULL. The first is the one an action opened: those after it may be its own. */
+static const char *window_pick(const struct page *p, size_t mark, bool is_newest)
 {
-    for (size_t k = p->popups_len; k > mark; k--)
-        if (window_is_open(p, p->popup_targets[k - 1]) && !window_is_followed(p, p->popup_targets[k - 1]))
-            return p->popup_targets[k - 1];
+    for (size_t i = mark; i < p->popups_len; i++) {
+        size_t k = is_newest ? p->popups_len - 1 - (i - mark) : i;
+        if (window_is_open(p, p->popup_targets[k]) && !window_is_followed(p, p->popup_targets[k]))
+            return p->popup_targets[k];
+    }
     return NULL;
 }
 
@@ -142,14 +144,14 @@ out:
     return rc;
 }
 
-int page_window_follow(struct page *p, size_t mark, int timeout_ms, struct err *e)
+static int window_follow(struct page *p, size_t mark, bool is_newest, int timeout_ms, struct err *e)
 {
     int rc = page_check_alive(p, e);
     if (rc != 0)
         return rc;
     int64_t deadline = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     for (;;) {
-        const char *target = window_newest(p, mark);
+        const char *target = window_pick(p, mark, is_newest);
         if (target) {
             char *t = xstrdup(target);
             p->window_armed_mark = 0;
@@ -167,6 +169,16 @@ int page_window_follow(struct page *p, size_t mark, int timeout_ms, struct err *
     }
 }
 
+int page_window_follow(struct page *p, size_t mark, int timeout_ms, struct err *e)
+{
+    return window_follow(p, mark, false, timeout_ms, e);
+}
+
+int page_window_follow_newest(struct page *p, int timeout_ms, struct err *e)
+{
+    return window_follow(p, 0, true, timeout_ms, e);
+}
+
 void page_window_arm(struct page *p, size_t mark)
 {
     p->window_armed_mark = mark + 1;
@@ -179,7 +191,7 @@ void page_window_disarm(struct page *p)
 
 void page_window_armed_follow(struct page *p)
 {
-    if (p->window_armed_mark == 0 || !window_newest(p, p->window_armed_mark - 1))
+    if (p->window_armed_mark == 0 || !window_pick(p, p->window_armed_mark - 1, false))
         return;
     size_t mark = p->window_armed_mark - 1;
     p->window_armed_mark = 0;
@@ -194,7 +206,7 @@ int page_window_armed_wait(struct page *p, int timeout_ms, struct err *e)
     int64_t deadline = clock_mono_ms() + timeout_ms;
     while (p->window_armed_mark != 0) {
         size_t mark = p->window_armed_mark - 1;
-        if (window_newest(p, mark))
+        if (window_pick(p, mark, false))
             return page_window_follow(p, mark, 0, e);
         int64_t left = deadline - clock_mono_ms();
         if (left <= 0)

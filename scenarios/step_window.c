@@ -30,7 +30,7 @@ static int exec(struct scn_exec *x, const struct scn_step *st, const char *targe
     if (st->window_is_opener)
         return page_window_opener(x->p, e);
     /* the newest window still open that the scenario has not followed yet */
-    int rc = page_window_follow(x->p, 0, timeout_ms, e);
+    int rc = page_window_follow_newest(x->p, timeout_ms, e);
     if (rc < 0)
         return rc;
     if (rc == 0)
