@@ -212,6 +212,12 @@ size_t page_window_depth(const struct page *p); /* windows followed and not gone
 /* The windows followed since the page opened (not the first), their URLs as they were when followed. */
 size_t page_window_used_count(const struct page *p);
 const char *page_window_used_url(const struct page *p, size_t i);
+/* A full-page PNG (as page_screenshot_full) of the window i behind the current one (0: the first
+ * window, up to page_window_depth - 1), and its URL (*url, caller frees); the current window stays the
+ * current one and is put back in front. */
+struct page_shot_info;
+int page_window_opener_capture(struct page *p, size_t i, const char *path, struct page_shot_info *info, char **url,
+                               struct err *e);
 /* Brings the current window to the front (a background tab draws nothing, so it cannot be captured). */
 int page_front_bring(struct page *p, struct err *e);
 

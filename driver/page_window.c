@@ -236,6 +236,43 @@ int page_window_opener(struct page *p, struct err *e)
     return page_front_bring(p, e);
 }
 
+int page_window_opener_capture(struct page *p, size_t i, const char *path, struct page_shot_info *info, char **url,
+                               struct err *e)
+{
+    *url = NULL;
+    if (i >= p->openers_len)
+        return err_set(e, ERR_INTERNAL, "window %zu: only %zu windows behind the current one", i, p->openers_len);
+    /* the page acts on the opener for the while: its target, its session, its main frame */
+    struct page_frame saved_frames[ARRAY_LEN(p->frames)];
+    size_t saved_len = p->frames_len;
+    memcpy(saved_frames, p->frames, sizeof saved_frames);
+    char *cur_target = p->target_id, *cur_session = p->session_id;
+    struct page_window *w = &p->openers[i];
+    p->target_id = w->target_id;
+    p->session_id = w->session_id;
+    memset(p->frames, 0, sizeof p->frames);
+    p->frames[0].frame_id = w->target_id;
+    p->frames[0].session_id = w->session_id;
+    p->frames_len = 1;
+    int rc = page_url(p, url, e);
+    if (rc == 0)
+        rc = page_screenshot_full(p, path, 0, info, e); /* brings it to the front */
+    p->target_id = cur_target;
+    p->session_id = cur_session;
+    memcpy(p->frames, saved_frames, sizeof saved_frames);
+    p->frames_len = saved_len;
+    struct err front;
+    err_init(&front);
+    if (page_check_alive(p, NULL) == 0 && page_front_bring(p, &front) != 0)
+        log_warn("page", "the current window could not be brought back to the front: %s", front.msg);
+    if (rc != 0) {
+        free(*url);
+        *url = NULL;
+        err_prefix(e, "window %zu", i + 1);
+    }
+    return rc;
+}
+
 void page_window_closed(struct page *p, const char *session)
 {
     for (size_t i = 0; i < p->openers_len; i++) {

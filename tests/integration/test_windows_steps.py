@@ -12,6 +12,8 @@ Chromium.
   new/opener  {"window": "new"} after an "opens": "same" click, and {"window": "opener"} back
   must open   "opens": "window" on a click that opens nothing fails the step
   lint        a bad "opens" and a bad "window" are refused
+  evidence    a submission recorded in a ledger through a new tab: meta.json lists the window behind the
+              last one, and its screenshot is in the bundle
 Last line: N passed, N failed.
 """
 import json
@@ -45,9 +47,10 @@ def scenario(tmp, name, steps, success=("提交成功",)):
     return path
 
 
-def submit(tmp, path, port):
+def submit(tmp, path, port, ledger=None):
     t0 = time.monotonic()
-    p = subprocess.run([HUIXIN, "submit", path, "--no-ledger", "--var", "base_url=http://127.0.0.1:%d" % port,
+    store = ["--store", ledger] if ledger else ["--no-ledger"]
+    p = subprocess.run([HUIXIN, "submit", path] + store + ["--var", "base_url=http://127.0.0.1:%d" % port,
                         "--var", "letter.name=李明", "--var", "letter.phone=13812345678",
                         "--evidence", os.path.join(tmp, "evidence")],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=150)
@@ -60,7 +63,7 @@ def submit(tmp, path, port):
 
 WRITE = [{"wait_for": {"text": "写信页面"}, "timeout_seconds": 10},
          {"fill": "#title", "value": "新窗口里的来信"},
-         {"click": "#send", "final": True}]
+         {"click": "#send", "final": True}, {"wait_for": {"text": "提交成功"}, "timeout_seconds": 10}]
 
 
 def main():
@@ -73,7 +76,8 @@ def main():
             check(code == 0 and out.get("status") == "submitted",
                   "%s: the new window is followed and the letter sent there" % name, text[-600:])
 
-        path = scenario(tmp, "form", [{"fill": "#title", "value": "投到新窗口"}, {"click": "#send", "final": True}])
+        path = scenario(tmp, "form", [{"fill": "#title", "value": "投到新窗口"}, {"click": "#send", "final": True},
+                                      {"wait_for": {"text": "提交成功"}, "timeout_seconds": 10}])
         code, out, text, _ = submit(tmp, path, port)
         check(code == 0 and out.get("status") == "submitted",
               "form target=_blank: the answer is judged in the new window", text[-600:])
@@ -101,6 +105,22 @@ def main():
         code, out, text, _ = submit(tmp, path, port)
         check(code == 0 and out.get("status") == "submitted",
               "a window opened 1.5 s after the click is followed by the next wait", text[-600:])
+
+        path = scenario(tmp, "evidence", [{"click": "#blank"}] + WRITE)
+        code, out, text, _ = submit(tmp, path, port, ledger=os.path.join(tmp, "huixin.db"))
+        metas = []
+        for root, _, files in os.walk(os.path.join(tmp, "evidence")):
+            if "meta.json" in files:
+                with open(os.path.join(root, "meta.json"), encoding="utf-8") as f:
+                    metas.append((root, json.load(f)))
+        before = [(root, w) for root, m in metas for c in m.get("captures", {}).values()
+                  for w in c.get("windows_before", [])]
+        check(code == 0 and out.get("status") == "submitted", "evidence: the letter is sent through the new tab",
+              text[-600:])
+        check(len(before) == 1 and "windows-index.html" in before[0][1]["url"] and before[0][1]["result"] == "ok"
+              and os.path.getsize(os.path.join(before[0][0], before[0][1]["png"])) > 0,
+              "evidence: meta.json lists the window behind the last one, with its screenshot",
+              json.dumps([m for _, m in metas], ensure_ascii=False)[-1500:])
 
         for name, step, want in (("bad-opens", {"click": "#blank", "opens": "tab"}, "'opens' is 'tab'"),
                                  ("bad-window", {"window": "back"}, "'window' must be")):
