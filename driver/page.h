@@ -178,8 +178,9 @@ uint64_t page_response_mark(const struct page *p);
 int page_responses_wait(struct page *p, uint64_t mark, int quiet_ms, int timeout_ms, struct err *e);
 
 /* Popups (window.open, target=_blank, and the popups' own popups) opened since the page opened: their
- * URLs, the first PAGE_POPUPS_MAX kept. Nothing here drives a popup, so they are not let pile up: at most
- * PAGE_POPUPS_OPEN_MAX stay open at once, any further one is closed as soon as it appears. */
+ * URLs, the first PAGE_POPUPS_MAX kept. A popup is driven only once followed (page_window_follow, below),
+ * so they are not let pile up: at most PAGE_POPUPS_OPEN_MAX stay open at once (the followed ones among
+ * them), any further one is closed as soon as it appears. */
 #define PAGE_POPUPS_MAX 100
 #define PAGE_POPUPS_OPEN_MAX 4
 size_t page_popup_count(const struct page *p); /* kept: at most PAGE_POPUPS_MAX */

@@ -4,7 +4,8 @@
  * set it up) and is reached through its own session; workers and the like are let run and left. Popups
  * (window.open, target=_blank) show up through target discovery (Target.setDiscoverTargets, sent by
  * browser_open) as targets whose opener is one of our pages, or whose browser context is: they are
- * counted, their URLs kept, and only a few left open. These events come to the browser, not to a page,
+ * counted, their URLs kept, and only a few left open (page_window.c follows one when asked). An opener
+ * window's session stays the page's, and a followed window that detaches goes back to its opener. These events come to the browser, not to a page,
  * so the rows take the browser and find the page themselves. */
 #include <jansson.h>
 #include <stdlib.h>
@@ -158,7 +159,7 @@ static void target_info(struct browser *b, json_t *params, bool is_created)
         p->popups_open[p->popups_open_len++] = xstrdup(target);
         return;
     }
-    /* a popup storm: nothing drives popups, so one past the few left open is closed at once */
+    /* a popup storm: one past the few left open is closed at once */
     log_debug("browser", "popup %s (%s) closed: %d already open", target, url, PAGE_POPUPS_OPEN_MAX);
     cdp_send_ignored(b->cdp, NULL, "Target.closeTarget", json_pack("{s:s}", "targetId", target));
 }

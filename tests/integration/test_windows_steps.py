@@ -12,6 +12,8 @@ Chromium.
   new/opener  {"window": "new"} after an "opens": "same" click, and {"window": "opener"} back
   must open   "opens": "window" on a click that opens nothing fails the step
   lint        a bad "opens" and a bad "window" are refused
+  probe       `huixin probe` on a page whose 我要写信 link opens the form in a new tab: the draft clicks it
+              ("opens": "window") and fills the form there; the draft sends as it is
   evidence    a submission recorded in a ledger through a new tab: meta.json lists the window behind the
               last one, and its screenshot is in the bundle
 Last line: N passed, N failed.
@@ -121,6 +123,22 @@ def main():
               and os.path.getsize(os.path.join(before[0][0], before[0][1]["png"])) > 0,
               "evidence: meta.json lists the window behind the last one, with its screenshot",
               json.dumps([m for _, m in metas], ensure_ascii=False)[-1500:])
+
+        draft = os.path.join(tmp, "draft.json")
+        p = subprocess.run([HUIXIN, "probe", "http://127.0.0.1:%d/windows-probe.html" % port, "-o", draft,
+                            "-s", os.path.join(tmp, "probe.png")],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+        steps = []
+        if p.returncode == 0:
+            with open(draft, encoding="utf-8") as f:
+                steps = json.load(f)["submit"]["steps"]
+        check(len(steps) > 2 and steps[1] == {"click_text": "我要写信", "opens": "window"}
+              and any("fill" in s for s in steps[2:]),
+              "probe: the draft clicks 我要写信 into its new window and fills the form there",
+              p.stderr[-400:] + json.dumps(steps[:4], ensure_ascii=False))
+        code, out, text, _ = submit(tmp, draft, port)
+        check(code == 0 and out.get("status") == "submitted", "probe: the draft sends the letter as it is",
+              text[-600:])
 
         for name, step, want in (("bad-opens", {"click": "#blank", "opens": "tab"}, "'opens' is 'tab'"),
                                  ("bad-window", {"window": "back"}, "'window' must be")):
