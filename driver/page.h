@@ -209,6 +209,9 @@ void page_window_disarm(struct page *p);
  * none came or the current window began loading a new document meanwhile (the click navigated here:
  * that disarms it, so a window the new document opens as it loads is not taken for the click's). */
 int page_window_armed_wait(struct page *p, int timeout_ms, struct err *e);
+/* How many new documents the current window's main frame began loading (a click that navigated it
+ * changes it: what opens after is the new document's doing, not the click's). */
+uint64_t page_navigation_count(const struct page *p);
 size_t page_window_depth(const struct page *p); /* windows followed and not gone back from (0: the first) */
 /* The windows followed since the page opened (not the first), their URLs as they were when followed. */
 size_t page_window_used_count(const struct page *p);

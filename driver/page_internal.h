@@ -70,6 +70,7 @@ struct page {
     char *loaded_loader;   /* loaderId of the last main-frame "load" lifecycle event */
     char *started_loader;  /* loaderId of the last main-frame document navigation started */
     char *committed_loader; /* loaderId of the last main-frame document committed (Page.frameNavigated) */
+    uint64_t navigations;  /* main-frame document navigations started (page_navigation_count) */
     bool is_crashed;
 
     /* page_targets.c: out-of-process iframes and popups */

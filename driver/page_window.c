@@ -39,6 +39,11 @@ size_t page_window_mark(const struct page *p)
     return p->popups_len;
 }
 
+uint64_t page_navigation_count(const struct page *p)
+{
+    return p->navigations;
+}
+
 size_t page_window_depth(const struct page *p)
 {
     return p->openers_len;

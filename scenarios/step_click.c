@@ -84,6 +84,7 @@ static int exec(struct scn_exec *x, const struct scn_step *st, const char *targe
         a.user = x;
     }
     size_t mark = page_window_mark(x->p);
+    uint64_t navigations = page_navigation_count(x->p);
     int rc = st->kind == SCN_STEP_CLICK ? page_click_with(x->p, target, &a, e)
                                         : page_click_text_with(x->p, value, target, &a, e);
     if (rc != 0 || st->opens == SCN_OPENS_SAME)
@@ -96,7 +97,10 @@ static int exec(struct scn_exec *x, const struct scn_step *st, const char *targe
                          timeout_ms);
         return rc < 0 ? rc : 0;
     }
-    /* armed, a window that opens later is followed by the next step's wait, unless the click navigated */
+    /* armed, a window that opens later is followed by the next step's wait, unless the click navigated
+     * this window (then a window that opens is the new document's: a notice, an advertisement) */
+    if (page_navigation_count(x->p) != navigations)
+        return 0;
     page_window_arm(x->p, mark);
     rc = page_window_armed_wait(x->p, CLICK_WINDOW_GRACE_MS, e);
     return rc < 0 ? rc : 0;
