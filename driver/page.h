@@ -128,7 +128,7 @@ void page_frame_leave(struct page *p); /* back to the main frame */
  * answered and counted only. */
 #define PAGE_DIALOGS_MAX 100
 struct page_dialog {
-    char *type;
+    char *type;   /* or "unknown": a dialog a new window opened before it was followed, answered blind */
     char *message;
     int64_t at_ms;
 };

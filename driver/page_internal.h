@@ -80,6 +80,9 @@ struct page {
     size_t popups_len, popups_seen;
     char *popups_open[PAGE_POPUPS_OPEN_MAX]; /* target ids of the popups left open */
     size_t popups_open_len;
+    struct page_child *popup_sessions; /* the popups left open, attached as soon as they appear (their
+                                          dialogs answered from the first) */
+    size_t popup_sessions_len;
 
     /* page_runtime.c: the JavaScript worlds of every frame and session */
     struct page_context *contexts;
@@ -163,6 +166,8 @@ void page_lifecycle_release(struct page *p);
 extern const struct page_event_row page_dialog_events[];
 void page_dialog_tick(struct page *p);
 void page_dialog_release(struct page *p);
+/* A dialog found open and answered blind (a new window's, opened before we were attached to it). */
+void page_dialog_unseen_record(struct page *p);
 
 /* page_runtime.c: the execution contexts of the page's frames (page_frame_eval finds a frame's world
  * there). Runtime.enable early; Runtime.runIfWaitingForDebugger ends the setup (page_runtime_resume). */
@@ -183,9 +188,12 @@ void page_net_release(struct page *p);
  * Enables auto-attach, so iframes in other processes attach under the session and wait for us. */
 extern const struct page_target_event_row page_target_events[];
 void page_targets_enable(struct cdp *c, const char *session, bool is_page);
-/* The page a session belongs to: the page's own or one of its iframes'; NULL if none. */
+/* The page a session belongs to: the page's own, an opener window's, one of its iframes' or popups';
+ * NULL if none. */
 struct page *page_by_session(struct browser *b, const char *session);
 void page_targets_release(struct page *p);
+/* The session of a popup left open (attached as it appeared), or NULL while it is not attached yet. */
+const char *page_popup_session(const struct page *p, const char *target);
 
 /* page_window.c: an opener's session is still the page's (its dialogs are answered) */
 bool page_window_has_session(const struct page *p, const char *session);

@@ -25,6 +25,8 @@
 
 /* How long a bringToFront or an attach may take: housekeeping, not the site's work. */
 #define WINDOW_CALL_TIMEOUT_MS 10000
+/* A window's set-up that takes longer is held by a dialog nobody saw open. */
+#define WINDOW_SETUP_TIMEOUT_MS 3000
 
 static bool window_is_open(const struct page *p, const char *target)
 {
@@ -110,17 +112,25 @@ static void window_current_reset(struct page *p, char *target, char *session)
 
 static int window_switch(struct page *p, const char *target, struct err *e)
 {
-    json_t *res = NULL;
     int rc = 0;
     if (p->openers_len == PAGE_WINDOWS_DEPTH_MAX)
         return err_set(e, ERR_SITE, "windows opened from windows %d deep: not followed further", PAGE_WINDOWS_DEPTH_MAX);
-    if ((rc = cdp_call(p->b->cdp, NULL, "Target.attachToTarget", json_pack("{s:s, s:b}", "targetId", target, "flatten", 1),
-                       WINDOW_CALL_TIMEOUT_MS, &res, e)) != 0)
-        goto out;
-    const char *session = json_string_value(json_object_get(res, "sessionId"));
-    if (!session) {
-        rc = err_set(e, ERR_BROWSER, "Target.attachToTarget: no session in the answer");
-        goto out;
+    /* page_targets.c attached it as it appeared and set it up: wait for that */
+    int64_t deadline = clock_mono_ms() + WINDOW_CALL_TIMEOUT_MS;
+    const char *session;
+    while (!(session = page_popup_session(p, target))) {
+        if ((rc = page_check_alive(p, e)) != 0)
+            goto out;
+        if (!window_is_open(p, target)) {
+            rc = err_set(e, ERR_SITE, "the new window closed before it could be followed");
+            goto out;
+        }
+        int64_t left = deadline - clock_mono_ms();
+        if (left <= 0) {
+            rc = err_set(e, ERR_TIMEOUT, "the new window was not attached within %d ms", WINDOW_CALL_TIMEOUT_MS);
+            goto out;
+        }
+        cdp_pump(p->b->cdp, left > 50 ? 50 : (int)left);
     }
     struct page_window *w = &p->openers[p->openers_len++];
     w->target_id = p->target_id;
@@ -128,11 +138,21 @@ static int window_switch(struct page *p, const char *target, struct err *e)
     p->target_id = NULL;
     p->session_id = NULL;
     window_current_reset(p, xstrdup(target), xstrdup(session));
-    page_session_setup(p->b->cdp, p->session_id, true);
     json_t *metrics = json_pack("{s:i, s:i, s:i, s:b}", "width", p->b->width, "height", p->b->height,
                                 "deviceScaleFactor", 1, "mobile", 0);
-    /* the last setup command: once it is answered, those before it were too */
-    if ((rc = page_call(p, "Emulation.setDeviceMetricsOverride", metrics, WINDOW_CALL_TIMEOUT_MS, NULL, e)) != 0)
+    /* the last setup command: once it is answered, those before it were too. A window that opened a dialog
+     * before we were attached to it (a form posted into it, answered with an alert) is held by the dialog,
+     * unseen: it is answered blind, and the window set up again. */
+    rc = page_call(p, "Emulation.setDeviceMetricsOverride", json_incref(metrics), WINDOW_SETUP_TIMEOUT_MS, NULL, e);
+    if (rc == ERR_TIMEOUT &&
+        page_call(p, "Page.handleJavaScriptDialog", json_pack("{s:b, s:s}", "accept", 1, "promptText", ""),
+                  WINDOW_SETUP_TIMEOUT_MS, NULL, NULL) == 0) {
+        log_warn("page", "the new window %s was held by a dialog it opened before it was followed: accepted", target);
+        page_dialog_unseen_record(p);
+        rc = page_call(p, "Emulation.setDeviceMetricsOverride", json_incref(metrics), WINDOW_CALL_TIMEOUT_MS, NULL, e);
+    }
+    json_decref(metrics);
+    if (rc != 0)
         goto out;
     if ((rc = page_front_bring(p, e)) != 0)
         goto out;
@@ -145,7 +165,6 @@ static int window_switch(struct page *p, const char *target, struct err *e)
 out:
     if (rc != 0)
         err_prefix(e, "cannot follow the new window");
-    json_decref(res);
     return rc;
 }
 
@@ -231,9 +250,7 @@ int page_window_opener(struct page *p, struct err *e)
         return err_set(e, ERR_INPUT, "back to the opener: this window was not opened by another one");
     if (cdp_is_closed(p->b->cdp))
         return err_set(e, ERR_BROWSER, "%s", cdp_close_reason(p->b->cdp));
-    /* the window left stays open, unfollowed: its session goes */
-    if (p->session_id && !p->is_detached)
-        cdp_send_ignored(p->b->cdp, NULL, "Target.detachFromTarget", json_pack("{s:s}", "sessionId", p->session_id));
+    /* the window left stays open, unfollowed (its session stays, so its dialogs are still answered) */
     struct page_window *w = &p->openers[--p->openers_len];
     window_current_reset(p, w->target_id, w->session_id);
     w->target_id = w->session_id = NULL;
