@@ -107,6 +107,18 @@ static int common_thirdparty_take(const char *cmd, const char *name, const char 
     return 0;
 }
 
+static int common_visit_budget_take(const char *cmd, const char *name, const char *v, void *user)
+{
+    struct cli_common *c = user;
+    (void)name;
+    char *end;
+    long s = strtol(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || s < 1 || s > 86400)
+        return cli_usage_error(cmd, "--visit-budget '%s': expected whole seconds from 1 to 86400", v);
+    c->visit_budget_ms = (int)s * 1000;
+    return 0;
+}
+
 static int common_calendar_take(const char *cmd, const char *name, const char *v, void *user)
 {
     struct cli_common *c = user;
@@ -155,6 +167,9 @@ const struct opt cli_opts_browser[] = {
     COMMON_CALL("--other-hosts-seconds", common_thirdparty_take, "SECONDS",
                 "how long a script, stylesheet, image or font from another host may take\n"
                 "before the page goes on without it (default: the scenario's, else 5)"),
+    COMMON_CALL("--visit-budget", common_visit_budget_take, "SECONDS",
+                "how long one whole check visit may take; past it the visit is recorded as\n"
+                "failed (its page uncaptured) and the next letter visited (default 20 x --timeout)"),
     OPT_ROW_END,
 };
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/base.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "driver/browser_internal.h"
 #include "driver/cdp.h"
@@ -116,6 +117,17 @@ const char *browser_ws_url(const struct browser *b)
 int browser_pid(const struct browser *b)
 {
     return b->launch.pid > 0 ? (int)b->launch.pid : 0;
+}
+
+void browser_budget_start(struct browser *b, int budget_ms)
+{
+    b->budget_ms = budget_ms > 0 ? budget_ms : 0;
+    b->budget_deadline_ms = budget_ms > 0 ? clock_mono_ms() + budget_ms : 0;
+}
+
+bool browser_budget_is_spent(const struct browser *b)
+{
+    return b->budget_deadline_ms && clock_mono_ms() >= b->budget_deadline_ms;
 }
 
 bool browser_is_alive(struct browser *b)

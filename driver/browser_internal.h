@@ -4,6 +4,8 @@
 #ifndef HUIXIN_BROWSER_INTERNAL_H
 #define HUIXIN_BROWSER_INTERNAL_H
 
+#include <stdint.h>
+
 #include "driver/launch.h"
 
 struct cdp;
@@ -20,6 +22,8 @@ struct browser {
     char *ws_url;          /* the browser's DevTools websocket, for other processes to connect to */
     int width, height;
     struct page *pages[PAGE_MAX]; /* page_open fills a slot, page_close empties it */
+    int64_t budget_deadline_ms;   /* browser_budget_start: clock_mono_ms past which page calls fail (0: none) */
+    int budget_ms;
 };
 
 #endif

@@ -82,6 +82,9 @@ int page_check_alive(struct page *p, struct err *e)
         return err_set(e, ERR_BROWSER, "%s", cdp_close_reason(p->b->cdp));
     if (p->is_crashed)
         return err_set(e, ERR_BROWSER, "renderer crashed: the page is dead, open a new one");
+    if (browser_budget_is_spent(p->b))
+        return err_set(e, ERR_TIMEOUT, "the time budget of %d s for this visit ran out",
+                       p->b->budget_ms / 1000);
     if (p->is_detached)
         return err_set(e, ERR_BROWSER, "the page was closed");
     if (p->is_dialog_stuck) {
@@ -94,6 +97,16 @@ int page_check_alive(struct page *p, struct err *e)
     return 0;
 }
 
+int page_budget_clamp(struct page *p, int timeout_ms)
+{
+    if (timeout_ms <= 0)
+        timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
+    if (!p->b->budget_deadline_ms)
+        return timeout_ms;
+    int64_t left = p->b->budget_deadline_ms - clock_mono_ms();
+    return left < 1 ? 1 : left < timeout_ms ? (int)left : timeout_ms;
+}
+
 int page_call(struct page *p, const char *method, json_t *params, int timeout_ms, json_t **result, struct err *e)
 {
     int rc = page_check_alive(p, e);
@@ -101,8 +114,7 @@ int page_call(struct page *p, const char *method, json_t *params, int timeout_ms
         json_decref(params);
         return rc;
     }
-    return cdp_call(p->b->cdp, p->session_id, method, params, timeout_ms > 0 ? timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS,
-                    result, e);
+    return cdp_call(p->b->cdp, p->session_id, method, params, page_budget_clamp(p, timeout_ms), result, e);
 }
 
 int page_frame_call(struct page *p, const char *method, json_t *params, int timeout_ms, json_t **result,
@@ -114,8 +126,7 @@ int page_frame_call(struct page *p, const char *method, json_t *params, int time
         return rc;
     }
     const char *session = p->frames[p->frames_len - 1].session_id;
-    return cdp_call(p->b->cdp, session, method, params, timeout_ms > 0 ? timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS, result,
-                    e);
+    return cdp_call(p->b->cdp, session, method, params, page_budget_clamp(p, timeout_ms), result, e);
 }
 
 void page_sleep(struct page *p, int ms)
@@ -190,7 +201,7 @@ out:
     return rc;
 }
 
-static void page_frames_clear(struct page *p, size_t keep)
+void page_frames_clear(struct page *p, size_t keep)
 {
     while (p->frames_len > keep) {
         struct page_frame *f = &p->frames[--p->frames_len];
@@ -218,6 +229,7 @@ void page_close(struct page *p)
         if (b->pages[i] == p)
             b->pages[i] = NULL;
     page_frames_clear(p, 0);
+    page_window_release(p);
     page_targets_release(p);
     page_runtime_release(p);
     page_fetch_release(p);
@@ -248,6 +260,7 @@ int page_goto(struct page *p, const char *url, int timeout_ms, struct err *e)
     if (timeout_ms <= 0)
         timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
+    page_window_disarm(p);
     page_frames_clear(p, 1);
     page_failed_clear(p);
     p->http_status = 0;
@@ -381,7 +394,8 @@ int page_frame_eval(struct page *p, const char *expression, bool by_value, int t
         return rc;
     }
     int64_t left = deadline - clock_mono_ms();
-    if ((rc = cdp_call(p->b->cdp, session, "Runtime.evaluate", params, left < 1 ? 1 : (int)left, &res, e)) != 0)
+    if ((rc = cdp_call(p->b->cdp, session, "Runtime.evaluate", params, page_budget_clamp(p, left < 1 ? 1 : (int)left),
+                       &res, e)) != 0)
         goto out;
     if (json_object_get(res, "exceptionDetails")) {
         rc = page_exception_error(res, e);
@@ -577,6 +591,7 @@ int page_wait(struct page *p, enum page_cond_kind kind, const char *arg, int tim
             goto out;
         }
         page_sleep(p, PAGE_POLL_MS);
+        page_window_armed_follow(p);
     }
 out:
     free(expr);

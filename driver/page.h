@@ -46,6 +46,13 @@ int browser_pid(const struct browser *b);
 /* false once the browser exited or the connection closed: close it and browser_open again. */
 bool browser_is_alive(struct browser *b);
 
+/* A time budget for everything from now on (a whole visit), 0 to lift it: once spent, every page call
+ * fails at once with ERR_TIMEOUT saying so, and meanwhile no page command waits past what is left. So a
+ * visit whose site keeps every wait just under its own timeout, step after step, still ends in time.
+ * page_close is not bound by it (a page must be closed whatever happened). */
+void browser_budget_start(struct browser *b, int budget_ms);
+bool browser_budget_is_spent(const struct browser *b);
+
 int page_open(struct browser *b, struct page **out, struct err *e);
 void page_close(struct page *p); /* disposes of its browser context; NULL is a no-op */
 
@@ -121,7 +128,7 @@ void page_frame_leave(struct page *p); /* back to the main frame */
  * answered and counted only. */
 #define PAGE_DIALOGS_MAX 100
 struct page_dialog {
-    char *type;
+    char *type;   /* or "unknown": a dialog a new window opened before it was followed, answered blind */
     char *message;
     int64_t at_ms;
 };
@@ -196,14 +203,52 @@ uint64_t page_response_mark(const struct page *p);
 int page_responses_wait(struct page *p, uint64_t mark, int quiet_ms, int timeout_ms, struct err *e);
 
 /* Popups (window.open, target=_blank, and the popups' own popups) opened since the page opened: their
- * URLs, the first PAGE_POPUPS_MAX kept. Nothing here drives a popup, so they are not let pile up: at most
- * PAGE_POPUPS_OPEN_MAX stay open at once, any further one is closed as soon as it appears. */
+ * URLs, the first PAGE_POPUPS_MAX kept. A popup is driven only once followed (page_window_follow, below),
+ * so they are not let pile up: at most PAGE_POPUPS_OPEN_MAX stay open at once (the followed ones among
+ * them), any further one is closed as soon as it appears. */
 #define PAGE_POPUPS_MAX 100
 #define PAGE_POPUPS_OPEN_MAX 4
 size_t page_popup_count(const struct page *p); /* kept: at most PAGE_POPUPS_MAX */
 size_t page_popup_seen(const struct page *p);  /* all, kept or not */
 size_t page_popup_open_count(const struct page *p);
 const char *page_popup_url(const struct page *p, size_t i);
+
+/* Windows. A site may open its form, or its answer, in a new tab or window (target=_blank,
+ * window.open, <form target=_blank>): following it makes that window the page's current one, so every
+ * call after acts there; the window it came from is kept and page_window_opener goes back to it. A
+ * followed window that closes itself puts the page back on its opener. page_close closes them all.
+ * page_window_mark: a mark to take before an action; page_window_follow follows the first window
+ * opened since the mark and still open (the action's: later ones may be that window's own), waiting
+ * up to timeout_ms (0: only looks) for one: 1 when it followed one, 0 when none came, or a negative
+ * code. page_window_follow_newest follows the newest window still open and not followed yet. */
+size_t page_window_mark(const struct page *p);
+int page_window_follow(struct page *p, size_t mark, int timeout_ms, struct err *e);
+int page_window_follow_newest(struct page *p, int timeout_ms, struct err *e);
+int page_window_opener(struct page *p, struct err *e);
+/* Armed with a mark, the waits for an element or a condition (page_wait, the actions' wait for their
+ * element) follow a window opened since the mark when one appears while they poll (a window that opens
+ * late, after a click's answer came back); following one, page_goto or page_window_disarm disarm it. */
+void page_window_arm(struct page *p, size_t mark);
+void page_window_disarm(struct page *p);
+/* Armed: waits up to timeout_ms for a window opened since the mark and follows it (1), or returns 0 when
+ * none came or the current window began loading a new document meanwhile (the click navigated here:
+ * that disarms it, so a window the new document opens as it loads is not taken for the click's). */
+int page_window_armed_wait(struct page *p, int timeout_ms, struct err *e);
+/* How many new documents the current window's main frame began loading (a click that navigated it
+ * changes it: what opens after is the new document's doing, not the click's). */
+uint64_t page_navigation_count(const struct page *p);
+size_t page_window_depth(const struct page *p); /* windows followed and not gone back from (0: the first) */
+/* The windows followed since the page opened (not the first), their URLs as they were when followed. */
+size_t page_window_used_count(const struct page *p);
+const char *page_window_used_url(const struct page *p, size_t i);
+/* A full-page PNG (as page_screenshot_full) of the window i behind the current one (0: the first
+ * window, up to page_window_depth - 1), and its URL (*url, caller frees); the current window stays the
+ * current one and is put back in front. */
+struct page_shot_info;
+int page_window_opener_capture(struct page *p, size_t i, const char *path, struct page_shot_info *info, char **url,
+                               struct err *e);
+/* Brings the current window to the front (a background tab draws nothing, so it cannot be captured). */
+int page_front_bring(struct page *p, struct err *e);
 
 /* The current frame's visible text (innerText of the body) and its HTML; caller frees. A huge page
  * must not take our memory with it: the text is cut at PAGE_TEXT_MAX_BYTES and the HTML at

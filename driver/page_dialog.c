@@ -57,11 +57,8 @@ void page_dialog_tick(struct page *p)
         dialog_answer(p);
 }
 
-static void dialog_opening(struct page *p, const char *session, json_t *params)
+static void dialog_record(struct page *p, const char *type, const char *message)
 {
-    /* a dialog blocks the page until it is answered: record it and accept at once */
-    const char *type = json_string_value(json_object_get(params, "type"));
-    const char *message = json_string_value(json_object_get(params, "message"));
     p->dialogs_seen++;
     if (p->dialogs_len < PAGE_DIALOGS_MAX) { /* an alert loop: keep the first ones, count the rest */
         p->dialogs = xrealloc(p->dialogs, (p->dialogs_len + 1) * sizeof *p->dialogs);
@@ -73,6 +70,19 @@ static void dialog_opening(struct page *p, const char *session, json_t *params)
     } else if (p->dialogs_seen == PAGE_DIALOGS_MAX + 1) {
         log_warn("page", "more than %d dialogs: later ones are answered and counted, not kept", PAGE_DIALOGS_MAX);
     }
+}
+
+void page_dialog_unseen_record(struct page *p)
+{
+    dialog_record(p, "unknown", "(a dialog the window opened before huixin was attached to it; accepted, its text "
+                                "unknown)");
+}
+
+static void dialog_opening(struct page *p, const char *session, json_t *params)
+{
+    /* a dialog blocks the page until it is answered: record it and accept at once */
+    dialog_record(p, json_string_value(json_object_get(params, "type")),
+                  json_string_value(json_object_get(params, "message")));
     free(p->dialog_session);
     p->dialog_session = xstrdup(session);
     dialog_answer(p);

@@ -17,6 +17,11 @@
 #include "driver/png.h"
 
 #define EVIDENCE_TIMEOUT_MS 120000
+/* One screenshot slice: Chrome answers in well under a second for a page it is drawing; a page it is not
+ * drawing (a tab in the background, a renderer blocked by a script) never answers, so the limit is short
+ * and, once passed, the page is brought to the front and asked once more before the capture fails. */
+#define SHOT_TIMEOUT_MS 20000
+#define SHOT_RETRY_TIMEOUT_MS 10000
 /* Taller pages are captured in slices of this many px, each decoded row by row into one PNG writer and
  * freed before the next is taken: a slice of noise is a few MB of PNG (and its base64 in the reply), so
  * memory stays bounded whatever the page's height. (Chrome also repeats or cuts off captures past 16,000 px.) */
@@ -44,7 +49,19 @@ static int evidence_shot(struct page *p, double x, double y, double w, double h,
     json_t *params = json_pack("{s:s, s:b, s:b, s:{s:f, s:f, s:f, s:f, s:f}}", "format", "png",
                                "captureBeyondViewport", beyond, "fromSurface", 1, "clip", "x", x, "y", y, "width", w,
                                "height", h, "scale", 1.0);
-    int rc = page_call(p, "Page.captureScreenshot", params, EVIDENCE_TIMEOUT_MS, &res, e);
+    int rc = page_call(p, "Page.captureScreenshot", json_incref(params), SHOT_TIMEOUT_MS, &res, e);
+    if (rc == ERR_TIMEOUT) {
+        log_warn("page", "Page.captureScreenshot did not answer within %d ms: bringing the page to the front",
+                 SHOT_TIMEOUT_MS);
+        if ((rc = page_front_bring(p, e)) == 0)
+            rc = page_call(p, "Page.captureScreenshot", json_incref(params), SHOT_RETRY_TIMEOUT_MS, &res, e);
+        if (rc == ERR_TIMEOUT)
+            rc = err_set(e, ERR_TIMEOUT,
+                         "Page.captureScreenshot did not answer within %d ms, nor within %d ms once the page was "
+                         "brought to the front: the page is not being drawn (its renderer is busy or stuck)",
+                         SHOT_TIMEOUT_MS, SHOT_RETRY_TIMEOUT_MS);
+    }
+    json_decref(params);
     if (rc != 0)
         goto out;
     json_t *data = json_object_get(res, "data");
@@ -193,6 +210,9 @@ int page_screenshot_full(struct page *p, const char *path, int max_height_px, st
     memset(info, 0, sizeof *info);
     if (max_height_px <= 0)
         max_height_px = SHOT_DEFAULT_MAX_PX;
+    /* a tab in the background (the scenario's window opened another) is not drawn: it cannot be captured */
+    if ((rc = page_front_bring(p, e)) != 0)
+        goto out;
     if ((rc = evidence_fonts_ready(p, e)) != 0)
         goto out;
     if ((rc = evidence_scroll(p, 0, 0, &scroll_x, &scroll_y, e)) != 0)

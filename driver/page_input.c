@@ -49,6 +49,7 @@ int page_element_wait(struct page *p, const char *selector, bool must_be_visible
             goto out;
         }
         page_sleep(p, 100);
+        page_window_armed_follow(p);
     }
 out:
     free(expr);

@@ -32,6 +32,13 @@ struct page_child {
     char *url;
 };
 
+/* A window the scenario came from (page_window.c): where page_window_opener goes back to. */
+struct page_window {
+    char *target_id;
+    char *session_id;
+};
+#define PAGE_WINDOWS_DEPTH_MAX 8
+
 struct page_context {       /* a JavaScript world from Runtime.executionContextCreated */
     char *session_id;
     int id;
@@ -56,8 +63,8 @@ struct page_frame {
 struct page {
     struct browser *b;
     char *context_id;      /* browser context: its own cookies */
-    char *target_id;       /* = the main frame's id */
-    char *session_id;
+    char *target_id;       /* the current window's; = its main frame's id */
+    char *session_id;      /* the current window's */
     bool is_detached;      /* page_targets.c */
     char *nav_loader;      /* loaderId of the last Page.navigate (page_goto) */
 
@@ -65,6 +72,7 @@ struct page {
     char *loaded_loader;   /* loaderId of the last main-frame "load" lifecycle event */
     char *started_loader;  /* loaderId of the last main-frame document navigation started */
     char *committed_loader; /* loaderId of the last main-frame document committed (Page.frameNavigated) */
+    uint64_t navigations;  /* main-frame document navigations started (page_navigation_count) */
     bool is_crashed;
 
     /* page_targets.c: out-of-process iframes and popups */
@@ -74,6 +82,9 @@ struct page {
     size_t popups_len, popups_seen;
     char *popups_open[PAGE_POPUPS_OPEN_MAX]; /* target ids of the popups left open */
     size_t popups_open_len;
+    struct page_child *popup_sessions; /* the popups left open, attached as soon as they appear (their
+                                          dialogs answered from the first) */
+    size_t popup_sessions_len;
 
     /* page_runtime.c: the JavaScript worlds of every frame and session */
     struct page_context *contexts;
@@ -99,6 +110,13 @@ struct page {
     int64_t dialog_answered_ms; /* clock_mono_ms of the last answer sent */
     int dialog_refusals;        /* answers refused in a row */
     bool is_dialog_stuck;       /* a dialog Chrome will not let us answer: the page is lost */
+
+    /* page_window.c: the windows followed (the current one is target_id/session_id above) */
+    struct page_window openers[PAGE_WINDOWS_DEPTH_MAX]; /* the windows it came from, oldest first */
+    size_t openers_len;
+    size_t window_armed_mark; /* mark + 1 of page_window_arm; 0: not armed */
+    char **windows_used;   /* the URLs of the windows followed, as they were when followed */
+    size_t windows_used_len;
 
     struct page_frame frames[8];
     size_t frames_len;     /* >= 1 while open */
@@ -153,6 +171,8 @@ void page_lifecycle_release(struct page *p);
 extern const struct page_event_row page_dialog_events[];
 void page_dialog_tick(struct page *p);
 void page_dialog_release(struct page *p);
+/* A dialog found open and answered blind (a new window's, opened before we were attached to it). */
+void page_dialog_unseen_record(struct page *p);
 
 /* page_runtime.c: the execution contexts of the page's frames (page_frame_eval finds a frame's world
  * there). Runtime.enable early; Runtime.runIfWaitingForDebugger ends the setup (page_runtime_resume). */
@@ -185,13 +205,28 @@ void page_fetch_release(struct page *p);
  * Enables auto-attach, so iframes in other processes attach under the session and wait for us. */
 extern const struct page_target_event_row page_target_events[];
 void page_targets_enable(struct cdp *c, const char *session, bool is_page);
-/* The page a session belongs to: the page's own or one of its iframes'; NULL if none. */
+/* The page a session belongs to: the page's own, an opener window's, one of its iframes' or popups';
+ * NULL if none. */
 struct page *page_by_session(struct browser *b, const char *session);
 void page_targets_release(struct page *p);
+/* The session of a popup left open (attached as it appeared), or NULL while it is not attached yet. */
+const char *page_popup_session(const struct page *p, const char *target);
+
+/* page_window.c: an opener's session is still the page's (its dialogs are answered) */
+bool page_window_has_session(const struct page *p, const char *session);
+/* A session of the page detached: an opener (forgotten) or the followed window (back to its opener). */
+void page_window_closed(struct page *p, const char *session);
+void page_window_release(struct page *p);
+/* page_wait and page_element_wait call it as they poll: follows a window opened since an armed mark. */
+void page_window_armed_follow(struct page *p);
 
 /* page.c */
+/* Drops the current-frame stack down to keep frames (0: none). */
+void page_frames_clear(struct page *p, size_t keep);
 /* Fails at once with ERR_BROWSER when the page is crashed, closed, or the browser gone. */
 int page_check_alive(struct page *p, struct err *e);
+/* timeout_ms (0: the default) cut to what is left of the browser's budget (browser_budget_start). */
+int page_budget_clamp(struct page *p, int timeout_ms);
 /* A CDP call on the page's own session / the current frame's session. */
 int page_call(struct page *p, const char *method, json_t *params, int timeout_ms, json_t **result, struct err *e);
 int page_frame_call(struct page *p, const char *method, json_t *params, int timeout_ms, json_t **result,

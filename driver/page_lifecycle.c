@@ -37,8 +37,11 @@ static void lifecycle_frame_started_navigating(struct page *p, const char *sessi
     const char *frame = json_string_value(json_object_get(params, "frameId"));
     const char *loader = json_string_value(json_object_get(params, "loaderId"));
     const char *type = json_string_value(json_object_get(params, "navigationType"));
-    if (frame && loader && type && strcmp(type, "differentDocument") == 0 && strcmp(frame, p->target_id) == 0)
+    if (frame && loader && type && strcmp(type, "differentDocument") == 0 && strcmp(frame, p->target_id) == 0) {
         lifecycle_loader_set(&p->started_loader, loader);
+        p->navigations++;
+        p->window_armed_mark = 0; /* page_window_arm: what opens from here on is the new document's doing */
+    }
 }
 
 static void lifecycle_frame_navigated(struct page *p, const char *session, json_t *params)

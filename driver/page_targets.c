@@ -4,7 +4,8 @@
  * set it up) and is reached through its own session; workers and the like are let run and left. Popups
  * (window.open, target=_blank) show up through target discovery (Target.setDiscoverTargets, sent by
  * browser_open) as targets whose opener is one of our pages, or whose browser context is: they are
- * counted, their URLs kept, and only a few left open. These events come to the browser, not to a page,
+ * counted, their URLs kept, and only a few left open (page_window.c follows one when asked). An opener
+ * window's session stays the page's, and a followed window that detaches goes back to its opener. These events come to the browser, not to a page,
  * so the rows take the browser and find the page themselves. */
 #include <jansson.h>
 #include <stdlib.h>
@@ -24,10 +25,33 @@ struct page *page_by_session(struct browser *b, const char *session)
         struct page *p = b->pages[i];
         if (!p)
             continue;
-        if (p->session_id && strcmp(p->session_id, session) == 0)
+        if ((p->session_id && strcmp(p->session_id, session) == 0) || page_window_has_session(p, session))
             return p;
         for (size_t k = 0; k < p->children_len; k++)
             if (strcmp(p->children[k].session_id, session) == 0)
+                return p;
+        for (size_t k = 0; k < p->popup_sessions_len; k++)
+            if (strcmp(p->popup_sessions[k].session_id, session) == 0)
+                return p;
+    }
+    return NULL;
+}
+
+const char *page_popup_session(const struct page *p, const char *target)
+{
+    for (size_t k = 0; k < p->popup_sessions_len; k++)
+        if (strcmp(p->popup_sessions[k].target_id, target) == 0)
+            return p->popup_sessions[k].session_id;
+    return NULL;
+}
+
+/* The page whose popups left open include target, or NULL. */
+static struct page *popup_page_by_target(struct browser *b, const char *target)
+{
+    for (size_t i = 0; i < PAGE_MAX; i++) {
+        struct page *p = b->pages[i];
+        for (size_t k = 0; p && k < p->popups_open_len; k++)
+            if (strcmp(p->popups_open[k], target) == 0)
                 return p;
     }
     return NULL;
@@ -63,9 +87,24 @@ static void target_attached(struct browser *b, const char *parent, json_t *param
     const char *url = json_string_value(json_object_get(info, "url"));
     if (!session || !type || !target)
         return;
+    if (!parent) {
+        /* our attach to a popup as it appeared (target_info): its domains are enabled before it runs much,
+         * so a dialog it opens as it loads is seen and answered */
+        struct page *q = strcmp(type, "page") == 0 ? popup_page_by_target(b, target) : NULL;
+        if (q && !page_popup_session(q, target)) {
+            q->popup_sessions = xrealloc(q->popup_sessions, (q->popup_sessions_len + 1) * sizeof *q->popup_sessions);
+            struct page_child *ch = &q->popup_sessions[q->popup_sessions_len++];
+            ch->session_id = xstrdup(session);
+            ch->target_id = xstrdup(target);
+            ch->url = xstrdup(url ? url : "");
+            log_debug("browser", "popup target %s attached (%s)", target, ch->url);
+            page_session_setup(b->cdp, session, true);
+        }
+        return; /* else our own explicit attach to a page, set up by page_open */
+    }
     struct page *p = page_by_session(b, parent);
-    if (!parent || (p && strcmp(p->session_id, session) == 0))
-        return; /* our own explicit attach to a page, set up by page_open */
+    if (p && strcmp(p->session_id, session) == 0)
+        return;
     if (p && strcmp(type, "iframe") == 0) {
         p->children = xrealloc(p->children, (p->children_len + 1) * sizeof *p->children);
         struct page_child *ch = &p->children[p->children_len++];
@@ -88,6 +127,20 @@ static void target_detached(struct browser *b, const char *parent, json_t *param
     struct page *p = page_by_session(b, session);
     if (!p)
         return;
+    for (size_t k = 0; k < p->popup_sessions_len; k++) {
+        if (strcmp(p->popup_sessions[k].session_id, session) != 0)
+            continue;
+        free(p->popup_sessions[k].session_id);
+        free(p->popup_sessions[k].target_id);
+        free(p->popup_sessions[k].url);
+        p->popup_sessions[k] = p->popup_sessions[--p->popup_sessions_len];
+        break;
+    }
+    if (page_window_has_session(p, session) || (strcmp(p->session_id, session) == 0 && p->openers_len > 0)) {
+        cdp_session_fail(b->cdp, session, "the window was closed");
+        page_window_closed(p, session);
+        return;
+    }
     if (strcmp(p->session_id, session) == 0) {
         p->is_detached = true;
         cdp_session_fail(b->cdp, session, "the page was closed");
@@ -151,9 +204,11 @@ static void target_info(struct browser *b, json_t *params, bool is_created)
     }
     if (p->popups_open_len < PAGE_POPUPS_OPEN_MAX) {
         p->popups_open[p->popups_open_len++] = xstrdup(target);
+        /* attached at once, so page_window_follow finds it ready and its dialogs never block it */
+        cdp_send_ignored(b->cdp, NULL, "Target.attachToTarget", json_pack("{s:s, s:b}", "targetId", target, "flatten", 1));
         return;
     }
-    /* a popup storm: nothing drives popups, so one past the few left open is closed at once */
+    /* a popup storm: one past the few left open is closed at once */
     log_debug("browser", "popup %s (%s) closed: %d already open", target, url, PAGE_POPUPS_OPEN_MAX);
     cdp_send_ignored(b->cdp, NULL, "Target.closeTarget", json_pack("{s:s}", "targetId", target));
 }
@@ -225,6 +280,14 @@ void page_targets_release(struct page *p)
     for (size_t i = 0; i < p->popups_open_len; i++)
         free(p->popups_open[i]);
     p->popups_open_len = 0;
+    for (size_t i = 0; i < p->popup_sessions_len; i++) {
+        free(p->popup_sessions[i].session_id);
+        free(p->popup_sessions[i].target_id);
+        free(p->popup_sessions[i].url);
+    }
+    free(p->popup_sessions);
+    p->popup_sessions = NULL;
+    p->popup_sessions_len = 0;
 }
 
 size_t page_popup_count(const struct page *p)

@@ -394,8 +394,8 @@ static json_t *check_make(struct draft_ctx *c, json_t *a, const char *origin)
                      "not_found", "text", "页面找不到", "未找到", "未查询到", "不存在", "read", read);
 }
 
-static int draft_make(json_t *a, const char *probed_url, const char *frame, json_t **draft_out,
-                      struct draft_ctx *c, struct err *e)
+static int draft_make(json_t *a, const char *probed_url, const char *frame, const char *write_link,
+                      json_t **draft_out, struct draft_ctx *c, struct err *e)
 {
     json_t *fields = json_object_get(a, "fields"), *captcha = json_object_get(a, "captcha");
     json_t *submit = json_object_get(a, "submit");
@@ -420,6 +420,11 @@ static int draft_make(json_t *a, const char *probed_url, const char *frame, json
         step_add(c, json_pack("{s:o}", "dismiss", lit_json(str_of(notice, "selector"))));
         note_add(c, "a notice covered the page; the draft dismisses it with '%s' (%s) when it shows up.",
                  str_of(notice, "selector"), str_of(notice, "text"));
+    }
+    if (write_link) {
+        step_add(c, json_pack("{s:o, s:s}", "click_text", lit_json(write_link), "opens", "window"));
+        note_add(c, "the form opens in a new window from '%s' on the page probed; the draft clicks it and goes "
+                    "on there.", write_link);
     }
     if (frame)
         step_add(c, json_pack("{s:{s:o}}", "frame", "selector", lit_json(frame)));
@@ -502,8 +507,9 @@ out:
 }
 
 /* scn_probe_draft_build, also saying how many fields the draft touches and whether it has a captcha. */
-static int draft_build(const char *analysis_json, const char *probed_url, const char *frame_selector, char **draft_out,
-                       char **marks_out, size_t *n_fields, bool *has_captcha, struct err *e)
+static int draft_build(const char *analysis_json, const char *probed_url, const char *frame_selector,
+                       const char *write_link, char **draft_out, char **marks_out, size_t *n_fields, bool *has_captcha,
+                       struct err *e)
 {
     *draft_out = NULL;
     if (marks_out)
@@ -523,7 +529,7 @@ static int draft_build(const char *analysis_json, const char *probed_url, const 
     char *text = NULL;
     struct scn_scenario *s = NULL;
     struct scn_diags diags = {0};
-    int rc = draft_make(a, probed_url, frame_selector, &d, &c, e);
+    int rc = draft_make(a, probed_url, frame_selector, write_link, &d, &c, e);
     if (rc < 0)
         goto out;
     char *dumped = json_dumps(d, JSON_INDENT(2));
@@ -562,7 +568,8 @@ int scn_probe_draft_build(const char *analysis_json, const char *probed_url, con
 {
     size_t n_fields = 0;
     bool has_captcha = false;
-    return draft_build(analysis_json, probed_url, frame_selector, draft_out, marks_out, &n_fields, &has_captcha, e);
+    return draft_build(analysis_json, probed_url, frame_selector, NULL, draft_out, marks_out, &n_fields, &has_captcha,
+                       e);
 }
 
 void scn_probe_result_release(struct scn_probe_result *r)
@@ -572,6 +579,7 @@ void scn_probe_result_release(struct scn_probe_result *r)
     free(r->draft);
     free(r->final_url);
     free(r->frame);
+    free(r->write_link);
     memset(r, 0, sizeof *r);
 }
 
@@ -631,6 +639,55 @@ static void frames_search(struct page *p, int timeout_ms, char **best_text, long
     json_decref(a);
 }
 
+/* The visible link or button that says 我要写信 (我要留言, 在线写信 ...): its own text, or NULL. */
+#define PROBE_WRITE_LINK_JS                                                                                 \
+    "(() => { const re = /^\\s*(我要写信|我要留言|在线写信|我要咨询|我要投诉|我要建议|写信)/;"                      \
+    " for (const el of document.querySelectorAll('a, button, input[type=button], [onclick]')) {"           \
+    "  const t = (el.innerText || el.value || '').trim(); const r = el.getBoundingClientRect();"           \
+    "  if (t && t.length <= 40 && re.test(t) && r.width > 0 && r.height > 0) return t; }"                   \
+    " return ''; })()"
+
+/* No form on the page: a 我要写信 link or button that opens the form in a new window (target=_blank,
+ * window.open) is clicked and the window followed; if its form is better, the probe goes on there and
+ * *write_link says what was clicked. A click that opened no window leaves the page as it was. */
+static void window_search(struct page *p, int timeout_ms, char **best_text, long *best_score, char **write_link)
+{
+    struct err we;
+    err_init(&we);
+    char *link = NULL;
+    if (page_eval_text(p, PROBE_WRITE_LINK_JS, &link, &we) < 0 || !link || !*link) {
+        free(link);
+        return;
+    }
+    size_t mark = page_window_mark(p);
+    struct page_action a = {timeout_ms < 5000 ? timeout_ms : 5000, false, NULL, NULL};
+    if (page_click_text_with(p, NULL, link, &a, &we) < 0) {
+        log_warn("probe", "could not click '%s': %s", link, we.msg);
+        free(link);
+        return;
+    }
+    if (page_window_follow(p, mark, 3000, &we) != 1) {
+        log_info("probe", "'%s' opened no new window", link);
+        free(link);
+        return;
+    }
+    page_wait(p, PAGE_COND_VISIBLE, "input, textarea", 5000, &we);
+    page_settle(p, 500, timeout_ms < PROBE_SETTLE_MS ? timeout_ms : PROBE_SETTLE_MS, &we);
+    char *text = NULL;
+    long score = 0;
+    err_init(&we);
+    if (analyse(p, &text, &score, &we) == 0 && score > *best_score) {
+        free(*best_text);
+        *best_text = text;
+        *best_score = score;
+        *write_link = link;
+        return;
+    }
+    free(text);
+    free(link);
+    page_window_opener(p, &we);
+}
+
 static int outline(struct page *p, const char *marks, int *n_out, struct err *e)
 {
     char *expr = xasprintf("(%s)(%s)", scn_probe_outline_js, marks);
@@ -666,7 +723,10 @@ int scn_probe_run(struct page *p, const char *url, const struct scn_probe_option
         goto out;
     if (score < PROBE_GOOD_SCORE)
         frames_search(p, timeout_ms, &text, &score, &out->frame);
-    int built = draft_build(text, out->final_url, out->frame, &out->draft, &marks, &out->n_fields, &out->has_captcha, e);
+    if (score < PROBE_GOOD_SCORE && !out->frame)
+        window_search(p, timeout_ms, &text, &score, &out->write_link);
+    int built = draft_build(text, out->final_url, out->frame, out->write_link, &out->draft, &marks, &out->n_fields,
+                            &out->has_captcha, e);
     if (built < 0 && built != ERR_NOT_FOUND) {
         rc = built;
         goto out;

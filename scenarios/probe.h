@@ -23,13 +23,15 @@ struct scn_probe_result {
     char *draft;           /* the draft scenario: JSON text with a final newline */
     char *final_url;       /* where the probed URL ended up after redirects */
     char *frame;           /* the selector of the iframe that holds the form, or NULL */
+    char *write_link;      /* the text of the 我要写信 link or button whose new window holds the form, or NULL */
     size_t n_fields;       /* the form's controls the draft fills, selects or chooses */
     bool has_captcha;
     int n_outlined;        /* elements outlined on the screenshot */
     int shot_width_px, shot_height_px;
 };
 
-/* Opens url on p, finds the mailbox form (in the page or in one of its iframes), writes the outlined
+/* Opens url on p, finds the mailbox form (in the page, in one of its iframes, or in the new window a
+ * 我要写信 link or button opens: p is left there, and the draft clicks it), writes the outlined
  * screenshot and fills *out. ERR_SITE when the page does not load, ERR_NOT_FOUND when nothing on it
  * looks like a mailbox form (the screenshot is still taken). out is always initialized; release it. */
 int scn_probe_run(struct page *p, const char *url, const struct scn_probe_options *o, struct scn_probe_result *out,

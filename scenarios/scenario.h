@@ -61,6 +61,15 @@ struct scn_extractor {
 
 /* One step. The first fields are every kind's; the rest belong to the kinds named beside them, which
  * set them (parse), use them (exec) and free them (release) in their scenarios/step_*.c. */
+/* click, click_text: "opens". AUTO: a window the click opens (within a moment, or while a later step
+ * waits for its element) is followed; WINDOW: the click must open one, waited for within the step's
+ * timeout; SAME: nothing is followed. */
+enum scn_opens {
+    SCN_OPENS_AUTO,
+    SCN_OPENS_WINDOW,
+    SCN_OPENS_SAME,
+};
+
 struct scn_step {
     enum scn_step_kind kind;
     int number;       /* 1-based within its phase */
@@ -80,6 +89,8 @@ struct scn_step {
      * selector or NULL; captcha: the input's selector. Expanded like target. */
     char *value;
     bool select_by_text;   /* select */
+    enum scn_opens opens;  /* click, click_text: whether the click opens a new window */
+    bool window_is_opener; /* window: back to the opener (else: wait for a new window) */
     enum scn_cond_kind cond; /* wait_for, assert */
     char *var;             /* extract; dialog (may be NULL) */
     struct scn_extractor extract; /* extract */

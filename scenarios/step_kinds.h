@@ -25,6 +25,7 @@
     X(SCREENSHOT, screenshot)   /* step_screenshot.c */                     \
     X(CAPTCHA, captcha)         /* step_captcha.c */                        \
     X(FRAME, frame)             /* step_frame.c */                          \
+    X(WINDOW, window)           /* step_window.c */                         \
     X(DIALOG, dialog)           /* step_dialog.c */                         \
     X(PAUSE, pause)             /* step_pause.c */                          \
     X(LIST_SEARCH, list_search) /* step_list_search.c */

@@ -106,6 +106,9 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
     struct err run_err;
     err_init(&run_err);
     char *error_text = NULL;
+    /* the watchdog: a site that keeps each wait just under its timeout, step after step (or a page
+     * that never answers), must not hold the letters behind this one */
+    browser_budget_start(env->browser, env->visit_budget_ms);
     if (page_open(env->browser, &p, &run_err) != 0) {
         error_text = xstrdup(run_err.msg);
     } else {
@@ -144,6 +147,14 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
                     error_text = xstrdup(res.reason ? res.reason : "the page did not load");
                 break;
             }
+        }
+        if (browser_budget_is_spent(env->browser) && v.outcome != VISIT_FAILED) {
+            /* whatever the run concluded as its time ran out, a visit cut short proves nothing */
+            v.outcome = VISIT_FAILED;
+            v.is_entry_ok = false;
+            v.has_reply = false;
+            free(error_text);
+            error_text = xasprintf("the visit ran past its time budget of %d s", env->visit_budget_ms / 1000);
         }
         unsigned written = visit_bundle_capture(&b, p, "page");
         /* A visit counts only with its evidence: a letter found or missed without its picture (and,
@@ -233,6 +244,8 @@ out:
     visit_bundle_release(&b);
     scn_check_result_release(&res);
     page_close(p);
+    if (env->browser)
+        browser_budget_start(env->browser, 0);
     pace_release(&hold);
     scn_vars_release(&vars);
     scn_scenario_free(sc);

@@ -217,6 +217,26 @@ unsigned visit_bundle_capture(struct visit_bundle *b, struct page *p, const char
     json_object_set_new(entry, "unloaded_resources", unloaded);
     if ((int)page_unloaded_count(p) > b->n_unloaded)
         b->n_unloaded = (int)page_unloaded_count(p);
+
+    /* a visit that went on in a new window: the windows behind the last one, a screenshot each (the
+     * last one's PNG, MHTML and text are those above) */
+    json_t *windows = json_array();
+    for (size_t i = 0; i < page_window_depth(p); i++) {
+        char *name = xasprintf("%s-window-%zu.png", prefix, i + 1);
+        char *wpath = xasprintf("%s/%s", b->dir, name);
+        char *wurl = NULL;
+        err_init(&e);
+        int wrc = page_window_opener_capture(p, i, wpath, NULL, &wurl, &e);
+        json_array_append_new(windows, json_pack("{s:s, s:s, s:s}", "url", wurl ? wurl : "", "png", name, "result",
+                                                 wrc == 0 ? "ok" : e.msg));
+        free(wurl);
+        free(wpath);
+        free(name);
+    }
+    if (json_array_size(windows) > 0)
+        json_object_set_new(entry, "windows_before", windows);
+    else
+        json_decref(windows);
     return written;
 }
 

@@ -541,6 +541,36 @@ def fault_browser_killed(suite, victim="browser"):
     c.record()
 
 
+def fault_visit_budget(suite):
+    """A site that answers every request slowly, each within --timeout, so that no single wait fails but
+    the visit would go on for minutes: the watchdog (--visit-budget) ends it, records it as failed
+    (无法核实, never a miss) and visits the next letter (issue 15)."""
+    c = Case(suite, "visit budget", keys=("hanweb", "spa"))
+    if c.submit():
+        suite.sites.ctl.fail("hanweb", "slow", seconds=120, delay=TIMEOUT_S - 1.5)
+        before = c.counts.get("visits", 0)
+        t0 = time.monotonic()
+        code, out = c.run("check", "--all", "--visit-budget", "8", *suite.one_job, now=AFTER_DEADLINE[0])
+        took = time.monotonic() - t0
+        suite.clear()
+        check(code == 5, "%s: check exits 5 (a site could not be checked), got %d" % (c.name, code), out)
+        check(took < 75, "%s: the run ends within its bound (took %.0f s)" % (c.name, took), out)
+        c.visits_added(before, 2, "of the run with a slow site")
+        ids = c.letter_ids()
+        by_letter = {v[1]: v for v in ledger_visits(c.store)}
+        slow, other = by_letter.get(ids["hanweb"]), by_letter.get(ids["spa"])
+        check(slow is not None and slow[3] == 2, "%s: the slow site's visit is recorded as failed" % c.name,
+              str(slow))
+        check(other is not None and other[3] == 0, "%s: the next letter is still visited, and found" % c.name,
+              str(other) + "\n" + out)
+        check("time budget of 8 s" in out, "%s: the message says the visit ran out of its time budget" % c.name,
+              out)
+        c.verdicts_hold(AFTER_DEADLINE[0], "after the slow visit")
+        c.recover(reply=True)
+    suite.clear()
+    c.record()
+
+
 def fault_renderer_killed(suite):
     fault_browser_killed(suite, victim="renderer")
 
@@ -769,6 +799,7 @@ FAULTS = [
     ("dns-check", fault_unresolvable_check),
     ("browser", fault_browser_killed),
     ("renderer", fault_renderer_killed),
+    ("budget", fault_visit_budget),
     ("kill-submit", fault_kill_submit),
     ("kill-check", fault_kill_check),
     ("disk", fault_disk_full),

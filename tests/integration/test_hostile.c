@@ -287,6 +287,44 @@ static void test_never_ending_response_times_out_naming_the_url(void)
     page_close(p);
 }
 
+/* A window a click opens, which opens another as it loads, and so on: the click's own window is the
+ * one followed (not one of its descendants), the storm guard keeps the rest few, the followed window
+ * answers and is captured, and going back to the opener works. */
+static void test_popup_of_popups_followed_and_capped(void)
+{
+    struct page *p = page_get();
+    char *url = url_a("/hostile/popup-chain.html");
+    OK(page_goto(p, url, T_MS, &ok_e_));
+    size_t mark = page_window_mark(p);
+    OK(page_click(p, "#go", T_MS, &ok_e_));
+    struct err e;
+    err_init(&e);
+    int rc = page_window_follow(p, mark, T_MS, &e);
+    if (rc < 0)
+        fprintf(stderr, "  page_window_follow: %s\n", e.msg);
+    REQUIRE(rc == 1);
+    page_wait(p, PAGE_COND_TEXT, "never-there", 2000, NULL); /* let the chain grow */
+    fprintf(stderr, "  (%zu popups seen, %zu open)\n", page_popup_seen(p), page_popup_open_count(p));
+    CHECK(page_popup_seen(p) >= 2);
+    CHECK(page_popup_open_count(p) <= PAGE_POPUPS_OPEN_MAX);
+    CHECK_INT((int)page_window_depth(p), 1);
+    char *where = NULL;
+    int64_t t1 = clock_mono_ms();
+    OK(page_url(p, &where, &ok_e_));
+    CHECK(where && strstr(where, "first=1") != NULL);
+    CHECK_WITHIN(t1, 5000);
+    free(where);
+    char *shot = xasprintf("/tmp/huixin-popup-chain-%d.png", (int)getpid());
+    OK(page_screenshot_full(p, shot, 0, NULL, &ok_e_));
+    unlink(shot);
+    free(shot);
+    OK(page_window_opener(p, &ok_e_));
+    CHECK_INT((int)page_window_depth(p), 0);
+    page_proves_usable(p);
+    free(url);
+    page_close(p);
+}
+
 static void test_popup_storm_capped_and_page_responds(void)
 {
     struct page *p = page_get();
@@ -439,6 +477,8 @@ static const struct test_case cases[] = {
     {"a 50 MB page loads or times out; its text is capped", test_fifty_megabyte_page_bounded},
     {"a response that never ends: ERR_TIMEOUT naming the URL", test_never_ending_response_times_out_naming_the_url},
     {"a popup storm is recorded, capped and closed; the page responds", test_popup_storm_capped_and_page_responds},
+    {"popups that open popups: the click's own window is followed, the rest capped; back to the opener",
+     test_popup_of_popups_followed_and_capped},
     {"a form that reloads itself: the wait ends with a reason, the loop stops on leaving",
      test_form_that_reloads_itself},
     {"text with a lone UTF-16 surrogate is read at once, not dropped", test_lone_surrogate_text_read_at_once},
