@@ -134,10 +134,12 @@ integration: huixin $(INTEG_BIN)
 # A separate build with AddressSanitizer and UndefinedBehaviorSanitizer, then the suites on it.
 # `make check` (run by CI) leaves out the browser-heavy suites below: each spends its minutes waiting on
 # Chromium and the fixture sites, and the C paths it drives (submit, check, list search, workers, import)
-# are run under the sanitizers by test_campaign, test_faults, test_recover, test_scenario_run and the C
-# suites that stay. `make check-all` runs every suite under the sanitizers (about twice as long).
+# are run under the sanitizers by test_campaign, test_faults, test_recover, test_thirdparty,
+# test_scenario_run and the C suites that stay (test_actionability and test_windows drive the same driver
+# code as the steps suites left out). `make check-all` runs every suite under the sanitizers (about twice as long).
 CHECK_SKIP = test_guestbook test_jobs test_library test_truth test_kill_resume test_recover_families \
-	test_ajax_outcomes test_alert_flow test_pacing test_visit_locks test_campaign_letter
+	test_ajax_outcomes test_alert_flow test_pacing test_visit_locks test_campaign_letter \
+	test_actionable_steps test_windows_steps test_campaign_race
 check: deps
 	@$(MAKE) --no-print-directory run-check SKIP_SUITES="$(CHECK_SKIP)"
 
