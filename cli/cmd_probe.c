@@ -96,6 +96,16 @@ int cmd_probe(int argc, char **argv)
         rc = cli_fail(&e);
         goto out;
     }
+    /* the probed page's own host; a script or image from any other gets the third-party budget, so a
+     * hanging widget (jiucuo.js, analytics) does not keep the page from loading */
+    char *own = page_url_host(url);
+    const char *own_hosts[] = {own};
+    int tr = page_thirdparty_set(p, own_hosts, own ? 1 : 0, c.thirdparty_ms, &e);
+    free(own);
+    if (tr < 0) {
+        rc = cli_fail(&e);
+        goto out;
+    }
     struct scn_probe_options po = {c.timeout_ms, shot_path};
     int pr = scn_probe_run(p, url, &po, &r, &e);
     if (r.shot_width_px)
