@@ -416,13 +416,22 @@ static int click_at(struct page *p, const char *obj, const char *what, double cx
         json_decref(armed);
         /* real mouse events on the page's own session: the browser routes them to the frame under them */
         const char *types[] = {"mouseMoved", "mousePressed", "mouseReleased"};
+        char *window = xstrdup(p->session_id);
         for (size_t k = 0; k < ARRAY_LEN(types); k++) {
             json_t *params = json_pack("{s:s, s:f, s:f, s:s, s:i, s:i}", "type", types[k], "x", cx, "y", cy, "button",
                                        k == 0 ? "none" : "left", "buttons", k == 1 ? 1 : 0, "clickCount",
                                        k == 0 ? 0 : 1);
-            if ((rc = page_call(p, "Input.dispatchMouseEvent", params, 0, NULL, e)) != 0)
-                return rc;
+            if ((rc = page_call(p, "Input.dispatchMouseEvent", params, 0, NULL, e)) != 0) {
+                /* a window that closed itself on the click (a 关闭 button) took the click: the page is
+                 * back on its opener, and the click was made */
+                bool closed_by_it = k > 0 && strcmp(p->session_id, window) != 0;
+                free(window);
+                if (closed_by_it && e)
+                    err_init(e);
+                return closed_by_it ? 0 : rc;
+            }
         }
+        free(window);
         json_t *got = NULL;
         struct err probe;
         err_init(&probe);
