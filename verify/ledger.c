@@ -7,10 +7,12 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/base.h"
 #include "common/buf.h"
+#include "common/clock.h"
 #include "verify/ledger.h"
 
 struct ledger {
@@ -176,10 +178,25 @@ int ledger_open(const char *path, struct ledger **out, struct err *e)
     }
     /* Another huixin may hold a write lock for a moment (run writing while report reads). */
     sqlite3_busy_timeout(l->db, 15000);
-    if ((rc = exec_sql(l, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", e)))
-        goto out;
-    if ((rc = upgrade(l, e)))
-        goto out;
+    /* Two huixin opening one new ledger at once: switching it to WAL can answer "database is locked"
+     * at once, without waiting, while the other makes the file; so the set-up is tried again for a
+     * while (each schema step is its own transaction, read again inside: trying again is safe). */
+    int64_t until = clock_mono_ms() + 15000;
+    for (;;) {
+        struct err oe;
+        err_init(&oe);
+        rc = exec_sql(l, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", &oe);
+        if (rc == 0)
+            rc = upgrade(l, &oe);
+        if (rc == 0)
+            break;
+        if (clock_mono_ms() >= until || !strstr(oe.msg, "locked")) {
+            err_set(e, oe.code, "%s", oe.msg);
+            goto out;
+        }
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
 out:
     if (rc) {
         ledger_close(l);
