@@ -15,41 +15,6 @@
 #include "driver/page.h"
 #include "scenarios/run_internal.h"
 
-/* The host of an http(s) URL (lower-cased, without port, user or brackets), or NULL. */
-static char *url_host(const char *url)
-{
-    const char *p;
-    if (strncasecmp(url, "http://", 7) == 0)
-        p = url + 7;
-    else if (strncasecmp(url, "https://", 8) == 0)
-        p = url + 8;
-    else
-        return NULL;
-    size_t auth = strcspn(p, "/?#");
-    const char *at = memchr(p, '@', auth);
-    if (at) {
-        auth -= (size_t)(at + 1 - p);
-        p = at + 1;
-    }
-    size_t n;
-    if (*p == '[') {
-        const char *close = memchr(p, ']', auth);
-        if (!close)
-            return NULL;
-        p++;
-        n = (size_t)(close - p);
-    } else {
-        n = strcspn(p, ":/?#");
-    }
-    if (n == 0)
-        return NULL;
-    char *h = xstrndup(p, n);
-    for (char *c = h; *c; c++)
-        if (*c >= 'A' && *c <= 'Z')
-            *c = (char)(*c - 'A' + 'a');
-    return h;
-}
-
 /* A variable the site chose: read off a page on this run (extract, dialog), or one the scenario's submit
  * or recover phase extracts (kept in the ledger and given back to later checks: detail_url, frame_src). */
 static bool is_site_var(const struct scn_exec *x, const char *name)
@@ -94,7 +59,7 @@ static bool host_is_allowed(const struct scn_exec *x, const char *host)
         const struct scn_var *v = &x->vars.v[i];
         if (is_site_var(x, v->name))
             continue; /* read off a page: the site's word, not the operator's */
-        char *h = url_host(v->value);
+        char *h = page_url_host(v->value);
         ok = h && strcmp(h, host) == 0;
         free(h);
     }
@@ -103,7 +68,7 @@ static bool host_is_allowed(const struct scn_exec *x, const char *host)
         struct err ignored;
         err_init(&ignored);
         if (scn_vars_expand(&x->vars, x->s->site.entry_url, &entry, &ignored) == 0)
-            h = url_host(entry);
+            h = page_url_host(entry);
         ok = h && strcmp(h, host) == 0;
         free(h);
         free(entry);
@@ -120,7 +85,7 @@ void scn_thirdparty_setup(const struct scn_exec *x)
     for (size_t i = 0; i < x->vars.n; i++) {
         if (is_site_var(x, x->vars.v[i].name))
             continue; /* read off a page: the site's word, not the operator's */
-        char *h = url_host(x->vars.v[i].value);
+        char *h = page_url_host(x->vars.v[i].value);
         if (h)
             hosts[n++] = h;
     }
@@ -129,7 +94,7 @@ void scn_thirdparty_setup(const struct scn_exec *x)
         struct err ignored;
         err_init(&ignored);
         if (scn_vars_expand(&x->vars, x->s->site.entry_url, &entry, &ignored) == 0) {
-            char *h = url_host(entry);
+            char *h = page_url_host(entry);
             if (h)
                 hosts[n++] = h;
         }
@@ -149,7 +114,7 @@ void scn_thirdparty_setup(const struct scn_exec *x)
 
 int scn_url_check(const struct scn_exec *x, const char *url, bool is_from_page, struct err *e)
 {
-    char *host = url_host(url);
+    char *host = page_url_host(url);
     int rc = 0;
     if (!host) {
         rc = err_set(e, ERR_SITE, "refusing to open '%.200s': only http and https pages are opened", url);
