@@ -384,6 +384,16 @@ out:
     return rc;
 }
 
+/* The site's letters read again (another huixin may have changed them): *letters replaced. */
+static int letters_reread(const struct visit_env *env, int64_t site_id, struct ledger_letter **letters,
+                          size_t *n_letters, struct err *e)
+{
+    ledger_letters_free(*letters, *n_letters);
+    *letters = NULL;
+    *n_letters = 0;
+    return ledger_letter_list_by_site(env->ledger, site_id, letters, n_letters, e);
+}
+
 int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct visit_letter_fields *fields,
                       const struct scn_captcha_solver *captcha, struct visit_summary *out, struct err *e)
 {
@@ -432,10 +442,7 @@ again:
                      s.key, (long long)last->id, (long long)out->busy_pid);
             goto out;
         }
-        ledger_letters_free(letters, n_letters);
-        letters = NULL;
-        n_letters = 0;
-        if ((rc = ledger_letter_list_by_site(env->ledger, site_id, &letters, &n_letters, e)))
+        if ((rc = letters_reread(env, site_id, &letters, &n_letters, e)))
             goto out;
         last = n_letters > 0 ? &letters[n_letters - 1] : NULL;
     }
@@ -451,10 +458,7 @@ again:
         /* Another huixin (a second `campaign start` of the same campaign) may have sent this site's
          * letter while this one waited for the host: what the site has is read again under the hold,
          * and decided again if it changed, so a letter is never sent twice. */
-        ledger_letters_free(letters, n_letters);
-        letters = NULL;
-        n_letters = 0;
-        if ((rc = ledger_letter_list_by_site(env->ledger, site_id, &letters, &n_letters, e)))
+        if ((rc = letters_reread(env, site_id, &letters, &n_letters, e)))
             goto out;
         last = n_letters > 0 ? &letters[n_letters - 1] : NULL;
         if (n_letters != n_before || (last ? last->id : 0) != last_id || (last ? (int)last->state : -1) != last_state) {
