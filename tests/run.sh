@@ -16,6 +16,9 @@ mkdir -p "$LOGDIR"
 total_pass=0
 total_fail=0
 total_skip=0
+# Every failing line of every suite, repeated just before the total: CI shows only the tail of a run.
+FAILS=$LOGDIR/failures.txt
+: >"$FAILS"
 
 # run_suite NAME LIMIT_SECONDS COMMAND...
 run_suite() {
@@ -32,9 +35,10 @@ run_suite() {
     timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1
     rc=$?
     cat "$log"
+    grep -E '^FAIL ' "$log" | sed "s|^|[$name] |" >>"$FAILS"
     last=$(grep -E '^(([A-Za-z]+): )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
     if [ -z "$last" ]; then
-        echo "suite $name: no closing line (exit $rc); counted as 1 failure"
+        echo "suite $name: no closing line (exit $rc); counted as 1 failure" | tee -a "$FAILS"
         total_fail=$((total_fail + 1))
         return
     fi
@@ -45,7 +49,7 @@ run_suite() {
     total_fail=$((total_fail + f))
     total_skip=$((total_skip + ${s:-0}))
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-        echo "suite $name: exit $rc with no failure counted (crash or timeout); counted as 1 failure"
+        echo "suite $name: exit $rc with no failure counted (crash or timeout); counted as 1 failure" | tee -a "$FAILS"
         total_fail=$((total_fail + 1))
     fi
 }
@@ -84,6 +88,10 @@ if want integration; then
 fi
 
 echo
+if [ -s "$FAILS" ]; then
+    echo "failures of this run:"
+    cat "$FAILS"
+fi
 if [ "$total_skip" -gt 0 ]; then
     echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 else
