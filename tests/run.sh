@@ -19,6 +19,8 @@ total_skip=0
 # Every failing line of every suite, repeated just before the total: CI shows only the tail of a run.
 FAILS=$LOGDIR/failures.txt
 : >"$FAILS"
+# Seconds per suite, slowest first at the end of the run: where CI's minutes go.
+: >"$LOGDIR/timings.txt"
 
 # run_suite NAME LIMIT_SECONDS COMMAND...
 run_suite() {
@@ -32,8 +34,10 @@ run_suite() {
             return ;;
         esac
     done
+    started=$(date +%s)
     timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1
     rc=$?
+    echo "$(( $(date +%s) - started )) s  $name" >>"$LOGDIR/timings.txt"
     cat "$log"
     grep -E '^FAIL ' "$log" | sed "s|^|[$name] |" >>"$FAILS"
     last=$(grep -E '^(([A-Za-z]+): )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
@@ -88,6 +92,8 @@ if want integration; then
 fi
 
 echo
+echo "slowest suites:"
+sort -rn "$LOGDIR/timings.txt" | head -n 5
 if [ -s "$FAILS" ]; then
     echo "failures of this run:"
     cat "$FAILS"
