@@ -54,6 +54,9 @@ struct cli_common {
     int timeout_ms;            /* --timeout SECONDS for one page action; default 30 s */
     int thirdparty_ms;         /* --other-hosts-seconds S: another host's resource budget; 0: the scenario's, else 5 s */
     int visit_budget_ms;       /* --visit-budget SECONDS for one whole check visit; 0: 20 x timeout_ms */
+    const char *user_agent;    /* --user-agent STRING; NULL: the browser's own, without "Headless" */
+    const char *language;      /* --language TAG; NULL: zh-CN */
+    const char *timezone;      /* --timezone ZONE; NULL: Asia/Shanghai */
     bool has_now;              /* --now "YYYY-MM-DD HH:MM" (Beijing time) was given */
     int64_t now_ms;
     const char *alerts_path;   /* --alerts FILE: alert channels (default ~/.config/huixin/alerts.conf) */
@@ -66,6 +69,10 @@ struct cli_common {
 struct cal;
 /* The working-day calendar: built-in facts, the user's standard files, then --calendar files. */
 int cli_calendar_open(const struct cli_common *c, struct cal **out, struct err *e);
+
+struct browser_options;
+/* The browser options of the shared ones (--chromium, --browser as given, --timeout, the identity). */
+void cli_browser_options(const struct cli_common *c, struct browser_options *out);
 
 /* The defaults of the shared options (from the environment); cli/opts.h has the options themselves. */
 void cli_common_init(struct cli_common *c);

@@ -57,6 +57,10 @@ static json_t *capture_meta(struct page *p, struct browser *b, const char *url, 
                              "height_px", shot->height_px, "page_height_px", shot->page_height_px, "is_truncated",
                              shot->is_truncated);
     json_object_set_new(meta, "unloaded_resources", unloaded);
+    struct browser_identity id;
+    browser_identity_get(b, &id);
+    json_object_set_new(meta, "identity", json_pack("{s:s, s:s, s:s}", "user_agent", id.user_agent, "language",
+                                                    id.language, "timezone", id.timezone));
     free(final_url);
     free(title);
     return meta;
@@ -71,10 +75,8 @@ static int capture_run(const struct cli_common *c, const char *url, const char *
     json_t *meta = NULL;
     struct page_shot_info shot;
     memset(&shot, 0, sizeof shot);
-    struct browser_options o = {0};
-    o.chromium_path = c->chromium_path;
-    o.endpoint = c->browser_url;
-    o.timeout_ms = c->timeout_ms;
+    struct browser_options o;
+    cli_browser_options(c, &o);
 
     if ((rc = browser_open(&o, &b, e)) != 0)
         goto out;

@@ -88,10 +88,8 @@ int cmd_probe(int argc, char **argv)
     }
     if (!shot_path)
         shot_path = shot_default = default_shot(url);
-    struct browser_options bo = {0};
-    bo.chromium_path = c.chromium_path;
-    bo.endpoint = c.browser_url;
-    bo.timeout_ms = c.timeout_ms;
+    struct browser_options bo;
+    cli_browser_options(&c, &bo);
     if (browser_open(&bo, &b, &e) < 0 || page_open(b, &p, &e) < 0) {
         rc = cli_fail(&e);
         goto out;

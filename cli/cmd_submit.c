@@ -302,10 +302,8 @@ int cmd_submit(int argc, char **argv)
         rc = cli_usage_error("submit", "%s", e.msg);
         goto out;
     }
-    struct browser_options bo = {0};
-    bo.chromium_path = c.chromium_path;
-    bo.endpoint = c.browser_url;
-    bo.timeout_ms = c.timeout_ms;
+    struct browser_options bo;
+    cli_browser_options(&c, &bo);
     if (browser_open(&bo, &b, &e) < 0 || page_open(b, &p, &e) < 0) {
         rc = cli_fail(&e);
         goto out;

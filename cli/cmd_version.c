@@ -34,10 +34,8 @@ int cmd_version(int argc, char **argv)
     fflush(stdout);
     if (!has_browser)
         return EXIT_OK;
-    struct browser_options o = {0};
-    o.chromium_path = c.chromium_path;
-    o.endpoint = c.browser_url;
-    o.timeout_ms = c.timeout_ms;
+    struct browser_options o;
+    cli_browser_options(&c, &o);
     struct browser *b = NULL;
     struct err e;
     err_init(&e);

@@ -95,6 +95,47 @@ static int common_timeout_take(const char *cmd, const char *name, const char *v,
     return 0;
 }
 
+static int common_user_agent_take(const char *cmd, const char *name, const char *v, void *user)
+{
+    struct cli_common *c = user;
+    (void)name;
+    if (!browser_user_agent_is_valid(v))
+        return cli_usage_error(cmd, "--user-agent '%s': expected 1 to 512 printable ASCII characters", v);
+    c->user_agent = v;
+    return 0;
+}
+
+static int common_language_take(const char *cmd, const char *name, const char *v, void *user)
+{
+    struct cli_common *c = user;
+    (void)name;
+    if (!browser_language_is_valid(v))
+        return cli_usage_error(cmd, "--language '%s': expected a language tag such as zh-CN or en", v);
+    c->language = v;
+    return 0;
+}
+
+static int common_timezone_take(const char *cmd, const char *name, const char *v, void *user)
+{
+    struct cli_common *c = user;
+    (void)name;
+    if (!browser_timezone_is_valid(v))
+        return cli_usage_error(cmd, "--timezone '%s': expected a time zone such as Asia/Shanghai or UTC", v);
+    c->timezone = v;
+    return 0;
+}
+
+void cli_browser_options(const struct cli_common *c, struct browser_options *out)
+{
+    memset(out, 0, sizeof *out);
+    out->chromium_path = c->chromium_path;
+    out->endpoint = c->browser_url;
+    out->timeout_ms = c->timeout_ms;
+    out->user_agent = c->user_agent;
+    out->language = c->language;
+    out->timezone = c->timezone;
+}
+
 static int common_thirdparty_take(const char *cmd, const char *name, const char *v, void *user)
 {
     struct cli_common *c = user;
@@ -170,6 +211,11 @@ const struct opt cli_opts_browser[] = {
     COMMON_CALL("--visit-budget", common_visit_budget_take, "SECONDS",
                 "how long one whole check visit may take; past it the visit is recorded as\n"
                 "failed (its page uncaptured) and the next letter visited (default 20 x --timeout)"),
+    COMMON_CALL("--user-agent", common_user_agent_take, "STRING",
+                "the user agent sites are told (default: this Chromium's own, saying Chrome,\n"
+                "not HeadlessChrome)"),
+    COMMON_CALL("--language", common_language_take, "TAG", "the browser's language (default zh-CN)"),
+    COMMON_CALL("--timezone", common_timezone_take, "ZONE", "the browser's time zone (default Asia/Shanghai)"),
     OPT_ROW_END,
 };
 

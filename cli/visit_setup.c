@@ -12,9 +12,8 @@
 
 static int browser_start(struct visit_setup *vs, struct err *e)
 {
-    struct browser_options o = {0};
-    o.chromium_path = vs->common->chromium_path;
-    o.timeout_ms = vs->common->timeout_ms;
+    struct browser_options o;
+    cli_browser_options(vs->common, &o);
     /* --browser A,B (a pool for --jobs): one browser at a time uses the first */
     const char *url = vs->common->browser_url;
     char *first = url && strchr(url, ',') ? xasprintf("%.*s", (int)strcspn(url, ","), url) : NULL;

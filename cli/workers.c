@@ -471,8 +471,9 @@ static void pool_own_check(struct pool *pl)
         return;
     pl->own_relaunches++;
     log_warn("workers", "the browser is gone; starting a new one");
-    struct browser_options bo = {.chromium_path = pl->o->common->chromium_path,
-                                 .timeout_ms = pl->o->common->timeout_ms};
+    struct browser_options bo;
+    cli_browser_options(pl->o->common, &bo);
+    bo.endpoint = NULL; /* our own, launched again */
     struct err e;
     err_init(&e);
     if (browser_open(&bo, &pl->own, &e) != 0) {
@@ -530,7 +531,9 @@ int workers_check_letters(const struct workers_options *o, const int64_t *ids, s
     pl.spawns_left = (int)jobs + 2;
     workers_endpoints_list(o->common, &pl.endpoints, &pl.n_endpoints);
     if (pl.n_endpoints == 0) {
-        struct browser_options bo = {.chromium_path = o->common->chromium_path, .timeout_ms = o->common->timeout_ms};
+        struct browser_options bo;
+        cli_browser_options(o->common, &bo);
+        bo.endpoint = NULL; /* no --browser: our own */
         struct err e;
         err_init(&e);
         if (browser_open(&bo, &pl.own, &e) != 0) {

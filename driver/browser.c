@@ -64,6 +64,7 @@ int browser_open(const struct browser_options *o, struct browser **out, struct e
         goto out;
     const char *product = json_string_value(json_object_get(res, "product"));
     b->version = xstrdup(product ? product : "unknown");
+    browser_identity_resolve(b, o, json_string_value(json_object_get(res, "userAgent")));
     /* popups show up as targets whose openerId is one of our pages */
     if ((rc = cdp_call(b->cdp, NULL, "Target.setDiscoverTargets", json_pack("{s:b}", "discover", 1), timeout_ms,
                        NULL, e)) != 0)
@@ -99,6 +100,7 @@ void browser_close(struct browser *b)
     ws_close(b->ws);
     cdp_free(b->cdp);
     launch_stop(&b->launch);
+    browser_identity_release(b);
     free(b->version);
     free(b->ws_url);
     free(b);

@@ -24,6 +24,11 @@ struct browser {
     struct page *pages[PAGE_MAX]; /* page_open fills a slot, page_close empties it */
     int64_t budget_deadline_ms;   /* browser_budget_start: clock_mono_ms past which page calls fail (0: none) */
     int budget_ms;
+    /* What sites are told (page_identity.c): set by browser_identity_resolve, sent to every session */
+    char *user_agent;      /* the UA string: our own with "HeadlessChrome" made "Chrome", or the user's */
+    char *ua_version;      /* "156.0.8078.73" for the client hints; NULL when the user gave the UA */
+    char *language;        /* "zh-CN" */
+    char *timezone;        /* "Asia/Shanghai" */
 };
 
 #endif

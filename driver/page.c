@@ -25,28 +25,30 @@ const struct page_event_row *const page_event_tables[] = {
 };
 const size_t page_event_tables_len = sizeof page_event_tables / sizeof page_event_tables[0];
 
-static void page_focus_enable(struct cdp *c, const char *session, bool is_page)
+static void page_focus_enable(struct browser *b, const char *session, bool is_page)
 {
     if (is_page)
-        cdp_send_ignored(c, session, "Emulation.setFocusEmulationEnabled", json_pack("{s:b}", "enabled", 1));
+        cdp_send_ignored(b->cdp, session, "Emulation.setFocusEmulationEnabled", json_pack("{s:b}", "enabled", 1));
 }
 
 /* What a new session is sent, in this order: the domains whose events we follow, focus emulation (the
- * page behaves as the focused tab a person would be typing in), auto-attach for its own iframes, and
+ * page behaves as the focused tab a person would be typing in), the identity sites see (before its first
+ * request), auto-attach for its own iframes, and
  * last the go-ahead for a target that waits for us (it runs only once everything before was asked for). */
 static const page_enable_fn page_session_enables[] = {
     page_lifecycle_enable, /* Page.enable, Page.setLifecycleEventsEnabled */
     page_runtime_enable,   /* Runtime.enable */
     page_net_enable,       /* Network.enable */
     page_focus_enable,     /* Emulation.setFocusEmulationEnabled, pages only */
+    page_identity_enable,  /* Network.setUserAgentOverride, Emulation.setLocaleOverride, setTimezoneOverride */
     page_targets_enable,   /* Target.setAutoAttach */
     page_runtime_resume,   /* Runtime.runIfWaitingForDebugger */
 };
 
-void page_session_setup(struct cdp *c, const char *session, bool is_page)
+void page_session_setup(struct browser *b, const char *session, bool is_page)
 {
     for (size_t i = 0; i < sizeof page_session_enables / sizeof page_session_enables[0]; i++)
-        page_session_enables[i](c, session, is_page);
+        page_session_enables[i](b, session, is_page);
 }
 
 void page_event_route(struct browser *b, const char *session, const char *method, json_t *params)
@@ -185,7 +187,7 @@ int page_open(struct browser *b, struct page **out, struct err *e)
     p->frames_len = 1;
     p->frames[0].frame_id = xstrdup(p->target_id);
     p->frames[0].session_id = xstrdup(p->session_id);
-    page_session_setup(b->cdp, p->session_id, true);
+    page_session_setup(b, p->session_id, true);
     json_t *metrics = json_pack("{s:i, s:i, s:i, s:b}", "width", b->width, "height", b->height,
                                 "deviceScaleFactor", 1, "mobile", 0);
     /* the last setup command: once it is answered, those before it were too (one session is in order) */

@@ -32,12 +32,35 @@ struct browser_options {
     int timeout_ms;            /* launch or connect limit; 0 = DRIVER_DEFAULT_TIMEOUT_MS */
     int window_width;          /* viewport; 0 = 1280 */
     int window_height;         /* 0 = 900 */
+    /* What sites are told; NULL: an ordinary desktop Chromium in China (BROWSER_LANGUAGE_DEFAULT ...). */
+    const char *user_agent;    /* NULL: the browser's own user agent with "HeadlessChrome" made "Chrome" */
+    const char *language;      /* NULL: BROWSER_LANGUAGE_DEFAULT; a BCP 47 tag (browser_language_is_valid) */
+    const char *timezone;      /* NULL: BROWSER_TIMEZONE_DEFAULT; an IANA zone (browser_timezone_is_valid) */
 };
+
+#define BROWSER_LANGUAGE_DEFAULT "zh-CN"
+#define BROWSER_TIMEZONE_DEFAULT "Asia/Shanghai"
 
 int browser_open(const struct browser_options *o, struct browser **out, struct err *e);
 void browser_close(struct browser *b); /* NULL is a no-op; kills and reaps a launched browser */
 /* "Chrome/156.0.8078.79" (Browser.getVersion's product); borrowed. */
 const char *browser_version(const struct browser *b);
+/* The identity every page of this browser shows sites (user agent, language, time zone); borrowed, for
+ * the evidence. A headless Chromium would say HeadlessChrome, en-US and the server's zone: sites and
+ * WAFs treat that as a robot or render differently, so every session gets this instead. */
+struct browser_identity {
+    const char *user_agent;
+    const char *language;
+    const char *timezone;
+};
+void browser_identity_get(const struct browser *b, struct browser_identity *out);
+/* "zh-CN", "en", "zh-Hant-TW": 2-3 letters, then '-' subtags of 1-8 letters or digits. */
+bool browser_language_is_valid(const char *tag);
+/* "Asia/Shanghai", "UTC", "America/Argentina/Buenos_Aires": IANA-zone characters, no "..", at most 64. */
+bool browser_timezone_is_valid(const char *zone);
+/* A user agent given by the user: printable ASCII, 1 to 512 characters. */
+bool browser_user_agent_is_valid(const char *ua);
+
 /* The DevTools websocket URL (ws://127.0.0.1:PORT/devtools/browser/ID) of a launched or connected
  * browser: other processes (huixin's workers) give it as browser_options.endpoint. Borrowed. */
 const char *browser_ws_url(const struct browser *b);

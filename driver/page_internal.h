@@ -145,7 +145,7 @@ struct page_target_event_row {
 };
 /* One enable step of a freshly attached session (page_session_setup sends them in order); is_page is false
  * for an out-of-process iframe. Fire and forget: it may cdp_send but not cdp_call. */
-typedef void (*page_enable_fn)(struct cdp *c, const char *session, bool is_page);
+typedef void (*page_enable_fn)(struct browser *b, const char *session, bool is_page);
 
 /* page.c: routes one event of the browser (session: its sessionId, NULL for the browser's own) through the
  * Target rows, else to the page owning the session and through the domain rows. Unknown events are
@@ -158,12 +158,19 @@ extern const size_t page_event_tables_len;
 void page_tick(struct page *p);
 /* page.c: sets up a freshly attached page or OOPIF session and lets it run: the domains' enable calls
  * in page_session_enables' order. */
-void page_session_setup(struct cdp *c, const char *session, bool is_page);
+void page_session_setup(struct browser *b, const char *session, bool is_page);
+
+/* page_identity.c: what sites are told (user agent and client hints, language, time zone). browser.c
+ * resolves it once it knows the browser's own user agent (own_ua, Browser.getVersion) and releases it;
+ * every new session is sent it before it runs. */
+void browser_identity_resolve(struct browser *b, const struct browser_options *o, const char *own_ua);
+void browser_identity_release(struct browser *b);
+void page_identity_enable(struct browser *b, const char *session, bool is_page);
 
 /* page_lifecycle.c: Page.lifecycleEvent, frameStartedNavigating, frameNavigated (the main frame's
  * loaderIds page_goto waits on) and Inspector.targetCrashed. Enables Page (which the dialogs need too). */
 extern const struct page_event_row page_lifecycle_events[];
-void page_lifecycle_enable(struct cdp *c, const char *session, bool is_page);
+void page_lifecycle_enable(struct browser *b, const char *session, bool is_page);
 void page_lifecycle_release(struct page *p);
 
 /* page_dialog.c: accepts and records JavaScript dialogs (events of the Page domain page_lifecycle.c
@@ -177,14 +184,14 @@ void page_dialog_unseen_record(struct page *p);
 /* page_runtime.c: the execution contexts of the page's frames (page_frame_eval finds a frame's world
  * there). Runtime.enable early; Runtime.runIfWaitingForDebugger ends the setup (page_runtime_resume). */
 extern const struct page_event_row page_runtime_events[];
-void page_runtime_enable(struct cdp *c, const char *session, bool is_page);
-void page_runtime_resume(struct cdp *c, const char *session, bool is_page);
+void page_runtime_enable(struct browser *b, const char *session, bool is_page);
+void page_runtime_resume(struct browser *b, const char *session, bool is_page);
 void page_runtime_release(struct page *p);
 
 /* page_net.c: requests in flight (page_settle), failed requests (page_failed_*), the main document's
  * HTTP status and the answers to XHR and fetch requests (driver/page.h, page_response_*). */
 extern const struct page_event_row page_net_events[];
-void page_net_enable(struct cdp *c, const char *session, bool is_page);
+void page_net_enable(struct browser *b, const char *session, bool is_page);
 void page_net_tick(struct page *p); /* takes in the bodies asked for; run after every pump */
 void page_failed_clear(struct page *p); /* a new navigation: no failed requests yet */
 void page_net_release(struct page *p);
@@ -204,7 +211,7 @@ void page_fetch_release(struct page *p);
 /* page_targets.c: the Target domain: out-of-process iframes (their sessions), popups and detaches.
  * Enables auto-attach, so iframes in other processes attach under the session and wait for us. */
 extern const struct page_target_event_row page_target_events[];
-void page_targets_enable(struct cdp *c, const char *session, bool is_page);
+void page_targets_enable(struct browser *b, const char *session, bool is_page);
 /* The page a session belongs to: the page's own, an opener window's, one of its iframes' or popups';
  * NULL if none. */
 struct page *page_by_session(struct browser *b, const char *session);

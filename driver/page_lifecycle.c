@@ -74,11 +74,11 @@ const struct page_event_row page_lifecycle_events[] = {
     {NULL, NULL},
 };
 
-void page_lifecycle_enable(struct cdp *c, const char *session, bool is_page)
+void page_lifecycle_enable(struct browser *b, const char *session, bool is_page)
 {
     (void)is_page;
-    cdp_send_ignored(c, session, "Page.enable", NULL);
-    cdp_send_ignored(c, session, "Page.setLifecycleEventsEnabled", json_pack("{s:b}", "enabled", 1));
+    cdp_send_ignored(b->cdp, session, "Page.enable", NULL);
+    cdp_send_ignored(b->cdp, session, "Page.setLifecycleEventsEnabled", json_pack("{s:b}", "enabled", 1));
 }
 
 void page_lifecycle_release(struct page *p)

@@ -383,10 +383,10 @@ const struct page_event_row page_net_events[] = {
     {NULL, NULL},
 };
 
-void page_net_enable(struct cdp *c, const char *session, bool is_page)
+void page_net_enable(struct browser *b, const char *session, bool is_page)
 {
     (void)is_page;
-    cdp_send_ignored(c, session, "Network.enable", NULL);
+    cdp_send_ignored(b->cdp, session, "Network.enable", NULL);
 }
 
 void page_net_tick(struct page *p)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/base.h"
+#include "driver/browser_internal.h"
 #include "driver/cdp.h"
 #include "driver/page_internal.h"
 
@@ -60,16 +61,16 @@ const struct page_event_row page_runtime_events[] = {
     {NULL, NULL},
 };
 
-void page_runtime_enable(struct cdp *c, const char *session, bool is_page)
+void page_runtime_enable(struct browser *b, const char *session, bool is_page)
 {
     (void)is_page;
-    cdp_send_ignored(c, session, "Runtime.enable", NULL);
+    cdp_send_ignored(b->cdp, session, "Runtime.enable", NULL);
 }
 
-void page_runtime_resume(struct cdp *c, const char *session, bool is_page)
+void page_runtime_resume(struct browser *b, const char *session, bool is_page)
 {
     (void)is_page;
-    cdp_send_ignored(c, session, "Runtime.runIfWaitingForDebugger", NULL);
+    cdp_send_ignored(b->cdp, session, "Runtime.runIfWaitingForDebugger", NULL);
 }
 
 void page_runtime_release(struct page *p)

@@ -98,7 +98,7 @@ static void target_attached(struct browser *b, const char *parent, json_t *param
             ch->target_id = xstrdup(target);
             ch->url = xstrdup(url ? url : "");
             log_debug("browser", "popup target %s attached (%s)", target, ch->url);
-            page_session_setup(b->cdp, session, true);
+            page_session_setup(b, session, true);
         }
         return; /* else our own explicit attach to a page, set up by page_open */
     }
@@ -112,7 +112,7 @@ static void target_attached(struct browser *b, const char *parent, json_t *param
         ch->target_id = xstrdup(target);
         ch->url = xstrdup(url ? url : "");
         log_debug("browser", "iframe target %s attached (%s)", target, ch->url);
-        page_session_setup(b->cdp, session, false);
+        page_session_setup(b, session, false);
         return;
     }
     /* workers and the like: let them run, and leave them */
@@ -251,11 +251,11 @@ const struct page_target_event_row page_target_events[] = {
     {NULL, NULL},
 };
 
-void page_targets_enable(struct cdp *c, const char *session, bool is_page)
+void page_targets_enable(struct browser *b, const char *session, bool is_page)
 {
     (void)is_page;
     /* iframes in other processes attach under this session and wait for us before running */
-    cdp_send_ignored(c, session, "Target.setAutoAttach",
+    cdp_send_ignored(b->cdp, session, "Target.setAutoAttach",
                      json_pack("{s:b, s:b, s:b}", "autoAttach", 1, "waitForDebuggerOnStart", 1, "flatten", 1));
 }
 

@@ -123,6 +123,12 @@ int visit_bundle_open(const struct visit_env *env, const struct ledger_campaign 
                         "campaign", c->name, "site", s->key, "site_name", s->name ? s->name : "", "time_utc", utc,
                         "time_beijing", bj, "letter_id", (json_int_t)letter_id, "browser",
                         env->browser ? browser_version(env->browser) : "", "captures", json_object());
+    if (env->browser) {
+        struct browser_identity id;
+        browser_identity_get(env->browser, &id);
+        json_object_set_new(b->meta, "identity", json_pack("{s:s, s:s, s:s}", "user_agent", id.user_agent,
+                                                           "language", id.language, "timezone", id.timezone));
+    }
     if (s->scenario_path)
         json_object_set_new(b->meta, "scenario_path", json_string(s->scenario_path));
     if (s->scenario_sha256)

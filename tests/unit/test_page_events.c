@@ -109,7 +109,7 @@ static void test_a_page_session_is_enabled_in_order(void)
 {
     struct fixture f;
     fixture_init(&f);
-    page_session_setup(f.b.cdp, "S", true);
+    page_session_setup(&f.b, "S", true);
     const char *const want[] = {
         "Page.enable@S {}",
         "Page.setLifecycleEventsEnabled@S {\"enabled\":true}",
@@ -127,7 +127,7 @@ static void test_an_iframe_session_gets_no_focus_emulation(void)
 {
     struct fixture f;
     fixture_init(&f);
-    page_session_setup(f.b.cdp, "I", false);
+    page_session_setup(&f.b, "I", false);
     const char *const want[] = {
         "Page.enable@I {}",
         "Page.setLifecycleEventsEnabled@I {\"enabled\":true}",
@@ -203,10 +203,99 @@ static void test_target_events_come_to_the_browser(void)
     fixture_release(&f);
 }
 
+#define HEADLESS_UA "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.8078.73 Safari/537.36"
+
+/* The params of the first message of method sent, or NULL; and its index in *at. */
+static json_t *sent_params(json_t *sent, const char *method, size_t *at)
+{
+    for (size_t i = 0; i < json_array_size(sent); i++)
+        if (strcmp(json_string_value(json_object_get(json_array_get(sent, i), "method")), method) == 0) {
+            if (at)
+                *at = i;
+            return json_object_get(json_array_get(sent, i), "params");
+        }
+    return NULL;
+}
+
+static void test_a_session_is_told_a_desktop_identity_before_it_runs(void)
+{
+    struct fixture f;
+    fixture_init(&f);
+    browser_identity_resolve(&f.b, NULL, HEADLESS_UA);
+    page_session_setup(&f.b, "S", true);
+    size_t ua_at = 0, tz_at = 0, resume_at = 0;
+    json_t *ua = sent_params(f.sent, "Network.setUserAgentOverride", &ua_at);
+    json_t *tz = sent_params(f.sent, "Emulation.setTimezoneOverride", &tz_at);
+    json_t *locale = sent_params(f.sent, "Emulation.setLocaleOverride", NULL);
+    REQUIRE(sent_params(f.sent, "Runtime.runIfWaitingForDebugger", &resume_at));
+    REQUIRE(ua && tz && locale);
+    CHECK(ua_at < resume_at && tz_at < resume_at);
+    CHECK_STR(json_string_value(json_object_get(ua, "userAgent")),
+              "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.8078.73 Safari/537.36");
+    CHECK_STR(json_string_value(json_object_get(ua, "acceptLanguage")), "zh-CN,zh");
+    char *all = json_dumps(ua, JSON_COMPACT);
+    CHECK(strstr(all, "Headless") == NULL);
+    free(all);
+    json_t *brand = json_array_get(json_object_get(json_object_get(ua, "userAgentMetadata"), "brands"), 0);
+    CHECK_STR(json_string_value(json_object_get(brand, "brand")), "Chromium");
+    CHECK_STR(json_string_value(json_object_get(brand, "version")), "156");
+    CHECK_STR(json_string_value(json_object_get(tz, "timezoneId")), "Asia/Shanghai");
+    CHECK_STR(json_string_value(json_object_get(locale, "locale")), "zh-CN");
+    struct browser_identity id;
+    browser_identity_get(&f.b, &id);
+    CHECK_STR(id.timezone, "Asia/Shanghai");
+    CHECK(strstr(id.user_agent, "HeadlessChrome") == NULL);
+    browser_identity_release(&f.b);
+    fixture_release(&f);
+}
+
+static void test_the_users_identity_is_sent_as_given(void)
+{
+    struct fixture f;
+    fixture_init(&f);
+    struct browser_options o = {.user_agent = "Mozilla/5.0 Test", .language = "en-GB", .timezone = "Europe/London"};
+    browser_identity_resolve(&f.b, &o, HEADLESS_UA);
+    page_session_setup(&f.b, "I", false);
+    json_t *ua = sent_params(f.sent, "Network.setUserAgentOverride", NULL);
+    REQUIRE(ua);
+    CHECK_STR(json_string_value(json_object_get(ua, "userAgent")), "Mozilla/5.0 Test");
+    CHECK_STR(json_string_value(json_object_get(ua, "acceptLanguage")), "en-GB,en");
+    CHECK(json_object_get(ua, "userAgentMetadata") == NULL); /* no hints of ours to contradict the user's */
+    CHECK_STR(json_string_value(json_object_get(sent_params(f.sent, "Emulation.setTimezoneOverride", NULL),
+                                                "timezoneId")), "Europe/London");
+    browser_identity_release(&f.b);
+    fixture_release(&f);
+}
+
+static void test_identity_values_are_checked(void)
+{
+    CHECK(browser_language_is_valid("zh-CN"));
+    CHECK(browser_language_is_valid("en"));
+    CHECK(browser_language_is_valid("zh-Hant-TW"));
+    CHECK(!browser_language_is_valid("z"));
+    CHECK(!browser_language_is_valid("zh_CN"));
+    CHECK(!browser_language_is_valid("zh-"));
+    CHECK(!browser_language_is_valid("zh-CN;q=1"));
+    CHECK(browser_timezone_is_valid("Asia/Shanghai"));
+    CHECK(browser_timezone_is_valid("UTC"));
+    CHECK(browser_timezone_is_valid("America/Argentina/Buenos_Aires"));
+    CHECK(browser_timezone_is_valid("Etc/GMT-8"));
+    CHECK(!browser_timezone_is_valid("../etc/passwd"));
+    CHECK(!browser_timezone_is_valid("Asia Shanghai"));
+    CHECK(!browser_timezone_is_valid(""));
+    CHECK(browser_user_agent_is_valid("Mozilla/5.0 (X11)"));
+    CHECK(!browser_user_agent_is_valid(""));
+    CHECK(!browser_user_agent_is_valid("a\nb"));
+    CHECK(!browser_user_agent_is_valid("中文"));
+}
+
 static const struct test_case cases[] = {
     {"each event is one row of one table", test_each_event_is_one_row_of_one_table},
     {"a page session is enabled in order", test_a_page_session_is_enabled_in_order},
     {"an iframe session gets no focus emulation", test_an_iframe_session_gets_no_focus_emulation},
+    {"a session is told a desktop identity before it runs", test_a_session_is_told_a_desktop_identity_before_it_runs},
+    {"the user's identity is sent as given", test_the_users_identity_is_sent_as_given},
+    {"identity values are checked", test_identity_values_are_checked},
     {"events reach the domain that owns them", test_events_reach_the_domain_that_owns_them},
     {"target events come to the browser", test_target_events_come_to_the_browser},
 };

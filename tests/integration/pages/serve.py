@@ -18,7 +18,11 @@ Hostile pages (tests/integration/test_hostile.c):
   GET  /redirect/N     302 to /redirect/N+1, forever
   GET  /big.html?mb=N  an HTML page of N MB (at most 200), streamed with a Content-Length
   GET  /trickle        headers, then one byte every 200 ms for at most 10 minutes: never finishes
+A WAF, as in front of many portals (tests/integration/test_identity.py):
+  GET  /waf/NAME.html  403 访问被拒绝 when the User-Agent or Sec-CH-UA says HeadlessChrome; else the page,
+                       with {{ACCEPT_LANGUAGE}} replaced by the request's Accept-Language header (escaped)
 """
+import html
 import http.server
 import json
 import os
@@ -68,12 +72,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_big(urllib.parse.urlsplit(self.path).query)
         if path == "/trickle":
             return self.send_trickle()
+        if path.startswith("/waf/"):
+            return self.send_behind_waf(path[len("/waf/"):])
         if path.startswith("/hostile/"):
             return self.send_page(os.path.join(HERE, "hostile"), path[len("/hostile/"):])
         if path == "/gbk.html":
             with open(os.path.join(HERE, "gbk-utf8.html"), encoding="utf-8") as f:
                 return self.send(200, f.read().encode("gbk"), "text/html; charset=gbk")
         self.send_page(HERE, path)
+
+    def send_behind_waf(self, name):
+        said = (self.headers.get("User-Agent") or "") + (self.headers.get("Sec-CH-UA") or "")
+        if "HeadlessChrome" in said:
+            return self.send(403, "<title>访问被拒绝</title><h1>访问被拒绝：检测到自动程序</h1>".encode("utf-8"))
+        full = os.path.join(HERE, os.path.basename(name))
+        if not name.endswith(".html") or not os.path.isfile(full):
+            return self.send(404, b"<h1>not found</h1>")
+        with open(full, encoding="utf-8") as f:
+            text = f.read().replace("{{ACCEPT_LANGUAGE}}", html.escape(self.headers.get("Accept-Language") or ""))
+        self.send(200, text.encode("utf-8"))
 
     def send_page(self, folder, path):
         name = os.path.basename(path) or "index.html"
