@@ -2,7 +2,9 @@
 
 Write form, image captcha bound to JSESSIONID, success page with 信件编号 and 查询码, public list whose rows
 come from a POST to dataproxy_mailpublist.do (a JavaScript array of <tr> strings), detail pages under
-div.jact_box_font, a query page; a hidden letter's detail URL redirects to the list.
+div.jact_box_font, a query page; a hidden letter's detail URL redirects to the list. The home page's
+我要写信 opens the write page in the same window, or (the new_window setting) in a new one, or the form
+posts into a new window.
 """
 import json
 import re
