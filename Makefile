@@ -139,7 +139,7 @@ integration: huixin $(INTEG_BIN)
 # code as the steps suites left out). `make check-all` runs every suite under the sanitizers (about twice as long).
 CHECK_SKIP = test_guestbook test_jobs test_library test_truth test_kill_resume test_recover_families \
 	test_ajax_outcomes test_alert_flow test_pacing test_visit_locks test_campaign_letter \
-	test_actionable_steps test_windows_steps test_campaign_race
+	test_actionable_steps test_windows_steps test_windows_sites test_campaign_race
 check: deps
 	@$(MAKE) --no-print-directory run-check SKIP_SUITES="$(CHECK_SKIP)"
 

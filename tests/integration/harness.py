@@ -1,6 +1,7 @@
 """What the Python integration tests share: the paths, the pass/fail tally and its closing line, and a
 workspace (a ledger and an evidence folder in a temporary folder) to run huixin against.
 
+Pages serves tests/integration/pages/ (serve.py) for the tests that run one-page scenarios on them.
 A test starts with
     from harness import ROOT, HUIXIN, LIBRARY, Tally, Workspace, Sites
     T = Tally("name")          # prints "ok   name: ..." / "FAIL name: ...: detail"
@@ -13,6 +14,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 for _p in (os.path.join(ROOT, "tests", "sites"), os.path.join(ROOT, "scripts")):
@@ -117,3 +119,55 @@ class Workspace:
         with open(path, "w", encoding="utf-8") as f:
             json.dump(sc, f, ensure_ascii=False, indent=2)
         return path
+
+
+class Pages:
+    """tests/integration/pages/ served by serve.py on 127.0.0.1 (its first origin), scenarios that start on
+    one of its pages, and `huixin submit` of them without a ledger (or with one):
+
+        with Pages() as pages:
+            path = pages.scenario(tmp, "name", "写信页测试", "page.html", steps, ("clicked",))
+            code, out, text, took = pages.submit(tmp, path)
+    """
+
+    def __init__(self):
+        self.proc, self.port = None, None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "integration", "pages", "serve.py")],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.port = json.loads(self.proc.stdout.readline())["a"]
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.kill()
+        self.proc.wait()
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+
+    @staticmethod
+    def scenario(dir, name, site_name, page, steps, success):
+        """dir/NAME.json: a scenario for the site site_name whose submission opens page, takes steps and
+        succeeds on any of the texts success."""
+        sc = {"huixin_scenario": 1, "site": {"name": site_name, "entry_url": "${base_url}/"},
+              "submit": {"steps": [{"goto": "${base_url}/" + page}] + list(steps),
+                         "success": {"text": list(success)}}}
+        path = os.path.join(dir, name + ".json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(sc, f, ensure_ascii=False)
+        return path
+
+    def submit(self, dir, path, ledger=None, timeout=150):
+        """`huixin submit PATH` on these pages, the evidence under dir, in ledger or --no-ledger; returns
+        (exit code, its JSON answer or {}, stdout and stderr, seconds taken)."""
+        t0 = time.monotonic()
+        store = ["--store", ledger] if ledger else ["--no-ledger"]
+        p = subprocess.run([HUIXIN, "submit", path] + store + ["--var", "base_url=http://127.0.0.1:%d" % self.port,
+                            "--var", "letter.name=李明", "--var", "letter.phone=13812345678",
+                            "--evidence", os.path.join(dir, "evidence")],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
+        try:
+            out = json.loads(p.stdout)
+        except ValueError:
+            out = {}
+        return p.returncode, out, p.stdout + p.stderr, time.monotonic() - t0

@@ -18,104 +18,81 @@ import subprocess
 import sys
 import tempfile
 
-from harness import ROOT, HUIXIN, Tally  # noqa: E402
+from harness import HUIXIN, Pages, Tally  # noqa: E402
 
 T = Tally("actionable_steps")
 check = T.check
 
 
-def start_pages():
-    p = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "integration", "pages", "serve.py")],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    ports = json.loads(p.stdout.readline())
-    return p, ports["a"]
-
-
 def scenario(tmp, name, page, steps):
-    sc = {"huixin_scenario": 1, "site": {"name": "写信页测试", "entry_url": "${base_url}/"},
-          "submit": {"steps": [{"goto": "${base_url}/" + page}] + steps,
-                     "success": {"text": ["clicked", "agreed"]}}}
-    path = os.path.join(tmp, name + ".json")
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(sc, f, ensure_ascii=False)
-    return path
+    return Pages.scenario(tmp, name, "写信页测试", page, steps, ("clicked", "agreed"))
 
 
-def submit(tmp, path, port):
-    p = subprocess.run([HUIXIN, "submit", path, "--no-ledger", "--var", "base_url=http://127.0.0.1:%d" % port,
-                        "--var", "letter.name=李明", "--var", "letter.phone=13812345678",
-                        "--evidence", os.path.join(tmp, "evidence")],
+def run(tmp, pages):
+    path = scenario(tmp, "countdown", "actionable-countdown.html",
+                    [{"click": "#agree", "final": True, "timeout_seconds": 20}])
+    code, out, text, _ = pages.submit(tmp, path, timeout=120)
+    check(code == 0 and out.get("status") == "submitted",
+          "countdown: the final click waits for the button to enable and sends", text[-600:])
+
+    path = scenario(tmp, "overlay", "actionable-overlay.html?ms=-1",
+                    [{"click": "#go", "final": True, "timeout_seconds": 3}])
+    code, out, text, _ = pages.submit(tmp, path, timeout=120)
+    check(out.get("status") == "not_sent", "overlay: a button covered for good leaves the letter not sent",
+          text[-600:])
+    check("'#go' is covered by div#mask.modal-mask" in text and "网站声明" in text,
+          "overlay: the error names what covers the button", text[-600:])
+
+    path = scenario(tmp, "dismiss", "actionable-overlay.html?ms=-1",
+                    [{"dismiss": "#close-notice"}, {"click": "#go", "final": True, "timeout_seconds": 5}])
+    code, out, text, _ = pages.submit(tmp, path, timeout=120)
+    check(code == 0 and out.get("status") == "submitted", "dismiss: the notice is closed and the letter sent",
+          text[-600:])
+
+    path = scenario(tmp, "no-notice", "actionable-countdown.html?s=0",
+                    [{"dismiss": "#close-notice", "timeout_seconds": 1},
+                     {"click": "#agree", "final": True, "timeout_seconds": 5}])
+    code, out, text, _ = pages.submit(tmp, path, timeout=120)
+    check(code == 0 and out.get("status") == "submitted", "dismiss without a notice goes on", text[-600:])
+
+    path = scenario(tmp, "pulse", "actionable-pulse.html",
+                    [{"click": "#go", "final": True, "timeout_seconds": 2}])
+    code, out, text, _ = pages.submit(tmp, path, timeout=120)
+    check(out.get("status") == "not_sent" and "is still moving" in text,
+          "pulse: a button never stable is not clicked, and the error says so", text[-600:])
+    path = scenario(tmp, "pulse-force", "actionable-pulse.html",
+                    [{"click": "#go", "final": True, "timeout_seconds": 2, "force": True}])
+    code, out, text, _ = pages.submit(tmp, path, timeout=120)
+    check(code == 0 and out.get("status") == "submitted", "pulse with force: clicked at once, sent", text[-600:])
+
+    path = scenario(tmp, "readonly", "actionable-fields.html?ro=-1",
+                    [{"fill": "#t", "value": "李明", "timeout_seconds": 2}, {"click": "#next", "final": True}])
+    code, out, text, _ = pages.submit(tmp, path, timeout=120)
+    check(out.get("status") == "not_sent" and "'#t' is readonly" in text,
+          "readonly: the fill names the readonly field, nothing is sent", text[-600:])
+
+    # probe: a notice over the form becomes a dismiss step, and the draft runs as it is
+    draft = os.path.join(tmp, "draft.json")
+    p = subprocess.run([HUIXIN, "probe", "http://127.0.0.1:%d/actionable-notice-form.html" % pages.port, "-o", draft,
+                        "-s", os.path.join(tmp, "probe.png")],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
-    try:
-        out = json.loads(p.stdout)
-    except ValueError:
-        out = {}
-    return p.returncode, out, p.stdout + p.stderr
+    steps = []
+    if p.returncode == 0:
+        with open(draft, encoding="utf-8") as f:
+            steps = json.load(f)["submit"]["steps"]
+    check(len(steps) > 1 and steps[1] == {"dismiss": "#know"},
+          "probe: the draft dismisses the notice right after the goto", p.stderr[-400:] + json.dumps(steps[:3]))
+    code, out, text, _ = pages.submit(tmp, draft, timeout=120)
+    check(code == 0 and out.get("status") == "submitted", "probe: the draft with its dismiss sends the letter",
+          text[-600:])
 
 
 def main():
     tmp = tempfile.mkdtemp(prefix="huixin-actionable-")
-    server, port = start_pages()
     try:
-        path = scenario(tmp, "countdown", "actionable-countdown.html",
-                        [{"click": "#agree", "final": True, "timeout_seconds": 20}])
-        code, out, text = submit(tmp, path, port)
-        check(code == 0 and out.get("status") == "submitted",
-              "countdown: the final click waits for the button to enable and sends", text[-600:])
-
-        path = scenario(tmp, "overlay", "actionable-overlay.html?ms=-1",
-                        [{"click": "#go", "final": True, "timeout_seconds": 3}])
-        code, out, text = submit(tmp, path, port)
-        check(out.get("status") == "not_sent", "overlay: a button covered for good leaves the letter not sent",
-              text[-600:])
-        check("'#go' is covered by div#mask.modal-mask" in text and "网站声明" in text,
-              "overlay: the error names what covers the button", text[-600:])
-
-        path = scenario(tmp, "dismiss", "actionable-overlay.html?ms=-1",
-                        [{"dismiss": "#close-notice"}, {"click": "#go", "final": True, "timeout_seconds": 5}])
-        code, out, text = submit(tmp, path, port)
-        check(code == 0 and out.get("status") == "submitted", "dismiss: the notice is closed and the letter sent",
-              text[-600:])
-
-        path = scenario(tmp, "no-notice", "actionable-countdown.html?s=0",
-                        [{"dismiss": "#close-notice", "timeout_seconds": 1},
-                         {"click": "#agree", "final": True, "timeout_seconds": 5}])
-        code, out, text = submit(tmp, path, port)
-        check(code == 0 and out.get("status") == "submitted", "dismiss without a notice goes on", text[-600:])
-
-        path = scenario(tmp, "pulse", "actionable-pulse.html",
-                        [{"click": "#go", "final": True, "timeout_seconds": 2}])
-        code, out, text = submit(tmp, path, port)
-        check(out.get("status") == "not_sent" and "is still moving" in text,
-              "pulse: a button never stable is not clicked, and the error says so", text[-600:])
-        path = scenario(tmp, "pulse-force", "actionable-pulse.html",
-                        [{"click": "#go", "final": True, "timeout_seconds": 2, "force": True}])
-        code, out, text = submit(tmp, path, port)
-        check(code == 0 and out.get("status") == "submitted", "pulse with force: clicked at once, sent", text[-600:])
-
-        path = scenario(tmp, "readonly", "actionable-fields.html?ro=-1",
-                        [{"fill": "#t", "value": "李明", "timeout_seconds": 2}, {"click": "#next", "final": True}])
-        code, out, text = submit(tmp, path, port)
-        check(out.get("status") == "not_sent" and "'#t' is readonly" in text,
-              "readonly: the fill names the readonly field, nothing is sent", text[-600:])
-
-        # probe: a notice over the form becomes a dismiss step, and the draft runs as it is
-        draft = os.path.join(tmp, "draft.json")
-        p = subprocess.run([HUIXIN, "probe", "http://127.0.0.1:%d/actionable-notice-form.html" % port, "-o", draft,
-                            "-s", os.path.join(tmp, "probe.png")],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
-        steps = []
-        if p.returncode == 0:
-            with open(draft, encoding="utf-8") as f:
-                steps = json.load(f)["submit"]["steps"]
-        check(len(steps) > 1 and steps[1] == {"dismiss": "#know"},
-              "probe: the draft dismisses the notice right after the goto", p.stderr[-400:] + json.dumps(steps[:3]))
-        code, out, text = submit(tmp, draft, port)
-        check(code == 0 and out.get("status") == "submitted", "probe: the draft with its dismiss sends the letter",
-              text[-600:])
+        with Pages() as pages:
+            run(tmp, pages)
     finally:
-        server.kill()
-        server.wait()
         shutil.rmtree(tmp, ignore_errors=True)
     return T.finish()
 

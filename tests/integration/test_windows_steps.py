@@ -24,43 +24,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
-from harness import ROOT, HUIXIN, Tally  # noqa: E402
+from harness import HUIXIN, Pages, Tally  # noqa: E402
 
 T = Tally("windows_steps")
 check = T.check
 
 
-def start_pages():
-    p = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "integration", "pages", "serve.py")],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    ports = json.loads(p.stdout.readline())
-    return p, ports["a"]
-
-
 def scenario(tmp, name, steps, success=("提交成功",)):
-    sc = {"huixin_scenario": 1, "site": {"name": "新窗口测试", "entry_url": "${base_url}/"},
-          "submit": {"steps": [{"goto": "${base_url}/windows-index.html"}] + steps,
-                     "success": {"text": list(success)}}}
-    path = os.path.join(tmp, name + ".json")
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(sc, f, ensure_ascii=False)
-    return path
-
-
-def submit(tmp, path, port, ledger=None):
-    t0 = time.monotonic()
-    store = ["--store", ledger] if ledger else ["--no-ledger"]
-    p = subprocess.run([HUIXIN, "submit", path] + store + ["--var", "base_url=http://127.0.0.1:%d" % port,
-                        "--var", "letter.name=李明", "--var", "letter.phone=13812345678",
-                        "--evidence", os.path.join(tmp, "evidence")],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=150)
-    try:
-        out = json.loads(p.stdout)
-    except ValueError:
-        out = {}
-    return p.returncode, out, p.stdout + p.stderr, time.monotonic() - t0
+    return Pages.scenario(tmp, name, "新窗口测试", "windows-index.html", steps, success)
 
 
 WRITE = [{"wait_for": {"text": "写信页面"}, "timeout_seconds": 10},
@@ -68,88 +40,90 @@ WRITE = [{"wait_for": {"text": "写信页面"}, "timeout_seconds": 10},
          {"click": "#send", "final": True}, {"wait_for": {"text": "提交成功"}, "timeout_seconds": 10}]
 
 
+def run(tmp, pages):
+    for name, sel in (("blank", "#blank"), ("open", "#open"), ("noopener", "#noopener")):
+        path = scenario(tmp, name, [{"click": sel}] + WRITE)
+        code, out, text, _ = pages.submit(tmp, path)
+        check(code == 0 and out.get("status") == "submitted",
+              "%s: the new window is followed and the letter sent there" % name, text[-600:])
+
+    path = scenario(tmp, "form", [{"fill": "#title", "value": "投到新窗口"}, {"click": "#send", "final": True},
+                                  {"wait_for": {"text": "提交成功"}, "timeout_seconds": 10}])
+    code, out, text, _ = pages.submit(tmp, path)
+    check(code == 0 and out.get("status") == "submitted",
+          "form target=_blank: the answer is judged in the new window", text[-600:])
+
+    path = scenario(tmp, "same", [{"click": "#blank", "opens": "same"}] + WRITE)
+    code, out, text, took = pages.submit(tmp, path)
+    check(out.get("status") == "not_sent" and "写信页面" in text,
+          "opens same: the wait on the first tab fails and the letter is not sent", text[-600:])
+    check(took < 90, "opens same: huixin ends within 90 s (took %.0f s)" % took, text[-300:])
+
+    path = scenario(tmp, "new-window-step",
+                    [{"click": "#blank", "opens": "same"}, {"window": "new", "timeout_seconds": 10},
+                     {"wait_for": {"text": "写信页面"}}, {"window": "opener"},
+                     {"assert": {"text": "市长信箱首页"}}, {"window": "new"}] + WRITE)
+    code, out, text, _ = pages.submit(tmp, path)
+    check(code == 0 and out.get("status") == "submitted",
+          "window new / opener: go to the new tab, back, and to it again", text[-600:])
+
+    path = scenario(tmp, "must-open", [{"click": "#nothing", "opens": "window", "timeout_seconds": 2}] + WRITE)
+    code, out, text, _ = pages.submit(tmp, path)
+    check(out.get("status") == "not_sent" and "opened no new window" in text,
+          "opens window on a click that opens none fails the step", text[-600:])
+
+    path = scenario(tmp, "late", [{"click": "#late"}] + WRITE)
+    code, out, text, _ = pages.submit(tmp, path)
+    check(code == 0 and out.get("status") == "submitted",
+          "a window opened 1.5 s after the click is followed by the next wait", text[-600:])
+
+    path = scenario(tmp, "evidence", [{"click": "#blank"}] + WRITE)
+    code, out, text, _ = pages.submit(tmp, path, ledger=os.path.join(tmp, "huixin.db"))
+    metas = []
+    for root, _, files in os.walk(os.path.join(tmp, "evidence")):
+        if "meta.json" in files:
+            with open(os.path.join(root, "meta.json"), encoding="utf-8") as f:
+                metas.append((root, json.load(f)))
+    before = [(root, w) for root, m in metas for c in m.get("captures", {}).values()
+              for w in c.get("windows_before", [])]
+    check(code == 0 and out.get("status") == "submitted", "evidence: the letter is sent through the new tab",
+          text[-600:])
+    check(len(before) == 1 and "windows-index.html" in before[0][1]["url"] and before[0][1]["result"] == "ok"
+          and os.path.getsize(os.path.join(before[0][0], before[0][1]["png"])) > 0,
+          "evidence: meta.json lists the window behind the last one, with its screenshot",
+          json.dumps([m for _, m in metas], ensure_ascii=False)[-1500:])
+
+    draft = os.path.join(tmp, "draft.json")
+    p = subprocess.run([HUIXIN, "probe", "http://127.0.0.1:%d/windows-probe.html" % pages.port, "-o", draft,
+                        "-s", os.path.join(tmp, "probe.png")],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+    steps = []
+    if p.returncode == 0:
+        with open(draft, encoding="utf-8") as f:
+            steps = json.load(f)["submit"]["steps"]
+    check(len(steps) > 2 and steps[1] == {"click_text": "我要写信", "opens": "window"}
+          and any("fill" in s for s in steps[2:]),
+          "probe: the draft clicks 我要写信 into its new window and fills the form there",
+          p.stderr[-400:] + json.dumps(steps[:4], ensure_ascii=False))
+    code, out, text, _ = pages.submit(tmp, draft)
+    check(code == 0 and out.get("status") == "submitted", "probe: the draft sends the letter as it is",
+          text[-600:])
+
+    for name, step, want in (("bad-opens", {"click": "#blank", "opens": "tab"}, "'opens' is 'tab'"),
+                             ("bad-window", {"window": "back"}, "'window' must be")):
+        path = scenario(tmp, name, [step] + WRITE)
+        p = subprocess.run([HUIXIN, "lint", path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           timeout=60)
+        check(p.returncode != 0 and want in p.stdout + p.stderr, "lint: %s is refused" % name,
+              (p.stdout + p.stderr)[-400:])
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="huixin-windows-")
-    server, port = start_pages()
     try:
-        for name, sel in (("blank", "#blank"), ("open", "#open"), ("noopener", "#noopener")):
-            path = scenario(tmp, name, [{"click": sel}] + WRITE)
-            code, out, text, _ = submit(tmp, path, port)
-            check(code == 0 and out.get("status") == "submitted",
-                  "%s: the new window is followed and the letter sent there" % name, text[-600:])
-
-        path = scenario(tmp, "form", [{"fill": "#title", "value": "投到新窗口"}, {"click": "#send", "final": True},
-                                      {"wait_for": {"text": "提交成功"}, "timeout_seconds": 10}])
-        code, out, text, _ = submit(tmp, path, port)
-        check(code == 0 and out.get("status") == "submitted",
-              "form target=_blank: the answer is judged in the new window", text[-600:])
-
-        path = scenario(tmp, "same", [{"click": "#blank", "opens": "same"}] + WRITE)
-        code, out, text, took = submit(tmp, path, port)
-        check(out.get("status") == "not_sent" and "写信页面" in text,
-              "opens same: the wait on the first tab fails and the letter is not sent", text[-600:])
-        check(took < 90, "opens same: huixin ends within 90 s (took %.0f s)" % took, text[-300:])
-
-        path = scenario(tmp, "new-window-step",
-                        [{"click": "#blank", "opens": "same"}, {"window": "new", "timeout_seconds": 10},
-                         {"wait_for": {"text": "写信页面"}}, {"window": "opener"},
-                         {"assert": {"text": "市长信箱首页"}}, {"window": "new"}] + WRITE)
-        code, out, text, _ = submit(tmp, path, port)
-        check(code == 0 and out.get("status") == "submitted",
-              "window new / opener: go to the new tab, back, and to it again", text[-600:])
-
-        path = scenario(tmp, "must-open", [{"click": "#nothing", "opens": "window", "timeout_seconds": 2}] + WRITE)
-        code, out, text, _ = submit(tmp, path, port)
-        check(out.get("status") == "not_sent" and "opened no new window" in text,
-              "opens window on a click that opens none fails the step", text[-600:])
-
-        path = scenario(tmp, "late", [{"click": "#late"}] + WRITE)
-        code, out, text, _ = submit(tmp, path, port)
-        check(code == 0 and out.get("status") == "submitted",
-              "a window opened 1.5 s after the click is followed by the next wait", text[-600:])
-
-        path = scenario(tmp, "evidence", [{"click": "#blank"}] + WRITE)
-        code, out, text, _ = submit(tmp, path, port, ledger=os.path.join(tmp, "huixin.db"))
-        metas = []
-        for root, _, files in os.walk(os.path.join(tmp, "evidence")):
-            if "meta.json" in files:
-                with open(os.path.join(root, "meta.json"), encoding="utf-8") as f:
-                    metas.append((root, json.load(f)))
-        before = [(root, w) for root, m in metas for c in m.get("captures", {}).values()
-                  for w in c.get("windows_before", [])]
-        check(code == 0 and out.get("status") == "submitted", "evidence: the letter is sent through the new tab",
-              text[-600:])
-        check(len(before) == 1 and "windows-index.html" in before[0][1]["url"] and before[0][1]["result"] == "ok"
-              and os.path.getsize(os.path.join(before[0][0], before[0][1]["png"])) > 0,
-              "evidence: meta.json lists the window behind the last one, with its screenshot",
-              json.dumps([m for _, m in metas], ensure_ascii=False)[-1500:])
-
-        draft = os.path.join(tmp, "draft.json")
-        p = subprocess.run([HUIXIN, "probe", "http://127.0.0.1:%d/windows-probe.html" % port, "-o", draft,
-                            "-s", os.path.join(tmp, "probe.png")],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
-        steps = []
-        if p.returncode == 0:
-            with open(draft, encoding="utf-8") as f:
-                steps = json.load(f)["submit"]["steps"]
-        check(len(steps) > 2 and steps[1] == {"click_text": "我要写信", "opens": "window"}
-              and any("fill" in s for s in steps[2:]),
-              "probe: the draft clicks 我要写信 into its new window and fills the form there",
-              p.stderr[-400:] + json.dumps(steps[:4], ensure_ascii=False))
-        code, out, text, _ = submit(tmp, draft, port)
-        check(code == 0 and out.get("status") == "submitted", "probe: the draft sends the letter as it is",
-              text[-600:])
-
-        for name, step, want in (("bad-opens", {"click": "#blank", "opens": "tab"}, "'opens' is 'tab'"),
-                                 ("bad-window", {"window": "back"}, "'window' must be")):
-            path = scenario(tmp, name, [step] + WRITE)
-            p = subprocess.run([HUIXIN, "lint", path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               timeout=60)
-            check(p.returncode != 0 and want in p.stdout + p.stderr, "lint: %s is refused" % name,
-                  (p.stdout + p.stderr)[-400:])
+        with Pages() as pages:
+            run(tmp, pages)
     finally:
-        server.kill()
-        server.wait()
         shutil.rmtree(tmp, ignore_errors=True)
     return T.finish()
 

@@ -102,6 +102,10 @@ class Control:
     def perpage(self, site, n):
         return self.call("POST", "/api/perpage", {"site": site, "n": n})
 
+    def windows(self, site, mode):
+        """How site's entry page opens its write page: off, blank, window, noopener or form."""
+        return self.call("POST", "/api/windows", {"site": site, "mode": mode})
+
     def clock(self, now, site=None, tick=False):
         body = {"now": now, "tick": tick}
         if site:

@@ -11,7 +11,7 @@ import time
 import urllib.parse
 
 import store as store_mod
-from store import FAIL_MODES, FAMILIES, SERVERS
+from store import FAIL_MODES, FAMILIES, NEW_WINDOW_MODES, SERVERS
 
 
 # Seeding words for a message board's operator: "approved" = published (待处理, or 已回复 with a reply),
@@ -115,6 +115,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.settings(st)
         if path == "/api/perpage":
             return self.perpage(st, body)
+        if path == "/api/windows":
+            return self.windows(st, body)
         if path == "/api/clock":
             if method == "POST":
                 for fam in families_of(body):
@@ -162,6 +164,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not 2 <= n <= 10:
             raise BadRequest("bad n %r: expected 2..10" % n)
         st.set_config(site, per_page=n)
+        return Handler.settings(st)
+
+    @staticmethod
+    def windows(st, body):
+        """How the family's entry page opens its write page: in the same window (off) or a new one."""
+        site = need_family(body)
+        if "new_window" not in st.config(site):
+            raise BadRequest("site %r has no new-window switch; windows is for hanweb" % site)
+        mode = body.get("mode")
+        if mode not in NEW_WINDOW_MODES:
+            raise BadRequest("bad mode %r: expected one of %s" % (mode, ", ".join(NEW_WINDOW_MODES)))
+        st.set_config(site, new_window=mode)
         return Handler.settings(st)
 
     @staticmethod

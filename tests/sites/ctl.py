@@ -14,6 +14,7 @@ usage: ctl.py --control PORT VERB [ARGS]   (or --ports-file FILE instead of --co
   moderation --site S on|off
   throttle --site S SECONDS
   perpage --site S N                                messages per list page (guestbook, 2..10)
+  windows --site S off|blank|window|noopener|form   how 我要写信 opens the write page (hanweb)
   clock [--site S] NOW|real [--tick]                NOW like '2026-03-02 09:30:00'
   settings | health | reset
 
@@ -69,6 +70,9 @@ def build_parser():
     n = sub.add_parser("perpage")
     n.add_argument("--site", required=True)
     n.add_argument("n", type=int)
+    w = sub.add_parser("windows")
+    w.add_argument("--site", required=True)
+    w.add_argument("mode", choices=("off", "blank", "window", "noopener", "form"))
     k = sub.add_parser("clock")
     k.add_argument("--site")
     k.add_argument("now", help="'YYYY-MM-DD HH:MM:SS', or 'real' for the real clock")
@@ -102,6 +106,8 @@ def run(ctl, a):
         return ctl.throttle(a.site, a.seconds)
     if v == "perpage":
         return ctl.perpage(a.site, a.n)
+    if v == "windows":
+        return ctl.windows(a.site, a.mode)
     if v == "clock":
         return ctl.clock(None if a.now == "real" else a.now, a.site, a.tick)
     return getattr(ctl, v)()

@@ -1,7 +1,7 @@
 """The fixture sites' memory: letters and each site's operator settings, saved atomically to one JSON file.
 
 What survives a restart (in STATE_DIR/sites.json): letters, sequence numbers, each family's clock,
-captcha override, moderation, throttle and page-size settings. What does not: captcha sessions, injected failures
+captcha override, moderation, throttle, page-size and new-window settings. What does not: captcha sessions, injected failures
 and the throttle's last-post time (runtime conditions, reset by a restart as on a real server).
 All times are naive Beijing local time strings 'YYYY-MM-DD HH:MM:SS'.
 """
@@ -26,8 +26,12 @@ FMT = "%Y-%m-%d %H:%M:%S"
 
 
 # Where a family's factory settings differ: CMS guestbooks ship with 留言审核 on, and their list's page
-# size is a template setting the operator can change (the others have a fixed page size).
-SITE_DEFAULTS = {"guestbook": {"moderation": True, "per_page": 5}}
+# size is a template setting the operator can change (the others have a fixed page size); the hanweb
+# portal's 我要写信 can be set to open its write page (or the form's answer) in a new window.
+SITE_DEFAULTS = {"guestbook": {"moderation": True, "per_page": 5}, "hanweb": {"new_window": "off"}}
+# How a page opens in a new window (the new_window setting): <a target="_blank">, window.open(),
+# window.open(url, '_blank', 'noopener'), or the write form posted into a new window.
+NEW_WINDOW_MODES = ("off", "blank", "window", "noopener", "form")
 
 
 def default_site_config(family):

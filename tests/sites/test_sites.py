@@ -330,6 +330,53 @@ def test_hanweb_validation_and_escaping():
     lacks(rows[0], "<script>")
 
 
+def hanweb_write_link(b):
+    """The home page's 我要写信 link (the <a> element's text), and the write form's opening tag."""
+    home = b.open(url("hanweb", "/")).text
+    link = re.search(r"<a [^>]*>进入写信页面</a>", home)
+    form = re.search(r"<form id=\"mailform\"[^>]*>", b.open(url("hanweb", "/jact/front/mailwrite.do?sysid=1")).text)
+    check(link and form, "home has the 我要写信 link and the write page its form")
+    return link.group(0), form.group(0)
+
+
+def test_hanweb_new_window_switch():
+    b = Browser()
+    eq(ctl().settings()["sites"]["hanweb"]["new_window"], "off", "off by default")
+    off = hanweb_write_link(b)
+    eq(off, ('<a href="/jact/front/mailwrite.do?sysid=1">进入写信页面</a>',
+             '<form id="mailform" name="mailform" method="post" action="/jact/front/mailsubmit.do">'),
+       "off: the same window, as before")
+    want = {"blank": ('href="/jact/front/mailwrite.do?sysid=1" target="_blank"', None),
+            "window": ("window.open('/jact/front/mailwrite.do?sysid=1');", "_blank"),
+            "noopener": ("window.open('/jact/front/mailwrite.do?sysid=1', '_blank', 'noopener')", None),
+            "form": (None, None)}
+    for mode, (in_link, not_in_link) in want.items():
+        eq(ctl().windows("hanweb", mode)["sites"]["hanweb"]["new_window"], mode, "the setting is shown")
+        link, form = hanweb_write_link(b)
+        if in_link:
+            has(link, in_link, mode + ": the link")
+            eq(form, off[1], mode + ": the form posts into its own window")
+        else:
+            eq(link, off[0], mode + ": the link opens the same window")
+            has(form, ' target="_blank"', mode + ": the form posts into a new window")
+        if not_in_link:
+            lacks(link, not_in_link, mode + ": window.open without a target or features")
+    r = hanweb_submit(b, captcha=None)  # the server side of a submission does not change
+    has(r.text, "信件提交成功")
+    for site, mode in (("hanweb", "tab"), ("hanweb", None), ("board", "blank"), ("nosuch", "blank")):
+        try:
+            ctl().windows(site, mode)
+            raise Fail("windows %s %r must be refused" % (site, mode))
+        except ControlError as e:
+            eq(e.status, 400)
+    eq(ctl().settings()["sites"]["hanweb"]["new_window"], "form", "a refused mode changes nothing")
+    code = subprocess.run([sys.executable, os.path.join(HERE, "ctl.py"), "--control", str(SITES.ports["control"]),
+                           "windows", "--site", "hanweb", "blank"], capture_output=True, timeout=10, text=True)
+    eq((code.returncode, json.loads(code.stdout)["sites"]["hanweb"]["new_window"]), (0, "blank"), "ctl.py windows")
+    ctl().reset()
+    eq(hanweb_write_link(b), off, "reset: back to off")
+
+
 # ---------------------------------------------------------------- gbk
 
 def test_gbk_multipart_submit_alert_only():

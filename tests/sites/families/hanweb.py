@@ -2,7 +2,9 @@
 
 Write form, image captcha bound to JSESSIONID, success page with 信件编号 and 查询码, public list whose rows
 come from a POST to dataproxy_mailpublist.do (a JavaScript array of <tr> strings), detail pages under
-div.jact_box_font, a query page; a hidden letter's detail URL redirects to the list.
+div.jact_box_font, a query page; a hidden letter's detail URL redirects to the list. The home page's
+我要写信 opens the write page in the same window, or (the new_window setting) in a new one, or the form
+posts into a new window.
 """
 import json
 import re
@@ -71,14 +73,31 @@ class Handler(httpbase.SiteHandler):
     def msg(self, title, text, cls="ok", links=()):
         return common_html.message(SITE, title, text, cls, links, now=self.store.now(SITE))
 
+    def new_window(self):
+        """The operator's new_window setting: how 我要写信 opens (see NEW_WINDOW_MODES in store.py)."""
+        return self.store.config(SITE).get("new_window", "off")
+
+    def write_link(self):
+        """The home page's 我要写信 link, opening the write page the way the new_window setting says."""
+        url = BASE + "mailwrite.do?sysid=1"
+        mode = self.new_window()
+        if mode == "blank":
+            return '<a href="%s" target="_blank">进入写信页面</a>' % url
+        if mode == "window":
+            return '<a href="javascript:;" onclick="window.open(\'%s\');return false;">进入写信页面</a>' % url
+        if mode == "noopener":
+            return ('<a href="javascript:;" onclick="window.open(\'%s\', \'_blank\', \'noopener\');return false;">'
+                    '进入写信页面</a>' % url)
+        return '<a href="%s">进入写信页面</a>' % url
+
     def home(self):
         body = """<h1 class="title">市长信箱</h1>
 <div class="notice">市长信箱受理群众对本市经济社会发展的意见建议、咨询、投诉和求助。涉法涉诉事项请通过法定途径反映。
 来信将在5个工作日内答复（节假日除外）。</div>
-<table class="grid"><tr><th>我要写信</th><td><a href="%smailwrite.do?sysid=1">进入写信页面</a></td></tr>
+<table class="grid"><tr><th>我要写信</th><td>%s</td></tr>
 <tr><th>信件公开</th><td><a href="%s">查看公开信件</a></td></tr>
 <tr><th>信件查询</th><td><a href="%smailquery.do?sysid=1">凭信件编号和查询码查询办理情况</a></td></tr></table>""" % (
-            BASE, LIST_URL, BASE)
+            self.write_link(), LIST_URL, BASE)
         self.send_page(self.page("市长信箱", body))
 
     # ---- writing ----
@@ -87,7 +106,7 @@ class Handler(httpbase.SiteHandler):
         self.store.captcha_new(SITE, sid)
         body = """<h1 class="title">我要写信</h1>
 <div class="notice">请如实填写以下信息，带 <span class="req">*</span> 的为必填项。您的个人信息将严格保密。</div>
-<form id="mailform" name="mailform" method="post" action="%(base)smailsubmit.do">
+<form id="mailform" name="mailform" method="post" action="%(base)smailsubmit.do"%(target)s>
 <input type="hidden" name="sysid" value="1">
 <table class="grid" id="writetable">
 <tr><th><span class="req">*</span>姓名</th><td><input type="text" id="username" name="username" maxlength="20"></td></tr>
@@ -104,7 +123,8 @@ class Handler(httpbase.SiteHandler):
  onclick="this.src='%(base)scheckcode.do?sysid=1&amp;refresh=1&amp;r='+Math.random()"> <span class="muted">看不清？点击图片换一张</span></td></tr>
 </table>
 <p class="center"><button type="submit" class="btn" id="submitbtn">提交信件</button>　<button type="reset" class="btn gray">重新填写</button></p>
-</form>""" % dict(base=BASE, types=options((("", "请选择"),) + TYPES), leaders=options(LEADERS))
+</form>""" % dict(base=BASE, types=options((("", "请选择"),) + TYPES), leaders=options(LEADERS),
+                   target=' target="_blank"' if self.new_window() == "form" else "")
         self.send_page(self.page("我要写信", body), headers={"Set-Cookie": set_cookie})
 
     def checkcode(self):
