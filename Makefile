@@ -119,6 +119,10 @@ truth: huixin
 deps:
 	@scripts/install-deps.sh
 
+# Suites at once (tests/run.sh: most of a suite's time is waiting, so two share two cores well).
+TEST_JOBS ?= 2
+export TEST_JOBS
+
 test: deps
 	@$(MAKE) --no-print-directory run-tests
 

@@ -1,17 +1,27 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # Runs every test suite and adds up their closing lines ("N passed, N failed[, N skipped]").
 # SUITES=unit|integration|sites|all (default all). BUILD is the build folder (build, or build-san for
 # make check). Every suite runs under TZ=UTC LC_ALL=C and a time limit, so a hang fails instead of
 # blocking CI. SKIP_SUITES="test_a test_b" leaves those suites out (make check's lighter set), and the
 # run says which it left out. The very last line is the total.
+#
+# TEST_JOBS=N runs up to N suites at once (default 1). Most of a browser suite's time is spent waiting
+# (on timeouts it provokes, a site's delays, a quiet network), not computing: a make test uses about a
+# third of one core, so two at a time nearly halve the wall time on two cores. Each suite has its own
+# temporary folders, free ports and browser. The suites in ALONE still run by themselves: they load the
+# machine on purpose (alert storms, 50 MB pages, several workers) or time what they measure (pacing).
+# A suite's log is printed whole when it ends, so logs never interleave.
 set -u
 BUILD=${BUILD:-build}
 SUITES=${SUITES:-all}
+TEST_JOBS=${TEST_JOBS:-1}
+ALONE=${ALONE:-"test_hostile test_pacing test_jobs"}
 export TZ=UTC LC_ALL=C
 export HUIXIN_BIN=${HUIXIN_BIN:-$PWD/huixin}
 case "$HUIXIN_BIN" in /*) ;; *) HUIXIN_BIN=$PWD/$HUIXIN_BIN ;; esac
 LOGDIR=$BUILD/test-logs
 mkdir -p "$LOGDIR"
+case "$TEST_JOBS" in '' | *[!0-9]* | 0) echo "TEST_JOBS='$TEST_JOBS': expected a whole number from 1"; exit 2 ;; esac
 
 total_pass=0
 total_fail=0
@@ -22,22 +32,36 @@ FAILS=$LOGDIR/failures.txt
 # Seconds per suite, slowest first at the end of the run: where CI's minutes go.
 : >"$LOGDIR/timings.txt"
 
-# run_suite NAME LIMIT_SECONDS COMMAND...
-run_suite() {
-    name=$1
-    limit=$2
-    shift 2
-    log=$LOGDIR/$name.log
+# The suites to run, in order: "NAME LIMIT COMMAND..." (one line each, words without spaces).
+plan=()
+
+# add_suite NAME LIMIT_SECONDS COMMAND...
+add_suite() {
+    local name=$1 skip
     for skip in ${SKIP_SUITES:-}; do
         case "$name" in *-"$skip")
             echo "suite $name: left out of this run (SKIP_SUITES)"
             return ;;
         esac
     done
+    plan+=("$*")
+}
+
+# run_one NAME LIMIT COMMAND...: the suite, its log, its exit code and seconds beside the log.
+run_one() {
+    local name=$1 limit=$2 started rc
+    shift 2
     started=$(date +%s)
-    timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1
+    timeout --kill-after=10 "$limit" "$@" >"$LOGDIR/$name.log" 2>&1
     rc=$?
-    echo "$(( $(date +%s) - started )) s  $name" >>"$LOGDIR/timings.txt"
+    echo "$rc" >"$LOGDIR/$name.rc"
+    echo "$(($(date +%s) - started)) s  $name" >>"$LOGDIR/timings.txt"
+}
+
+# tally NAME: prints the ended suite's log and adds its closing line to the totals.
+tally() {
+    local name=$1 log=$LOGDIR/$1.log rc last p f s
+    rc=$(cat "$LOGDIR/$name.rc" 2>/dev/null || echo 1)
     cat "$log"
     grep -E '^FAIL ' "$log" | sed "s|^|[$name] |" >>"$FAILS"
     last=$(grep -E '^(([A-Za-z]+): )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
@@ -64,32 +88,65 @@ if want unit; then
     for t in "$BUILD"/tests/test_*; do
         [ -x "$t" ] || continue
         case "$t" in *.o|*.d) continue ;; esac
-        src=tests/unit/$(basename "$t").c
-        [ -f "$src" ] || continue
-        run_suite "unit-$(basename "$t")" 300 "$t"
+        [ -f "tests/unit/$(basename "$t").c" ] || continue
+        add_suite "unit-$(basename "$t")" 300 "$t"
     done
 fi
 
 if want sites && [ -f tests/sites/test_sites.py ]; then
-    run_suite sites 300 python3 tests/sites/test_sites.py
+    add_suite sites 300 python3 tests/sites/test_sites.py
 fi
 
 if want integration; then
     for t in "$BUILD"/tests/test_*; do
         [ -x "$t" ] || continue
-        src=tests/integration/$(basename "$t").c
-        [ -f "$src" ] || continue
-        run_suite "integration-$(basename "$t")" 900 "$t"
+        [ -f "tests/integration/$(basename "$t").c" ] || continue
+        add_suite "integration-$(basename "$t")" 900 "$t"
     done
     for t in tests/integration/test_*.sh; do
         [ -f "$t" ] || continue
-        run_suite "integration-$(basename "$t" .sh)" 900 sh "$t"
+        add_suite "integration-$(basename "$t" .sh)" 900 sh "$t"
     done
     for t in tests/integration/test_*.py; do
         [ -f "$t" ] || continue
-        run_suite "integration-$(basename "$t" .py)" 900 python3 "$t"
+        add_suite "integration-$(basename "$t" .py)" 900 python3 "$t"
     done
 fi
+
+is_alone() {
+    local a
+    for a in $ALONE; do case "$1" in *-"$a") return 0 ;; esac; done
+    return 1
+}
+
+# The runner: up to TEST_JOBS suites at once (a suite in ALONE waits until it is the only one); each
+# one's log is printed and counted as it ends.
+declare -A running=() # pid -> suite name
+reap_one() {
+    local pid
+    wait -n -p pid "${!running[@]}" 2>/dev/null || true
+    if [ -z "${pid:-}" ] || [ -z "${running[$pid]:-}" ]; then
+        # bash without wait -p: find an ended one by hand
+        for pid in "${!running[@]}"; do kill -0 "$pid" 2>/dev/null || break; done
+        wait "$pid" 2>/dev/null || true
+    fi
+    tally "${running[$pid]}"
+    unset "running[$pid]"
+}
+for entry in "${plan[@]}"; do
+    read -r -a words <<<"$entry"
+    name=${words[0]}
+    if is_alone "$name"; then
+        while [ ${#running[@]} -gt 0 ]; do reap_one; done
+        run_one "${words[@]}"
+        tally "$name"
+        continue
+    fi
+    while [ ${#running[@]} -ge "$TEST_JOBS" ]; do reap_one; done
+    run_one "${words[@]}" &
+    running[$!]=$name
+done
+while [ ${#running[@]} -gt 0 ]; do reap_one; done
 
 echo
 echo "slowest suites:"
