@@ -48,7 +48,7 @@ INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 
 .SECONDARY:
-.PHONY: all test check check-all layers hdr-check unit integration demo install clean deps help bench run-tests run-check golden valgrind truth
+.PHONY: all test check check-all layers hdr-check unit integration demo install clean deps help bench run-tests run-check golden valgrind valgrind-all truth
 all: huixin
 
 # Through a rename: a running ./huixin (a test, a daemon) does not stop the copy.
@@ -74,9 +74,13 @@ $(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(REQ_LIBS)
 
-# The C tests and two integration suites under valgrind's memcheck (tests/valgrind.sh).
+# Under valgrind's memcheck (tests/valgrind.sh): the unit suites, test_driver and a capture (CI);
+# valgrind-all: every C suite and the campaign flow too.
 valgrind: huixin $(UNIT_BIN) $(INTEG_BIN)
-	@BUILD=$(BUILD) tests/valgrind.sh
+	@BUILD=$(BUILD) VALGRIND_SET=ci tests/valgrind.sh
+
+valgrind-all: huixin $(UNIT_BIN) $(INTEG_BIN)
+	@BUILD=$(BUILD) VALGRIND_SET=all tests/valgrind.sh
 
 # The house rules a machine can check (run by CI): arrows point down, private headers stay home,
 # libraries stay behind their files (scripts/check-layers.sh); every header compiles alone, twice
@@ -178,7 +182,8 @@ help:
 	@echo "make install  PREFIX=/usr/local DESTDIR= : binary, man page, scenario library"
 	@echo "make deps     install missing Debian packages (as root) or print the command"
 	@echo "make golden   rewrite the report golden files (review the diff)"
-	@echo "make valgrind the C tests and two integration suites under valgrind memcheck"
+	@echo "make valgrind the unit suites, test_driver and a capture under valgrind memcheck"
+	@echo "make valgrind-all every C suite and the campaign flow under valgrind memcheck"
 	@echo "make truth    the randomised verdict-truth test, TRUTH_SEEDS seeds (default 10)"
 	@echo "make clean    remove build output"
 

@@ -44,6 +44,22 @@ struct scn_shots {
     size_t n;
 };
 
+/* How long each step took, in the order run: where a visit's wall time goes (meta.json "timings",
+ * the debug log). */
+struct scn_step_time {
+    const char *phase; /* "submit", "check" or "recover" (static) */
+    int number;        /* the step's number in its phase */
+    int attempt;       /* submit: the run of the steps it belongs to (1, then 2 after a retry ...) */
+    char *label;       /* "click '#send'" */
+    int64_t ms;
+    bool is_ok;
+};
+struct scn_step_times {
+    struct scn_step_time *v;
+    size_t n;
+};
+void scn_step_times_release(struct scn_step_times *t);
+
 enum scn_submit_status {
     SCN_SUBMIT_OK,       /* the success criteria held: the letter was sent */
     SCN_SUBMIT_NOT_SENT, /* stopped before the final click: nothing was sent */
@@ -63,6 +79,7 @@ struct scn_submit_result {
     struct scn_vars extracted; /* extract and dialog variables, from the last attempt */
     char *final_url;
     struct scn_shots shots;
+    struct scn_step_times times;
     char *failure_shot;        /* the page when a step failed, or NULL */
     int64_t submitted_at_ms;   /* when the final click was made (clock_now_ms) */
 };
@@ -96,6 +113,7 @@ struct scn_check_result {
     char *final_url;
     struct scn_vars extracted;
     struct scn_shots shots;
+    struct scn_step_times times;
     char *failure_shot;
     /* What the lookup was, so the verdict knows what a miss proves (../shared/domain.md). */
     enum scn_lookup_kind lookup;

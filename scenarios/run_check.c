@@ -36,6 +36,7 @@ void scn_check_result_release(struct scn_check_result *r)
     free(r->list_stop);
     scn_vars_release(&r->extracted);
     scn_shots_release(&r->shots);
+    scn_step_times_release(&r->times);
     free(r->failure_shot);
     memset(r, 0, sizeof *r);
 }
@@ -116,6 +117,7 @@ static int lookup_run(const struct scn_scenario *s, struct page *p, const struct
 {
     struct scn_exec x;
     scn_exec_init(&x, s, p, vars, o, lk->name, &out->extracted, &out->shots);
+    x.times = &out->times;
     struct err se;
     err_init(&se);
     int rc = 0;

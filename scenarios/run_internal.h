@@ -15,6 +15,7 @@ struct scn_exec {
     struct scn_vars vars;       /* given + defaults + extracted so far */
     struct scn_vars *extracted; /* the result's copy of what extract/dialog steps found */
     struct scn_shots *shots;
+    struct scn_step_times *times; /* the result's: each step's time is added (NULL: not kept) */
     size_t dialogs_base;        /* dialogs before this index belong to an earlier attempt */
     size_t dialogs_seen;        /* dialog steps have consumed dialogs up to here */
     bool final_clicked;

@@ -9,6 +9,7 @@
 
 #include "common/base.h"
 #include "common/buf.h"
+#include "common/clock.h"
 #include "common/files.h"
 #include "common/log.h"
 #include "driver/page.h"
@@ -369,10 +370,34 @@ out:
     return rc;
 }
 
+void scn_step_times_release(struct scn_step_times *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->v[i].label);
+    free(t->v);
+    t->v = NULL;
+    t->n = 0;
+}
+
+static void step_time_add(struct scn_exec *x, const struct scn_step *st, int64_t ms, bool is_ok)
+{
+    struct scn_step_times *t = x->times;
+    if (!t)
+        return;
+    t->v = xrealloc(t->v, (t->n + 1) * sizeof *t->v);
+    t->v[t->n++] = (struct scn_step_time){.phase = x->phase, .number = st->number, .attempt = x->attempt > 0 ? x->attempt : 1,
+                                          .label = xstrdup(st->label), .ms = ms, .is_ok = is_ok};
+}
+
 int scn_exec_step(struct scn_exec *x, const struct scn_step *st, struct err *e)
 {
     log_debug("scenario", "%s step %d (%s)", x->phase, st->number, st->label);
+    int64_t t0 = clock_mono_ms();
     int rc = exec_body(x, st, e);
+    int64_t ms = clock_mono_ms() - t0;
+    log_debug("scenario", "%s step %d (%s): %s in %lld ms", x->phase, st->number, st->label,
+              rc < 0 ? "failed" : "done", (long long)ms);
+    step_time_add(x, st, ms, rc >= 0);
     if (rc < 0)
         err_prefix(e, "scenario '%s' %s step %d (%s)", x->s->path, x->phase, st->number, st->label);
     return rc;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/base.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "driver/page.h"
 #include "scenarios/run_internal.h"
@@ -29,6 +30,7 @@ void scn_submit_result_release(struct scn_submit_result *r)
     scn_vars_release(&r->extracted);
     free(r->final_url);
     scn_shots_release(&r->shots);
+    scn_step_times_release(&r->times);
     free(r->failure_shot);
     memset(r, 0, sizeof *r);
 }
@@ -80,6 +82,29 @@ static void answer_await(struct scn_exec *x)
         log_info("scenario", "%s: after the final click, %s", x->s->path, e.msg);
 }
 
+/* The page the final click loads (a form post, a redirect, a script that swaps the form for 提交成功) may
+ * still be on its way when the last step ends, and a scenario need not end with a wait_for: as the best
+ * drivers' assertions do, judge again as the page changes until success or a known failure shows, within
+ * the step limit. Only when every step ran (a failed step has had its wait already). Returns what
+ * scn_match_eval last said. */
+#define SUCCESS_POLL_MS 200
+static int success_await(struct scn_exec *x, char **why, struct err *e)
+{
+    int timeout_ms = x->o && x->o->timeout_ms > 0 ? x->o->timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS;
+    int64_t deadline = clock_mono_ms() + timeout_ms;
+    for (;;) {
+        free(*why);
+        *why = NULL;
+        err_init(e);
+        int success = scn_match_eval(x, &x->s->submit.success, why, e);
+        if (success == 1 || !x->final_clicked || watch_failures(x) || clock_mono_ms() >= deadline)
+            return success;
+        if (success < 0 && (e->code == ERR_BROWSER || e->code == ERR_TIMEOUT))
+            return success; /* a dead page, or the visit's budget spent: nothing more will change */
+        scn_sleep_ms(SUCCESS_POLL_MS);
+    }
+}
+
 static void failure_shot(struct scn_exec *x, struct scn_submit_result *out, const char *name)
 {
     struct err se;
@@ -105,6 +130,7 @@ int scn_submit_run(const struct scn_scenario *s, struct page *p, const struct sc
         scn_vars_init(&out->extracted);
         struct scn_exec x;
         scn_exec_init(&x, s, p, vars, o, "submit", &out->extracted, &out->shots);
+        x.times = &out->times;
         x.watch = watch_failures;
         x.shot_seq = shot_seq;
         x.attempt = out->attempts;
@@ -129,7 +155,7 @@ int scn_submit_run(const struct scn_scenario *s, struct page *p, const struct sc
         char *why = NULL;
         struct err me;
         err_init(&me);
-        int success = scn_match_eval(&x, &s->submit.success, &why, &me);
+        int success = rc == 0 ? success_await(&x, &why, &me) : scn_match_eval(&x, &s->submit.success, &why, &me);
         struct err ue;
         err_init(&ue);
         free(out->final_url);

@@ -16,6 +16,7 @@
 #include "verify/evidence_sign.h"
 #include "verify/tsa.h"
 #include "common/log.h"
+#include "scenarios/run.h"
 #include "verify/visit_internal.h"
 
 static bool is_recorded(const struct ledger_visit *visits, size_t n, const char *parent_rel, const char *name)
@@ -86,6 +87,7 @@ int visit_bundle_open(const struct visit_env *env, const struct ledger_campaign 
                       int64_t letter_id, const char *kind, int64_t at_ms, struct visit_bundle *b, struct err *e)
 {
     memset(b, 0, sizeof *b);
+    b->opened_mono_ms = clock_mono_ms();
     struct ledger_visit *visits = NULL;
     size_t n = 0;
     if (ledger_visit_list(env->ledger, letter_id, &visits, &n, e))
@@ -136,8 +138,10 @@ int visit_bundle_open(const struct visit_env *env, const struct ledger_campaign 
     return 0;
 }
 
-/* Records one capture's outcome under meta.captures[prefix][what]. */
-static void note_capture(struct visit_bundle *b, const char *prefix, const char *what, int rc, const struct err *e)
+/* Records one capture's outcome under meta.captures[prefix][what], and how long it took (since
+ * started_ms, clock_mono_ms) under meta.captures[prefix].ms[what]. */
+static void note_capture(struct visit_bundle *b, const char *prefix, const char *what, int rc, const struct err *e,
+                         int64_t started_ms)
 {
     json_t *captures = json_object_get(b->meta, "captures");
     json_t *entry = json_object_get(captures, prefix);
@@ -146,6 +150,38 @@ static void note_capture(struct visit_bundle *b, const char *prefix, const char 
         json_object_set_new(captures, prefix, entry);
     }
     json_object_set_new(entry, what, rc == 0 ? json_string("ok") : json_string(e->msg));
+    json_t *ms = json_object_get(entry, "ms");
+    if (!ms) {
+        ms = json_object();
+        json_object_set_new(entry, "ms", ms);
+    }
+    json_object_set_new(ms, what, json_integer(clock_mono_ms() - started_ms));
+}
+
+/* meta.json's "timings" object, made on first use. */
+static json_t *meta_timings(struct visit_bundle *b)
+{
+    json_t *t = json_object_get(b->meta, "timings");
+    if (!t) {
+        t = json_object();
+        json_object_set_new(b->meta, "timings", t);
+    }
+    return t;
+}
+
+void visit_bundle_step_times(struct visit_bundle *b, const struct scn_step_times *t)
+{
+    json_t *steps = json_object_get(meta_timings(b), "steps");
+    if (!steps) {
+        steps = json_array();
+        json_object_set_new(meta_timings(b), "steps", steps);
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        const struct scn_step_time *st = &t->v[i];
+        json_array_append_new(steps, json_pack("{s:s, s:i, s:i, s:s, s:I, s:b}", "phase", st->phase, "step",
+                                               st->number, "attempt", st->attempt, "label", st->label, "ms",
+                                               (json_int_t)st->ms, "ok", st->is_ok));
+    }
 }
 
 unsigned visit_bundle_capture(struct visit_bundle *b, struct page *p, const char *prefix)
@@ -170,8 +206,9 @@ unsigned visit_bundle_capture(struct visit_bundle *b, struct page *p, const char
     char *path = xasprintf("%s/%s.png", b->dir, prefix);
     struct page_shot_info shot = {0};
     err_init(&e);
+    int64_t t0 = clock_mono_ms();
     int rc = page_screenshot_full(p, path, 0, &shot, &e);
-    note_capture(b, prefix, "png", rc, &e);
+    note_capture(b, prefix, "png", rc, &e, t0);
     written |= rc == 0 ? VISIT_CAPTURED_PNG : 0;
     if (rc == 0)
         json_object_set_new(entry, "png_size", json_pack("{s:i, s:i, s:i, s:i, s:b, s:b}", "width", shot.width_px,
@@ -182,20 +219,22 @@ unsigned visit_bundle_capture(struct visit_bundle *b, struct page *p, const char
 
     path = xasprintf("%s/%s.mhtml", b->dir, prefix);
     err_init(&e);
+    t0 = clock_mono_ms();
     rc = page_mhtml_save(p, path, &e);
-    note_capture(b, prefix, "mhtml", rc, &e);
+    note_capture(b, prefix, "mhtml", rc, &e, t0);
     written |= rc == 0 ? VISIT_CAPTURED_MHTML : 0;
     free(path);
 
     char *text = NULL;
     err_init(&e);
+    t0 = clock_mono_ms();
     rc = page_text(p, &text, &e);
     if (rc == 0) {
         path = xasprintf("%s/%s.txt", b->dir, prefix);
         rc = file_write_atomic(path, text, strlen(text), &e);
         free(path);
     }
-    note_capture(b, prefix, "text", rc, &e);
+    note_capture(b, prefix, "text", rc, &e, t0);
     written |= rc == 0 ? VISIT_CAPTURED_TEXT : 0;
     free(text);
 
@@ -249,6 +288,7 @@ unsigned visit_bundle_capture(struct visit_bundle *b, struct page *p, const char
 int visit_bundle_finish(const struct visit_env *env, struct visit_bundle *b, int64_t letter_id, const char *token,
                         int64_t at_ms, char sha_out[DIGEST_HEX_LEN], struct err *e)
 {
+    json_object_set_new(meta_timings(b), "visit_ms", json_integer(clock_mono_ms() - b->opened_mono_ms));
     char *text = json_dumps(b->meta, JSON_SORT_KEYS | JSON_INDENT(2));
     char *path = xasprintf("%s/meta.json", b->dir);
     int rc = file_write_atomic(path, text, strlen(text), e);

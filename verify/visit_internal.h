@@ -18,6 +18,7 @@ struct visit_bundle {
     char *dir;
     json_t *meta; /* written as meta.json when the bundle is finished */
     int n_unloaded; /* the most of other hosts' resources a capture's page went on without (ledger_visit) */
+    int64_t opened_mono_ms; /* clock_mono_ms at visit_bundle_open: meta.json's timings.visit_ms */
 };
 
 /* Opens the bundle folder of the letter's next visit. */
@@ -30,6 +31,9 @@ int visit_bundle_open(const struct visit_env *env, const struct ledger_campaign 
 #define VISIT_CAPTURED_MHTML 2
 #define VISIT_CAPTURED_TEXT 4
 unsigned visit_bundle_capture(struct visit_bundle *b, struct page *p, const char *prefix);
+/* Adds each step's time to meta.json's timings.steps (where the visit's wall time went). */
+struct scn_step_times;
+void visit_bundle_step_times(struct visit_bundle *b, const struct scn_step_times *t);
 /* Writes meta.json and the manifest (chained to the letter's previous one, signed if a key is set);
  * the manifest's hash goes to sha_out. */
 int visit_bundle_finish(const struct visit_env *env, struct visit_bundle *b, int64_t letter_id, const char *token,

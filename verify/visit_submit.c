@@ -218,6 +218,7 @@ static char *recovered_check(const struct scn_scenario *sc, struct page *p, cons
     struct err ce;
     err_init(&ce);
     int rc = scn_check_run(sc, p, vars, o, chk, &ce);
+    visit_bundle_step_times(b, &chk->times);
     visit_bundle_capture(b, p, "check");
     if (rc != 0) {
         /* typically a variable only the success page showed (a query code): later checks fail the same way */
@@ -302,6 +303,7 @@ static int recover_letter(const struct visit_env *env, const struct ledger_campa
     meta_outcome = scn_check_status_name(res.status);
     v.http_status = res.http_status;
     v.final_url = res.final_url;
+    visit_bundle_step_times(&b, &res.times);
     visit_bundle_capture(&b, p, "page");
     if (res.reason)
         json_object_set_new(b.meta, "reason", json_string(res.reason));
@@ -539,6 +541,7 @@ again:
                                     .before_final = mark_final_click, .user = &mark};
         if (scn_submit_run(sc, p, &vars, &o, &res, &run_err) != 0)
             run_error = run_err.msg;
+        visit_bundle_step_times(&b, &res.times);
         visit_bundle_capture(&b, p, "page");
     }
     if (run_error && run_err.code != ERR_BROWSER) {

@@ -108,6 +108,37 @@ static void test_unknown_answer_is_unknown_within_the_limit(void)
     scn_submit_result_release(&r);
 }
 
+/* No step waits after the final click and success is a text on the page that shows 1.5 s later (no
+ * navigation, no XHR rule): the runner judges again as the page changes, so it is submitted, not unknown. */
+static void test_late_success_text_without_a_wait_step(void)
+{
+    static const char text[] =
+        "{\"huixin_scenario\": 1, \"site\": {\"name\": \"留言\"},\n"
+        " \"submit\": {\"steps\": [{\"goto\": \"${base_url}/late-success.html\"},\n"
+        "   {\"click\": \"#send\", \"final\": true}],\n"
+        "  \"success\": {\"text\": \"提交成功\"}}}";
+    struct scn_scenario *s = NULL;
+    struct err e;
+    err_init(&e);
+    REQUIRE(scn_scenario_parse("late-success.json", text, strlen(text), &s, NULL, &e) == 0);
+    struct page *p = page_get();
+    struct scn_vars v;
+    scn_vars_init(&v);
+    char *base = xasprintf("http://127.0.0.1:%d", port_a);
+    scn_vars_set(&v, "base_url", base);
+    scn_vars_set(&v, "letter.token", "HX7Q2M9K");
+    struct scn_run_options o = {.timeout_ms = 10000};
+    struct scn_submit_result r;
+    CHECK_INT(scn_submit_run(s, p, &v, &o, &r, &e), 0);
+    CHECK_INT(r.status, SCN_SUBMIT_OK);
+    CHECK(r.times.n == 2 && r.times.v[1].number == 2 && r.times.v[1].is_ok); /* each step's time is kept */
+    scn_submit_result_release(&r);
+    page_close(p);
+    scn_vars_release(&v);
+    free(base);
+    scn_scenario_free(s);
+}
+
 static const struct test_case cases[] = {
     {"an escaped JSON answer saying 内容不能为空 is a rejection; an earlier answer's 提交成功 does not count",
      test_escaped_rejection_after_an_earlier_success_answer},
@@ -116,6 +147,8 @@ static const struct test_case cases[] = {
      test_captcha_answer_and_variable_in_a_rule},
     {"an answer no rule knows leaves the outcome unknown, within the step limit",
      test_unknown_answer_is_unknown_within_the_limit},
+    {"a success text that shows 1.5 s after the final click, with no step waiting for it: submitted",
+     test_late_success_text_without_a_wait_step},
 };
 
 int main(int argc, char **argv)
