@@ -506,8 +506,10 @@ int page_thirdparty_block(struct page *p, const char *const *patterns, size_t n,
         return 0;
     f->is_all_paused = f->block_len > 0;
     int rc = fetch_enable(p, e);
-    if (rc != 0)
+    if (rc != 0) { /* the patterns stay as they were */
+        f->is_all_paused = !f->is_all_paused;
         err_prefix(e, "cannot set the block list");
+    }
     return rc;
 }
 

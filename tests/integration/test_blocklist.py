@@ -14,7 +14,8 @@ that accepts and never answers, a script that works, and an XHR, all from localh
   a bad line in the file             capture and check fail with FILE:LINE, the value and what was
                                      expected (exit 3) before any visit: no browser, no ledger
   submit and check (the ledger)      the letter goes out and is found with the list on; the visit's
-                                     meta.json records it; a scenario's "block_trackers": false keeps it off
+                                     meta.json records it; a scenario's "block_trackers": false keeps it off,
+                                     true turns the built-in list on without the command line
 Last line: N passed, N failed.
 """
 import http.server
@@ -277,13 +278,33 @@ def main():
                        "submit": {"steps": [{"goto": "${base_url}/form.html"},
                                             {"wait_for": {"text": "统计脚本已运行"}, "timeout_seconds": 15},
                                             {"fill": "#title", "value": "${letter.title}"},
-                                            {"click": "#send", "final": True}],
+                                            {"click": "#send", "final": True},
+                                            {"wait_for": {"text": "提交成功"}, "timeout_seconds": 20}],
                                   "success": {"text": "提交成功"}}}, f, ensure_ascii=False)
         rc, out, elapsed = run(["submit", off, "--no-ledger", "--var", "base_url=" + base, "--timeout", "30",
                                 "--other-hosts-seconds", "3", "--evidence", os.path.join(tmp, "offev"),
                                 "--block-list", mine])
         expect(rc == 0 and len(POSTS) == 2, "a scenario's block_trackers false keeps the list off for its site",
                "exit %d: %s" % (rc, out[-500:]))
+
+        # a scenario's "block_trackers": true turns the built-in list on for its site alone
+        on = os.path.join(tmp, "on.json")
+        with open(on, "w", encoding="utf-8") as f:
+            json.dump({"huixin_scenario": 1, "site": {"name": "自己要求屏蔽的信箱", "block_trackers": True},
+                       "submit": {"steps": [{"goto": "${base_url}/form.html"},
+                                            {"fill": "#title", "value": "${letter.title}"},
+                                            {"click": "#send", "final": True},
+                                            {"wait_for": {"text": "提交成功"}, "timeout_seconds": 20}],
+                                  "success": {"text": "提交成功"}}}, f, ensure_ascii=False)
+        ev_on = os.path.join(tmp, "ev-on")
+        rc, out, elapsed = run(["submit", on, "--var", "base_url=" + base, "--store", store, "--evidence", ev_on,
+                                "--timeout", "30", "--other-hosts-seconds", "3"])
+        lists = [m.get("block_list") for m in metas_under(ev_on) if m.get("block_list")]
+        expect(rc == 0 and len(POSTS) == 3 and lists
+               and all(b.get("by") == "scenario" and b.get("user_file") is None and b.get("builtin") is True
+                       for b in lists),
+               "a scenario's block_trackers true uses the built-in list, and meta.json says the scenario asked",
+               "exit %d: %s %s" % (rc, lists, out[-400:]))
     finally:
         srv.shutdown()
         hang.close()
