@@ -57,6 +57,8 @@ struct cli_common {
     const char *user_agent;    /* --user-agent STRING; NULL: the browser's own, without "Headless" */
     const char *language;      /* --language TAG; NULL: zh-CN */
     const char *timezone;      /* --timezone ZONE; NULL: Asia/Shanghai */
+    bool block_trackers;       /* --block-trackers: fail requests to the built-in list's hosts at once */
+    const char *block_list_path; /* --block-list FILE: more hosts to block (implies --block-trackers) */
     bool has_now;              /* --now "YYYY-MM-DD HH:MM" (Beijing time) was given */
     int64_t now_ms;
     const char *alerts_path;   /* --alerts FILE: alert channels (default ~/.config/huixin/alerts.conf) */
@@ -65,6 +67,12 @@ struct cli_common {
     const char *calendar_paths[16]; /* --calendar FILE, repeatable: calendar files on top of the built-in */
     size_t n_calendar_paths;
 };
+
+struct scn_block_list;
+/* The block list the options ask for (scenarios/block_list.h): out->is_on with --block-trackers or
+ * --block-list, the file read and its hosts added; ERR_INPUT naming FILE:LINE for a line that is not a
+ * host, ERR_IO for a file that cannot be read. out is initialized either way (release it). */
+int cli_block_list_open(const struct cli_common *c, struct scn_block_list *out, struct err *e);
 
 struct cal;
 /* The working-day calendar: built-in facts, the user's standard files, then --calendar files. */

@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/files.h"
 #include "driver/page.h"
+#include "scenarios/block_list.h"
 #include "cli/commands.h"
 #include "cli/opts.h"
 #include "cli/cli.h"
@@ -21,12 +22,14 @@ static const char capture_usage[] =
     "  page.txt    its visible text\n"
     "  meta.json   URL, final URL, HTTP status, title, time (UTC and Beijing), browser version,\n"
     "              dialogs, failed requests, other hosts' resources that did not load\n"
-    "              (unloaded_resources: url, host, why, after_ms), screenshot size\n"
+    "              (unloaded_resources: url, host, why, after_ms), screenshot size; with\n"
+    "              --block-trackers or --block-list, the list (block_list: builtin, user_file,\n"
+    "              hosts) and what it blocked (blocked_resources: url, host, why)\n"
     "\n"
     "Options:\n";
 
 static json_t *capture_meta(struct page *p, struct browser *b, const char *url, int64_t at_ms,
-                            const struct page_shot_info *shot)
+                            const struct page_shot_info *shot, const struct scn_block_list *block)
 {
     char utc[32], bj[32];
     clock_utc_format(at_ms, utc, sizeof utc);
@@ -61,6 +64,20 @@ static json_t *capture_meta(struct page *p, struct browser *b, const char *url, 
     browser_identity_get(b, &id);
     json_object_set_new(meta, "identity", json_pack("{s:s, s:s, s:s}", "user_agent", id.user_agent, "language",
                                                     id.language, "timezone", id.timezone));
+    if (block->is_on) { /* huixin's doing, not the site's failure */
+        size_t n = 0;
+        free(scn_block_patterns(block, &n));
+        json_object_set_new(meta, "block_list", json_pack("{s:b, s:s?, s:I, s:s}", "builtin", 1, "user_file",
+                                                          block->user_file, "hosts", (json_int_t)n, "by",
+                                                          "command line"));
+        json_t *blocked = json_array();
+        for (size_t i = 0; i < page_blocked_count(p); i++) {
+            const struct page_unloaded *u = page_blocked_get(p, i);
+            json_array_append_new(blocked, json_pack("{s:s, s:s, s:s}", "url", u->url, "host", u->host, "why",
+                                                     u->why));
+        }
+        json_object_set_new(meta, "blocked_resources", blocked);
+    }
     free(final_url);
     free(title);
     return meta;
@@ -75,10 +92,11 @@ static int capture_run(const struct cli_common *c, const char *url, const char *
     json_t *meta = NULL;
     struct page_shot_info shot;
     memset(&shot, 0, sizeof shot);
+    struct scn_block_list block;
     struct browser_options o;
     cli_browser_options(c, &o);
 
-    if ((rc = browser_open(&o, &b, e)) != 0)
+    if ((rc = cli_block_list_open(c, &block, e)) != 0 || (rc = browser_open(&o, &b, e)) != 0)
         goto out;
     if ((rc = page_open(b, &p, e)) != 0)
         goto out;
@@ -88,6 +106,14 @@ static int capture_run(const struct cli_common *c, const char *url, const char *
     free(own);
     if (rc != 0)
         goto out;
+    if (block.is_on) {
+        size_t n = 0;
+        const char **patterns = scn_block_patterns(&block, &n);
+        rc = page_thirdparty_block(p, patterns, n, e);
+        free(patterns);
+        if (rc != 0)
+            goto out;
+    }
     if ((rc = page_goto(p, url, c->timeout_ms, e)) != 0)
         goto out;
     int64_t at_ms = clock_now_ms();
@@ -108,7 +134,7 @@ static int capture_run(const struct cli_common *c, const char *url, const char *
     path = xasprintf("%s/page.txt", dir);
     if ((rc = file_write_atomic(path, text, strlen(text), e)) != 0)
         goto out;
-    meta = capture_meta(p, b, url, at_ms, &shot);
+    meta = capture_meta(p, b, url, at_ms, &shot, &block);
     meta_text = json_dumps(meta, JSON_SORT_KEYS | JSON_INDENT(2));
     free(path);
     path = xasprintf("%s/meta.json", dir);
@@ -124,6 +150,7 @@ out:
     json_decref(meta);
     page_close(p);
     browser_close(b);
+    scn_block_list_release(&block);
     return rc;
 }
 

@@ -7,6 +7,7 @@
 #include "common/base.h"
 #include "common/files.h"
 #include "driver/page.h"
+#include "scenarios/block_list.h"
 #include "cli/commands.h"
 #include "cli/opts.h"
 #include "cli/cli.h"
@@ -49,6 +50,8 @@ int cmd_probe(int argc, char **argv)
     struct page *p = NULL;
     struct scn_probe_result r;
     memset(&r, 0, sizeof r);
+    struct scn_block_list block;
+    scn_block_list_init(&block);
     struct err e;
     err_init(&e);
     int rc = EXIT_OK;
@@ -61,7 +64,8 @@ int cmd_probe(int argc, char **argv)
                  "(default probe-HOST.png); its path is printed on stderr"},
         OPT_ROWS_COMMON(&c, true, false, false, false),
         OPT_ROW_TEXT("\n"
-                     "Exit status: 0 a draft was made; 1 no mailbox form on the page; 2 usage; 4 browser; 5 site; "
+                     "Exit status: 0 a draft was made; 1 no mailbox form on the page; 2 usage; 3 a bad --block-list file;\n"
+                     "4 browser; 5 site; "
                      "7 I/O.\n"),
         OPT_ROW_END,
     };
@@ -88,6 +92,10 @@ int cmd_probe(int argc, char **argv)
     }
     if (!shot_path)
         shot_path = shot_default = default_shot(url);
+    if (cli_block_list_open(&c, &block, &e) != 0) {
+        rc = cli_fail(&e);
+        goto out;
+    }
     struct browser_options bo;
     cli_browser_options(&c, &bo);
     if (browser_open(&bo, &b, &e) < 0 || page_open(b, &p, &e) < 0) {
@@ -100,6 +108,12 @@ int cmd_probe(int argc, char **argv)
     const char *own_hosts[] = {own};
     int tr = page_thirdparty_set(p, own_hosts, own ? 1 : 0, c.thirdparty_ms, &e);
     free(own);
+    if (tr == 0 && block.is_on) {
+        size_t n = 0;
+        const char **patterns = scn_block_patterns(&block, &n);
+        tr = page_thirdparty_block(p, patterns, n, &e);
+        free(patterns);
+    }
     if (tr < 0) {
         rc = cli_fail(&e);
         goto out;
@@ -127,6 +141,7 @@ out:
     scn_probe_result_release(&r);
     page_close(p);
     browser_close(b);
+    scn_block_list_release(&block);
     free(shot_default);
     return rc;
 }

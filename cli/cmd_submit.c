@@ -14,6 +14,7 @@
 #include "cli/visit_setup.h"
 #include "verify/digest.h"
 #include "verify/ledger.h"
+#include "scenarios/block_list.h"
 #include "scenarios/letter.h"
 #include "scenarios/run.h"
 #include "scenarios/scenario.h"
@@ -238,6 +239,8 @@ int cmd_submit(int argc, char **argv)
     struct err e;
     err_init(&e);
     bool is_dry_run = false;
+    struct scn_block_list block;
+    scn_block_list_init(&block);
     const struct opt rows[] = {
         {.kind = OPT_CALL, .name = "--var", .call = cli_var_take, .value = &vars, .metavar = "NAME=VALUE",
          .needs = "NAME=VALUE", .help = "a variable for the scenario (repeatable)"},
@@ -280,7 +283,7 @@ int cmd_submit(int argc, char **argv)
         rc = submit_recorded(&c, scenario_path, site_key, captcha_spec, &vars);
         goto out;
     }
-    if (scn_scenario_load(scenario_path, &s, NULL, &e) < 0) {
+    if (cli_block_list_open(&c, &block, &e) || scn_scenario_load(scenario_path, &s, NULL, &e) < 0) {
         rc = cli_fail(&e);
         goto out;
     }
@@ -309,7 +312,7 @@ int cmd_submit(int argc, char **argv)
         goto out;
     }
     struct scn_run_options ro = {.captcha = solver, .evidence_dir = dir, .timeout_ms = c.timeout_ms,
-                                  .thirdparty_ms = c.thirdparty_ms};
+                                  .thirdparty_ms = c.thirdparty_ms, .block_list = &block};
     if (scn_submit_run(s, p, &vars, &ro, &r, &e) < 0) {
         rc = cli_fail(&e);
         goto out;
@@ -349,6 +352,7 @@ out:
     scn_captcha_solver_free(solver);
     scn_scenario_free(s);
     scn_vars_release(&vars);
+    scn_block_list_release(&block);
     free(dir);
     return rc;
 }

@@ -6,7 +6,9 @@
 
 #include "common/base.h"
 #include "common/clock.h"
+#include "common/files.h"
 #include "driver/page.h"
+#include "scenarios/block_list.h"
 #include "scenarios/vars.h"
 #include "verify/calendar.h"
 #include "cli/cli.h"
@@ -21,6 +23,23 @@ int cli_calendar_open(const struct cli_common *c, struct cal **out, struct err *
     }
     *out = cal;
     return 0;
+}
+
+int cli_block_list_open(const struct cli_common *c, struct scn_block_list *out, struct err *e)
+{
+    scn_block_list_init(out);
+    out->is_on = c->block_trackers || c->block_list_path;
+    if (!c->block_list_path)
+        return 0;
+    out->user_file = xstrdup(c->block_list_path);
+    char *text = NULL;
+    int rc = file_read_all(c->block_list_path, &text, NULL, e);
+    if (rc == 0)
+        rc = scn_block_list_parse(out, text, c->block_list_path, e);
+    if (rc != 0)
+        err_prefix(e, "--block-list");
+    free(text);
+    return rc;
 }
 
 int cli_exit_from_err(int code)
@@ -195,6 +214,7 @@ int cli_var_take(const char *cmd, const char *name, const char *v, void *user)
 
 #define COMMON_STRING(n, field, mv, h) \
     {.kind = OPT_STRING, .name = (n), .offset = offsetof(struct cli_common, field), .metavar = (mv), .help = (h)}
+#define COMMON_FLAG(n, field, h) {.kind = OPT_FLAG, .name = (n), .offset = offsetof(struct cli_common, field), .help = (h)}
 #define COMMON_CALL(n, fn, mv, h) {.kind = OPT_CALL, .name = (n), .call = (fn), .metavar = (mv), .help = (h)}
 
 const struct opt cli_opts_browser[] = {
@@ -208,6 +228,13 @@ const struct opt cli_opts_browser[] = {
     COMMON_CALL("--other-hosts-seconds", common_thirdparty_take, "SECONDS",
                 "how long a script, stylesheet, image or font from another host may take\n"
                 "before the page goes on without it (default: the scenario's, else 5)"),
+    COMMON_FLAG("--block-trackers", block_trackers,
+                "fail requests to well-known analytics, tracker and share-button hosts at once\n"
+                "(the built-in list; never the site's own hosts); a scenario's\n"
+                "site.block_trackers beats it"),
+    COMMON_STRING("--block-list", block_list_path, "FILE",
+                  "more hosts to block, one a line ('hm.baidu.com', '*.cnzz.com'; # comments);\n"
+                  "implies --block-trackers"),
     COMMON_CALL("--visit-budget", common_visit_budget_take, "SECONDS",
                 "how long one whole check visit may take; past it the visit is recorded as\n"
                 "failed (its page uncaptured) and the next letter visited (default 20 x --timeout)"),

@@ -31,6 +31,9 @@ int visit_setup_open(struct visit_setup *vs, const struct cli_common *c, const c
     memset(vs, 0, sizeof *vs);
     vs->common = c;
     int rc;
+    if ((rc = cli_block_list_open(c, &vs->block_list, e)))
+        return rc;
+    vs->env.block_list = &vs->block_list;
     if ((rc = cli_calendar_open(c, &vs->cal, e)) || (rc = ledger_open(c->store_path, &vs->ledger, e)))
         return rc;
     if (captcha_spec && (rc = scn_captcha_solver_parse(captcha_spec, c->evidence_dir, &vs->captcha, e)))
@@ -90,5 +93,6 @@ void visit_setup_close(struct visit_setup *vs)
     cal_free(vs->cal);
     alert_config_release(&vs->alerts);
     free(vs->pace_lock_path);
+    scn_block_list_release(&vs->block_list);
     memset(vs, 0, sizeof *vs);
 }

@@ -188,6 +188,18 @@ struct page_unloaded {
 /* Since page_thirdparty_set, in the order they were given up; the first 200 are kept. */
 size_t page_unloaded_count(const struct page *p);
 const struct page_unloaded *page_unloaded_get(const struct page *p, size_t i);
+/* A block list: after page_thirdparty_set (ERR_USAGE before), every request to a host that matches one of
+ * patterns is failed at once (BlockedByClient), whatever its kind (scripts, images, frames, XHR and fetch()
+ * too), unless the host is one of the own hosts (an own host is never blocked, even when listed) or the
+ * request is the main frame's document. A pattern "example.com" matches that host and every host under it,
+ * "*.example.com" only the hosts under it (page_host_pattern_match). Again to change the list; n 0: none.
+ * Each request blocked is kept for page_blocked_* (why: "blocked by the block list", after_ms 0), never
+ * among page_unloaded_* or page_failed_*: blocking is huixin's doing, not the site's failure. */
+int page_thirdparty_block(struct page *p, const char *const *patterns, size_t n, struct err *e);
+bool page_host_pattern_match(const char *pattern, const char *host);
+/* Since page_thirdparty_block, in the order they were blocked; the first 200 are kept. */
+size_t page_blocked_count(const struct page *p);
+const struct page_unloaded *page_blocked_get(const struct page *p, size_t i);
 /* The host of an http(s) URL as page_thirdparty_set compares it (lower-cased, no port); NULL for another
  * scheme; caller frees. */
 char *page_url_host(const char *url);

@@ -18,6 +18,11 @@
  * which page_net.c hands over) is recorded for page_unloaded_* and kept out of page_failed_*: it is not
  * the site's failure.
  *
+ * A block list (page_thirdparty_block) widens the patterns to every request: a request to a listed host
+ * that is not one of the site's own, and not the main frame's document, is failed at once
+ * (BlockedByClient) and recorded for page_blocked_*, never among the unloaded or failed; every other
+ * request the wider patterns pause is continued at once, or held as above.
+ *
  * Fetch is enabled on the page's own session only: a cross-origin iframe's subresources are not held. */
 #include <jansson.h>
 #include <stdlib.h>
@@ -36,6 +41,9 @@
 #define FETCH_HELD_MAX 64
 #define FETCH_BODY_MAX (16 * 1024 * 1024)
 #define FETCH_UNLOADED_MAX 200
+
+/* The resource types another host's GET of is held to the budget (Fetch's ResourceType). */
+static const char *const fetch_held_kinds[] = {"Script", "Stylesheet", "Image", "Font", "Media"};
 
 struct fetch_held {             /* another host's request, held while it is fetched apart */
     char *request_id;           /* Fetch's */
@@ -59,6 +67,12 @@ struct page_fetch {
     struct page_unloaded unloaded[FETCH_UNLOADED_MAX];
     size_t unloaded_len, unloaded_seen;
     char **unloaded_ids;        /* the Network requestId of each unloaded entry ("" if unknown) */
+    char **block;               /* page_thirdparty_block's patterns */
+    size_t block_len;
+    bool is_all_paused;         /* Fetch pauses every request (a block list is set), not only the held kinds */
+    struct page_unloaded blocked[FETCH_UNLOADED_MAX];
+    size_t blocked_len;
+    char **blocked_ids;         /* the Network requestId of each blocked entry ("" if unknown) */
 };
 
 /* ---- hosts ---- */
@@ -118,6 +132,26 @@ static bool fetch_host_is_own(const struct page_fetch *f, const char *host)
     return false;
 }
 
+bool page_host_pattern_match(const char *pattern, const char *host)
+{
+    bool is_under_only = strncmp(pattern, "*.", 2) == 0;
+    const char *base = is_under_only ? pattern + 2 : pattern;
+    size_t n = strlen(host), m = strlen(base);
+    if (m == 0)
+        return false;
+    if (!is_under_only && strcasecmp(host, base) == 0)
+        return true;
+    return n > m && host[n - m - 1] == '.' && strcasecmp(host + n - m, base) == 0;
+}
+
+static bool fetch_host_is_blocked(const struct page_fetch *f, const char *host)
+{
+    for (size_t i = 0; i < f->block_len; i++)
+        if (page_host_pattern_match(f->block[i], host))
+            return true;
+    return false;
+}
+
 bool page_url_is_thirdparty(const struct page *p, const char *url)
 {
     if (!p->fetch)
@@ -136,6 +170,10 @@ static void unloaded_add(struct page *p, const char *network_id, const char *url
     for (size_t i = 0; network_id && *network_id && i < f->unloaded_len; i++)
         if (strcmp(f->unloaded_ids[i], network_id) == 0)
             return; /* failed by us: already recorded, with the real reason */
+    for (size_t i = 0; i < f->blocked_len; i++)
+        if ((network_id && *network_id && strcmp(f->blocked_ids[i], network_id) == 0) ||
+            (!*f->blocked_ids[i] && url && strcmp(f->blocked[i].url, url) == 0))
+            return; /* blocked by us: recorded as such */
     f->unloaded_seen++;
     if (f->unloaded_len == FETCH_UNLOADED_MAX)
         return;
@@ -150,6 +188,22 @@ static void unloaded_add(struct page *p, const char *network_id, const char *url
     f->unloaded_len++;
     log_info("page", "a resource from another host did not load (%s after %lld ms): %.200s", why,
              (long long)u->after_ms, u->url);
+}
+
+static void blocked_add(struct page *p, const char *network_id, const char *url, const char *host)
+{
+    struct page_fetch *f = p->fetch;
+    if (f->blocked_len == FETCH_UNLOADED_MAX)
+        return;
+    struct page_unloaded *u = &f->blocked[f->blocked_len];
+    u->url = xstrdup(url ? url : "");
+    u->host = xstrdup(host);
+    u->why = xstrdup("blocked by the block list");
+    u->after_ms = 0;
+    f->blocked_ids = xrealloc(f->blocked_ids, (f->blocked_len + 1) * sizeof *f->blocked_ids);
+    f->blocked_ids[f->blocked_len] = xstrdup(network_id ? network_id : "");
+    f->blocked_len++;
+    log_info("page", "blocked by the block list: %.200s", u->url);
 }
 
 static void held_release(struct page *p, struct fetch_held *h)
@@ -227,8 +281,23 @@ static void fetch_request_paused(struct page *p, const char *session, json_t *pa
     const char *url = json_string_value(json_object_get(req, "url"));
     const char *method = json_string_value(json_object_get(req, "method"));
     const char *frame = json_string_value(json_object_get(params, "frameId"));
+    const char *type = json_string_value(json_object_get(params, "resourceType"));
+    const char *network_id = json_string_value(json_object_get(params, "networkId"));
     char *host = fetch_url_host(url);
-    bool is_held = f && host && !fetch_host_is_own(f, host) && method && strcmp(method, "GET") == 0 && frame &&
+    bool is_other = f && host && !fetch_host_is_own(f, host);
+    bool is_main_document = type && strcmp(type, "Document") == 0 && frame && p->target_id &&
+                            strcmp(frame, p->target_id) == 0;
+    if (is_other && !is_main_document && fetch_host_is_blocked(f, host)) {
+        cdp_send_ignored(p->b->cdp, session, "Fetch.failRequest",
+                         json_pack("{s:s, s:s}", "requestId", id, "errorReason", "BlockedByClient"));
+        blocked_add(p, network_id, url, host);
+        free(host);
+        return;
+    }
+    bool is_held_kind = false;
+    for (size_t i = 0; type && i < sizeof fetch_held_kinds / sizeof fetch_held_kinds[0]; i++)
+        is_held_kind = is_held_kind || strcmp(type, fetch_held_kinds[i]) == 0;
+    bool is_held = is_other && is_held_kind && method && strcmp(method, "GET") == 0 && frame &&
                    f->held_len < FETCH_HELD_MAX && strcmp(session, p->session_id) == 0;
     if (!is_held) {
         cdp_send_ignored(p->b->cdp, session, "Fetch.continueRequest", json_pack("{s:s}", "requestId", id));
@@ -239,7 +308,6 @@ static void fetch_request_paused(struct page *p, const char *session, json_t *pa
     memset(h, 0, sizeof *h);
     buf_init(&h->body);
     h->request_id = xstrdup(id);
-    const char *network_id = json_string_value(json_object_get(params, "networkId"));
     h->network_id = xstrdup(network_id ? network_id : "");
     h->url = xstrdup(url);
     h->host = host;
@@ -376,6 +444,19 @@ void page_fetch_unloaded_note(struct page *p, const char *network_id, const char
 
 /* ---- the API ---- */
 
+/* Fetch.enable with the patterns the page needs now: the held kinds, or every request under a block list
+ * (calling it again replaces the patterns). */
+static int fetch_enable(struct page *p, struct err *e)
+{
+    json_t *patterns = json_array();
+    if (p->fetch->is_all_paused)
+        json_array_append_new(patterns, json_pack("{s:s, s:s}", "urlPattern", "*", "requestStage", "Request"));
+    for (size_t i = 0; !p->fetch->is_all_paused && i < sizeof fetch_held_kinds / sizeof fetch_held_kinds[0]; i++)
+        json_array_append_new(patterns, json_pack("{s:s, s:s, s:s}", "urlPattern", "*", "resourceType",
+                                                  fetch_held_kinds[i], "requestStage", "Request"));
+    return page_call(p, "Fetch.enable", json_pack("{s:o}", "patterns", patterns), 0, NULL, e);
+}
+
 int page_thirdparty_set(struct page *p, const char *const *own_hosts, size_t own_hosts_len, int budget_ms,
                         struct err *e)
 {
@@ -402,15 +483,44 @@ int page_thirdparty_set(struct page *p, const char *const *own_hosts, size_t own
     f->budget_ms = budget_ms;
     if (!is_new)
         return 0;
-    static const char *const kinds[] = {"Script", "Stylesheet", "Image", "Font", "Media"};
-    json_t *patterns = json_array();
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        json_array_append_new(patterns, json_pack("{s:s, s:s, s:s}", "urlPattern", "*", "resourceType", kinds[i],
-                                                  "requestStage", "Request"));
-    int rc = page_call(p, "Fetch.enable", json_pack("{s:o}", "patterns", patterns), 0, NULL, e);
+    int rc = fetch_enable(p, e);
     if (rc != 0)
         err_prefix(e, "cannot give other hosts' resources a budget");
     return rc;
+}
+
+int page_thirdparty_block(struct page *p, const char *const *patterns, size_t n, struct err *e)
+{
+    struct page_fetch *f = p->fetch;
+    if (!f)
+        return err_set(e, ERR_USAGE, "a block list needs the site's own hosts first (page_thirdparty_set)");
+    for (size_t i = 0; i < f->block_len; i++)
+        free(f->block[i]);
+    free(f->block);
+    f->block = xcalloc(n ? n : 1, sizeof *f->block);
+    f->block_len = 0;
+    for (size_t i = 0; i < n; i++)
+        if (patterns[i] && *patterns[i])
+            f->block[f->block_len++] = xstrdup(patterns[i]);
+    if (f->is_all_paused == (f->block_len > 0))
+        return 0;
+    f->is_all_paused = f->block_len > 0;
+    int rc = fetch_enable(p, e);
+    if (rc != 0) { /* the patterns stay as they were */
+        f->is_all_paused = !f->is_all_paused;
+        err_prefix(e, "cannot set the block list");
+    }
+    return rc;
+}
+
+size_t page_blocked_count(const struct page *p)
+{
+    return p->fetch ? p->fetch->blocked_len : 0;
+}
+
+const struct page_unloaded *page_blocked_get(const struct page *p, size_t i)
+{
+    return p->fetch && i < p->fetch->blocked_len ? &p->fetch->blocked[i] : NULL;
 }
 
 char *page_url_host(const char *url)
@@ -442,6 +552,16 @@ void page_fetch_release(struct page *p)
         free(f->unloaded_ids[i]);
     }
     free(f->unloaded_ids);
+    for (size_t i = 0; i < f->blocked_len; i++) {
+        free(f->blocked[i].url);
+        free(f->blocked[i].host);
+        free(f->blocked[i].why);
+        free(f->blocked_ids[i]);
+    }
+    free(f->blocked_ids);
+    for (size_t i = 0; i < f->block_len; i++)
+        free(f->block[i]);
+    free(f->block);
     for (size_t i = 0; i < f->own_hosts_len; i++)
         free(f->own_hosts[i]);
     free(f->own_hosts);

@@ -475,7 +475,7 @@ static void parse_site(struct scn_ld *l, json_t *root, struct scn_site *site)
     }
     static const char *const keys[] = {"name", "owner", "mailbox", "entry_url", "family", "notes",
                                        "deadline_workdays", "pacing_seconds", "hosts",
-                                       "other_hosts_seconds", NULL};
+                                       "other_hosts_seconds", "block_trackers", NULL};
     scn_ld_check_keys(l, o, "/site", keys, NULL);
     site->name = scn_ld_get_str(l, o, "/site", "name", true, false);
     site->owner = scn_ld_get_str(l, o, "/site", "owner", false, false);
@@ -486,6 +486,8 @@ static void parse_site(struct scn_ld *l, json_t *root, struct scn_site *site)
     site->deadline_workdays = scn_ld_get_int(l, o, "/site", "deadline_workdays", 1, 366, 5);
     site->pacing_seconds = scn_ld_get_int(l, o, "/site", "pacing_seconds", 0, 86400, 30);
     site->other_hosts_seconds = scn_ld_get_int(l, o, "/site", "other_hosts_seconds", 1, 600, 0);
+    site->has_block_trackers = json_object_get(o, "block_trackers") != NULL;
+    site->is_block_trackers = scn_ld_get_bool(l, o, "/site", "block_trackers", false);
     scn_ld_get_strs(l, o, "/site", "hosts", &site->hosts, &site->n_hosts);
     for (size_t i = 0; i < site->n_hosts; i++) {
         if (strpbrk(site->hosts[i], ":/?#@ "))

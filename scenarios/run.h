@@ -15,6 +15,7 @@
 
 struct err;
 struct page;
+struct scn_block_list;
 
 /* Reads a captcha image (PNG bytes) and answers it: *answer is the solver's to allocate and the
  * caller's to free. */
@@ -30,6 +31,9 @@ struct scn_run_options {
     int thirdparty_ms;         /* how long another host's script, stylesheet, image or font may take before the
                                   page goes on without it (driver/page.h, page_thirdparty_set); 0: the
                                   scenario's site.other_hosts_seconds, else PAGE_THIRDPARTY_BUDGET_MS */
+    const struct scn_block_list *block_list; /* what the command line asked to block (scenarios/block_list.h);
+                                  NULL: nothing. Whether a visit blocks is scn_block_list_is_used's word
+                                  (the scenario's site.block_trackers first) */
     /* Called just before the final click, every attempt; a non-zero return stops the run before
      * anything is sent (status NOT_SENT). The ledger writes its intent here. */
     int (*before_final)(void *user, struct err *e);

@@ -209,6 +209,9 @@ struct scn_site {
     int deadline_workdays; /* default 5 */
     int pacing_seconds;    /* between contacts with this site's host (verify/pace.h); default 30 */
     int other_hosts_seconds; /* another host's resource budget (scn_run_options.thirdparty_ms); 0: not given */
+    bool has_block_trackers; /* "block_trackers" given: is_block_trackers says whether visits use the block
+                                list (scenarios/block_list.h), whatever the command line says */
+    bool is_block_trackers;
     char **hosts;          /* further host names the site's own pages live on (a platform it embeds) */
     size_t n_hosts;
 };

@@ -13,6 +13,7 @@
 #include "common/base.h"
 #include "common/log.h"
 #include "driver/page.h"
+#include "scenarios/block_list.h"
 #include "scenarios/run_internal.h"
 
 /* A variable the site chose: read off a page on this run (extract, dialog), or one the scenario's submit
@@ -105,8 +106,15 @@ void scn_thirdparty_setup(const struct scn_exec *x)
     int budget_ms = x->o && x->o->thirdparty_ms > 0 ? x->o->thirdparty_ms : x->s->site.other_hosts_seconds * 1000;
     struct err e;
     err_init(&e);
-    if (page_thirdparty_set(x->p, (const char *const *)hosts, n, budget_ms, &e) != 0)
+    if (page_thirdparty_set(x->p, (const char *const *)hosts, n, budget_ms, &e) != 0) {
         log_warn("scenario", "%s", e.msg);
+    } else if (scn_block_list_is_used(&x->s->site, x->o ? x->o->block_list : NULL)) {
+        size_t n_block = 0;
+        const char **block = scn_block_patterns(x->o ? x->o->block_list : NULL, &n_block);
+        if (page_thirdparty_block(x->p, block, n_block, &e) != 0)
+            log_warn("scenario", "%s", e.msg);
+        free(block);
+    }
     for (size_t i = 0; i < n; i++)
         free(hosts[i]);
     free(hosts);

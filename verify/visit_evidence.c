@@ -11,6 +11,8 @@
 #include "common/clock.h"
 #include "common/files.h"
 #include "driver/page.h"
+#include "scenarios/block_list.h"
+#include "scenarios/scenario.h"
 #include "verify/assess.h"
 #include "verify/evidence.h"
 #include "verify/evidence_sign.h"
@@ -260,6 +262,15 @@ unsigned visit_bundle_capture(struct visit_bundle *b, struct page *p, const char
                                                   u->why, "after_ms", (json_int_t)u->after_ms));
     }
     json_object_set_new(entry, "unloaded_resources", unloaded);
+    if (json_object_get(b->meta, "block_list")) { /* blocked by huixin's list: not the site's failure either */
+        json_t *blocked = json_array();
+        for (size_t i = 0; i < page_blocked_count(p); i++) {
+            const struct page_unloaded *u = page_blocked_get(p, i);
+            json_array_append_new(blocked, json_pack("{s:s, s:s, s:s}", "url", u->url, "host", u->host, "why",
+                                                     u->why));
+        }
+        json_object_set_new(entry, "blocked_resources", blocked);
+    }
     if ((int)page_unloaded_count(p) > b->n_unloaded)
         b->n_unloaded = (int)page_unloaded_count(p);
 
@@ -311,6 +322,18 @@ int visit_bundle_finish(const struct visit_env *env, struct visit_bundle *b, int
             log_warn("visit", "%s: no timestamp: %s", b->rel_dir, te.msg);
     }
     return rc;
+}
+
+void visit_bundle_block_note(struct visit_bundle *b, const struct visit_env *env, const struct scn_scenario *sc)
+{
+    if (!scn_block_list_is_used(&sc->site, env->block_list))
+        return;
+    size_t n = 0;
+    free(scn_block_patterns(env->block_list, &n));
+    const char *user_file = env->block_list && env->block_list->is_on ? env->block_list->user_file : NULL;
+    json_object_set_new(b->meta, "block_list",
+                        json_pack("{s:b, s:s?, s:I, s:s}", "builtin", 1, "user_file", user_file, "hosts",
+                                  (json_int_t)n, "by", sc->site.has_block_trackers ? "scenario" : "command line"));
 }
 
 void visit_bundle_release(struct visit_bundle *b)

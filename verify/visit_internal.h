@@ -11,6 +11,7 @@
 #include "verify/visit.h"
 
 struct page;
+struct scn_scenario;
 
 /* An evidence bundle being filled: its folder (absolute and relative to the root) and its meta.json. */
 struct visit_bundle {
@@ -39,6 +40,9 @@ void visit_bundle_step_times(struct visit_bundle *b, const struct scn_step_times
 int visit_bundle_finish(const struct visit_env *env, struct visit_bundle *b, int64_t letter_id, const char *token,
                         int64_t at_ms, char sha_out[DIGEST_HEX_LEN], struct err *e);
 void visit_bundle_release(struct visit_bundle *b);
+/* Records in meta's "block_list" the list a visit of sc uses ({"builtin", "user_file", "hosts", "by"}),
+ * when it uses one (scn_block_list_is_used); each capture then lists what it blocked. */
+void visit_bundle_block_note(struct visit_bundle *b, const struct visit_env *env, const struct scn_scenario *sc);
 
 
 /* Loads the site's entry page and records in meta's "entry_page" what it answered: a letter not found

@@ -283,7 +283,8 @@ static int recover_letter(const struct visit_env *env, const struct ledger_campa
     struct ledger_visit v = {.letter_id = t->id, .kind = "recover", .at_ms = at, .outcome = VISIT_FAILED};
     struct scn_run_options o = {.captcha = captcha ? captcha : env->captcha, .evidence_dir = b.dir,
                                 .timeout_ms = env->timeout_ms,
-                                .thirdparty_ms = env->thirdparty_ms};
+                                .thirdparty_ms = env->thirdparty_ms, .block_list = env->block_list};
+    visit_bundle_block_note(&b, env, sc);
     struct err run_err;
     err_init(&run_err);
     if (page_open(env->browser, &p, &run_err) != 0) {
@@ -538,7 +539,8 @@ again:
     } else {
         struct scn_run_options o = {.captcha = captcha ? captcha : env->captcha, .evidence_dir = b.dir,
                                     .timeout_ms = env->timeout_ms, .thirdparty_ms = env->thirdparty_ms,
-                                    .before_final = mark_final_click, .user = &mark};
+                                    .block_list = env->block_list, .before_final = mark_final_click, .user = &mark};
+        visit_bundle_block_note(&b, env, sc);
         if (scn_submit_run(sc, p, &vars, &o, &res, &run_err) != 0)
             run_error = run_err.msg;
         visit_bundle_step_times(&b, &res.times);
