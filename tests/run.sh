@@ -54,7 +54,7 @@ run_one() {
     started=$(date +%s)
     timeout --kill-after=10 "$limit" "$@" >"$LOGDIR/$name.log" 2>&1
     rc=$?
-    echo "$rc" >"$LOGDIR/$name.rc"
+    echo "$rc" >"$LOGDIR/$name.rc.tmp" && mv "$LOGDIR/$name.rc.tmp" "$LOGDIR/$name.rc"
     echo "$(($(date +%s) - started)) s  $name" >>"$LOGDIR/timings.txt"
 }
 
@@ -122,16 +122,23 @@ is_alone() {
 # The runner: up to TEST_JOBS suites at once (a suite in ALONE waits until it is the only one); each
 # one's log is printed and counted as it ends.
 declare -A running=() # pid -> suite name
+rm -f "$LOGDIR"/*.rc
+# Waits until one running suite has ended (its .rc written, or its shell gone: killed before it could
+# write it), reaps it and counts it. Polls rather than `wait -n`, whose pid reporting varies by bash.
 reap_one() {
-    local pid
-    wait -n -p pid "${!running[@]}" 2>/dev/null || true
-    if [ -z "${pid:-}" ] || [ -z "${running[$pid]:-}" ]; then
-        # bash without wait -p: find an ended one by hand
-        for pid in "${!running[@]}"; do kill -0 "$pid" 2>/dev/null || break; done
-        wait "$pid" 2>/dev/null || true
-    fi
-    tally "${running[$pid]}"
-    unset "running[$pid]"
+    local pid state
+    while :; do
+        for pid in "${!running[@]}"; do
+            state=$(ps -o stat= -p "$pid" 2>/dev/null || true)
+            if [ -f "$LOGDIR/${running[$pid]}.rc" ] || [ -z "$state" ] || [ "${state#Z}" != "$state" ]; then
+                wait "$pid" 2>/dev/null || true
+                tally "${running[$pid]}"
+                unset "running[$pid]"
+                return
+            fi
+        done
+        sleep 1
+    done
 }
 for entry in "${plan[@]}"; do
     read -r -a words <<<"$entry"
