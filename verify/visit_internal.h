@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "scenarios/scenario.h"
 #include "scenarios/vars.h"
 #include "verify/digest.h"
 #include "verify/visit.h"
@@ -18,6 +19,8 @@ struct visit_bundle {
     char *dir;
     json_t *meta; /* written as meta.json when the bundle is finished */
     int n_unloaded; /* the most of other hosts' resources a capture's page went on without (ledger_visit) */
+    char *tls_error, *tls_subject; /* the site's certificate does not verify (visit_tls_note); else NULL */
+    bool is_tls_accepted;          /* ... and the visit went on past it (site.tls "accept") */
 };
 
 /* Opens the bundle folder of the letter's next visit. */
@@ -35,6 +38,15 @@ unsigned visit_bundle_capture(struct visit_bundle *b, struct page *p, const char
 int visit_bundle_finish(const struct visit_env *env, struct visit_bundle *b, int64_t letter_id, const char *token,
                         int64_t at_ms, char sha_out[DIGEST_HEX_LEN], struct err *e);
 void visit_bundle_release(struct visit_bundle *b);
+
+/* visit_tls.c: an https site's certificate, read by a handshake of our own before the browser goes there
+ * (bounded by the visit's timeout). One that does not verify is recorded in meta.json "tls" (and in b for
+ * the ledger row) with policy and whether the visit goes on past it; under "accept" meta.json "tls" is
+ * written either way. Nothing for an http site. */
+void visit_tls_note(const struct visit_env *env, const struct ledger_site *s, const struct scn_vars *vars,
+                    enum scn_tls_policy policy, struct visit_bundle *b);
+/* The bundle's certificate finding into the visit row (borrowed: valid while b is). */
+void visit_tls_to_visit(const struct visit_bundle *b, struct ledger_visit *v);
 
 
 /* Loads the site's entry page and records in meta's "entry_page" what it answered: a letter not found
