@@ -9,7 +9,8 @@ certificate (tests/sites/tls-selfsigned.pem, subject 江屿省<测试>&证书中
   accept     the same scenario with site.tls "accept": the letter is sent, checked (found, 待回复), and
              after a reply through the control API checked again (已回复); every visit's meta.json says
              the certificate did not verify and the visit went on past it
-  report     the HTML report shows both findings with the subject escaped, and what each visit did
+  report     the HTML report shows both findings with the subject escaped, and what each visit did; the
+             JSON report has them per visit
   bad key    site.tls "maybe" is refused by `huixin lint`, naming the file, the line and what was expected
 Last line: N passed, N failed.
 """
@@ -148,6 +149,13 @@ def main():
                   and ">&证书" not in html,
                   "report: the certificate's subject (the site's words) is escaped",
                   html[html.find("证书错误"):html.find("证书错误") + 300])
+            code, js, err = w.huixin("report", "--format", "json")
+            tlss = [v.get("tls") for t in (json.loads(js).get("letters", []) if code == 0 else [])
+                    for v in t.get("visits", [])]
+            found = [x for x in tlss if x]  # the closed port's visit has no certificate: null
+            check(len(tlss) == 5 and sorted(x["accepted"] for x in found) == [False, True, True, True]
+                  and all(x["error"] == "self-signed certificate" and "江屿省" in x["subject"] for x in found),
+                  "report (json): each visit's tls says the error, the subject and whether it went on", tlss)
             code, html_en, err = w.huixin("report", "--format", "html", "--lang", "en")
             check("certificate error: self-signed certificate" in html_en, "report (en): the finding is shown")
 

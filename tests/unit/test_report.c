@@ -4,6 +4,7 @@
  *
  * Goldens live in tests/golden/; HUIXIN_REGEN_GOLDEN=1 (tests/golden/regen.sh) rewrites them. Review
  * a regenerated golden like code. */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -768,6 +769,18 @@ static void test_html_shows_certificate_errors(void)
     o.lang = RPT_LANG_EN;
     must(rpt_html_format(all, n, &o, &b, NULL));
     CHECK(strstr(buf_str(&b), "certificate error: certificate has expired (subject CN=&lt;script&gt;") != NULL);
+    buf_release(&b);
+    buf_init(&b);
+    must(rpt_json_format(all, n, &o, &b, NULL));
+    json_t *root = json_loads(buf_str(&b), 0, NULL);
+    REQUIRE(root != NULL);
+    json_t *vs = json_object_get(json_array_get(json_object_get(root, "letters"), 0), "visits");
+    REQUIRE(json_array_size(vs) == 2);
+    json_t *t0 = json_object_get(json_array_get(vs, 0), "tls"), *t1 = json_object_get(json_array_get(vs, 1), "tls");
+    CHECK_STR(json_string_value(json_object_get(t0, "error")), "certificate has expired");
+    CHECK_STR(json_string_value(json_object_get(t0, "subject")), "CN=<script>alert(1)</script>");
+    CHECK(json_is_false(json_object_get(t0, "accepted")) && json_is_true(json_object_get(t1, "accepted")));
+    json_decref(root);
     buf_release(&b);
     assessments_free(all, n);
     cal_free(cal);
