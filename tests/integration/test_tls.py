@@ -140,6 +140,11 @@ def main():
             check(all(v["tls_accepted"] == 1 and v["tls_error"] == "self-signed certificate" for v, _ in vm),
                   "accept: the ledger's visits say so too", [(v["tls_error"], v["tls_accepted"]) for v, _ in vm])
 
+            p = subprocess.run([HUIXIN, "evidence", "verify", w.evidence, "--store", w.store],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+            code, out, err = p.returncode, p.stdout, p.stderr
+            check(code == 0, "evidence: every visit's bundle, meta.json with its tls, verifies", out + err[-800:])
+
             # ---- the report
             code, html, err = w.huixin("report", "--format", "html")
             check(code == 0 and "证书错误：自签名证书" in html, "report: the finding is shown", err)
