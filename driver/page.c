@@ -41,6 +41,7 @@ static const page_enable_fn page_session_enables[] = {
     page_net_enable,       /* Network.enable */
     page_focus_enable,     /* Emulation.setFocusEmulationEnabled, pages only */
     page_identity_enable,  /* Network.setUserAgentOverride, Emulation.setLocaleOverride, setTimezoneOverride */
+    page_security_enable,  /* Security.setIgnoreCertificateErrors, pages that go on past certificate errors */
     page_targets_enable,   /* Target.setAutoAttach */
     page_runtime_resume,   /* Runtime.runIfWaitingForDebugger */
 };

@@ -167,6 +167,13 @@ struct page_failed_request {
 size_t page_failed_count(const struct page *p);
 const struct page_failed_request *page_failed_get(const struct page *p, size_t i);
 
+/* Certificate errors (expired, self-signed, another host's, an unknown issuer). A page stops at them, as
+ * Chromium does: the navigation fails with net::ERR_CERT_.... With accept true, every window of the page
+ * (the current one at once, each popup before it runs) goes on past them; false makes it stop again.
+ * Call after page_open, before the navigation it is meant for. */
+int page_tls_errors_accept(struct page *p, bool accept, struct err *e);
+bool page_tls_errors_are_accepted(const struct page *p);
+
 /* Other hosts' resources. Once this is called, a script, stylesheet, image, font or media file from a host
  * that is not one of own_hosts (nor a subdomain of one: an own host's "www." is dropped first) is fetched
  * apart and given at most budget_ms (0 or less: PAGE_THIRDPARTY_BUDGET_MS) from the moment it is asked for;

@@ -66,6 +66,7 @@ struct page {
     char *target_id;       /* the current window's; = its main frame's id */
     char *session_id;      /* the current window's */
     bool is_detached;      /* page_targets.c */
+    bool is_tls_accepting; /* page_security.c: every window goes on past certificate errors */
     char *nav_loader;      /* loaderId of the last Page.navigate (page_goto) */
 
     /* page_lifecycle.c: the main frame's loads, and the renderer's death */
@@ -166,6 +167,10 @@ void page_session_setup(struct browser *b, const char *session, bool is_page);
 void browser_identity_resolve(struct browser *b, const struct browser_options *o, const char *own_ua);
 void browser_identity_release(struct browser *b);
 void page_identity_enable(struct browser *b, const char *session, bool is_page);
+
+/* page_security.c: a window of a page that goes on past certificate errors (page_tls_errors_accept) is
+ * told so before it runs. */
+void page_security_enable(struct browser *b, const char *session, bool is_page);
 
 /* page_lifecycle.c: Page.lifecycleEvent, frameStartedNavigating, frameNavigated (the main frame's
  * loaderIds page_goto waits on) and Inspector.targetCrashed. Enables Page (which the dialogs need too). */

@@ -374,6 +374,43 @@ static void reply_block_write(const struct assessment *x, const struct rpt_optio
     buf_append_str(b, "</table>\n");
 }
 
+/* OpenSSL's words for the usual certificate errors, in Chinese; others are shown as they are. */
+static const char *tls_error_zh(const char *error)
+{
+    static const char *const words[][2] = {
+        {"self-signed certificate", "自签名证书"},
+        {"self signed certificate", "自签名证书"},
+        {"self-signed certificate in certificate chain", "证书链中有自签名证书"},
+        {"certificate has expired", "证书已过期"},
+        {"certificate is not yet valid", "证书尚未生效"},
+        {"hostname mismatch", "证书与网站域名不符"},
+        {"IP address mismatch", "证书与网站地址不符"},
+        {"unable to get local issuer certificate", "无法验证证书签发者"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(words); i++)
+        if (strcmp(words[i][0], error) == 0)
+            return words[i][1];
+    return NULL;
+}
+
+/* A visit whose site's certificate did not verify: the error, the certificate's subject (the site's words,
+ * escaped) and what the visit did (went on by the scenario's site.tls, or failed). */
+static void tls_note(struct buf *b, const struct rpt_options *o, const struct ledger_visit *vi)
+{
+    const char *zh = tls_error_zh(vi->tls_error);
+    buf_printf(b, "<br><span class=\"none tls\">%s", L(o, "证书错误：", "certificate error: "));
+    esc(b, o->lang != RPT_LANG_ZH || !zh ? vi->tls_error : zh);
+    if (vi->tls_subject && *vi->tls_subject) {
+        buf_append_str(b, L(o, "（证书主体 ", " (subject "));
+        esc(b, vi->tls_subject);
+        buf_append_str(b, L(o, "）", ")"));
+    }
+    buf_printf(b, "%s</span>",
+               vi->is_tls_accepted ? L(o, "（已按设置继续）", " (gone on past it, as the scenario says)")
+               : vi->outcome == VISIT_FAILED ? L(o, "（访问失败）", " (the visit failed)")
+                                             : L(o, "（浏览器仍打开了页面）", " (the browser opened the page anyway)"));
+}
+
 static void site_section_write(const struct assessment *x, size_t index, const struct rpt_options *o, struct buf *b)
 {
     const struct verdict_result *v = &x->verdict;
@@ -442,6 +479,8 @@ static void site_section_write(const struct assessment *x, size_t index, const s
             buf_printf(b, "<br><span class=\"none\">%s%d%s</span>",
                        L(o, "页面部分资源未加载（", "some of the page's resources from other hosts did not load ("),
                        vi->n_unloaded, L(o, "）", ")"));
+        if (vi->tls_error && *vi->tls_error)
+            tls_note(b, o, vi);
         buf_append_str(b, "</td>");
         if (vi->http_status > 0)
             snprintf(tmp, sizeof tmp, "%d", vi->http_status);

@@ -132,6 +132,10 @@ static json_t *visit_json(const struct ledger_visit *v, const struct rpt_options
     json_object_set_new(o, "reply_unit", str(v->reply_unit));
     json_object_set_new(o, "reply_text", str(v->reply_text));
     json_object_set_new(o, "error", str(v->error));
+    /* the site's certificate did not verify (meta.json tls has the whole certificate) */
+    json_object_set_new(o, "tls", v->tls_error ? json_pack("{s:s, s:o, s:b}", "error", v->tls_error, "subject",
+                                                           str(v->tls_subject), "accepted", v->is_tls_accepted)
+                                               : json_null());
     json_object_set_new(o, "evidence_dir", str(v->evidence_dir));
     json_object_set_new(o, "manifest_sha256", str(v->manifest_sha256));
     struct rpt_files f;

@@ -475,7 +475,7 @@ static void parse_site(struct scn_ld *l, json_t *root, struct scn_site *site)
     }
     static const char *const keys[] = {"name", "owner", "mailbox", "entry_url", "family", "notes",
                                        "deadline_workdays", "pacing_seconds", "hosts",
-                                       "other_hosts_seconds", "block_trackers", NULL};
+                                       "other_hosts_seconds", "block_trackers", "tls", NULL};
     scn_ld_check_keys(l, o, "/site", keys, NULL);
     site->name = scn_ld_get_str(l, o, "/site", "name", true, false);
     site->owner = scn_ld_get_str(l, o, "/site", "owner", false, false);
@@ -494,6 +494,12 @@ static void parse_site(struct scn_ld *l, json_t *root, struct scn_site *site)
             scn_ld_error(l, "/site/hosts", false, "host '%s': expected a host name such as 'www.example.gov.cn', no "
                          "scheme, port or path", site->hosts[i]);
     }
+    char *tls = scn_ld_get_str(l, o, "/site", "tls", false, false);
+    site->tls = tls && strcmp(tls, "accept") == 0 ? SCN_TLS_ACCEPT : SCN_TLS_STRICT;
+    if (tls && strcmp(tls, "accept") != 0 && strcmp(tls, "strict") != 0)
+        scn_ld_error(l, "/site/tls", false, "tls '%s'; expected strict (a certificate error fails the visit) or "
+                     "accept (the visit goes on past it, and the evidence says so)", tls);
+    free(tls);
     l->ctx = NULL;
 }
 

@@ -76,6 +76,9 @@ int scn_url_check(const struct scn_exec *x, const char *url, bool is_from_page, 
 /* Tells the page the site's own hosts (those scn_url_check allows) and the budget of every other host's
  * resources (driver/page.h, page_thirdparty_set); a failure is logged: the page then works as before. */
 void scn_thirdparty_setup(const struct scn_exec *x);
+/* Tells the page what the site's certificate policy (site.tls) lets it do: go on past a certificate
+ * error or stop at it; a failure is logged (the page then stops at them, as a strict site's does). */
+void scn_tls_setup(const struct scn_exec *x);
 /* list_search: looks for the token over the pages of a list (scenarios/run_list.c). 0 found; ERR_NOT_FOUND
  * a conclusive miss (x->list_missed); ERR_SITE or ERR_TIMEOUT when a page failed or the search stopped
  * before it could prove anything. */

@@ -44,6 +44,7 @@ void scn_exec_init(struct scn_exec *x, const struct scn_scenario *s, struct page
         scn_vars_set(&x->vars, vars->v[i].name, vars->v[i].value);
     x->dialogs_base = x->dialogs_seen = page_dialog_count(p);
     scn_thirdparty_setup(x);
+    scn_tls_setup(x);
 }
 
 void scn_exec_release(struct scn_exec *x)

@@ -27,6 +27,11 @@ const char *scn_lookup_kind_name(enum scn_lookup_kind k)
     return k == SCN_LOOKUP_LIST ? "list" : "authoritative";
 }
 
+const char *scn_tls_policy_name(enum scn_tls_policy policy)
+{
+    return policy == SCN_TLS_ACCEPT ? "accept" : "strict";
+}
+
 bool scn_match_is_empty(const struct scn_match *m)
 {
     return !m->n_texts && !m->n_dialogs && !m->selector && !m->url_contains && !m->url_not_contains &&

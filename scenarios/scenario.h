@@ -204,6 +204,12 @@ struct scn_recover {
 
 enum scn_token_place { SCN_TOKEN_IN_BODY, SCN_TOKEN_IN_TITLE };
 
+/* What a visit does at a certificate error of the site (site.tls). */
+enum scn_tls_policy {
+    SCN_TLS_STRICT, /* "strict" (the default): the page does not load, the visit fails and says nothing */
+    SCN_TLS_ACCEPT, /* "accept": the visit goes on past it; the evidence records the certificate and that */
+};
+
 struct scn_site {
     char *name, *owner, *mailbox, *entry_url, *family, *notes; /* NULL when not given, except name */
     int deadline_workdays; /* default 5 */
@@ -214,7 +220,11 @@ struct scn_site {
     bool is_block_trackers;
     char **hosts;          /* further host names the site's own pages live on (a platform it embeds) */
     size_t n_hosts;
+    enum scn_tls_policy tls;
 };
+
+/* "strict" or "accept". */
+const char *scn_tls_policy_name(enum scn_tls_policy policy);
 
 struct scn_letter_spec {
     char *category; /* 咨询, 建议, 求助 or 投诉 */

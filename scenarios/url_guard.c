@@ -120,6 +120,14 @@ void scn_thirdparty_setup(const struct scn_exec *x)
     free(hosts);
 }
 
+void scn_tls_setup(const struct scn_exec *x)
+{
+    struct err e;
+    err_init(&e);
+    if (page_tls_errors_accept(x->p, x->s->site.tls == SCN_TLS_ACCEPT, &e) != 0)
+        log_warn("scenario", "%s", e.msg);
+}
+
 int scn_url_check(const struct scn_exec *x, const char *url, bool is_from_page, struct err *e)
 {
     char *host = page_url_host(url);

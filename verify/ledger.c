@@ -82,6 +82,11 @@ static const char *const migrations[] = {
     /* 4 -> 5: how many of other hosts' resources the page went on without (issue 16): said in the report,
      * never the site's failure */
     "ALTER TABLE visits ADD COLUMN unloaded INTEGER NOT NULL DEFAULT 0;",
+    /* 5 -> 6: the site's certificate did not verify (issue 17, gate 6): the error, the certificate's
+     * subject, and whether the visit went on past it (site.tls "accept"); NULL, NULL, 0 on older rows */
+    "ALTER TABLE visits ADD COLUMN tls_error TEXT;"
+    "ALTER TABLE visits ADD COLUMN tls_subject TEXT;"
+    "ALTER TABLE visits ADD COLUMN tls_accepted INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define SCHEMA_VERSION ((int)ARRAY_LEN(migrations))
@@ -797,7 +802,7 @@ int ledger_letter_verdict_set(struct ledger *l, int64_t id, const char *verdict,
 #define VISIT_COLS                                                                                            \
     "id, letter_id, at_ms, outcome, entry_ok, http_status, final_url, state_text, has_reply, reply_date_ms, "  \
     "reply_unit, reply_text, error, evidence_dir, manifest_sha256, kind, lookup, seen_in_list, proves_absence, "     \
-    "unloaded"
+    "unloaded, tls_error, tls_subject, tls_accepted"
 
 static void read_visit(sqlite3_stmt *st, void *row)
 {
@@ -822,6 +827,9 @@ static void read_visit(sqlite3_stmt *st, void *row)
     v->is_seen_in_list = sqlite3_column_int(st, 17) != 0;
     v->proves_absence = sqlite3_column_int(st, 18) != 0;
     v->n_unloaded = sqlite3_column_int(st, 19);
+    v->tls_error = col_text(st, 20);
+    v->tls_subject = col_text(st, 21);
+    v->is_tls_accepted = sqlite3_column_int(st, 22) != 0;
 }
 
 int ledger_visit_add(struct ledger *l, const struct ledger_visit *v, int64_t *id_out, struct err *e)
@@ -830,8 +838,8 @@ int ledger_visit_add(struct ledger *l, const struct ledger_visit *v, int64_t *id
     if (prepare(l,
                 "INSERT INTO visits (letter_id, at_ms, outcome, entry_ok, http_status, final_url, state_text, "
                 "has_reply, reply_date_ms, reply_unit, reply_text, error, evidence_dir, manifest_sha256, kind, "
-                "lookup, seen_in_list, proves_absence, unloaded) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "lookup, seen_in_list, proves_absence, unloaded, tls_error, tls_subject, tls_accepted) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 &st, e))
         return ERR_STORE;
     sqlite3_bind_int64(st, 1, v->letter_id);
@@ -853,6 +861,9 @@ int ledger_visit_add(struct ledger *l, const struct ledger_visit *v, int64_t *id
     sqlite3_bind_int(st, 17, v->is_seen_in_list);
     sqlite3_bind_int(st, 18, v->proves_absence);
     sqlite3_bind_int(st, 19, v->n_unloaded);
+    bind_text(st, 20, v->tls_error);
+    bind_text(st, 21, v->tls_subject);
+    sqlite3_bind_int(st, 22, v->is_tls_accepted);
     if (step_done(l, st, "cannot write visit", e))
         return ERR_STORE;
     if (id_out)
@@ -1079,6 +1090,8 @@ void ledger_visit_release(struct ledger_visit *v)
     free(v->manifest_sha256);
     free(v->kind);
     free(v->lookup);
+    free(v->tls_error);
+    free(v->tls_subject);
     memset(v, 0, sizeof *v);
 }
 

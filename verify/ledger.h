@@ -100,6 +100,9 @@ struct ledger_visit {
     bool proves_absence;   /* a list the scenario says shows every new letter at once */
     int n_unloaded;        /* other hosts' resources the page went on without (meta.json unloaded_resources):
                               shown as 页面部分资源未加载, never the site's failure */
+    char *tls_error;       /* the site's certificate does not verify: OpenSSL's word (meta.json tls.error) */
+    char *tls_subject;     /* ... its subject (the site's words); both NULL for a certificate that verifies */
+    bool is_tls_accepted;  /* ... and the visit went on past it (site.tls "accept") */
 };
 
 /* Opens (creating or upgrading) the ledger at path. */

@@ -101,6 +101,7 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
     int64_t at = clock_now_ms();
     if ((rc = visit_bundle_open(env, &c, &s, letter_id, "check", at, &b, e)))
         goto out;
+    visit_tls_note(env, &s, &vars, sc->site.tls, &b);
 
     struct ledger_visit v = {.letter_id = letter_id, .kind = "check", .at_ms = at, .outcome = VISIT_FAILED};
     struct err run_err;
@@ -221,6 +222,7 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
         v.reply_date_ms = 0;
     }
     v.n_unloaded = b.n_unloaded;
+    visit_tls_to_visit(&b, &v);
     rc = ledger_visit_add(env->ledger, &v, NULL, e);
     /* An imported letter whose sending date nobody gave takes the date the site shows (来信时间). */
     if (rc == 0 && t.state == LETTER_IMPORTED && t.submitted_at_ms == 0 && v.outcome == VISIT_FOUND &&

@@ -341,6 +341,8 @@ void visit_bundle_release(struct visit_bundle *b)
     free(b->rel_dir);
     free(b->dir);
     json_decref(b->meta);
+    free(b->tls_error);
+    free(b->tls_subject);
     memset(b, 0, sizeof *b);
 }
 

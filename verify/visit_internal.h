@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "scenarios/scenario.h"
 #include "scenarios/vars.h"
 #include "verify/digest.h"
 #include "verify/visit.h"
@@ -20,6 +21,8 @@ struct visit_bundle {
     json_t *meta; /* written as meta.json when the bundle is finished */
     int n_unloaded; /* the most of other hosts' resources a capture's page went on without (ledger_visit) */
     int64_t opened_mono_ms; /* clock_mono_ms at visit_bundle_open: meta.json's timings.visit_ms */
+    char *tls_error, *tls_subject; /* the site's certificate does not verify (visit_tls_note); else NULL */
+    bool is_tls_accepted;          /* ... and the visit went on past it (site.tls "accept") */
 };
 
 /* Opens the bundle folder of the letter's next visit. */
@@ -43,6 +46,15 @@ void visit_bundle_release(struct visit_bundle *b);
 /* Records in meta's "block_list" the list a visit of sc uses ({"builtin", "user_file", "hosts", "by"}),
  * when it uses one (scn_block_list_is_used); each capture then lists what it blocked. */
 void visit_bundle_block_note(struct visit_bundle *b, const struct visit_env *env, const struct scn_scenario *sc);
+
+/* visit_tls.c: an https site's certificate, read by a handshake of our own before the browser goes there
+ * (bounded by the visit's timeout). One that does not verify is recorded in meta.json "tls" (and in b for
+ * the ledger row) with policy and whether the visit goes on past it; under "accept" meta.json "tls" is
+ * written either way. Nothing for an http site. */
+void visit_tls_note(const struct visit_env *env, const struct ledger_site *s, const struct scn_vars *vars,
+                    enum scn_tls_policy policy, struct visit_bundle *b);
+/* The bundle's certificate finding into the visit row (borrowed: valid while b is). */
+void visit_tls_to_visit(const struct visit_bundle *b, struct ledger_visit *v);
 
 
 /* Loads the site's entry page and records in meta's "entry_page" what it answered: a letter not found

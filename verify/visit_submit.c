@@ -173,6 +173,7 @@ static int record_submission(const struct visit_env *env, const struct ledger_si
         }
         free(vars_json);
         v.n_unloaded = b->n_unloaded;
+        visit_tls_to_visit(b, &v);
         if (rc == 0)
             rc = ledger_visit_add(env->ledger, &v, NULL, e);
         if (rc == 0)
@@ -280,6 +281,7 @@ static int recover_letter(const struct visit_env *env, const struct ledger_campa
     int64_t at = clock_now_ms();
     if ((rc = visit_bundle_open(env, c, s, t->id, "recover", at, &b, e)))
         goto out;
+    visit_tls_note(env, s, &vars, sc->site.tls, &b);
     struct ledger_visit v = {.letter_id = t->id, .kind = "recover", .at_ms = at, .outcome = VISIT_FAILED};
     struct scn_run_options o = {.captcha = captcha ? captcha : env->captcha, .evidence_dir = b.dir,
                                 .timeout_ms = env->timeout_ms,
@@ -354,6 +356,7 @@ record:
     v.evidence_dir = b.rel_dir;
     v.manifest_sha256 = sha;
     v.n_unloaded = b.n_unloaded;
+    visit_tls_to_visit(&b, &v);
     if ((rc = ledger_visit_add(env->ledger, &v, NULL, e)))
         goto out;
     if (out->was_submitted) {
@@ -530,6 +533,7 @@ again:
     int64_t at = clock_now_ms();
     if ((rc = visit_bundle_open(env, &c, &s, letter_id, "submit", at, &b, e)))
         goto out;
+    visit_tls_note(env, &s, &vars, sc->site.tls, &b);
     struct err run_err;
     err_init(&run_err);
     const char *run_error = NULL;

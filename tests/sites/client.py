@@ -155,7 +155,8 @@ class Sites:
         return self
 
     def url(self, site, path="/"):
-        return "http://127.0.0.1:%d%s" % (self.ports[site], path)
+        scheme = "https" if site.endswith("-https") else "http"
+        return "%s://127.0.0.1:%d%s" % (scheme, self.ports[site], path)
 
     def stop(self, timeout=10):
         """SIGTERM and wait; returns the exit code."""

@@ -5,6 +5,7 @@ import json
 import re
 import secrets
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -30,6 +31,32 @@ class Server(http.server.ThreadingHTTPServer):
     def __init__(self, addr, handler, ctx):
         self.ctx = ctx
         super().__init__(addr, handler)
+
+
+class TlsServer(Server):
+    """A Server speaking HTTPS with a certificate chosen by the test (tls-selfsigned.pem: self-signed, for
+    127.0.0.1 and localhost). The handshake is made in the request's own thread, bounded by a timeout, so a
+    client that connects and says nothing (or refuses the certificate, as a strict browser does) holds up
+    nobody; such a connection is dropped quietly."""
+
+    def __init__(self, addr, handler, ctx, certfile, keyfile):
+        self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.tls.load_cert_chain(certfile, keyfile)
+        super().__init__(addr, handler, ctx)
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        return self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
+
+    def process_request_thread(self, request, client_address):
+        try:
+            request.settimeout(10)
+            request.do_handshake()
+            request.settimeout(None)
+        except (OSError, ssl.SSLError):
+            self.shutdown_request(request)
+            return
+        super().process_request_thread(request, client_address)
 
 
 class SiteHandler(http.server.BaseHTTPRequestHandler):

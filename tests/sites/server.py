@@ -32,7 +32,11 @@ SITES = (
     ("iframe-platform", iframe.PlatformHandler),
     ("board", board.Handler),
     ("guestbook", guestbook.Handler),  # added last: earlier keys keep their --base-port offsets
+    ("hanweb-https", hanweb.Handler),  # the hanweb family again, over HTTPS with a self-signed certificate
 )
+# The servers that speak HTTPS, with their certificate and key (tests/sites/README.md says how they were made).
+HERE = os.path.dirname(os.path.abspath(__file__))
+TLS = {"hanweb-https": (os.path.join(HERE, "tls-selfsigned.pem"), os.path.join(HERE, "tls-selfsigned.key"))}
 NAMERS = {"hanweb": hanweb.namer, "gbk": gbk.namer, "spa": spa.namer, "iframe": iframe.namer,
           "board": board.namer, "guestbook": guestbook.namer}
 
@@ -72,7 +76,10 @@ def serve(args, state_dir):
     try:
         for i, (name, handler) in enumerate(SITES):
             port = args.base_port + i if args.base_port else 0
-            srv = httpbase.Server((args.host, port), handler, ctx)
+            if name in TLS:
+                srv = httpbase.TlsServer((args.host, port), handler, ctx, *TLS[name])
+            else:
+                srv = httpbase.Server((args.host, port), handler, ctx)
             ctx.ports[name] = srv.server_address[1]
             servers.append(srv)
     except OSError as e:

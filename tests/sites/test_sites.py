@@ -1001,7 +1001,8 @@ def test_sigterm_stops_cleanly_and_ports_file():
     try:
         line = p.stdout.readline()
         ports = json.loads(line)
-        eq(list(ports), ["control", "hanweb", "gbk", "spa", "iframe-city", "iframe-platform", "board", "guestbook"],
+        eq(list(ports), ["control", "hanweb", "gbk", "spa", "iframe-city", "iframe-platform", "board", "guestbook",
+                         "hanweb-https"],
            "ports in their --base-port order")
         with open(ports_file) as f:
             eq(json.load(f), ports, "ports file matches stdout")
@@ -1024,6 +1025,31 @@ def test_sigterm_stops_cleanly_and_ports_file():
         p.stdout.close()
         p.stderr.close()
         shutil.rmtree(state, ignore_errors=True)
+
+
+def test_hanweb_over_https_self_signed():
+    import ssl
+    strict = ssl.create_default_context()
+    try:
+        with socket.create_connection(("127.0.0.1", SITES.ports["hanweb-https"]), timeout=TIMEOUT) as raw:
+            with strict.wrap_socket(raw, server_hostname="127.0.0.1"):
+                pass
+        check(False, "a verifying client refuses the self-signed certificate")
+    except ssl.SSLCertVerificationError as e:
+        has(str(e), "self-signed certificate")
+    loose = ssl.create_default_context()
+    loose.check_hostname, loose.verify_mode = False, ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", SITES.ports["hanweb-https"]), timeout=TIMEOUT) as raw:
+        with loose.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+            tls.sendall(b"GET /jact/front/mailwrite.do?sysid=1 HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+            body = b""
+            while True:
+                chunk = tls.recv(65536)
+                if not chunk:
+                    break
+                body += chunk
+    has(body.decode("utf-8", "replace"), "市长信箱")
+    eq(SITES.url("hanweb-https", "/x"), "https://127.0.0.1:%d/x" % SITES.ports["hanweb-https"], "client URL is https")
 
 
 def test_sigint_and_busy_port():

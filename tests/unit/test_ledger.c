@@ -50,7 +50,7 @@ static void test_open_creates_schema_and_reopens(void)
 {
     int64_t site_id, letter_id;
     struct ledger *l = ledger_with_letter("a.db", &site_id, &letter_id);
-    CHECK_INT(ledger_schema_version(l), 5);
+    CHECK_INT(ledger_schema_version(l), 6);
     ledger_close(l);
     char *path = temp_path("a.db");
     struct err e;
@@ -212,13 +212,15 @@ static void test_version_1_upgrades(void)
     REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
     CHECK_INT(sqlite3_exec(db, "ALTER TABLE letters DROP COLUMN submit_tries; ALTER TABLE visits DROP COLUMN lookup;"
                            "ALTER TABLE visits DROP COLUMN seen_in_list; ALTER TABLE visits DROP COLUMN proves_absence;"
-                           "ALTER TABLE visits DROP COLUMN unloaded; DROP TABLE visit_locks; PRAGMA user_version = 1", NULL, NULL, NULL),
+                           "ALTER TABLE visits DROP COLUMN unloaded; ALTER TABLE visits DROP COLUMN tls_error;"
+                           "ALTER TABLE visits DROP COLUMN tls_subject; ALTER TABLE visits DROP COLUMN tls_accepted;"
+                           "DROP TABLE visit_locks; PRAGMA user_version = 1", NULL, NULL, NULL),
               SQLITE_OK);
     sqlite3_close(db);
     struct err e;
     err_init(&e);
     REQUIRE(ledger_open(path, &l, &e) == 0);
-    CHECK_INT(ledger_schema_version(l), 5);
+    CHECK_INT(ledger_schema_version(l), 6);
     struct ledger_letter t;
     REQUIRE(ledger_letter_get(l, letter_id, &t, &e) == 0);
     CHECK_STR(t.token, "HX7Q2M9");
@@ -228,6 +230,44 @@ static void test_version_1_upgrades(void)
     CHECK_INT(ledger_letter_submit_try_add(l, letter_id, &tries, &e), 0);
     CHECK_INT(ledger_letter_submit_try_add(l, letter_id, &tries, &e), 0);
     CHECK_INT(tries, 2);
+    ledger_close(l);
+    free(path);
+}
+
+/* A ledger of schema version 5 (before the certificate columns) upgrades itself: its visits read as
+ * without a finding, and a new visit keeps one. */
+static void test_version_5_upgrades_with_tls_columns(void)
+{
+    int64_t site_id, letter_id;
+    struct ledger *l = ledger_with_letter("v5.db", &site_id, &letter_id);
+    struct err e;
+    err_init(&e);
+    struct ledger_visit old = {.letter_id = letter_id, .at_ms = 1000, .outcome = VISIT_FAILED, .error = "down"};
+    CHECK_INT(ledger_visit_add(l, &old, NULL, &e), 0);
+    ledger_close(l);
+    char *path = temp_path("v5.db");
+    sqlite3 *db;
+    REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db, "ALTER TABLE visits DROP COLUMN tls_error; ALTER TABLE visits DROP COLUMN tls_subject;"
+                           "ALTER TABLE visits DROP COLUMN tls_accepted; PRAGMA user_version = 5", NULL, NULL, NULL),
+              SQLITE_OK);
+    sqlite3_close(db);
+    REQUIRE(ledger_open(path, &l, &e) == 0);
+    CHECK_INT(ledger_schema_version(l), 6);
+    struct ledger_visit v = {.letter_id = letter_id, .at_ms = 2000, .outcome = VISIT_FOUND,
+                             .tls_error = "self-signed certificate", .tls_subject = "O=江屿省\\<测试\\>,CN=127.0.0.1",
+                             .is_tls_accepted = true};
+    CHECK_INT(ledger_visit_add(l, &v, NULL, &e), 0);
+    struct ledger_visit *vs;
+    size_t n;
+    REQUIRE(ledger_visit_list(l, letter_id, &vs, &n, &e) == 0);
+    REQUIRE(n == 2);
+    CHECK(vs[0].tls_error == NULL && vs[0].tls_subject == NULL && !vs[0].is_tls_accepted);
+    CHECK_STR(vs[0].error, "down");
+    CHECK_STR(vs[1].tls_error, "self-signed certificate");
+    CHECK_STR(vs[1].tls_subject, "O=江屿省\\<测试\\>,CN=127.0.0.1");
+    CHECK(vs[1].is_tls_accepted);
+    ledger_visits_free(vs, n);
     ledger_close(l);
     free(path);
 }
@@ -323,6 +363,7 @@ static const struct test_case cases[] = {
     {"an update of a missing letter fails", test_update_of_missing_letter_fails},
     {"visits keep their order and fields", test_visits_keep_order_and_fields},
     {"a newer schema is refused", test_newer_schema_is_refused},
+    {"a version 5 ledger upgrades with the certificate columns", test_version_5_upgrades_with_tls_columns},
     {"a reader is not blocked by a writer", test_reader_sees_committed_rows_while_writer_holds_transaction},
     {"campaign and site ensure are idempotent", test_campaign_ensure_is_idempotent},
 };

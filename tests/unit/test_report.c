@@ -4,6 +4,7 @@
  *
  * Goldens live in tests/golden/; HUIXIN_REGEN_GOLDEN=1 (tests/golden/regen.sh) rewrites them. Review
  * a regenerated golden like code. */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -724,6 +725,68 @@ static void test_html_says_other_hosts_resources_did_not_load(void)
     ledger_close(l);
 }
 
+/* A visit whose site's certificate did not verify says so in its row: the error in Chinese, the
+ * certificate's subject escaped (the site's words), and what the visit did (issue 17, gate 6). */
+static void test_html_shows_certificate_errors(void)
+{
+    char *path = xasprintf("%s/tls.db", dir);
+    struct ledger *l = NULL;
+    must(ledger_open(path, &l, NULL));
+    free(path);
+    struct ledger_campaign c = {.name = "c", .authorised_by = "a", .deletion_min_visits = 2,
+                                .deletion_min_gap_ms = 3600000};
+    int64_t cid, sid, tid;
+    must(ledger_campaign_ensure(l, &c, &cid, NULL));
+    struct ledger_site s = {.campaign_id = cid, .key = "k", .name = "梧川区", .deadline_workdays = 5};
+    must(ledger_site_ensure(l, &s, &sid, NULL));
+    struct ledger_letter t = {.site_id = sid, .state = LETTER_INTENT, .token = "T1", .intent_at_ms = 1};
+    must(ledger_letter_add(l, &t, &tid, NULL));
+    must(ledger_letter_mark_submitted(l, tid, bj("2025-10-13 10:00"), "q", "n", NULL, NULL, NULL));
+    struct ledger_visit failed = {.letter_id = tid, .at_ms = bj("2025-10-14 09:00"), .outcome = VISIT_FAILED,
+                                  .error = "net::ERR_CERT_DATE_INVALID", .tls_error = "certificate has expired",
+                                  .tls_subject = "CN=<script>alert(1)</script>"};
+    struct ledger_visit went_on = {.letter_id = tid, .at_ms = bj("2025-10-14 10:00"), .outcome = VISIT_FOUND,
+                                   .is_entry_ok = true, .http_status = 200, .tls_error = "some new error",
+                                   .tls_subject = "O=A&B", .is_tls_accepted = true};
+    must(ledger_visit_add(l, &failed, NULL, NULL));
+    must(ledger_visit_add(l, &went_on, NULL, NULL));
+    struct cal *cal = cal_new();
+    struct assessment *all = NULL;
+    size_t n = 0;
+    must(assess_all(l, cal, 0, bj("2025-10-15 12:00"), &all, &n, NULL));
+    struct rpt_options o;
+    rpt_options_init(&o);
+    o.now_ms = bj("2025-10-15 12:00");
+    struct buf b;
+    buf_init(&b);
+    must(rpt_html_format(all, n, &o, &b, NULL));
+    const char *h = buf_str(&b);
+    CHECK(strstr(h, "证书错误：证书已过期（证书主体 CN=&lt;script&gt;alert(1)&lt;/script&gt;）（访问失败）") != NULL);
+    CHECK(strstr(h, "证书错误：some new error（证书主体 O=A&amp;B）（已按设置继续）") != NULL);
+    CHECK(strstr(h, "<script>") == NULL);
+    buf_release(&b);
+    buf_init(&b);
+    o.lang = RPT_LANG_EN;
+    must(rpt_html_format(all, n, &o, &b, NULL));
+    CHECK(strstr(buf_str(&b), "certificate error: certificate has expired (subject CN=&lt;script&gt;") != NULL);
+    buf_release(&b);
+    buf_init(&b);
+    must(rpt_json_format(all, n, &o, &b, NULL));
+    json_t *root = json_loads(buf_str(&b), 0, NULL);
+    REQUIRE(root != NULL);
+    json_t *vs = json_object_get(json_array_get(json_object_get(root, "letters"), 0), "visits");
+    REQUIRE(json_array_size(vs) == 2);
+    json_t *t0 = json_object_get(json_array_get(vs, 0), "tls"), *t1 = json_object_get(json_array_get(vs, 1), "tls");
+    CHECK_STR(json_string_value(json_object_get(t0, "error")), "certificate has expired");
+    CHECK_STR(json_string_value(json_object_get(t0, "subject")), "CN=<script>alert(1)</script>");
+    CHECK(json_is_false(json_object_get(t0, "accepted")) && json_is_true(json_object_get(t1, "accepted")));
+    json_decref(root);
+    buf_release(&b);
+    assessments_free(all, n);
+    cal_free(cal);
+    ledger_close(l);
+}
+
 static void test_html_escapes_everything_a_site_gave(void)
 {
     struct buf b;
@@ -957,6 +1020,7 @@ static const struct test_case cases[] = {
     {"html links only evidence that exists", test_html_links_only_evidence_that_exists},
     {"html escapes everything a site gave", test_html_escapes_everything_a_site_gave},
     {"html says other hosts' resources did not load", test_html_says_other_hosts_resources_did_not_load},
+    {"html shows a certificate error, its subject escaped, and what the visit did", test_html_shows_certificate_errors},
     {"csv and json of hostile text are clean", test_csv_and_json_of_hostile_text_are_clean},
     {"csv quotes and guards formulas", test_csv_quotes_and_guards_formulas},
     {"csv has a BOM, CRLF and the notice's columns", test_csv_has_bom_crlf_and_the_notice_columns},

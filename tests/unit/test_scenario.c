@@ -246,6 +246,7 @@ static void test_hanweb_scenario_becomes_structs(void)
     REQUIRE(scn_scenario_load(LIBRARY_DIR "/hanweb-jact.json", &s, NULL, &e) == 0);
     CHECK_STR(s->site.name, "宝川市人民政府门户网站");
     CHECK_INT(s->site.deadline_workdays, 5);
+    CHECK_INT(s->site.tls, SCN_TLS_STRICT); /* not given: a certificate error fails the visit */
     CHECK_STR(s->letter.category, "咨询");
     CHECK_INT(s->letter.token_in, SCN_TOKEN_IN_TITLE); /* its public list shows titles only */
     CHECK_STR(scn_vars_get(&s->defaults, "sysid"), "1");
@@ -285,6 +286,42 @@ static void test_hanweb_scenario_becomes_structs(void)
     CHECK(s->check.read.reply_date.regex != NULL);
     CHECK_INT(s->check.read.n_replied_states, 3);
     scn_scenario_free(s);
+}
+
+/* site.tls: "accept" or "strict"; anything else names the file, the line and what is expected. */
+#define TLS_CHECK                                                                                             \
+    " \"check\": {\"steps\": [{\"goto\": \"https://a.example/\"}], \"found\": {\"text\": \"a\"},"             \
+    " \"not_found\": {\"text\": \"b\"}}}"
+static void test_site_tls_policy(void)
+{
+    struct err e;
+    err_init(&e);
+    struct scn_scenario *s = NULL;
+    const char *accept = "{\"huixin_scenario\": 1, \"site\": {\"name\": \"x\", \"tls\": \"accept\"},\n"
+                         TLS_CHECK;
+    REQUIRE(scn_scenario_parse("mem.json", accept, strlen(accept), &s, NULL, &e) == 0);
+    CHECK_INT(s->site.tls, SCN_TLS_ACCEPT);
+    CHECK_STR(scn_tls_policy_name(s->site.tls), "accept");
+    scn_scenario_free(s);
+    s = NULL;
+    const char *strict = "{\"huixin_scenario\": 1, \"site\": {\"name\": \"x\", \"tls\": \"strict\"},\n"
+                         TLS_CHECK;
+    REQUIRE(scn_scenario_parse("mem.json", strict, strlen(strict), &s, NULL, &e) == 0);
+    CHECK_INT(s->site.tls, SCN_TLS_STRICT);
+    CHECK_STR(scn_tls_policy_name(s->site.tls), "strict");
+    scn_scenario_free(s);
+    s = NULL;
+    const char *bad = "{\"huixin_scenario\": 1,\n \"site\": {\"name\": \"x\", \"tls\": \"ignore\"},\n"
+                      TLS_CHECK;
+    struct scn_diags d = {NULL, 0};
+    CHECK_INT(scn_scenario_parse("mem.json", bad, strlen(bad), &s, &d, &e), ERR_INPUT);
+    REQUIRE(d.n == 1);
+    CHECK(strstr(d.lines[0], "mem.json:2:") == d.lines[0]);
+    CHECK(strstr(d.lines[0], "tls 'ignore'; expected strict") != NULL);
+    scn_diags_release(&d);
+    const char *typed = "{\"huixin_scenario\": 1, \"site\": {\"name\": \"x\", \"tls\": true},\n"
+                        TLS_CHECK;
+    CHECK_INT(scn_scenario_parse("mem.json", typed, strlen(typed), &s, NULL, &e), ERR_INPUT);
 }
 
 /* Several problems in one file are all reported, in file order. */
@@ -458,6 +495,7 @@ int main(int argc, char **argv)
         {"library scenarios load", test_library_scenarios_load},
         {"hanweb scenario becomes structs", test_hanweb_scenario_becomes_structs},
         {"all problems reported in file order", test_all_problems_reported},
+        {"site.tls accept, strict, and a wrong value", test_site_tls_policy},
         {"check-only scenario with list_search", test_check_only_scenario_and_list_search},
         {"recover phase becomes structs, its variables kept apart", test_recover_phase_becomes_structs},
         {"list lookup keys, variables in texts and regexes", test_list_lookup_keys_and_variables_everywhere},
