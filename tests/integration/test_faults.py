@@ -32,6 +32,7 @@ import threading
 import time
 
 from harness import ROOT, HUIXIN, LIBRARY, Sites, Tally  # noqa: E402
+from cdp_dropper import Chromium, Dropper  # noqa: E402
 
 SUBMIT_AT = "2026-03-02 09:30"
 AFTER_DEADLINE = ("2026-03-10 10:00", "2026-03-10 12:00")  # two faulty visits, 2 h apart
@@ -571,6 +572,50 @@ def fault_visit_budget(suite):
     c.record()
 
 
+def fault_dropped_command(suite, jobs=1):
+    """A command the browser never answers (issue 15): huixin talks to a real Chromium through a fake
+    DevTools endpoint (cdp_dropper.py) that drops commands of the hanweb letter's visit, never forwarding
+    nor answering them. That visit fails within its budget (无法核实, never a miss), the message names
+    the command, and the other letter is still visited and found. jobs 1: the first Runtime.evaluate
+    after hanweb's page is opened (one command lost); jobs 2, through worker processes: every
+    Page.captureScreenshot of that page (the renderer that is never drawn of the issue's report)."""
+    name = "dropped command" + (" (--jobs %d)" % jobs if jobs > 1 else "")
+    c = Case(suite, name, keys=("hanweb", "spa"))
+    if c.submit():
+        marker = ("Page.navigate", "127.0.0.1:%d" % suite.sites.ports["hanweb"])
+        method = "Runtime.evaluate" if jobs == 1 else "Page.captureScreenshot"
+        with Chromium(c.dir) as ws_url, Dropper(ws_url) as d:
+            d.rule(method, after=marker, nth=1, count=1 if jobs == 1 else 0)
+            before = c.counts.get("visits", 0)
+            t0 = time.monotonic()
+            code, out = c.run("check", "--all", "--browser", d.url, "--visit-budget", "20", "--jobs", str(jobs),
+                              now=AFTER_DEADLINE[0])
+            took = time.monotonic() - t0
+            dropped = list(d.dropped)
+        check(bool(dropped) and all(x[0] == method for x in dropped),
+              "%s: the endpoint dropped %s of the hanweb visit (%d)" % (name, method, len(dropped)), str(dropped))
+        check(code == 5, "%s: check exits 5 (a site could not be checked), got %d" % (name, code), out)
+        check(took < 110, "%s: the run ends within its bound (took %.0f s)" % (name, took), out)
+        c.visits_added(before, 2, "of the run with a dropped command")
+        ids = c.letter_ids()
+        by_letter = {v[1]: v for v in ledger_visits(c.store)}
+        hit, other = by_letter.get(ids["hanweb"]), by_letter.get(ids["spa"])
+        check(hit is not None and hit[3] == 2, "%s: the visit that met the dropped command is recorded as failed"
+              % name, str(hit))
+        check(other is not None and other[3] == 0, "%s: the other letter is still visited, and found" % name,
+              str(other) + "\n" + out)
+        c.message_names(out, "hanweb", r"goto|wait_for|step|page|127\.0\.0\.1",
+                        re.escape(method) + r".*(no reply|did not answer)", "when a command never answered")
+        c.verdicts_hold(AFTER_DEADLINE[0], "after the dropped command")
+        c.recover(reply=True)
+    suite.clear()
+    c.record()
+
+
+def fault_dropped_command_jobs(suite):
+    fault_dropped_command(suite, jobs=2)
+
+
 def fault_renderer_killed(suite):
     fault_browser_killed(suite, victim="renderer")
 
@@ -800,6 +845,8 @@ FAULTS = [
     ("browser", fault_browser_killed),
     ("renderer", fault_renderer_killed),
     ("budget", fault_visit_budget),
+    ("dropped", fault_dropped_command),
+    ("dropped-jobs", fault_dropped_command_jobs),
     ("kill-submit", fault_kill_submit),
     ("kill-check", fault_kill_check),
     ("disk", fault_disk_full),
