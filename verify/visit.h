@@ -31,6 +31,10 @@ struct visit_env {
     const char *sign_key_path;                /* Ed25519 key to sign manifests with; NULL: unsigned */
     const char *tsa_url;                      /* RFC 3161 time-stamping authority; NULL: none */
     const char *pace_lock_path;               /* the per-host pacing lock (verify/pace.h); NULL: none */
+    /* Told as a check visit proper starts: its host's turn came (pacing) and its budget starts now; a
+     * pool's watchdog times the visit from here. NULL: nobody is told. */
+    void (*on_visit_start)(int64_t letter_id, void *user);
+    void *on_visit_start_user;
 };
 
 /* What a visit did, for the command to print. */

@@ -108,6 +108,8 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
     char *error_text = NULL;
     /* the watchdog: a site that keeps each wait just under its timeout, step after step (or a page
      * that never answers), must not hold the letters behind this one */
+    if (env->on_visit_start)
+        env->on_visit_start(letter_id, env->on_visit_start_user);
     browser_budget_start(env->browser, env->visit_budget_ms);
     if (page_open(env->browser, &p, &run_err) != 0) {
         error_text = xstrdup(run_err.msg);

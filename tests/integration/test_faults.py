@@ -616,6 +616,87 @@ def fault_dropped_command_jobs(suite):
     fault_dropped_command(suite, jobs=2)
 
 
+def worker_pids(huixin_pid):
+    """The worker processes of a huixin check or run with --jobs (they name themselves huixin-worker)."""
+    out = []
+    for pid, (ppid, _) in proc_table().items():
+        if ppid != huixin_pid:
+            continue
+        try:
+            with open("/proc/%d/comm" % pid) as f:
+                if f.read().strip() == "huixin-worker":
+                    out.append(pid)
+        except OSError:
+            pass
+    return sorted(out)
+
+
+def check_folders(evidence):
+    """The evidence folders of check visits (one is made as a visit starts, after its host's turn came)."""
+    out = set()
+    for d, dirs, _ in os.walk(evidence):
+        out.update(os.path.join(d, x) for x in dirs if "check" in x)
+    return out
+
+
+def fault_watchdog(suite):
+    """A worker of check --jobs 2 stopped (SIGSTOP) in the middle of a visit, as a process that hangs
+    where no deadline reaches: the parent's watchdog kills it once the visit passed its budget and the
+    grace, reports that letter as not visited (no visit row: nothing counts against its site), does not
+    hand it out again, and the other letters, one of them on the stopped visit's host, are visited."""
+    c = Case(suite, "worker stopped mid-visit", keys=("hanweb", "spa", "hanweb-2"))
+    if c.submit():
+        # every request takes 1.5 s: a visit lasts several seconds, long enough to be caught
+        for server in ("hanweb", "spa"):
+            suite.sites.ctl.fail(server, "slow", seconds=180, delay=1.5)
+        budget_s = 20
+        limit_s = budget_s + 30 + TIMEOUT_S  # the watchdog's documented bound
+        ids = c.letter_ids()
+        rows_before = {}
+        for v in ledger_visits(c.store):
+            rows_before[v[1]] = rows_before.get(v[1], 0) + 1
+        folders = check_folders(c.evidence)
+        t0 = time.monotonic()
+        p = c.start("check", "--all", "--jobs", "2", "--visit-budget", str(budget_s), now=AFTER_DEADLINE[0])
+        stopped = None
+        # the first two letters are on two hosts: both visits start (each makes its folder), then one stops
+        if wait_for(lambda: len(check_folders(c.evidence) - folders) >= 2, 60):
+            time.sleep(1.5)
+            workers = worker_pids(p.pid)
+            if workers:
+                stopped = workers[0]
+                os.kill(stopped, signal.SIGSTOP)
+        check(stopped is not None, "%s: a worker was found mid-visit and stopped" % c.name)
+        code, out = c.finish(p, "check --all --jobs 2 (a worker stopped)")
+        took = time.monotonic() - t0
+        suite.clear()
+        check(code in (4, 5), "%s: check exits 4 or 5 (got %d)" % (c.name, code), out)
+        check(took < limit_s + 90, "%s: the run ends within its bound (took %.0f s, the watchdog's limit %d s)"
+              % (c.name, took, limit_s), out)
+        ended = re.findall(r"letter (\d+): not visited: the watchdog ended its visit", out)
+        check(len(ended) == 1 and str(stopped) in out,
+              "%s: the watchdog ended one visit, naming its worker (pid %s)" % (c.name, stopped), out)
+        gone = stopped is not None and not os.path.exists("/proc/%d" % stopped)
+        check(gone, "%s: the stopped worker was killed" % c.name)
+        rows_after = {}
+        for v in ledger_visits(c.store):
+            rows_after[v[1]] = rows_after.get(v[1], 0) + 1
+        added = {key: rows_after.get(lid, 0) - rows_before.get(lid, 0) for key, lid in ids.items()}
+        victim = [key for key, lid in ids.items() if ended and str(lid) == ended[0]]
+        check(len(victim) == 1 and added[victim[0]] == 0,
+              "%s: the stopped visit's letter has no visit row (nothing counts against its site)" % c.name,
+              "%s %s" % (victim, added))
+        check(all(n == 1 for key, n in added.items() if key not in victim),
+              "%s: every other letter was visited once, one of them after the kill" % c.name, str(added) + "\n" + out)
+        printed = re.findall(r"^letter (\d+) ", out, re.M)
+        check(sorted(printed + ended) == sorted(str(x) for x in ids.values()),
+              "%s: every letter is reported once, the stopped one as not visited" % c.name, out)
+        c.verdicts_hold(AFTER_DEADLINE[0], "after the watchdog")
+        c.recover(reply=True)
+    suite.clear()
+    c.record()
+
+
 def fault_renderer_killed(suite):
     fault_browser_killed(suite, victim="renderer")
 
@@ -847,6 +928,7 @@ FAULTS = [
     ("budget", fault_visit_budget),
     ("dropped", fault_dropped_command),
     ("dropped-jobs", fault_dropped_command_jobs),
+    ("watchdog", fault_watchdog),
     ("kill-submit", fault_kill_submit),
     ("kill-check", fault_kill_check),
     ("disk", fault_disk_full),
