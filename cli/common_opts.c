@@ -168,8 +168,9 @@ const struct opt cli_opts_browser[] = {
                 "how long a script, stylesheet, image or font from another host may take\n"
                 "before the page goes on without it (default: the scenario's, else 5)"),
     COMMON_CALL("--visit-budget", common_visit_budget_take, "SECONDS",
-                "how long one whole check visit may take; past it the visit is recorded as\n"
-                "failed (its page uncaptured) and the next letter visited (default 20 x --timeout)"),
+                "how long one whole visit (a check, a submission) may take; past it the visit\n"
+                "is recorded as failed, a letter sent is looked up next time, never sent again\n"
+                "(default 20 x --timeout)"),
     OPT_ROW_END,
 };
 

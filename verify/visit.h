@@ -27,7 +27,7 @@ struct visit_env {
     const struct scn_captcha_solver *captcha; /* for sites whose campaign entry names none; may be NULL */
     int timeout_ms;                           /* one page action; 0 = 30000 */
     int thirdparty_ms;                        /* another host's resource budget; 0: the scenario's, else 5 s */
-    int visit_budget_ms;                      /* one whole check visit (browser_budget_start); 0: none */
+    int visit_budget_ms;                      /* one whole visit, check or submit (browser_budget_start); 0: none */
     const char *sign_key_path;                /* Ed25519 key to sign manifests with; NULL: unsigned */
     const char *tsa_url;                      /* RFC 3161 time-stamping authority; NULL: none */
     const char *pace_lock_path;               /* the per-host pacing lock (verify/pace.h); NULL: none */

@@ -697,6 +697,54 @@ def fault_watchdog(suite):
     c.record()
 
 
+def letter_rows(db):
+    """[(id, state, token, final_click_at_ms)] of every letter in the ledger (state 0: intent, 1: submitted)."""
+    con = sqlite3.connect(db, timeout=30)
+    try:
+        return list(con.execute("SELECT id, state, token, final_click_at_ms FROM letters ORDER BY id"))
+    finally:
+        con.close()
+
+
+def fault_submit_budget(suite):
+    """A submission whose post the site answers only after the visit's budget (--visit-budget 12, the post
+    held 25 s): the visit ends at its budget, after the final click, so the letter is left as any failure
+    after the final click leaves it: its outcome unknown, never sent again blindly. The site stores the
+    slow post after all; the next `campaign start` looks it up, finds it and records it: one letter."""
+    c = Case(suite, "submission past its budget")
+    c.write_campaign()
+    suite.sites.ctl.fail("hanweb", "slow", seconds=120, delay=25, path_contains="mailsubmit")
+    t0 = time.monotonic()
+    code, out = c.run("campaign", "start", c.campaign_path, "--visit-budget", "12", now=SUBMIT_AT)
+    took = time.monotonic() - t0
+    check(code != 0, "%s: campaign start says the letter was not confirmed (exit %d)" % (c.name, code), out)
+    check("time budget of 12 s" in out, "%s: the message says the visit ran out of its time budget" % c.name, out)
+    check(took < 60, "%s: campaign start ends at the budget, not the post's answer (took %.0f s)" % (c.name, took),
+          out)
+    rows = letter_rows(c.store)
+    check(len(rows) == 1 and rows[0][1] == 0 and rows[0][3] != 0,
+          "%s: the letter stays an intent whose final click was made (its outcome unknown)" % c.name, str(rows))
+    token = rows[0][2] if rows else "?"
+    # the site finishes the slow post on its own
+    arrived = wait_for(lambda: len(c.on_site("hanweb", token)) >= 1, 60, step=0.5)
+    suite.clear()
+    check(arrived, "%s: the slow post reached the site after all" % c.name)
+    code, out = c.run("campaign", "start", c.campaign_path, now=SUBMIT_AT)
+    check(code == 0, "%s: the next campaign start succeeds (exit %d)" % (c.name, code), out)
+    check("found on the site by its token" in out, "%s: it looked the letter up instead of sending it" % c.name, out)
+    n = len(c.on_site("hanweb", token))
+    rows = letter_rows(c.store)
+    check(n == 1 and len(rows) == 1, "%s: the site holds exactly one letter, the ledger one (%d, %d)"
+          % (c.name, n, len(rows)), str(rows))
+    check(len(rows) == 1 and rows[0][1] == 1, "%s: the letter is recorded as submitted" % c.name, str(rows))
+    code, out = c.run("campaign", "start", c.campaign_path, now=SUBMIT_AT)
+    check(code == 0 and len(c.on_site("hanweb", token)) == 1 and "nothing sent" in out,
+          "%s: a third campaign start sends nothing" % c.name, out)
+    c.evidence_holds()
+    suite.clear()
+    c.record()
+
+
 def fault_renderer_killed(suite):
     fault_browser_killed(suite, victim="renderer")
 
@@ -929,6 +977,7 @@ FAULTS = [
     ("dropped", fault_dropped_command),
     ("dropped-jobs", fault_dropped_command_jobs),
     ("watchdog", fault_watchdog),
+    ("budget-submit", fault_submit_budget),
     ("kill-submit", fault_kill_submit),
     ("kill-check", fault_kill_check),
     ("disk", fault_disk_full),
