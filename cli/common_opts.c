@@ -169,8 +169,8 @@ const struct opt cli_opts_browser[] = {
                 "before the page goes on without it (default: the scenario's, else 5)"),
     COMMON_CALL("--visit-budget", common_visit_budget_take, "SECONDS",
                 "how long one whole visit (a check, a submission) may take; past it the visit\n"
-                "is recorded as failed, a letter sent is looked up next time, never sent again\n"
-                "(default 20 x --timeout)"),
+                "is recorded as failed (its page captured within 5 s more), a letter sent is\n"
+                "looked up next time, never sent again (default 20 x --timeout)"),
     OPT_ROW_END,
 };
 

@@ -142,6 +142,16 @@ static void note_capture(struct visit_bundle *b, const char *prefix, const char 
     json_object_set_new(entry, what, rc == 0 ? json_string("ok") : json_string(e->msg));
 }
 
+unsigned visit_bundle_capture_last(const struct visit_env *env, struct visit_bundle *b, struct page *p,
+                                   const char *prefix)
+{
+    if (env->browser && browser_budget_is_spent(env->browser)) {
+        log_info("visit", "the visit's time budget is spent: %d s more for its evidence", VISIT_EVIDENCE_GRACE_MS / 1000);
+        browser_budget_start(env->browser, VISIT_EVIDENCE_GRACE_MS);
+    }
+    return visit_bundle_capture(b, p, prefix);
+}
+
 unsigned visit_bundle_capture(struct visit_bundle *b, struct page *p, const char *prefix)
 {
     unsigned written = 0;

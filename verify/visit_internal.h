@@ -30,6 +30,14 @@ int visit_bundle_open(const struct visit_env *env, const struct ledger_campaign 
 #define VISIT_CAPTURED_MHTML 2
 #define VISIT_CAPTURED_TEXT 4
 unsigned visit_bundle_capture(struct visit_bundle *b, struct page *p, const char *prefix);
+/* The evidence of a visit's end: visit_bundle_capture, but when the visit's time budget is spent (every
+ * page call would fail at once) the capture gets VISIT_EVIDENCE_GRACE_MS of its own first, so a visit
+ * cut short still shows what its page showed; the screenshot comes first, the MHTML and the text as the
+ * grace allows. A page that does not answer within it leaves those files missing (said in meta.json's
+ * "captures") and the visit goes on to be recorded. */
+#define VISIT_EVIDENCE_GRACE_MS 5000
+unsigned visit_bundle_capture_last(const struct visit_env *env, struct visit_bundle *b, struct page *p,
+                                   const char *prefix);
 /* Writes meta.json and the manifest (chained to the letter's previous one, signed if a key is set);
  * the manifest's hash goes to sha_out. */
 int visit_bundle_finish(const struct visit_env *env, struct visit_bundle *b, int64_t letter_id, const char *token,

@@ -304,7 +304,7 @@ static int recover_letter(const struct visit_env *env, const struct ledger_campa
     if (env->browser && browser_budget_is_spent(env->browser)) {
         /* whatever the lookup concluded as its time ran out, a lookup cut short proves nothing: above
          * all not that the letter is absent, which would send it again */
-        visit_bundle_capture(&b, p, "page");
+        visit_bundle_capture_last(env, &b, p, "page");
         error = xasprintf("the visit ran past its time budget of %d s", env->visit_budget_ms / 1000);
         what = xasprintf("could not be looked up (%s); it will be looked up on the next run", error);
         goto record;
@@ -557,7 +557,7 @@ again:
                                     .before_final = mark_final_click, .user = &mark};
         if (scn_submit_run(sc, p, &vars, &o, &res, &run_err) != 0)
             run_error = run_err.msg;
-        visit_bundle_capture(&b, p, "page");
+        visit_bundle_capture_last(env, &b, p, "page");
     }
     if (run_error && run_err.code != ERR_BROWSER) {
         /* The scenario could not run at all (a variable with no value ...): a fault of the set-up. */

@@ -566,6 +566,10 @@ def fault_visit_budget(suite):
               str(other) + "\n" + out)
         check("time budget of 8 s" in out, "%s: the message says the visit ran out of its time budget" % c.name,
               out)
+        # its evidence shows what the page showed: the screenshot gets a short grace past the budget
+        shot = os.path.join(c.evidence, slow[5], "page.png") if slow is not None and slow[5] else ""
+        check(bool(shot) and os.path.exists(shot) and os.path.getsize(shot) > 0,
+              "%s: the failed visit's folder holds its page's screenshot" % c.name, shot)
         c.verdicts_hold(AFTER_DEADLINE[0], "after the slow visit")
         c.recover(reply=True)
     suite.clear()
