@@ -53,7 +53,7 @@ struct cli_common {
     const char *evidence_dir;  /* --evidence DIR, else HUIXIN_EVIDENCE, else ./evidence */
     int timeout_ms;            /* --timeout SECONDS for one page action; default 30 s */
     int thirdparty_ms;         /* --other-hosts-seconds S: another host's resource budget; 0: the scenario's, else 5 s */
-    int visit_budget_ms;       /* --visit-budget SECONDS for one whole check visit; 0: 20 x timeout_ms */
+    int visit_budget_ms;       /* --visit-budget SECONDS for one whole visit; 0: 20 x timeout_ms */
     const char *user_agent;    /* --user-agent STRING; NULL: the browser's own, without "Headless" */
     const char *language;      /* --language TAG; NULL: zh-CN */
     const char *timezone;      /* --timezone ZONE; NULL: Asia/Shanghai */

@@ -236,8 +236,9 @@ const struct opt cli_opts_browser[] = {
                   "more hosts to block, one a line ('hm.baidu.com', '*.cnzz.com'; # comments);\n"
                   "implies --block-trackers"),
     COMMON_CALL("--visit-budget", common_visit_budget_take, "SECONDS",
-                "how long one whole check visit may take; past it the visit is recorded as\n"
-                "failed (its page uncaptured) and the next letter visited (default 20 x --timeout)"),
+                "how long one whole visit (a check, a submission) may take; past it the visit\n"
+                "is recorded as failed (its page captured within 5 s more), a letter sent is\n"
+                "looked up next time, never sent again (default 20 x --timeout)"),
     COMMON_CALL("--user-agent", common_user_agent_take, "STRING",
                 "the user agent sites are told (default: this Chromium's own, saying Chrome,\n"
                 "not HeadlessChrome)"),

@@ -44,7 +44,7 @@ int visit_setup_open(struct visit_setup *vs, const struct cli_common *c, const c
     vs->env.captcha = vs->captcha;
     vs->env.timeout_ms = c->timeout_ms;
     vs->env.thirdparty_ms = c->thirdparty_ms;
-    vs->env.visit_budget_ms = c->visit_budget_ms > 0 ? c->visit_budget_ms : 20 * c->timeout_ms;
+    vs->env.visit_budget_ms = visit_setup_budget_ms(c);
     vs->env.sign_key_path = c->sign_key_path;
     vs->env.tsa_url = c->tsa_url;
     vs->pace_lock_path = xasprintf("%s.pace", c->store_path);
@@ -95,4 +95,10 @@ void visit_setup_close(struct visit_setup *vs)
     free(vs->pace_lock_path);
     scn_block_list_release(&vs->block_list);
     memset(vs, 0, sizeof *vs);
+}
+
+int visit_setup_budget_ms(const struct cli_common *c)
+{
+    int timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS;
+    return c->visit_budget_ms > 0 ? c->visit_budget_ms : 20 * timeout_ms;
 }

@@ -29,5 +29,7 @@ int visit_setup_browser_ensure(struct visit_setup *vs, struct err *e);
  * or 提交失败. A channel that fails is reported on stderr; the sweep goes on. */
 void visit_setup_after_visit(struct visit_setup *vs, const struct visit_summary *sum);
 void visit_setup_close(struct visit_setup *vs);
+/* One whole check visit's budget from the options: --visit-budget, else 20 x --timeout. */
+int visit_setup_budget_ms(const struct cli_common *c);
 
 #endif

@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "driver/page.h"
+#include "verify/pace.h"
 #include "verify/schedule.h"
 #include "cli/visit_setup.h"
 #include "cli/workers.h"
@@ -23,6 +24,10 @@
 #define WORKER_LINE_MAX 4096
 #define POOL_POLL_MS 250
 #define POOL_OWN_RELAUNCHES_MAX 2
+/* The watchdog's grace beyond a visit's budget (and one --timeout more, for the time-stamping request):
+ * what follows the budget is bounded too (the failure screenshot, the evidence, the ledger's busy wait)
+ * but not by the budget. */
+#define POOL_WATCHDOG_GRACE_MS 30000
 
 struct worker {
     pid_t pid;           /* 0: a free slot */
@@ -31,6 +36,8 @@ struct worker {
     size_t endpoint;     /* index into the pool's endpoints */
     unsigned gen;        /* the endpoint's generation when it started (a relaunched browser is a new one) */
     int64_t held;        /* the letter in its hands, 0 when idle */
+    int64_t held_since_ms;    /* clock_mono_ms when it was handed out */
+    int64_t started_ms;       /* when the worker said its visit proper started ("S"), 0 before */
     bool is_leaving;     /* it said it cannot go on (B or F): its exit is expected */
     char in[WORKER_LINE_MAX];
     size_t in_len;
@@ -48,6 +55,8 @@ struct pool {
     int64_t *queue;      /* letters not handed out yet: queue[next..n) */
     size_t next, n;
     int spawns_left;     /* replacements for workers that died, so a crash loop ends */
+    int64_t watchdog_ms; /* a visit that started may last this long before its worker is killed */
+    int64_t waiting_ms;  /* a letter handed out may wait this long for its host's turn (other visits) */
     bool is_stopping;    /* the ledger failed, or the caller asked to stop: hand out nothing more */
     int rc;
 };
@@ -181,7 +190,13 @@ static void worker_say(int fd, const char *fmt, ...)
     }
 }
 
+static void worker_visit_started(int64_t letter_id, void *user)
+{
+    worker_say(*(int *)user, "S %lld", (long long)letter_id);
+}
+
 /* Takes letter ids from cmd_fd until it closes; answers each on res_fd:
+ *   S ID                 the visit of ID starts (its host's turn came): the parent's watchdog starts
  *   R ID EXIT o|e|b TEXT the visit was made (o: a result line), failed with an error (e: its message) or
  *                        was not made, another huixin visiting the letter (b: the line saying so)
  *   B ID TEXT            the browser cannot be reached: ID was not started; the worker ends
@@ -205,6 +220,8 @@ static int worker_main(const struct workers_options *o, const char *endpoint, in
         visit_setup_close(&vs);
         return EXIT_IO;
     }
+    vs.env.on_visit_start = worker_visit_started;
+    vs.env.on_visit_start_user = &res_fd;
     FILE *in = fdopen(cmd_fd, "r");
     char line[64];
     int rc = EXIT_OK;
@@ -223,11 +240,12 @@ static int worker_main(const struct workers_options *o, const char *endpoint, in
             worker_say(res_fd, "R %lld %d e %s", id, cli_exit_from_err(e.code), e.msg);
             continue;
         }
-        visit_setup_after_visit(&vs, &sum);
+        /* reported before the alerts go out: the visit is recorded, a slow alert channel is no part of it */
         if (sum.was_busy)
             worker_say(res_fd, "R %lld %d b %s", id, EXIT_OK, sum.line);
         else
             worker_say(res_fd, "R %lld %d o %s", id, sum.outcome == VISIT_FAILED ? EXIT_SITE : EXIT_OK, sum.line);
+        visit_setup_after_visit(&vs, &sum);
     }
     if (in)
         fclose(in);
@@ -361,7 +379,11 @@ static void pool_line(struct pool *pl, struct worker *w, char *line)
     char kind = line[0];
     char *p = line + (line[0] ? 1 : 0);
     char *end;
-    if (kind == 'R') {
+    if (kind == 'S') {
+        long long id = strtoll(p, &end, 10);
+        if (id == w->held)
+            w->started_ms = clock_mono_ms();
+    } else if (kind == 'R') {
         long long id = strtoll(p, &end, 10);
         long code = strtol(end, &end, 10);
         while (*end == ' ')
@@ -508,6 +530,50 @@ static void pool_dispatch(struct pool *pl)
             continue;
         }
         w->held = id;
+        w->held_since_ms = clock_mono_ms();
+        w->started_ms = 0;
+    }
+}
+
+/* A worker that holds one letter past its bound (a visit that started: its budget and the grace; one
+ * still waiting for its host: every visit it could be waiting behind) is stopped, hung or lost: it is
+ * SIGKILLed and its letter reported as not visited, never handed out again (it would hang again). Its
+ * pipe then closes and a replacement starts, as for a worker that crashed. */
+static void pool_watchdog(struct pool *pl)
+{
+    int64_t now = clock_mono_ms();
+    for (size_t i = 0; i < WORKERS_MAX; i++) {
+        struct worker *w = &pl->w[i];
+        if (w->pid <= 0 || !w->held)
+            continue;
+        int64_t limit = w->started_ms ? pl->watchdog_ms : pl->waiting_ms;
+        int64_t since = w->started_ms ? w->started_ms : w->held_since_ms;
+        if (now - since < limit)
+            continue;
+        struct pollfd pf = {.fd = w->res_fd, .events = POLLIN};
+        if (poll(&pf, 1, 0) > 0) { /* its answer may have come just now: read it first */
+            pool_read(pl, w);
+            if (w->pid <= 0 || !w->held)
+                continue;
+        }
+        char why[256];
+        if (w->started_ms)
+            snprintf(why, sizeof why, "the watchdog ended its visit after %lld s (the visit budget of %d s and %lld s "
+                     "of grace): its worker (pid %d) was killed", (long long)(now - since) / 1000,
+                     visit_setup_budget_ms(pl->o->common) / 1000,
+                     (long long)(pl->watchdog_ms - visit_setup_budget_ms(pl->o->common)) / 1000, (int)w->pid);
+        else
+            snprintf(why, sizeof why, "the watchdog ended its worker (pid %d) after %lld s waiting for the visit to "
+                     "start", (int)w->pid, (long long)(now - since) / 1000);
+        kill(w->pid, SIGKILL);
+        pool_not_visited(pl, w->held, why);
+        w->held = 0;
+        w->started_ms = 0;
+        w->is_leaving = true; /* its exit is expected now: the pipe's close reaps it */
+        if (w->cmd_fd >= 0) {
+            close(w->cmd_fd);
+            w->cmd_fd = -1;
+        }
     }
 }
 
@@ -529,6 +595,10 @@ int workers_check_letters(const struct workers_options *o, const int64_t *ids, s
     if (jobs > n)
         jobs = n;
     pl.spawns_left = (int)jobs + 2;
+    pl.watchdog_ms = (int64_t)visit_setup_budget_ms(o->common) + POOL_WATCHDOG_GRACE_MS +
+                     (o->common->timeout_ms > 0 ? o->common->timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS);
+    /* behind, at most, every other worker's visit on the same host, each with its pacing gap */
+    pl.waiting_ms = (int64_t)(jobs + 1) * (pl.watchdog_ms + PACE_CHECK_MAX_SECONDS * 1000);
     workers_endpoints_list(o->common, &pl.endpoints, &pl.n_endpoints);
     if (pl.n_endpoints == 0) {
         struct browser_options bo;
@@ -557,6 +627,7 @@ int workers_check_letters(const struct workers_options *o, const int64_t *ids, s
         if (o->stop && *o->stop)
             pl.is_stopping = true;
         pool_own_check(&pl);
+        pool_watchdog(&pl);
         /* keep the pool full while letters wait: replace workers that left, on browsers still alive */
         size_t live = pool_live(&pl), waiting = pl.next < pl.n ? pl.n - pl.next : 0;
         while (!pl.is_stopping && waiting > 0 && live < jobs && pl.spawns_left > 0 && pool_spawn(&pl) == 0) {

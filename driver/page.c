@@ -110,6 +110,11 @@ int page_budget_clamp(struct page *p, int timeout_ms)
     return left < 1 ? 1 : left < timeout_ms ? (int)left : timeout_ms;
 }
 
+bool page_budget_is_spent(const struct page *p)
+{
+    return browser_budget_is_spent(p->b);
+}
+
 int page_call(struct page *p, const char *method, json_t *params, int timeout_ms, json_t **result, struct err *e)
 {
     int rc = page_check_alive(p, e);

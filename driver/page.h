@@ -75,6 +75,8 @@ bool browser_is_alive(struct browser *b);
  * page_close is not bound by it (a page must be closed whatever happened). */
 void browser_budget_start(struct browser *b, int budget_ms);
 bool browser_budget_is_spent(const struct browser *b);
+/* browser_budget_is_spent for the page's browser: a loop that retries on ERR_TIMEOUT stops there. */
+bool page_budget_is_spent(const struct page *p);
 
 int page_open(struct browser *b, struct page **out, struct err *e);
 void page_close(struct page *p); /* disposes of its browser context; NULL is a no-op */

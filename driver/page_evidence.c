@@ -49,17 +49,26 @@ static int evidence_shot(struct page *p, double x, double y, double w, double h,
     json_t *params = json_pack("{s:s, s:b, s:b, s:{s:f, s:f, s:f, s:f, s:f}}", "format", "png",
                                "captureBeyondViewport", beyond, "fromSurface", 1, "clip", "x", x, "y", y, "width", w,
                                "height", h, "scale", 1.0);
-    int rc = page_call(p, "Page.captureScreenshot", json_incref(params), SHOT_TIMEOUT_MS, &res, e);
-    if (rc == ERR_TIMEOUT) {
+    /* each attempt has its own error: the first one's would stand (first error wins) even when the
+     * second succeeded, and would hide what the second met */
+    struct err first, again;
+    err_init(&first);
+    err_init(&again);
+    int rc = page_call(p, "Page.captureScreenshot", json_incref(params), SHOT_TIMEOUT_MS, &res, &first);
+    if (rc == ERR_TIMEOUT && !page_budget_is_spent(p)) {
         log_warn("page", "Page.captureScreenshot did not answer within %d ms: bringing the page to the front",
                  SHOT_TIMEOUT_MS);
-        if ((rc = page_front_bring(p, e)) == 0)
-            rc = page_call(p, "Page.captureScreenshot", json_incref(params), SHOT_RETRY_TIMEOUT_MS, &res, e);
-        if (rc == ERR_TIMEOUT)
+        if ((rc = page_front_bring(p, &again)) == 0)
+            rc = page_call(p, "Page.captureScreenshot", json_incref(params), SHOT_RETRY_TIMEOUT_MS, &res, &again);
+        if (rc == ERR_TIMEOUT && !page_budget_is_spent(p))
             rc = err_set(e, ERR_TIMEOUT,
                          "Page.captureScreenshot did not answer within %d ms, nor within %d ms once the page was "
                          "brought to the front: the page is not being drawn (its renderer is busy or stuck)",
                          SHOT_TIMEOUT_MS, SHOT_RETRY_TIMEOUT_MS);
+        else if (rc != 0)
+            rc = err_set(e, again.code, "%s", again.msg);
+    } else if (rc != 0) {
+        rc = err_set(e, first.code, "%s", first.msg);
     }
     json_decref(params);
     if (rc != 0)

@@ -44,8 +44,13 @@ int page_element_wait(struct page *p, const char *selector, bool must_be_visible
             goto out;
         }
         if (clock_mono_ms() >= deadline) {
-            rc = err_set(e, ERR_TIMEOUT, "no %selement matches '%s' after %d ms", must_be_visible ? "visible " : "",
-                         selector, timeout_ms);
+            /* a look that the page never answered is no proof the element is missing: say which */
+            if (r == ERR_TIMEOUT)
+                rc = err_set(e, ERR_TIMEOUT, "no %selement matches '%s' after %d ms: the page did not answer (%s)",
+                             must_be_visible ? "visible " : "", selector, timeout_ms, ee.msg);
+            else
+                rc = err_set(e, ERR_TIMEOUT, "no %selement matches '%s' after %d ms",
+                             must_be_visible ? "visible " : "", selector, timeout_ms);
             goto out;
         }
         page_sleep(p, 100);

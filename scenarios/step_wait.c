@@ -76,7 +76,7 @@ static int exec_wait_for(struct scn_exec *x, const struct scn_step *st, const ch
             return err_set(e, ERR_TIMEOUT, "wait_for %s '%s': not true after %d ms",
                            (unsigned)st->cond < ARRAY_LEN(cond_names) ? cond_names[st->cond] : "?", arg, timeout_ms);
         }
-        if (rc != ERR_TIMEOUT) {
+        if (rc != ERR_TIMEOUT || page_budget_is_spent(x->p)) { /* the visit's time ran out: no more slices */
             if (e && !e->code)
                 *e = se;
             return rc;

@@ -29,10 +29,14 @@ struct visit_env {
     int timeout_ms;                           /* one page action; 0 = 30000 */
     int thirdparty_ms;                        /* another host's resource budget; 0: the scenario's, else 5 s */
     const struct scn_block_list *block_list;  /* what the command line asked to block; NULL: nothing */
-    int visit_budget_ms;                      /* one whole check visit (browser_budget_start); 0: none */
+    int visit_budget_ms;                      /* one whole visit, check or submit (browser_budget_start); 0: none */
     const char *sign_key_path;                /* Ed25519 key to sign manifests with; NULL: unsigned */
     const char *tsa_url;                      /* RFC 3161 time-stamping authority; NULL: none */
     const char *pace_lock_path;               /* the per-host pacing lock (verify/pace.h); NULL: none */
+    /* Told as a check visit proper starts: its host's turn came (pacing) and its budget starts now; a
+     * pool's watchdog times the visit from here. NULL: nobody is told. */
+    void (*on_visit_start)(int64_t letter_id, void *user);
+    void *on_visit_start_user;
 };
 
 /* What a visit did, for the command to print. */

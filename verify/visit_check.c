@@ -109,6 +109,8 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
     char *error_text = NULL;
     /* the watchdog: a site that keeps each wait just under its timeout, step after step (or a page
      * that never answers), must not hold the letters behind this one */
+    if (env->on_visit_start)
+        env->on_visit_start(letter_id, env->on_visit_start_user);
     browser_budget_start(env->browser, env->visit_budget_ms);
     if (page_open(env->browser, &p, &run_err) != 0) {
         error_text = xstrdup(run_err.msg);
@@ -160,7 +162,7 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
             free(error_text);
             error_text = xasprintf("the visit ran past its time budget of %d s", env->visit_budget_ms / 1000);
         }
-        unsigned written = visit_bundle_capture(&b, p, "page");
+        unsigned written = visit_bundle_capture_last(env, &b, p, "page");
         /* A visit counts only with its evidence: a letter found or missed without its picture (and,
          * for a miss, the page's text) is a claim nobody can check, so the visit proves nothing. */
         bool is_short = v.outcome != VISIT_FAILED &&

@@ -186,6 +186,16 @@ void visit_bundle_step_times(struct visit_bundle *b, const struct scn_step_times
     }
 }
 
+unsigned visit_bundle_capture_last(const struct visit_env *env, struct visit_bundle *b, struct page *p,
+                                   const char *prefix)
+{
+    if (env->browser && browser_budget_is_spent(env->browser)) {
+        log_info("visit", "the visit's time budget is spent: %d s more for its evidence", VISIT_EVIDENCE_GRACE_MS / 1000);
+        browser_budget_start(env->browser, VISIT_EVIDENCE_GRACE_MS);
+    }
+    return visit_bundle_capture(b, p, prefix);
+}
+
 unsigned visit_bundle_capture(struct visit_bundle *b, struct page *p, const char *prefix)
 {
     unsigned written = 0;

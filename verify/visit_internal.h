@@ -38,6 +38,14 @@ unsigned visit_bundle_capture(struct visit_bundle *b, struct page *p, const char
 /* Adds each step's time to meta.json's timings.steps (where the visit's wall time went). */
 struct scn_step_times;
 void visit_bundle_step_times(struct visit_bundle *b, const struct scn_step_times *t);
+/* The evidence of a visit's end: visit_bundle_capture, but when the visit's time budget is spent (every
+ * page call would fail at once) the capture gets VISIT_EVIDENCE_GRACE_MS of its own first, so a visit
+ * cut short still shows what its page showed; the screenshot comes first, the MHTML and the text as the
+ * grace allows. A page that does not answer within it leaves those files missing (said in meta.json's
+ * "captures") and the visit goes on to be recorded. */
+#define VISIT_EVIDENCE_GRACE_MS 5000
+unsigned visit_bundle_capture_last(const struct visit_env *env, struct visit_bundle *b, struct page *p,
+                                   const char *prefix);
 /* Writes meta.json and the manifest (chained to the letter's previous one, signed if a key is set);
  * the manifest's hash goes to sha_out. */
 int visit_bundle_finish(const struct visit_env *env, struct visit_bundle *b, int64_t letter_id, const char *token,

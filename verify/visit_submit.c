@@ -289,6 +289,8 @@ static int recover_letter(const struct visit_env *env, const struct ledger_campa
     visit_bundle_block_note(&b, env, sc);
     struct err run_err;
     err_init(&run_err);
+    if (env->browser)
+        browser_budget_start(env->browser, env->visit_budget_ms); /* as a check visit's: a lookup never hangs */
     if (page_open(env->browser, &p, &run_err) != 0) {
         error = xstrdup(run_err.msg);
         what = xasprintf("could not be looked up (%s); it will be looked up on the next run", run_err.msg);
@@ -301,6 +303,14 @@ static int recover_letter(const struct visit_env *env, const struct ledger_campa
         }
         error = xstrdup(run_err.msg);
         what = xasprintf("could not be looked up (%s); it will be looked up on the next run", run_err.msg);
+        goto record;
+    }
+    if (env->browser && browser_budget_is_spent(env->browser)) {
+        /* whatever the lookup concluded as its time ran out, a lookup cut short proves nothing: above
+         * all not that the letter is absent, which would send it again */
+        visit_bundle_capture_last(env, &b, p, "page");
+        error = xasprintf("the visit ran past its time budget of %d s", env->visit_budget_ms / 1000);
+        what = xasprintf("could not be looked up (%s); it will be looked up on the next run", error);
         goto record;
     }
     meta_outcome = scn_check_status_name(res.status);
@@ -384,6 +394,8 @@ out:
     free(error);
     visit_bundle_release(&b);
     page_close(p);
+    if (env->browser)
+        browser_budget_start(env->browser, 0);
     scn_check_result_release(&chk);
     scn_check_result_release(&res);
     scn_vars_release(&vars);
@@ -538,6 +550,12 @@ again:
     err_init(&run_err);
     const char *run_error = NULL;
     struct final_click_mark mark = {env->ledger, letter_id};
+    /* The whole submission has the budget of a check visit: a site that never answers the post must
+     * not hold the campaign. Past it every page call fails at once, and the run's outcome follows the
+     * final click as for any failure: before it, not sent (a try counted); after it, unknown (the next
+     * start looks the letter up, never sends it blindly). */
+    if (env->browser)
+        browser_budget_start(env->browser, env->visit_budget_ms);
     if (page_open(env->browser, &p, &run_err) != 0) {
         run_error = run_err.msg;
     } else {
@@ -548,7 +566,7 @@ again:
         if (scn_submit_run(sc, p, &vars, &o, &res, &run_err) != 0)
             run_error = run_err.msg;
         visit_bundle_step_times(&b, &res.times);
-        visit_bundle_capture(&b, p, "page");
+        visit_bundle_capture_last(env, &b, p, "page");
     }
     if (run_error && run_err.code != ERR_BROWSER) {
         /* The scenario could not run at all (a variable with no value ...): a fault of the set-up. */
@@ -566,6 +584,8 @@ out:
     free(recovery_line);
     visit_bundle_release(&b);
     page_close(p);
+    if (env->browser)
+        browser_budget_start(env->browser, 0);
     pace_release(&hold);
     scn_submit_result_release(&res);
     scn_vars_release(&vars);
