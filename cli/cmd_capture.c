@@ -21,6 +21,7 @@ static const char capture_usage[] =
     "  page.mhtml  the page with its resources, one file\n"
     "  page.txt    its visible text\n"
     "  meta.json   URL, final URL, HTTP status, title, time (UTC and Beijing), browser version,\n"
+    "              what sites were told of the browser (identity: user_agent, language, timezone),\n"
     "              dialogs, failed requests, other hosts' resources that did not load\n"
     "              (unloaded_resources: url, host, why, after_ms), screenshot size; with\n"
     "              --block-trackers or --block-list, the list (block_list: builtin, user_file,\n"
