@@ -466,12 +466,35 @@ int page_eval(struct page *p, const char *expression, char **json_out, struct er
 }
 
 /* Evaluates in the main frame, whatever the current frame is. */
+/* Chrome's answers when the document an evaluation was sent to went away under it (the page navigated
+ * meanwhile): asking again reaches the new one. */
+static bool is_navigated_away(const struct err *e)
+{
+    return strstr(e->msg, "navigated or closed") || strstr(e->msg, "context with specified id") ||
+           strstr(e->msg, "Execution context was destroyed");
+}
+
+#define MAIN_STRING_RETRY_MS 3000
+
 static int page_main_string(struct page *p, const char *expression, char **out, struct err *e)
 {
     size_t saved = p->frames_len;
     p->frames_len = 1;
     json_t *v = NULL;
-    int rc = page_frame_eval(p, expression, true, 0, &v, e);
+    int64_t deadline = clock_mono_ms() + MAIN_STRING_RETRY_MS;
+    struct err te;
+    int rc;
+    /* a page that keeps navigating itself (a script that sets location in a loop) is asked again on its
+     * next document, for a bounded time */
+    for (;;) {
+        err_init(&te);
+        rc = page_frame_eval(p, expression, true, 0, &v, &te);
+        if (rc == 0 || !is_navigated_away(&te) || clock_mono_ms() >= deadline)
+            break;
+        cdp_pump(p->b->cdp, 50);
+    }
+    if (rc != 0)
+        err_set(e, te.code, "%s", te.msg);
     p->frames_len = saved;
     *out = NULL;
     if (rc == 0)
