@@ -75,7 +75,8 @@ static int exec(struct scn_exec *x, const struct scn_step *st, const char *image
         goto out;
     if ((rc = page_screenshot_element(x->p, image, path, &png, &len, e)) < 0)
         goto out;
-    if ((rc = x->o->captcha->solve(png, len, &answer, x->o->captcha->user, e)) < 0) {
+    struct scn_ask_request rq = {.kind = "captcha", .png = png, .png_len = len, .site = x->s->site.name};
+    if ((rc = x->o->captcha->solve(&rq, &answer, x->o->captcha->user, e)) < 0) {
         err_prefix(e, "captcha solver");
         goto out;
     }
