@@ -50,16 +50,16 @@ static int exec(struct scn_exec *x, const struct scn_step *st, const char *image
     if (!x->o || !x->o->captcha)
         return err_set(e, ERR_USAGE, "the site asks for %s captcha and no solver was given (--captcha prompt, "
                        "exec:CMD or control:URL)", st->captcha_question ? "a question" : "an image");
-    char *question_sel = NULL, *question = NULL;
+    char *question_sel = NULL, *question = NULL, *path = NULL, *answer = NULL;
+    unsigned char *png = NULL;
+    size_t len = 0;
     int rc = 0;
     if (st->captcha_question && (rc = scn_vars_expand(&x->vars, st->captcha_question, &question_sel, e)) < 0)
-        return rc;
+        goto out;
     /* the picture: the image if there is one, else the question's own element */
     const char *image = image_sel ? image_sel : question_sel;
-    if ((rc = page_wait(x->p, PAGE_COND_VISIBLE, image, timeout_ms, e)) < 0) {
-        free(question_sel);
-        return rc;
-    }
+    if ((rc = page_wait(x->p, PAGE_COND_VISIBLE, image, timeout_ms, e)) < 0)
+        goto out;
     if (st->captcha_refresh && x->attempt > 1) {
         /* a retry after a wrong answer: the image in front may be the old one (an XHR post does not
          * reload the page, and the site has used its answer up), so ask for a new one first */
@@ -69,25 +69,18 @@ static int exec(struct scn_exec *x, const struct scn_step *st, const char *image
         free(refresh);
         if (rc < 0) {
             err_prefix(e, "captcha refresh");
-            free(question_sel);
-            return rc;
+            goto out;
         }
         scn_sleep_ms(300);
         struct err ignored;
         err_init(&ignored);
         page_settle(x->p, 300, 5000, &ignored);
     }
-    char *path = NULL;
     if (x->o->evidence_dir) {
-        if ((rc = file_mkdir_p(x->o->evidence_dir, 0755, e)) < 0) {
-            free(question_sel);
-            return rc;
-        }
+        if ((rc = file_mkdir_p(x->o->evidence_dir, 0755, e)) < 0)
+            goto out;
         path = xasprintf("%s/captcha-%02d.png", x->o->evidence_dir, ++x->shot_seq);
     }
-    unsigned char *png = NULL;
-    size_t len = 0;
-    char *answer = NULL;
     /* an image still loading screenshots blank: wait for it to be complete first */
     char *q = scn_js_quote(image);
     char *expr = xasprintf("(async () => { const im = document.querySelector(%s); if (!im || im.tagName !== 'IMG') return 0;"
