@@ -37,8 +37,9 @@ struct campaign_args {
 #define CAMPAIGN_ROWS(a)                                                                                       \
     {                                                                                                          \
         OPT_ROW_STRING("--captcha", &(a)->captcha, "SOLVER",                                                   \
-                       "prompt (show the image, read the answer from the terminal), exec:CMD (image on\n"      \
-                       "stdin, answer on stdout), control:URL (fixture sites); a site's own \"captcha\"\n"     \
+                       "who answers captchas and ask steps: prompt (read the answer from the terminal),\n"    \
+                       "exec:CMD (a captcha's PNG or a JSON request on stdin, answer on stdout),\n"          \
+                       "exec-json:CMD, control:URL (fixture sites); a site's own \"captcha\"\n"              \
                        "in the campaign file wins"),                                                           \
             OPT_ROWS_COMMON(&(a)->common, true, true, true, false), OPT_ROW_END,                               \
     }

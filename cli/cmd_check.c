@@ -33,7 +33,7 @@ int cmd_check(int argc, char **argv)
         OPT_ROW_FLAG("--due", &due, "the letters whose next visit is due (the default)"),
         OPT_ROW_STRING("--campaign", &campaign, "NAME", "only this campaign's letters"),
         OPT_ROW_STRING("--captcha", &captcha, "SOLVER",
-                       "for check phases behind a captcha: prompt, exec:CMD, control:URL"),
+                       "for check phases behind a captcha: prompt, exec:CMD, exec-json:CMD, control:URL"),
         {.kind = OPT_CALL, .name = "--interval", .call = workers_interval_take, .value = &rules, .metavar = "HOURS",
          .help = "the revisit interval --due assumes (default 24)"},
         WORKERS_OPT_JOBS(&jobs, "visit up to N letters at once, each in its own browser context (default:\n"

@@ -20,7 +20,7 @@
 #include "scenarios/scenario.h"
 
 static const char submit_usage[] =
-    "Usage: huixin submit SCENARIO [--var NAME=VALUE]... [--captcha prompt|exec:CMD|control:URL] [OPTIONS]\n"
+    "Usage: huixin submit SCENARIO [--var NAME=VALUE]... [--captcha prompt|exec:CMD|exec-json:CMD|control:URL] [OPTIONS]\n"
     "\n"
     "Runs the scenario's submit phase once in a fresh browser context, records the letter in the ledger\n"
     "(campaign 'ad-hoc'; a letter is never sent twice, and it waits until the site's host had no letter\n"
@@ -245,9 +245,11 @@ int cmd_submit(int argc, char **argv)
         {.kind = OPT_CALL, .name = "--var", .call = cli_var_take, .value = &vars, .metavar = "NAME=VALUE",
          .needs = "NAME=VALUE", .help = "a variable for the scenario (repeatable)"},
         {.kind = OPT_STRING, .name = "--captcha", .value = &captcha_spec, .metavar = "SOLVER",
-         .needs = "prompt, exec:CMD or control:URL",
-         .help = "prompt: show the image path and read the answer from the terminal;\n"
-                 "exec:CMD: run CMD with the PNG on stdin, answer on stdout;\n"
+         .needs = "prompt, exec:CMD, exec-json:CMD or control:URL",
+         .help = "who answers captchas and ask steps (an SMS code):\n"
+                 "prompt: show the prompt (and image path) and read the answer from the terminal;\n"
+                 "exec:CMD: run CMD with a captcha's PNG, or any other request as JSON, on\n"
+                 "stdin, answer on stdout; exec-json:CMD: every request as JSON;\n"
                  "control:URL: a fixture site's /api/captcha?site=S (tests)"},
         {.kind = OPT_CALL, .name = "--template", .call = submit_template_take, .value = &pick, .metavar = "N",
          .help = "use letter template number N of the category (default: random)"},

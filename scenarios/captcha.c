@@ -1,4 +1,5 @@
-/* Captcha solvers: a person at the terminal, an external command, or a fixture site's control API. */
+/* Solvers for captchas, question captchas and ask steps (an SMS code, a text): a person at the
+ * terminal, an external command, or a fixture site's control API. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,7 @@ struct solver_box {
     enum solver_kind kind;
     char *arg;                     /* prompt: folder; control: URL */
     char **argv;                   /* exec */
+    bool json;                     /* exec-json: every request as JSON, a plain captcha too */
     int timeout_ms;
     int seq;
 };
@@ -50,33 +52,87 @@ static char *first_line(const char *s)
     return xstrndup(s, n);
 }
 
+static bool is_plain_captcha(const struct scn_ask_request *rq)
+{
+    return (!rq->kind || strcmp(rq->kind, "captcha") == 0) && !rq->question;
+}
+
+/* Strips control characters (a site's question may hold any): what goes to a terminal is text. */
+static char *printable_dup(const char *s)
+{
+    char *d = xstrdup(s ? s : "");
+    for (char *p = d; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
+    return d;
+}
+
 /* ---- prompt ---- */
 
-static int prompt_solve(const unsigned char *png, size_t len, char **answer, void *user, struct err *e)
+static int prompt_solve(const struct scn_ask_request *rq, char **answer, void *user, struct err *e)
 {
     struct solver_box *b = user;
-    char *path = xasprintf("%s/huixin-captcha-%d-%d.png", b->arg ? b->arg : "/tmp", (int)getpid(), ++b->seq);
-    int rc = file_write_atomic(path, png, len, e);
-    if (rc < 0)
-        goto out;
-    FILE *tty = fopen("/dev/tty", "r+");
+    char *path = NULL, *prompt = NULL, *question = NULL;
+    int rc = 0;
+    FILE *tty = NULL;
+    if (rq->png && rq->png_len) {
+        path = xasprintf("%s/huixin-%s-%d-%d.png", b->arg ? b->arg : "/tmp", rq->kind ? rq->kind : "captcha",
+                         (int)getpid(), ++b->seq);
+        if ((rc = file_write_atomic(path, rq->png, rq->png_len, e)) < 0)
+            goto out;
+    }
+    tty = fopen("/dev/tty", "r+");
     if (!tty) {
         rc = err_set(e, ERR_USAGE, "--captcha prompt needs a terminal (/dev/tty: %s); use exec:CMD instead",
                      strerror(errno));
         goto out;
     }
-    fprintf(tty, "huixin: captcha image saved to %s\nhuixin: type the characters you see and press Enter: ", path);
+    prompt = printable_dup(rq->prompt);
+    question = rq->question ? printable_dup(rq->question) : NULL;
+    if (rq->site)
+        fprintf(tty, "huixin: %s asks for %s\n", rq->site, rq->kind ? rq->kind : "captcha");
+    if (question)
+        fprintf(tty, "huixin: the question: %s\n", question);
+    if (path)
+        fprintf(tty, "huixin: %s saved to %s\n", question ? "its picture" : "the image", path);
+    if (*prompt)
+        fprintf(tty, "huixin: %s, then Enter: ", prompt);
+    else if (is_plain_captcha(rq))
+        fprintf(tty, "huixin: type the characters you see and press Enter: ");
+    else
+        fprintf(tty, "huixin: type the answer and press Enter: ");
     fflush(tty);
+    int timeout_ms = rq->timeout_ms > 0 ? rq->timeout_ms : -1;
+    struct pollfd pfd = {fileno(tty), POLLIN, 0};
+    int64_t end = clock_mono_ms() + timeout_ms;
+    int n;
+    for (;;) {
+        int64_t left = end - clock_mono_ms();
+        n = poll(&pfd, 1, timeout_ms < 0 ? -1 : left > 0 ? (int)left : 0);
+        if (n >= 0 || errno != EINTR)
+            break;
+    }
+    if (n == 0) {
+        fprintf(tty, "\nhuixin: no answer within %d s\n", timeout_ms / 1000);
+        rc = err_set(e, ERR_TIMEOUT, "no answer was typed within %d s", timeout_ms / 1000);
+        goto out;
+    }
     char line[256];
     if (!fgets(line, sizeof line, tty)) {
-        rc = err_set(e, ERR_USAGE, "no captcha answer was typed");
+        rc = err_set(e, ERR_USAGE, "no answer was typed");
     } else {
         *answer = first_line(line);
-        if (!**answer)
-            rc = err_set(e, ERR_USAGE, "an empty captcha answer was typed");
+        if (!**answer) {
+            free(*answer);
+            *answer = NULL;
+            rc = err_set(e, ERR_USAGE, "an empty answer was typed");
+        }
     }
-    fclose(tty);
 out:
+    if (tty)
+        fclose(tty);
+    free(prompt);
+    free(question);
     free(path);
     return rc;
 }
@@ -187,12 +243,53 @@ static char **solver_env_new(void)
     return env;
 }
 
-static int exec_solve(const unsigned char *png, size_t len, char **answer, void *user, struct err *e)
+static char *base64_encode(const unsigned char *d, size_t n)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = xmalloc((n + 2) / 3 * 4 + 1), *o = out;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)d[i] << 16 | (i + 1 < n ? (unsigned)d[i + 1] << 8 : 0) | (i + 2 < n ? d[i + 2] : 0);
+        *o++ = tab[v >> 18 & 63];
+        *o++ = tab[v >> 12 & 63];
+        *o++ = i + 1 < n ? tab[v >> 6 & 63] : '=';
+        *o++ = i + 2 < n ? tab[v & 63] : '=';
+    }
+    *o = '\0';
+    return out;
+}
+
+/* The JSON request of exec-json (and of every request but a plain captcha): one object, one line. */
+static char *request_json(const struct scn_ask_request *rq)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "kind", json_string(rq->kind ? rq->kind : "captcha"));
+    json_object_set_new(o, "prompt", json_string(rq->prompt ? rq->prompt : ""));
+    json_object_set_new(o, "question", rq->question ? json_string(rq->question) : json_null());
+    if (rq->png && rq->png_len) {
+        char *b64 = base64_encode(rq->png, rq->png_len);
+        json_object_set_new(o, "image_png_base64", json_string(b64));
+        free(b64);
+    }
+    if (rq->site)
+        json_object_set_new(o, "site", json_string(rq->site));
+    char *text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(o);
+    char *line = xasprintf("%s\n", text ? text : "{}");
+    free(text);
+    return line;
+}
+
+static int exec_solve(const struct scn_ask_request *rq, char **answer, void *user, struct err *e)
 {
     struct solver_box *b = user;
+    char *json = b->json || !is_plain_captcha(rq) ? request_json(rq) : NULL;
+    const unsigned char *png = json ? (const unsigned char *)json : rq->png;
+    size_t len = json ? strlen(json) : rq->png ? rq->png_len : 0;
+    int timeout_ms = rq->timeout_ms > 0 ? rq->timeout_ms : b->timeout_ms;
     int in[2] = {-1, -1}, outp[2] = {-1, -1};
     if (pipe2(in, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0) {
         int rc = err_set(e, ERR_IO, "pipe: %s", strerror(errno));
+        free(json);
         for (int i = 0; i < 2; i++) {
             if (in[i] >= 0)
                 close(in[i]);
@@ -206,6 +303,7 @@ static int exec_solve(const unsigned char *png, size_t len, char **answer, void 
     if (pid < 0) {
         close(in[0]), close(in[1]), close(outp[0]), close(outp[1]);
         free(env);
+        free(json);
         return err_set(e, ERR_IO, "fork: %s", strerror(errno));
     }
     if (pid == 0) {
@@ -223,7 +321,7 @@ static int exec_solve(const unsigned char *png, size_t len, char **answer, void 
     buf_init(&got);
     size_t written = 0;
     int rc = 0;
-    int64_t end = clock_mono_ms() + b->timeout_ms;
+    int64_t end = clock_mono_ms() + timeout_ms;
     int wfd = in[1], rfd = outp[0];
     if (len == 0) {
         close(wfd);
@@ -232,7 +330,7 @@ static int exec_solve(const unsigned char *png, size_t len, char **answer, void 
     while (rfd >= 0) {
         int64_t left = end - clock_mono_ms();
         if (left <= 0) {
-            rc = err_set(e, ERR_TIMEOUT, "exec:%s gave no answer within %d ms", b->argv[0], b->timeout_ms);
+            rc = err_set(e, ERR_TIMEOUT, "exec:%s gave no answer within %d ms", b->argv[0], timeout_ms);
             break;
         }
         struct pollfd fds[2] = {{rfd, POLLIN, 0}, {wfd, POLLOUT, 0}};
@@ -284,10 +382,11 @@ static int exec_solve(const unsigned char *png, size_t len, char **answer, void 
         }
     }
     buf_release(&got);
+    free(json);
     return rc;
 }
 
-int scn_captcha_exec_new(const char *command, int timeout_ms, struct scn_captcha_solver **out, struct err *e)
+int scn_captcha_exec_new(const char *command, bool json, int timeout_ms, struct scn_captcha_solver **out, struct err *e)
 {
     *out = NULL;
     char **argv = NULL;
@@ -297,6 +396,7 @@ int scn_captcha_exec_new(const char *command, int timeout_ms, struct scn_captcha
     struct solver_box *b = xcalloc(1, sizeof *b);
     b->kind = SOLVER_EXEC;
     b->argv = argv;
+    b->json = json;
     b->timeout_ms = timeout_ms > 0 ? timeout_ms : 60000;
     b->pub.solve = exec_solve;
     b->pub.user = b;
@@ -312,10 +412,8 @@ static size_t curl_collect(char *data, size_t size, size_t n, void *user)
     return size * n;
 }
 
-static int control_solve(const unsigned char *png, size_t len, char **answer, void *user, struct err *e)
+static int control_solve(const struct scn_ask_request *rq, char **answer, void *user, struct err *e)
 {
-    (void)png;
-    (void)len;
     struct solver_box *b = user;
     CURL *c = curl_easy_init();
     if (!c)
@@ -323,7 +421,15 @@ static int control_solve(const unsigned char *png, size_t len, char **answer, vo
     struct buf body;
     buf_init(&body);
     char errbuf[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(c, CURLOPT_URL, b->arg);
+    /* the fixture's control API answers a captcha (and its question) at the URL as given; another
+     * kind (an SMS code) is the same URL with kind=K */
+    char *url = NULL;
+    if (rq->kind && strcmp(rq->kind, "captcha") != 0 && strcmp(rq->kind, "question") != 0) {
+        char *k = curl_easy_escape(c, rq->kind, 0);
+        url = xasprintf("%s%skind=%s", b->arg, strchr(b->arg, '?') ? "&" : "?", k ? k : "");
+        curl_free(k);
+    }
+    curl_easy_setopt(c, CURLOPT_URL, url ? url : b->arg);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_collect);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
@@ -354,6 +460,7 @@ static int control_solve(const unsigned char *png, size_t len, char **answer, vo
 out:
     json_decref(root);
     buf_release(&body);
+    free(url);
     return rc;
 }
 
@@ -375,11 +482,13 @@ int scn_captcha_solver_parse(const char *spec, const char *dir, struct scn_captc
         return 0;
     }
     if (strncmp(spec, "exec:", 5) == 0)
-        return scn_captcha_exec_new(spec + 5, 60000, out, e);
+        return scn_captcha_exec_new(spec + 5, false, 60000, out, e);
+    if (strncmp(spec, "exec-json:", 10) == 0)
+        return scn_captcha_exec_new(spec + 10, true, 60000, out, e);
     if (strncmp(spec, "control:", 8) == 0 && (strncmp(spec + 8, "http://", 7) == 0 || strncmp(spec + 8, "https://", 8) == 0)) {
         *out = scn_captcha_control_new(spec + 8);
         return 0;
     }
-    return err_set(e, ERR_USAGE, "captcha solver '%s': expected prompt, exec:COMMAND or control:http://HOST:PORT/api/captcha?site=S",
+    return err_set(e, ERR_USAGE, "captcha solver '%s': expected prompt, exec:COMMAND, exec-json:COMMAND or control:http://HOST:PORT/api/captcha?site=S",
                    spec);
 }

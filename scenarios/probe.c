@@ -341,16 +341,17 @@ static void do_field(struct draft_ctx *c, json_t *f, json_t *captcha)
             return;
         }
         const char *image = str_of(captcha, "image"), *refresh = str_of(captcha, "refresh");
-        json_t *step = json_pack("{s:o, s:o}", "image", lit_json(image), "input", lit_json(sel));
+        bool is_question = strcmp(str_of(captcha, "kind"), "question") == 0;
+        json_t *step = json_pack("{s:o, s:o}", is_question ? "question" : "image", lit_json(image), "input",
+                                 lit_json(sel));
         if (*refresh)
             json_object_set_new(step, "refresh", lit_json(refresh));
         step_add(c, json_pack("{s:o}", "captcha", step));
         mark_add(c, sel, label, COLOR_CAPTCHA);
-        mark_add(c, image, strcmp(str_of(captcha, "kind"), "question") == 0 ? "captcha question" : "captcha image",
-                 COLOR_CAPTCHA);
+        mark_add(c, image, is_question ? "captcha question" : "captcha image", COLOR_CAPTCHA);
         c->has_captcha = true;
-        if (strcmp(str_of(captcha, "kind"), "question") == 0)
-            note_add(c, "the captcha is a question ('%s'): the solver gets a picture of it.", image);
+        if (is_question)
+            note_add(c, "the captcha is a question ('%s'): the solver gets its text and a picture of it.", image);
         return;
     }
     const char *value = fill_value(role);

@@ -17,10 +17,22 @@ struct err;
 struct page;
 struct scn_block_list;
 
-/* Reads a captcha image (PNG bytes) and answers it: *answer is the solver's to allocate and the
- * caller's to free. */
+/* What a solver is asked: a captcha image, a question captcha, an SMS code, a text only a person has.
+ * Every field but kind may be NULL (or 0). */
+struct scn_ask_request {
+    const char *kind;         /* "captcha" (an image), "question" (a text question, usually with its
+                                 picture), or an ask step's kind: "sms", "text" */
+    const char *prompt;       /* what to ask a person ("短信验证码"); NULL or "": the solver's own words */
+    const char *question;     /* a question captcha's text as the page shows it ("3+4=?") */
+    const unsigned char *png; /* a picture: the captcha, the question, an ask step's image */
+    size_t png_len;
+    const char *site;         /* the scenario's site name, for the solver's information */
+    int timeout_ms;           /* how long the answer may take; 0: the solver's own default */
+};
+
+/* Answers a request: *answer is the solver's to allocate and the caller's to free. */
 struct scn_captcha_solver {
-    int (*solve)(const unsigned char *png, size_t len, char **answer, void *user, struct err *e);
+    int (*solve)(const struct scn_ask_request *rq, char **answer, void *user, struct err *e);
     void *user;
 };
 
@@ -145,15 +157,19 @@ void scn_check_result_release(struct scn_check_result *r);
 int scn_recover_run(const struct scn_scenario *s, struct page *p, const struct scn_vars *vars,
                     const struct scn_run_options *o, struct scn_check_result *out, struct err *e);
 
-/* Captcha solvers. prompt: saves the image under dir (NULL: /tmp), prints its path on /dev/tty and
- * reads the answer from /dev/tty. exec: runs CMD (split on blanks, quotes honoured, no shell) with the
- * PNG on stdin and takes the first line of its stdout, within timeout_ms; CMD gets a clean environment
- * (PATH, HOME, USER, LOGNAME, LANG, LANGUAGE, LC_*, TZ, TMPDIR; never huixin's secrets). control: GETs url (a fixture
- * site's /api/captcha?site=S) and takes "current" from the JSON answer. */
+/* Solvers (scenarios/captcha.c). prompt: saves the picture, if any, under dir (NULL: /tmp), prints the
+ * prompt, the question and the picture's path on /dev/tty and reads the answer from /dev/tty within
+ * the request's timeout. exec: runs CMD (split on blanks, quotes honoured, no shell) and takes the
+ * first line of its stdout, within the request's timeout (else timeout_ms); stdin is the PNG alone for
+ * a plain captcha (the protocol of old) and one JSON object {"kind", "prompt", "question",
+ * "image_png_base64", "site"} for every other request, or for every request when json is true
+ * (exec-json:CMD). CMD gets a clean environment (PATH, HOME, USER, LOGNAME, LANG, LANGUAGE, LC_*, TZ,
+ * TMPDIR; never huixin's secrets). control: GETs url (a fixture site's /api/captcha?site=S, with
+ * &kind=K added for a kind other than captcha and question) and takes "current" from the JSON answer. */
 struct scn_captcha_solver *scn_captcha_prompt_new(const char *dir);
-int scn_captcha_exec_new(const char *command, int timeout_ms, struct scn_captcha_solver **out, struct err *e);
+int scn_captcha_exec_new(const char *command, bool json, int timeout_ms, struct scn_captcha_solver **out, struct err *e);
 struct scn_captcha_solver *scn_captcha_control_new(const char *url);
-/* "prompt", "exec:CMD" or "control:URL" -> a solver; ERR_USAGE otherwise. */
+/* "prompt", "exec:CMD", "exec-json:CMD" or "control:URL" -> a solver; ERR_USAGE otherwise. */
 int scn_captcha_solver_parse(const char *spec, const char *dir, struct scn_captcha_solver **out, struct err *e);
 void scn_captcha_solver_free(struct scn_captcha_solver *s); /* NULL is a no-op */
 

@@ -82,20 +82,22 @@ struct scn_step {
     /* The main argument, ${variables} expanded before the kind runs: goto: the URL; fill, select,
      * check, uncheck, choose, click: the selector; click_text: the element's own text; wait_for,
      * assert: what cond waits for; screenshot: the evidence name; captcha: the image's selector;
-     * frame: the iframe's selector (or NULL: frame_url, frame_is_main); list_search: the list's URL
-     * or NULL (the current page). */
+     * ask: its image's selector or NULL; frame: the iframe's selector (or NULL: frame_url,
+     * frame_is_main); list_search: the list's URL or NULL (the current page). */
     char *target;
     /* fill: the text; select: the option's text (select_by_text) or value; click_text: the scope's
-     * selector or NULL; captcha: the input's selector. Expanded like target. */
+     * selector or NULL; captcha: the input's selector; ask: the prompt. Expanded like target. */
     char *value;
     bool select_by_text;   /* select */
     enum scn_opens opens;  /* click, click_text: whether the click opens a new window */
     bool window_is_opener; /* window: back to the opener (else: wait for a new window) */
     enum scn_cond_kind cond; /* wait_for, assert */
-    char *var;             /* extract; dialog (may be NULL) */
+    char *var;             /* extract; dialog (may be NULL); ask */
+    char *ask_kind;        /* ask: "sms" or "text" */
     struct scn_extractor extract; /* extract */
     bool is_optional;      /* extract: a miss leaves the variable unset instead of failing */
     char *captcha_refresh; /* captcha: NULL if the image has no refresh control */
+    char *captcha_question; /* captcha: the question's element (its text goes to the solver), or NULL */
     char *frame_url;       /* frame */
     bool frame_is_main;    /* frame */
     char *dialog_type;     /* dialog: "alert", "confirm", "prompt" or "any" */

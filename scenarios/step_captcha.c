@@ -1,7 +1,10 @@
-/* captcha: an image captcha. The image is screenshot (kept in the evidence as captcha-NN.png), given
- * to the run's solver (scenarios/captcha.c: a person, a command, a control URL) and the answer typed
- * into the input. On a retry after a wrong answer the refresh control, if any, asks for a new image. */
+/* captcha: an image captcha, or a question captcha ("3+4=?", "请输入‘政府’的首字母"). The image (or the
+ * question's element) is screenshot (kept in the evidence as captcha-NN.png), given to the run's
+ * solver (scenarios/captcha.c: a person, a command, a control URL) with, for a question, its text, and
+ * the answer typed into the input. On a retry after a wrong answer the refresh control, if any, asks
+ * for a new image. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/files.h"
 #include "common/log.h"
@@ -16,26 +19,47 @@ static void parse(struct scn_ld *l, json_t *step, const char *path, json_t *v, c
     (void)step;
     (void)path;
     if (!json_is_object(v)) {
-        scn_ld_error(l, vpath, false, "'captcha' must be an object with 'image' and 'input', not %s",
+        scn_ld_error(l, vpath, false, "'captcha' must be an object with 'image' (or 'question') and 'input', not %s",
                      scn_ld_type_name(v));
         return;
     }
-    static const char *const captcha_keys[] = {"image", "input", "refresh", NULL};
+    static const char *const captcha_keys[] = {"image", "question", "input", "refresh", NULL};
     scn_ld_check_keys(l, v, vpath, captcha_keys, NULL);
-    s->target = scn_ld_get_str(l, v, vpath, "image", true, true);
+    s->captcha_question = scn_ld_get_str(l, v, vpath, "question", false, true);
+    s->target = scn_ld_get_str(l, v, vpath, "image", !s->captcha_question, true);
     s->value = scn_ld_get_str(l, v, vpath, "input", true, true);
     s->captcha_refresh = scn_ld_get_str(l, v, vpath, "refresh", false, true);
 }
 
-static int exec(struct scn_exec *x, const struct scn_step *st, const char *image, const char *input, int timeout_ms,
-                struct err *e)
+/* The question's text as the page shows it, blanks squeezed; caller frees. */
+static int question_text(struct scn_exec *x, const char *sel, char **out, struct err *e)
+{
+    char *q = scn_js_quote(sel);
+    char *js = xasprintf("(() => { const el = document.querySelector(%s); if (!el) return '';"
+                         " const t = el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' ? el.value"
+                         " : (el.innerText || el.textContent || ''); return t.replace(/\\s+/g, ' ').trim(); })()", q);
+    int rc = page_eval_text(x->p, js, out, e);
+    free(js);
+    free(q);
+    return rc;
+}
+
+static int exec(struct scn_exec *x, const struct scn_step *st, const char *image_sel, const char *input,
+                int timeout_ms, struct err *e)
 {
     if (!x->o || !x->o->captcha)
-        return err_set(e, ERR_USAGE, "the site asks for an image captcha and no solver was given (--captcha prompt, "
-                       "exec:CMD or control:URL)");
-    int rc = page_wait(x->p, PAGE_COND_VISIBLE, image, timeout_ms, e);
-    if (rc < 0)
-        return rc;
+        return err_set(e, ERR_USAGE, "the site asks for %s captcha and no solver was given (--captcha prompt, "
+                       "exec:CMD or control:URL)", st->captcha_question ? "a question" : "an image");
+    char *question_sel = NULL, *question = NULL, *path = NULL, *answer = NULL;
+    unsigned char *png = NULL;
+    size_t len = 0;
+    int rc = 0;
+    if (st->captcha_question && (rc = scn_vars_expand(&x->vars, st->captcha_question, &question_sel, e)) < 0)
+        goto out;
+    /* the picture: the image if there is one, else the question's own element */
+    const char *image = image_sel ? image_sel : question_sel;
+    if ((rc = page_wait(x->p, PAGE_COND_VISIBLE, image, timeout_ms, e)) < 0)
+        goto out;
     if (st->captcha_refresh && x->attempt > 1) {
         /* a retry after a wrong answer: the image in front may be the old one (an XHR post does not
          * reload the page, and the site has used its answer up), so ask for a new one first */
@@ -45,22 +69,18 @@ static int exec(struct scn_exec *x, const struct scn_step *st, const char *image
         free(refresh);
         if (rc < 0) {
             err_prefix(e, "captcha refresh");
-            return rc;
+            goto out;
         }
         scn_sleep_ms(300);
         struct err ignored;
         err_init(&ignored);
         page_settle(x->p, 300, 5000, &ignored);
     }
-    char *path = NULL;
     if (x->o->evidence_dir) {
         if ((rc = file_mkdir_p(x->o->evidence_dir, 0755, e)) < 0)
-            return rc;
+            goto out;
         path = xasprintf("%s/captcha-%02d.png", x->o->evidence_dir, ++x->shot_seq);
     }
-    unsigned char *png = NULL;
-    size_t len = 0;
-    char *answer = NULL;
     /* an image still loading screenshots blank: wait for it to be complete first */
     char *q = scn_js_quote(image);
     char *expr = xasprintf("(async () => { const im = document.querySelector(%s); if (!im || im.tagName !== 'IMG') return 0;"
@@ -75,7 +95,18 @@ static int exec(struct scn_exec *x, const struct scn_step *st, const char *image
         goto out;
     if ((rc = page_screenshot_element(x->p, image, path, &png, &len, e)) < 0)
         goto out;
-    if ((rc = x->o->captcha->solve(png, len, &answer, x->o->captcha->user, e)) < 0) {
+    if (question_sel) {
+        if ((rc = question_text(x, question_sel, &question, e)) < 0)
+            goto out;
+        if (!*question) {
+            rc = err_set(e, ERR_SITE, "the captcha question '%s' has no text", question_sel);
+            goto out;
+        }
+        log_info("scenario", "captcha question (%zu bytes) to the solver", strlen(question));
+    }
+    struct scn_ask_request rq = {.kind = question ? "question" : "captcha", .question = question, .png = png,
+                                 .png_len = len, .site = x->s->site.name};
+    if ((rc = x->o->captcha->solve(&rq, &answer, x->o->captcha->user, e)) < 0) {
         err_prefix(e, "captcha solver");
         goto out;
     }
@@ -88,17 +119,21 @@ out:
     free(answer);
     free(png);
     free(path);
+    free(question);
+    free(question_sel);
     return rc;
 }
 
 static void each_string(const struct scn_step *s, void (*fn)(const char *tmpl, void *user), void *user)
 {
     fn(s->captcha_refresh, user);
+    fn(s->captcha_question, user);
 }
 
 static void release(struct scn_step *s)
 {
     free(s->captcha_refresh);
+    free(s->captcha_question);
 }
 
 const struct scn_step_ops scn_step_captcha_ops = {

@@ -24,6 +24,7 @@
     X(EXTRACT, extract)         /* step_extract.c */                        \
     X(SCREENSHOT, screenshot)   /* step_screenshot.c */                     \
     X(CAPTCHA, captcha)         /* step_captcha.c */                        \
+    X(ASK, ask)                 /* step_ask.c */                            \
     X(FRAME, frame)             /* step_frame.c */                          \
     X(WINDOW, window)           /* step_window.c */                         \
     X(DIALOG, dialog)           /* step_dialog.c */                         \

@@ -116,6 +116,13 @@ probe_submit() {
 probe_submit hanweb hanweb hanweb "/jact/front/mailwrite.do?sysid=1" query_code yes
 probe_submit gbk gbk gbk "/mail/write.jsp" query_code yes
 probe_submit board board board "/" letter_no yes
+# the board's captcha is a sum written as text: the draft hands the solver its text (issue 17 gate 2)
+if grep -q '"question": "' "$TMP/board.json"; then
+    ok "board: the draft's captcha step names the question, whose text goes to the solver"
+else
+    bad "board: the draft's captcha step names the question, whose text goes to the solver"
+    grep -n captcha -A3 "$TMP/board.json"
+fi
 probe_submit spa spa spa "/" letter_no no
 
 # the legacy GBK family's table layout: pinyin fields found by their label cells, 是否公开 chosen as 公开

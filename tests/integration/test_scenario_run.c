@@ -145,13 +145,15 @@ static int count_intent(void *user, struct err *e)
 }
 
 static int wrong_answers;
-static int wrong_solver(const unsigned char *png, size_t len, char **answer, void *user, struct err *e)
+static int wrong_solver(const struct scn_ask_request *rq, char **answer, void *user, struct err *e)
 {
     (void)user;
     (void)e;
     wrong_answers++;
-    /* the solver is handed a real PNG */
-    *answer = xstrdup(len > 8 && memcmp(png, "\x89PNG", 4) == 0 ? "ZZZZ" : "");
+    /* the solver is handed a real PNG, as a plain captcha */
+    bool ok = rq->png && rq->png_len > 8 && memcmp(rq->png, "\x89PNG", 4) == 0 && strcmp(rq->kind, "captcha") == 0 &&
+              !rq->question;
+    *answer = xstrdup(ok ? "ZZZZ" : "");
     return 0;
 }
 

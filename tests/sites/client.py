@@ -112,6 +112,16 @@ class Control:
             body["site"] = site
         return self.call("POST", "/api/clock", body)
 
+    def sms(self, site, on=None, phone=None):
+        """Switch the SMS-code gate (on=True/False), or read the code last sent (to phone)."""
+        if on is not None:
+            return self.call("POST", "/api/sms", {"site": site, "on": on})
+        return self.call("GET", "/api/sms?site=" + site + ("&phone=" + phone if phone else ""))
+
+    def question(self, site, on):
+        """Switch the question captcha ("3+4=?" as text instead of an image)."""
+        return self.call("POST", "/api/question", {"site": site, "on": on})
+
     def settings(self):
         return self.call("GET", "/api/settings")
 

@@ -96,10 +96,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         m = re.fullmatch(r"/api/letters/([a-z]+-\d+)(?:/(reply|delete|spam|approve|state))?", path)
         if m:
             return {"letter": self.letter_action(st, m.group(1), m.group(2), method, body)}
-        if method != "POST" and path not in ("/api/captcha", "/api/fail", "/api/settings", "/api/clock"):
+        if method != "POST" and path not in ("/api/captcha", "/api/fail", "/api/settings", "/api/clock", "/api/sms"):
             raise NotFound("no such endpoint: %s %s" % (method, path))
+        if path == "/api/captcha" and body.get("kind") == "sms" and method == "GET":
+            return self.sms(st, method, body)  # huixin's control: solver asking for an ask step's code
         if path == "/api/captcha":
             return self.captcha(st, method, body)
+        if path == "/api/sms":
+            return self.sms(st, method, body)
+        if path == "/api/question":
+            site = need_family(body)
+            if "question_captcha" not in st.config(site):
+                raise BadRequest("site %r has no question captcha; question is for hanweb" % site)
+            st.set_config(site, question_captcha=bool(body.get("on", True)))
+            return self.settings(st)
         if path == "/api/fail":
             return self.fail(st, method, body)
         if path == "/api/moderation":
@@ -207,6 +217,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             st.set_config(site, captcha_override=str(answer).upper() if answer is not None else None)
         return {"site": site, "override": st.config(site)["captcha_override"],
                 "current": st.last_answer.get(site)}
+
+    @staticmethod
+    def sms(st, method, body):
+        """POST: switch the SMS-code gate on or off; GET: the code last sent (to phone, if given), which
+        is "current" like a captcha's answer (null when none was sent or it has expired)."""
+        site = need_family(body)
+        if "sms_gate" not in st.config(site):
+            raise BadRequest("site %r has no SMS-code gate; sms is for hanweb" % site)
+        if method == "POST":
+            st.set_config(site, sms_gate=bool(body.get("on", True)))
+        phone = body.get("phone") or None
+        return {"site": site, "gate": st.config(site)["sms_gate"], "phone": phone or st.last_sms.get(site),
+                "current": st.sms_last(site, phone)}
 
     @staticmethod
     def fail(st, method, body):

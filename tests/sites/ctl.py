@@ -15,6 +15,8 @@ usage: ctl.py --control PORT VERB [ARGS]   (or --ports-file FILE instead of --co
   throttle --site S SECONDS
   perpage --site S N                                messages per list page (guestbook, 2..10)
   windows --site S off|blank|window|noopener|form   how 我要写信 opens the write page (hanweb)
+  sms --site S [on|off] [--phone P]                 the SMS-code gate (hanweb); no on|off: the code last sent
+  question --site S on|off                          the question captcha "3+4=?" (hanweb)
   clock [--site S] NOW|real [--tick]                NOW like '2026-03-02 09:30:00'
   settings | health | reset
 
@@ -73,6 +75,13 @@ def build_parser():
     w = sub.add_parser("windows")
     w.add_argument("--site", required=True)
     w.add_argument("mode", choices=("off", "blank", "window", "noopener", "form"))
+    m = sub.add_parser("sms")
+    m.add_argument("--site", required=True)
+    m.add_argument("on", nargs="?", choices=("on", "off"))
+    m.add_argument("--phone")
+    q = sub.add_parser("question")
+    q.add_argument("--site", required=True)
+    q.add_argument("on", choices=("on", "off"))
     k = sub.add_parser("clock")
     k.add_argument("--site")
     k.add_argument("now", help="'YYYY-MM-DD HH:MM:SS', or 'real' for the real clock")
@@ -108,6 +117,10 @@ def run(ctl, a):
         return ctl.perpage(a.site, a.n)
     if v == "windows":
         return ctl.windows(a.site, a.mode)
+    if v == "sms":
+        return ctl.sms(a.site, on=None if a.on is None else a.on == "on", phone=a.phone)
+    if v == "question":
+        return ctl.question(a.site, a.on == "on")
     if v == "clock":
         return ctl.clock(None if a.now == "real" else a.now, a.site, a.tick)
     return getattr(ctl, v)()

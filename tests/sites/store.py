@@ -28,7 +28,12 @@ FMT = "%Y-%m-%d %H:%M:%S"
 # Where a family's factory settings differ: CMS guestbooks ship with 留言审核 on, and their list's page
 # size is a template setting the operator can change (the others have a fixed page size); the hanweb
 # portal's 我要写信 can be set to open its write page (or the form's answer) in a new window.
-SITE_DEFAULTS = {"guestbook": {"moderation": True, "per_page": 5}, "hanweb": {"new_window": "off"}}
+# The hanweb portal can also be set to gate its form behind an SMS code (sms_gate) and to ask a
+# question instead of showing a captcha image (question_captcha); both off by default.
+SITE_DEFAULTS = {"guestbook": {"moderation": True, "per_page": 5},
+                 "hanweb": {"new_window": "off", "sms_gate": False, "question_captcha": False}}
+# How long an SMS code stays good.
+SMS_CODE_SECONDS = 300
 # How a page opens in a new window (the new_window setting): <a target="_blank">, window.open(),
 # window.open(url, '_blank', 'noopener'), or the write form posted into a new window.
 NEW_WINDOW_MODES = ("off", "blank", "window", "noopener", "form")
@@ -65,6 +70,8 @@ class Store:
         self.lock = threading.RLock()
         self.sessions = {}        # (family, session key) -> captcha answer
         self.last_answer = {}     # family -> last answer generated
+        self.sms = {}             # (family, phone) -> (code, time.monotonic() when sent)
+        self.last_sms = {}        # family -> phone of the last code sent
         self.failures = {}        # server -> failure spec
         self.last_post = {}       # family or (family, session) -> time.monotonic() of last accepted post
         self.data = self._empty()
@@ -103,6 +110,8 @@ class Store:
             self.data = self._empty()
             self.sessions.clear()
             self.last_answer.clear()
+            self.sms.clear()
+            self.last_sms.clear()
             self.failures.clear()
             self.last_post.clear()
             self.save()
@@ -163,6 +172,44 @@ class Store:
         if override and given == str(override).upper():
             return True
         return bool(answer) and given == answer.upper()
+
+    def captcha_question_new(self, family, key):
+        """A question captcha ("3+4=?") for the session; its answer (the sum, or the override) is kept
+        like an image's. Returns the question's text."""
+        a, b = random.randint(1, 9), random.randint(1, 9)
+        with self.lock:
+            override = self.data["sites"][family]["captcha_override"]
+            answer = override or str(a + b)
+            self.sessions[(family, key)] = answer
+            self.last_answer[family] = answer
+        return "%d+%d=?" % (a, b)
+
+    # ---- SMS codes ----
+    def sms_send(self, family, phone):
+        """'Sends' a new 6-digit code to phone: kept here, readable through the control API."""
+        code = "%06d" % random.randint(0, 999999)
+        with self.lock:
+            self.sms[(family, phone)] = (code, time.monotonic())
+            self.last_sms[family] = phone
+        return code
+
+    def sms_last(self, family, phone=None):
+        """The code last sent to phone (default: the last phone sent one), or None (none, or expired)."""
+        with self.lock:
+            phone = phone or self.last_sms.get(family)
+            got = self.sms.get((family, phone))
+        if not got or time.monotonic() - got[1] > SMS_CODE_SECONDS:
+            return None
+        return got[0]
+
+    def sms_check(self, family, phone, given):
+        """True if given is the code sent to phone and still good; a right code is used up."""
+        code = self.sms_last(family, phone)
+        if not code or (given or "").strip() != code:
+            return False
+        with self.lock:
+            self.sms.pop((family, phone), None)
+        return True
 
     # ---- failures ----
     def set_failure(self, server, spec):

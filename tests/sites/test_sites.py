@@ -377,6 +377,67 @@ def test_hanweb_new_window_switch():
     eq(hanweb_write_link(b), off, "reset: back to off")
 
 
+def hanweb_post(b, **extra):
+    """The write page (a session and its captcha), then the post with the current answer and extra."""
+    b.open(url("hanweb", "/jact/front/mailwrite.do?sysid=1"))
+    form = {"sysid": "1", "username": "张伟", "mobile": "13800138000", "mailtype": "1", "leader": "2",
+            "title": "短信验证码测试", "content": "您好：请问如何办理？", "ispublic": "1",
+            "checkcode": current_captcha("hanweb") or ""}
+    form.update(extra)
+    return b.open(url("hanweb", "/jact/front/mailsubmit.do"), form)
+
+
+def test_hanweb_sms_gate():
+    b = Browser()
+    eq(ctl().settings()["sites"]["hanweb"]["sms_gate"], False, "off by default")
+    lacks(b.open(url("hanweb", "/jact/front/mailwrite.do?sysid=1")).text, "smscode", "off: no SMS row")
+    eq(ctl().sms("hanweb", on=True)["gate"], True, "the switch is shown")
+    page = b.open(url("hanweb", "/jact/front/mailwrite.do?sysid=1")).text
+    has(page, 'id="smscode"')
+    has(page, "获取验证码")
+    eq(ctl().sms("hanweb")["current"], None, "no code before one is asked for")
+    has(hanweb_post(b, smscode="123456").text, "短信验证码错误", "a code never sent is refused")
+    sent = b.open(url("hanweb", "/jact/front/sendsms.do"), {"mobile": "13800138000"}).json()
+    eq(sent["ok"], True)
+    has(sent["msg"], "138****8000", "the answer names the phone, masked")
+    got = ctl().sms("hanweb", phone="13800138000")
+    check(re.fullmatch(r"[0-9]{6}", got["current"] or ""), "the control API reveals the 6-digit code")
+    eq(ctl().call("GET", "/api/captcha?site=hanweb&kind=sms")["current"], got["current"], "also as kind=sms")
+    wrong = got["current"][:-1] + str((int(got["current"][-1]) + 1) % 10)
+    has(hanweb_post(b, smscode=wrong).text, "短信验证码错误", "a wrong code is refused")
+    eq(ctl().letters("hanweb"), [], "nothing stored after a wrong code")
+    has(hanweb_post(b, smscode=got["current"], mobile="13900000000").text, "短信验证码错误",
+        "a code sent to another phone is refused")
+    has(hanweb_post(b, smscode=got["current"]).text, "信件提交成功", "the right code passes")
+    eq(len(ctl().letters("hanweb")), 1)
+    has(hanweb_post(b, smscode=got["current"]).text, "短信验证码错误", "a code is used up")
+    eq(b.open(url("hanweb", "/jact/front/sendsms.do"), {"mobile": "12"}).json()["ok"], False, "a bad phone")
+    code = subprocess.run([sys.executable, os.path.join(HERE, "ctl.py"), "--control", str(SITES.ports["control"]),
+                           "sms", "--site", "hanweb", "off"], capture_output=True, timeout=10, text=True)
+    eq((code.returncode, json.loads(code.stdout)["gate"]), (0, False), "ctl.py sms")
+    try:
+        ctl().sms("board", on=True)
+        raise Fail("sms on board must be refused")
+    except ControlError as e:
+        eq(e.status, 400)
+
+
+def test_hanweb_question_captcha():
+    b = Browser()
+    eq(ctl().settings()["sites"]["hanweb"]["question_captcha"], False, "off by default")
+    has(b.open(url("hanweb", "/jact/front/mailwrite.do?sysid=1")).text, 'id="checkcodeimg"', "off: the image")
+    ctl().question("hanweb", True)
+    page = b.open(url("hanweb", "/jact/front/mailwrite.do?sysid=1")).text
+    lacks(page, 'id="checkcodeimg"', "on: no image")
+    m = re.search(r'id="checkquestion"[^>]*>([1-9])\+([1-9])=\?<', page)
+    check(m, "on: the question is text")
+    eq(current_captcha("hanweb"), str(int(m.group(1)) + int(m.group(2))), "its answer is the sum")
+    r = b.open(url("hanweb", "/jact/front/mailsubmit.do"), {
+        "sysid": "1", "username": "张伟", "mobile": "13800138000", "mailtype": "1", "leader": "2", "title": "算术",
+        "content": "内容", "ispublic": "1", "checkcode": str(int(m.group(1)) + int(m.group(2)))})
+    has(r.text, "信件提交成功", "the sum passes")
+
+
 # ---------------------------------------------------------------- gbk
 
 def test_gbk_multipart_submit_alert_only():

@@ -1,6 +1,7 @@
 /* The captcha solvers that need no browser: exec:CMD (issue 12 item 2: the command is someone else's
  * program looking at a site's image, so it gets a clean environment, never huixin's secrets) and the
  * parsing of --captcha. */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,19 +10,33 @@
 #include "scenarios/run.h"
 #include "tests/unit/runner.h"
 
-/* Runs spec's solver on a small fake image; the answer, or NULL (the message on stderr). */
-static char *solve(const char *spec)
+/* Runs spec's solver on rq; the answer, or NULL (the message on stderr, its code in *code if given). */
+static char *solve_request(const char *spec, const struct scn_ask_request *rq, int *code)
 {
     struct scn_captcha_solver *s = NULL;
     struct err e;
     err_init(&e);
     char *answer = NULL;
-    if (scn_captcha_solver_parse(spec, NULL, &s, &e) || s->solve((const unsigned char *)"\x89PNG fake", 9, &answer,
-                                                                s->user, &e))
+    int rc = scn_captcha_solver_parse(spec, NULL, &s, &e);
+    if (rc == 0)
+        rc = s->solve(rq, &answer, s->user, &e);
+    if (rc)
         fprintf(stderr, "  %s: %s\n", spec, e.msg);
+    if (code)
+        *code = rc;
     scn_captcha_solver_free(s);
     return answer;
 }
+
+/* Runs spec's solver on a small fake captcha image. */
+static char *solve(const char *spec)
+{
+    struct scn_ask_request rq = {.kind = "captcha", .png = (const unsigned char *)"\x89PNG fake", .png_len = 9};
+    return solve_request(spec, &rq, NULL);
+}
+
+/* A solver that echoes its stdin back on one line (newlines made blanks). */
+#define ECHO_SOLVER "sh -c 'tr \"\\n\" \" \"; echo'"
 
 /* Whether the blank-separated list has the entry word exactly. */
 static bool has_word(const char *list, const char *word)
@@ -106,6 +121,63 @@ static void test_exec_solver_found_on_path_answers(void)
     free(got);
 }
 
+static void test_exec_sms_request_is_json(void)
+{
+    /* an SMS code (an ask step): one JSON object on stdin, with the prompt and no image */
+    struct scn_ask_request rq = {.kind = "sms", .prompt = "短信验证码", .site = "hanweb"};
+    char *got = solve_request("exec:" ECHO_SOLVER, &rq, NULL);
+    REQUIRE(got != NULL);
+    fprintf(stderr, "  (the solver read: %s)\n", got);
+    json_error_t je;
+    json_t *o = json_loads(got, 0, &je);
+    REQUIRE(o != NULL);
+    CHECK_STR(json_string_value(json_object_get(o, "kind")), "sms");
+    CHECK_STR(json_string_value(json_object_get(o, "prompt")), "短信验证码");
+    CHECK_STR(json_string_value(json_object_get(o, "site")), "hanweb");
+    CHECK(json_is_null(json_object_get(o, "question")));
+    CHECK(json_object_get(o, "image_png_base64") == NULL);
+    json_decref(o);
+    free(got);
+}
+
+static void test_exec_question_gets_text_and_picture(void)
+{
+    /* a question captcha: the question's text and its picture, base64; a plain exec: gets JSON too */
+    struct scn_ask_request rq = {.kind = "question", .question = "3+4=?", .png = (const unsigned char *)"\x89PNG fake",
+                                 .png_len = 9};
+    char *got = solve_request("exec:" ECHO_SOLVER, &rq, NULL);
+    REQUIRE(got != NULL);
+    json_error_t je;
+    json_t *o = json_loads(got, 0, &je);
+    REQUIRE(o != NULL);
+    CHECK_STR(json_string_value(json_object_get(o, "kind")), "question");
+    CHECK_STR(json_string_value(json_object_get(o, "question")), "3+4=?");
+    CHECK_STR(json_string_value(json_object_get(o, "image_png_base64")), "iVBORyBmYWtl");
+    json_decref(o);
+    free(got);
+    /* exec-json: a plain captcha comes as JSON as well */
+    rq = (struct scn_ask_request){.kind = "captcha", .png = (const unsigned char *)"ab", .png_len = 2};
+    got = solve_request("exec-json:" ECHO_SOLVER, &rq, NULL);
+    REQUIRE(got != NULL);
+    o = json_loads(got, 0, &je);
+    REQUIRE(o != NULL);
+    CHECK_STR(json_string_value(json_object_get(o, "kind")), "captcha");
+    CHECK_STR(json_string_value(json_object_get(o, "image_png_base64")), "YWI=");
+    json_decref(o);
+    free(got);
+}
+
+static void test_exec_request_timeout_bounds_the_wait(void)
+{
+    /* the request's own limit (an ask step's timeout_seconds) replaces the solver's 60 s */
+    struct scn_ask_request rq = {.kind = "text", .prompt = "x", .timeout_ms = 300};
+    int code = 0;
+    char *got = solve_request("exec:sleep 30", &rq, &code);
+    CHECK(got == NULL);
+    CHECK_INT(code, ERR_TIMEOUT);
+    free(got);
+}
+
 static void test_solver_spec_parse(void)
 {
     struct scn_captcha_solver *s = NULL;
@@ -122,6 +194,9 @@ static void test_solver_spec_parse(void)
 static const struct test_case cases[] = {
     {"an exec: solver gets PATH, HOME, the locale, TZ and TMPDIR, no secret", test_exec_solver_gets_a_clean_environment},
     {"an exec: solver is found on PATH and its first line answers", test_exec_solver_found_on_path_answers},
+    {"an exec: solver asked for an SMS code reads one JSON request", test_exec_sms_request_is_json},
+    {"a question captcha's solver gets the question's text and picture; exec-json: for all", test_exec_question_gets_text_and_picture},
+    {"an exec: solver's wait is bounded by the request's timeout", test_exec_request_timeout_bounds_the_wait},
     {"--captcha specs: empty and unbalanced exec:, unknown kinds", test_solver_spec_parse},
 };
 

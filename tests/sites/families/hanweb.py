@@ -5,6 +5,10 @@ come from a POST to dataproxy_mailpublist.do (a JavaScript array of <tr> strings
 div.jact_box_font, a query page; a hidden letter's detail URL redirects to the list. The home page's
 我要写信 opens the write page in the same window, or (the new_window setting) in a new one, or the form
 posts into a new window.
+
+Two switches, both off by default: sms_gate adds a 短信验证码 row whose 获取验证码 button "sends" a 6-digit
+code to the letter's phone (kept in the store, read through the control API, good for 5 minutes) and the
+post is refused without it; question_captcha shows a question ("3+4=?") as text instead of the image.
 """
 import json
 import re
@@ -63,7 +67,7 @@ class Handler(httpbase.SiteHandler):
         BASE + "mailwrite.do": "write", BASE + "checkcode.do": "checkcode",
         BASE + "mailsubmit.do": "submit", BASE + "mailpublist.do": "publist",
         BASE + "dataproxy_mailpublist.do": "dataproxy", BASE + "mailpubdetail.do": "detail",
-        BASE + "mailquery.do": "query",
+        BASE + "mailquery.do": "query", BASE + "sendsms.do": "sendsms",
     }
 
     def page(self, title, body, **kw):
@@ -101,9 +105,45 @@ class Handler(httpbase.SiteHandler):
         self.send_page(self.page("市长信箱", body))
 
     # ---- writing ----
+    def captcha_row(self, sid):
+        """The captcha row: an image (the default), or a question as text (question_captcha)."""
+        if self.store.config(SITE).get("question_captcha"):
+            question = self.store.captcha_question_new(SITE, sid)
+            return """<tr><th><span class="req">*</span>验证码</th><td><span id="checkquestion" class="question"
+ style="font-size:18px;padding:0 8px;background:#eef">%s</span> <input type="text" id="checkcode" name="checkcode" maxlength="4" style="width:120px">
+ <span class="muted">请输入计算结果</span></td></tr>""" % esc(question)
+        self.store.captcha_new(SITE, sid)
+        return """<tr><th><span class="req">*</span>验证码</th><td><input type="text" id="checkcode" name="checkcode" maxlength="4" style="width:120px">
+<img id="checkcodeimg" src="%(base)scheckcode.do?sysid=1" alt="验证码" title="看不清？点击换一张" style="vertical-align:middle;cursor:pointer;border:1px solid #ccc"
+ onclick="this.src='%(base)scheckcode.do?sysid=1&amp;refresh=1&amp;r='+Math.random()"> <span class="muted">看不清？点击图片换一张</span></td></tr>""" % dict(base=BASE)
+
+    def sms_row(self):
+        """The SMS-code row (sms_gate): 获取验证码 asks sendsms.do to text a code to the phone typed."""
+        if not self.store.config(SITE).get("sms_gate"):
+            return ""
+        return """<tr><th><span class="req">*</span>短信验证码</th><td><input type="text" id="smscode" name="smscode" maxlength="6" style="width:120px">
+<button type="button" class="btn gray" id="getsms" onclick="sendSmsCode()">获取验证码</button> <span id="smsstatus" class="muted"></span>
+<script>
+function sendSmsCode() {
+  var x = new XMLHttpRequest();
+  x.open('POST', '%ssendsms.do', true);
+  x.setRequestHeader('Content-Type', 'application/x-www-form-urlencoded');
+  x.onload = function () { var a = JSON.parse(x.responseText); document.getElementById('smsstatus').textContent = a.msg; };
+  x.send('mobile=' + encodeURIComponent(document.getElementById('mobile').value));
+}
+</script></td></tr>""" % BASE
+
+    def sendsms(self):
+        mobile = clean(self.form().get("mobile"))
+        if self.command != "POST" or not re.fullmatch(r"1\d{10}", mobile):
+            answer = {"ok": False, "msg": "请先输入正确的手机号码"}
+        else:
+            self.store.sms_send(SITE, mobile)
+            answer = {"ok": True, "msg": "验证码已发送至 %s****%s，5分钟内有效" % (mobile[:3], mobile[-4:])}
+        self.send_bytes(json.dumps(answer, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8")
+
     def write(self):
         sid, set_cookie = self.session()
-        self.store.captcha_new(SITE, sid)
         body = """<h1 class="title">我要写信</h1>
 <div class="notice">请如实填写以下信息，带 <span class="req">*</span> 的为必填项。您的个人信息将严格保密。</div>
 <form id="mailform" name="mailform" method="post" action="%(base)smailsubmit.do"%(target)s>
@@ -118,13 +158,12 @@ class Handler(httpbase.SiteHandler):
 <tr><th><span class="req">*</span>内容</th><td><textarea id="content" name="content"></textarea></td></tr>
 <tr><th><span class="req">*</span>是否公开</th><td><label><input type="radio" name="ispublic" id="ispublic1" value="1" checked> 公开</label>
 　<label><input type="radio" name="ispublic" id="ispublic0" value="0"> 不公开</label></td></tr>
-<tr><th><span class="req">*</span>验证码</th><td><input type="text" id="checkcode" name="checkcode" maxlength="4" style="width:120px">
-<img id="checkcodeimg" src="%(base)scheckcode.do?sysid=1" alt="验证码" title="看不清？点击换一张" style="vertical-align:middle;cursor:pointer;border:1px solid #ccc"
- onclick="this.src='%(base)scheckcode.do?sysid=1&amp;refresh=1&amp;r='+Math.random()"> <span class="muted">看不清？点击图片换一张</span></td></tr>
+%(sms)s%(captcha)s
 </table>
 <p class="center"><button type="submit" class="btn" id="submitbtn">提交信件</button>　<button type="reset" class="btn gray">重新填写</button></p>
 </form>""" % dict(base=BASE, types=options((("", "请选择"),) + TYPES), leaders=options(LEADERS),
-                   target=' target="_blank"' if self.new_window() == "form" else "")
+                   target=' target="_blank"' if self.new_window() == "form" else "",
+                   sms=self.sms_row(), captcha=self.captcha_row(sid))
         self.send_page(self.page("我要写信", body), headers={"Set-Cookie": set_cookie})
 
     def checkcode(self):
@@ -148,6 +187,8 @@ class Handler(httpbase.SiteHandler):
                 return self.send_page(self.msg("提交失败", "请填写%s！" % label, "err", back))
         if not re.fullmatch(r"1\d{10}", mobile):
             return self.send_page(self.msg("提交失败", "请输入正确的手机号码！", "err", back))
+        if self.store.config(SITE).get("sms_gate") and not self.store.sms_check(SITE, mobile, f.get("smscode")):
+            return self.send_page(self.msg("提交失败", "短信验证码错误或已过期！", "err", back))
         mailtype = dict(TYPES).get(clean(f.get("mailtype")))
         if not mailtype:
             return self.send_page(self.msg("提交失败", "请选择信件类型！", "err", back))
