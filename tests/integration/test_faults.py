@@ -501,6 +501,20 @@ def kill_during(suite, c, args, now, victim, settle_s):
                 killed = [p.pid]
             except ProcessLookupError:
                 pass
+        elif victim == "renderer":
+            # The renderer that serves the visit's page may not be born yet (Chrome keeps a spare one,
+            # and the site's own comes when its slow answer commits): kill every renderer, again and
+            # again, until the first visit is recorded, then stop at once so the next letter's page lives.
+            rows = len(ledger_visits(c.store))
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and p.poll() is None and len(ledger_visits(c.store)) == rows:
+                for pid in browser_pids(p.pid, renderer=True):
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                        killed.append(pid)
+                    except ProcessLookupError:
+                        pass
+                time.sleep(0.2)
         else:
             pids = browser_pids(p.pid, renderer=(victim == "renderer"))
             for pid in pids:
