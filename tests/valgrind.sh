@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # make valgrind: the C test binaries, and the integration tests that drive ./huixin, under valgrind's
 # memcheck (definite leaks and memory errors fail; the browser is a child process and is not traced).
 # Prints each suite's result and "N passed, N failed" last, counting suites.
@@ -14,18 +14,35 @@ printf '#!/bin/sh\nexec %s "%s/huixin" "$@"\n' "$VG" "$PWD" > "$wrapper"
 chmod +x "$wrapper"
 passed=0
 failed=0
+# Suites at once (VALGRIND_JOBS, default 2): memcheck is CPU-bound and single-threaded per process.
+VALGRIND_JOBS=${VALGRIND_JOBS:-2}
+names=()
+# run NAME COMMAND...: starts it in the background (at most VALGRIND_JOBS at once); its result is
+# written beside its log and read, in order, at the end.
 run() {
-    name=$1
+    local name=$1
     shift
-    log=$BUILD/valgrind/$name.log
-    if timeout 1800 "$@" >"$log" 2>&1; then
-        passed=$((passed + 1))
-        echo "ok   valgrind: $name"
-    else
-        failed=$((failed + 1))
-        echo "FAIL valgrind: $name (see $log)"
-        grep -E '==[0-9]+==' "$log" | head -20
-    fi
+    while [ "$(jobs -rp | wc -l)" -ge "$VALGRIND_JOBS" ]; do sleep 1; done
+    names+=("$name")
+    (
+        log=$BUILD/valgrind/$name.log
+        if timeout 1800 "$@" >"$log" 2>&1; then echo ok >"$log.result"; else echo FAIL >"$log.result"; fi
+    ) &
+}
+report() {
+    wait
+    local name log
+    for name in "${names[@]}"; do
+        log=$BUILD/valgrind/$name.log
+        if [ "$(cat "$log.result" 2>/dev/null)" = ok ]; then
+            passed=$((passed + 1))
+            echo "ok   valgrind: $name"
+        else
+            failed=$((failed + 1))
+            echo "FAIL valgrind: $name (see $log)"
+            grep -E '==[0-9]+==' "$log" | head -20
+        fi
+    done
 }
 # VALGRIND_SET=ci (make valgrind, what CI runs): the unit suites, the driver's own suite (the
 # DevTools connection, its frames and events) and one capture flow of ./huixin. all (make valgrind-all):
@@ -43,9 +60,10 @@ for t in "$BUILD"/tests/test_*; do
     fi
     run "$name" $VG "$t"
 done
-HUIXIN_BIN=$wrapper run test_capture.sh sh tests/integration/test_capture.sh
+run test_capture.sh env HUIXIN_BIN="$wrapper" sh tests/integration/test_capture.sh
 if [ "$SET" = all ]; then
-    HUIXIN_BIN=$wrapper run test_campaign.py python3 tests/integration/test_campaign.py
+    run test_campaign.py env HUIXIN_BIN="$wrapper" python3 tests/integration/test_campaign.py
 fi
+report
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
