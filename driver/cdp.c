@@ -134,6 +134,34 @@ static void pending_fail(struct cdp_pending *p, int code, const char *msg)
     p->err_msg = xstrdup(msg);
 }
 
+/* The wire trace (HUIXIN_LOG=debug) never shows what is typed into a site: the text of
+ * Input.insertText and the arguments of Runtime.callFunctionOn (a fill's value: the sender's name,
+ * phone, an SMS code) are replaced by their size. */
+static void cdp_trace_sent(int64_t id, const char *method, const char *session, json_t *params, const char *text)
+{
+    const char *key = strcmp(method, "Input.insertText") == 0         ? "text"
+                      : strcmp(method, "Runtime.callFunctionOn") == 0 ? "arguments"
+                                                                      : NULL;
+    json_t *secret = key ? json_object_get(params, key) : NULL;
+    if (!secret) {
+        log_debug("cdp", "-> %s", text);
+        return;
+    }
+    char *dump = json_dumps(secret, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *said = xasprintf("(%zu bytes, not logged)", dump ? strlen(dump) : (size_t)0);
+    json_t *shown = json_deep_copy(params);
+    json_object_set_new(shown, key, json_string(said));
+    json_t *msg = json_pack("{s:I, s:s, s:o}", "id", (json_int_t)id, "method", method, "params", shown);
+    if (session)
+        json_object_set_new(msg, "sessionId", json_string(session));
+    char *line = json_dumps(msg, JSON_COMPACT);
+    log_debug("cdp", "-> %s", line ? line : "?");
+    free(line);
+    json_decref(msg);
+    free(said);
+    free(dump);
+}
+
 int64_t cdp_send(struct cdp *c, const char *session, const char *method, json_t *params, int64_t deadline_ms,
                  struct err *e)
 {
@@ -170,7 +198,8 @@ int64_t cdp_send(struct cdp *c, const char *session, const char *method, json_t 
     p->session = xstrdup(session);
     p->method = xstrdup(method);
     p->deadline_ms = deadline_ms;
-    log_debug("cdp", "-> %s", text);
+    if (log_level_get() >= LOG_DEBUG)
+        cdp_trace_sent(id, method, session, params, text);
     if (!c->send || c->send(text, strlen(text), c->transport_user) != 0) {
         cdp_close(c, "connection closed");
     }
