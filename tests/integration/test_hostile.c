@@ -303,7 +303,10 @@ static void test_popup_of_popups_followed_and_capped(void)
     if (rc < 0)
         fprintf(stderr, "  page_window_follow: %s\n", e.msg);
     REQUIRE(rc == 1);
-    page_wait(p, PAGE_COND_TEXT, "never-there", 2000, NULL); /* let the chain grow */
+    /* let the chain grow: its next popup opens after a moment, later on a loaded machine */
+    for (int64_t t0 = clock_mono_ms(); page_popup_seen(p) < 2 && clock_mono_ms() - t0 < 15000;)
+        page_wait(p, PAGE_COND_TEXT, "never-there", 250, NULL);
+    page_wait(p, PAGE_COND_TEXT, "never-there", 1000, NULL); /* and a moment more, for the cap */
     fprintf(stderr, "  (%zu popups seen, %zu open)\n", page_popup_seen(p), page_popup_open_count(p));
     CHECK(page_popup_seen(p) >= 2);
     CHECK(page_popup_open_count(p) <= PAGE_POPUPS_OPEN_MAX);
