@@ -104,6 +104,21 @@ void scn_ld_known_add(struct scn_ld *l, const char *name)
     l->known[l->n_known++] = xstrdup(name);
 }
 
+void scn_ld_var_target(struct scn_ld *l, const char *vpath, const char *var, const char *verb)
+{
+    if (!var)
+        return;
+    char *p = scn_ld_path_of(vpath, "var");
+    if (!scn_var_name_is_valid(var))
+        scn_ld_error(l, p, false, "bad variable name '%s'; expected letters, digits and '_' in dot-separated parts",
+                     var);
+    else if (strncmp(var, "letter.", 7) == 0)
+        scn_ld_error(l, p, false, "'%s' is a built-in; %s into another name", var, verb);
+    else
+        scn_ld_known_add(l, var);
+    free(p);
+}
+
 struct ref_ctx {
     struct scn_ld *l;
     const char *undefined;

@@ -37,6 +37,9 @@ char *scn_ld_path_idx(const char *base, size_t i);
 
 /* A variable defined from here on (a "vars" default, an extract's or dialog's var). */
 void scn_ld_known_add(struct scn_ld *l, const char *name);
+/* A step's "var" that it writes (extract, ask): a valid name, not a letter.* built-in ("'letter.x' is a
+ * built-in; VERB into another name"); then known to the steps after it. NULL: nothing to check. */
+void scn_ld_var_target(struct scn_ld *l, const char *vpath, const char *var, const char *verb);
 /* Reports every ${name} in s not defined yet. */
 void scn_ld_check_vars(struct scn_ld *l, const char *path, const char *s);
 

@@ -51,18 +51,7 @@ static void parse(struct scn_ld *l, json_t *step, const char *path, json_t *v, c
             free(p);
         }
     }
-    if (s->var && !scn_var_name_is_valid(s->var)) {
-        char *p = scn_ld_path_of(vpath, "var");
-        scn_ld_error(l, p, false, "bad variable name '%s'; expected letters, digits and '_' in dot-separated parts",
-                     s->var);
-        free(p);
-    } else if (s->var && strncmp(s->var, "letter.", 7) == 0) {
-        char *p = scn_ld_path_of(vpath, "var");
-        scn_ld_error(l, p, false, "'%s' is a built-in; ask into another name", s->var);
-        free(p);
-    } else if (s->var) {
-        scn_ld_known_add(l, s->var);
-    }
+    scn_ld_var_target(l, vpath, s->var, "ask");
 }
 
 static int exec(struct scn_exec *x, const struct scn_step *st, const char *image, const char *prompt, int timeout_ms,

@@ -22,18 +22,7 @@ static void parse(struct scn_ld *l, json_t *step, const char *path, json_t *v, c
     scn_ld_parse_extractor(l, v, vpath, false, false, extra, &s->extract);
     s->var = scn_ld_get_str(l, v, vpath, "var", true, false);
     s->is_optional = scn_ld_get_bool(l, v, vpath, "optional", false);
-    if (s->var && !scn_var_name_is_valid(s->var)) {
-        char *p = scn_ld_path_of(vpath, "var");
-        scn_ld_error(l, p, false, "bad variable name '%s'; expected letters, digits and '_' in dot-separated parts",
-                     s->var);
-        free(p);
-    } else if (s->var && strncmp(s->var, "letter.", 7) == 0) {
-        char *p = scn_ld_path_of(vpath, "var");
-        scn_ld_error(l, p, false, "'%s' is a built-in; extract into another name", s->var);
-        free(p);
-    } else if (s->var) {
-        scn_ld_known_add(l, s->var);
-    }
+    scn_ld_var_target(l, vpath, s->var, "extract");
 }
 
 static int exec(struct scn_exec *x, const struct scn_step *st, const char *target, const char *value,
