@@ -8,6 +8,7 @@
 #include "common/files.h"
 #include "driver/page.h"
 #include "scenarios/block_list.h"
+#include "verify/visit.h"
 #include "cli/commands.h"
 #include "cli/opts.h"
 #include "cli/cli.h"
@@ -66,18 +67,8 @@ static json_t *capture_meta(struct page *p, struct browser *b, const char *url, 
     json_object_set_new(meta, "identity", json_pack("{s:s, s:s, s:s}", "user_agent", id.user_agent, "language",
                                                     id.language, "timezone", id.timezone));
     if (block->is_on) { /* huixin's doing, not the site's failure */
-        size_t n = 0;
-        free(scn_block_patterns(block, &n));
-        json_object_set_new(meta, "block_list", json_pack("{s:b, s:s?, s:I, s:s}", "builtin", 1, "user_file",
-                                                          block->user_file, "hosts", (json_int_t)n, "by",
-                                                          "command line"));
-        json_t *blocked = json_array();
-        for (size_t i = 0; i < page_blocked_count(p); i++) {
-            const struct page_unloaded *u = page_blocked_get(p, i);
-            json_array_append_new(blocked, json_pack("{s:s, s:s, s:s}", "url", u->url, "host", u->host, "why",
-                                                     u->why));
-        }
-        json_object_set_new(meta, "blocked_resources", blocked);
+        json_object_set_new(meta, "block_list", visit_block_list_json(block, "command line"));
+        json_object_set_new(meta, "blocked_resources", visit_blocked_json(p));
     }
     free(final_url);
     free(title);

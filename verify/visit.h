@@ -19,6 +19,8 @@ struct scn_vars;
 struct err;
 struct scn_captcha_solver;
 struct scn_block_list;
+struct page;
+struct json_t;
 
 struct visit_env {
     struct ledger *ledger;
@@ -90,5 +92,10 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
  * there), and written from vars (caller frees). */
 void visit_vars_from_json(struct scn_vars *vars, const char *json_object_text);
 char *visit_vars_to_json(const struct scn_vars *vars);
+
+/* meta.json's record of a block list in use ({builtin, user_file, hosts, by}: by is "command line" or
+ * "scenario") and of what the page's list blocked ([{url, host, why}]): capture's and the visits' alike. */
+struct json_t *visit_block_list_json(const struct scn_block_list *bl, const char *by);
+struct json_t *visit_blocked_json(struct page *p);
 
 #endif

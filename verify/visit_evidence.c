@@ -273,13 +273,7 @@ unsigned visit_bundle_capture(struct visit_bundle *b, struct page *p, const char
     }
     json_object_set_new(entry, "unloaded_resources", unloaded);
     if (json_object_get(b->meta, "block_list")) { /* blocked by huixin's list: not the site's failure either */
-        json_t *blocked = json_array();
-        for (size_t i = 0; i < page_blocked_count(p); i++) {
-            const struct page_unloaded *u = page_blocked_get(p, i);
-            json_array_append_new(blocked, json_pack("{s:s, s:s, s:s}", "url", u->url, "host", u->host, "why",
-                                                     u->why));
-        }
-        json_object_set_new(entry, "blocked_resources", blocked);
+        json_object_set_new(entry, "blocked_resources", visit_blocked_json(p));
     }
     if ((int)page_unloaded_count(p) > b->n_unloaded)
         b->n_unloaded = (int)page_unloaded_count(p);
@@ -338,12 +332,26 @@ void visit_bundle_block_note(struct visit_bundle *b, const struct visit_env *env
 {
     if (!scn_block_list_is_used(&sc->site, env->block_list))
         return;
+    const char *by = sc->site.has_block_trackers ? "scenario" : "command line";
+    json_object_set_new(b->meta, "block_list", visit_block_list_json(env->block_list, by));
+}
+
+json_t *visit_block_list_json(const struct scn_block_list *bl, const char *by)
+{
     size_t n = 0;
-    free(scn_block_patterns(env->block_list, &n));
-    const char *user_file = env->block_list && env->block_list->is_on ? env->block_list->user_file : NULL;
-    json_object_set_new(b->meta, "block_list",
-                        json_pack("{s:b, s:s?, s:I, s:s}", "builtin", 1, "user_file", user_file, "hosts",
-                                  (json_int_t)n, "by", sc->site.has_block_trackers ? "scenario" : "command line"));
+    free(scn_block_patterns(bl, &n));
+    const char *user_file = bl && bl->is_on ? bl->user_file : NULL;
+    return json_pack("{s:b, s:s?, s:I, s:s}", "builtin", 1, "user_file", user_file, "hosts", (json_int_t)n, "by", by);
+}
+
+json_t *visit_blocked_json(struct page *p)
+{
+    json_t *blocked = json_array();
+    for (size_t i = 0; i < page_blocked_count(p); i++) {
+        const struct page_unloaded *u = page_blocked_get(p, i);
+        json_array_append_new(blocked, json_pack("{s:s, s:s, s:s}", "url", u->url, "host", u->host, "why", u->why));
+    }
+    return blocked;
 }
 
 void visit_bundle_release(struct visit_bundle *b)
