@@ -51,7 +51,10 @@ int browser_open(const struct browser_options *o, struct browser **out, struct e
     } else {
         if ((rc = launch_chromium_find(o ? o->chromium_path : NULL, &chromium, e)) != 0)
             goto out;
-        if ((rc = launch_start(chromium, b->width, b->height, timeout_ms, &b->launch, e)) != 0)
+        /* starting Chromium is the machine's work, not the site's: a short --timeout must not make a
+         * loaded machine's slow start a failed visit, so the launch waits at least the default */
+        int launch_ms = timeout_ms > DRIVER_DEFAULT_TIMEOUT_MS ? timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS;
+        if ((rc = launch_start(chromium, b->width, b->height, launch_ms, &b->launch, e)) != 0)
             goto out;
         ws_url = xstrdup(b->launch.ws_url);
     }
