@@ -59,6 +59,8 @@ struct cli_common {
     const char *timezone;      /* --timezone ZONE; NULL: Asia/Shanghai */
     bool block_trackers;       /* --block-trackers: fail requests to the built-in list's hosts at once */
     const char *block_list_path; /* --block-list FILE: more hosts to block (implies --block-trackers) */
+    const char *proxy_url;     /* --proxy URL: http://HOST:PORT or socks5://HOST:PORT (checked as parsed) */
+    const char *proxy_credentials_path; /* --proxy-credentials FILE: one line user:password, mode 0600 */
     bool has_now;              /* --now "YYYY-MM-DD HH:MM" (Beijing time) was given */
     int64_t now_ms;
     const char *alerts_path;   /* --alerts FILE: alert channels (default ~/.config/huixin/alerts.conf) */
@@ -73,6 +75,12 @@ struct scn_block_list;
  * --block-list, the file read and its hosts added; ERR_INPUT naming FILE:LINE for a line that is not a
  * host, ERR_IO for a file that cannot be read. out is initialized either way (release it). */
 int cli_block_list_open(const struct cli_common *c, struct scn_block_list *out, struct err *e);
+
+struct proxy;
+/* The proxy the options ask for (--proxy, --proxy-credentials; common/proxy.h): *is_on false without
+ * --proxy. ERR_USAGE for credentials without a proxy or for a SOCKS5 proxy, ERR_INPUT for a credentials
+ * file that is not one line user:password of mode 0600. out is initialized either way (release it). */
+int cli_proxy_open(const struct cli_common *c, struct proxy *out, bool *is_on, struct err *e);
 
 struct cal;
 /* The working-day calendar: built-in facts, the user's standard files, then --calendar files. */

@@ -6,6 +6,7 @@
 #include "common/base.h"
 #include "common/clock.h"
 #include "common/files.h"
+#include "common/proxy.h"
 #include "driver/page.h"
 #include "scenarios/block_list.h"
 #include "verify/visit.h"
@@ -26,12 +27,14 @@ static const char capture_usage[] =
     "              dialogs, failed requests, other hosts' resources that did not load\n"
     "              (unloaded_resources: url, host, why, after_ms), screenshot size; with\n"
     "              --block-trackers or --block-list, the list (block_list: builtin, user_file,\n"
-    "              hosts) and what it blocked (blocked_resources: url, host, why)\n"
+    "              hosts) and what it blocked (blocked_resources: url, host, why); with --proxy,\n"
+    "              the proxy (proxy: scheme, host, port, credentials, by; never the password)\n"
     "\n"
     "Options:\n";
 
 static json_t *capture_meta(struct page *p, struct browser *b, const char *url, int64_t at_ms,
-                            const struct page_shot_info *shot, const struct scn_block_list *block)
+                            const struct page_shot_info *shot, const struct scn_block_list *block,
+                            const struct proxy *proxy)
 {
     char utc[32], bj[32];
     clock_utc_format(at_ms, utc, sizeof utc);
@@ -70,6 +73,8 @@ static json_t *capture_meta(struct page *p, struct browser *b, const char *url, 
         json_object_set_new(meta, "block_list", visit_block_list_json(block, "command line"));
         json_object_set_new(meta, "blocked_resources", visit_blocked_json(p));
     }
+    if (proxy)
+        json_object_set_new(meta, "proxy", visit_proxy_json(proxy, "command line"));
     free(final_url);
     free(title);
     return meta;
@@ -85,12 +90,16 @@ static int capture_run(const struct cli_common *c, const char *url, const char *
     struct page_shot_info shot;
     memset(&shot, 0, sizeof shot);
     struct scn_block_list block;
+    struct proxy proxy;
+    memset(&proxy, 0, sizeof proxy);
+    bool is_proxied = false;
     struct browser_options o;
     cli_browser_options(c, &o);
 
-    if ((rc = cli_block_list_open(c, &block, e)) != 0 || (rc = browser_open(&o, &b, e)) != 0)
+    if ((rc = cli_block_list_open(c, &block, e)) != 0 || (rc = cli_proxy_open(c, &proxy, &is_proxied, e)) != 0 ||
+        (rc = browser_open(&o, &b, e)) != 0)
         goto out;
-    if ((rc = page_open(b, &p, e)) != 0)
+    if ((rc = page_open_via(b, is_proxied ? &proxy : NULL, &p, e)) != 0)
         goto out;
     char *own = page_url_host(url); /* the page's own host; any other gets a budget */
     const char *own_hosts[] = {own};
@@ -126,7 +135,7 @@ static int capture_run(const struct cli_common *c, const char *url, const char *
     path = xasprintf("%s/page.txt", dir);
     if ((rc = file_write_atomic(path, text, strlen(text), e)) != 0)
         goto out;
-    meta = capture_meta(p, b, url, at_ms, &shot, &block);
+    meta = capture_meta(p, b, url, at_ms, &shot, &block, is_proxied ? &proxy : NULL);
     meta_text = json_dumps(meta, JSON_SORT_KEYS | JSON_INDENT(2));
     free(path);
     path = xasprintf("%s/meta.json", dir);
@@ -143,6 +152,7 @@ out:
     page_close(p);
     browser_close(b);
     scn_block_list_release(&block);
+    proxy_release(&proxy);
     return rc;
 }
 

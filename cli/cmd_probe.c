@@ -6,6 +6,7 @@
 
 #include "common/base.h"
 #include "common/files.h"
+#include "common/proxy.h"
 #include "driver/page.h"
 #include "scenarios/block_list.h"
 #include "cli/commands.h"
@@ -52,6 +53,9 @@ int cmd_probe(int argc, char **argv)
     memset(&r, 0, sizeof r);
     struct scn_block_list block;
     scn_block_list_init(&block);
+    struct proxy proxy;
+    memset(&proxy, 0, sizeof proxy);
+    bool is_proxied = false;
     struct err e;
     err_init(&e);
     int rc = EXIT_OK;
@@ -92,13 +96,13 @@ int cmd_probe(int argc, char **argv)
     }
     if (!shot_path)
         shot_path = shot_default = default_shot(url);
-    if (cli_block_list_open(&c, &block, &e) != 0) {
+    if (cli_block_list_open(&c, &block, &e) != 0 || cli_proxy_open(&c, &proxy, &is_proxied, &e) != 0) {
         rc = cli_fail(&e);
         goto out;
     }
     struct browser_options bo;
     cli_browser_options(&c, &bo);
-    if (browser_open(&bo, &b, &e) < 0 || page_open(b, &p, &e) < 0) {
+    if (browser_open(&bo, &b, &e) < 0 || page_open_via(b, is_proxied ? &proxy : NULL, &p, &e) < 0) {
         rc = cli_fail(&e);
         goto out;
     }
@@ -142,6 +146,7 @@ out:
     page_close(p);
     browser_close(b);
     scn_block_list_release(&block);
+    proxy_release(&proxy);
     free(shot_default);
     return rc;
 }

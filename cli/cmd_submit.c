@@ -241,6 +241,11 @@ int cmd_submit(int argc, char **argv)
     bool is_dry_run = false;
     struct scn_block_list block;
     scn_block_list_init(&block);
+    struct proxy proxy;
+    memset(&proxy, 0, sizeof proxy);
+    bool is_proxied = false;
+    struct visit_proxy vp;
+    memset(&vp, 0, sizeof vp);
     const struct opt rows[] = {
         {.kind = OPT_CALL, .name = "--var", .call = cli_var_take, .value = &vars, .metavar = "NAME=VALUE",
          .needs = "NAME=VALUE", .help = "a variable for the scenario (repeatable)"},
@@ -285,7 +290,13 @@ int cmd_submit(int argc, char **argv)
         rc = submit_recorded(&c, scenario_path, site_key, captcha_spec, &vars);
         goto out;
     }
-    if (cli_block_list_open(&c, &block, &e) || scn_scenario_load(scenario_path, &s, NULL, &e) < 0) {
+    if (cli_block_list_open(&c, &block, &e) || cli_proxy_open(&c, &proxy, &is_proxied, &e) ||
+        scn_scenario_load(scenario_path, &s, NULL, &e) < 0) {
+        rc = cli_fail(&e);
+        goto out;
+    }
+    const struct visit_env proxy_env = {.proxy = is_proxied ? &proxy : NULL};
+    if (visit_proxy_resolve(&proxy_env, s, &vp, &e)) {
         rc = cli_fail(&e);
         goto out;
     }
@@ -309,7 +320,7 @@ int cmd_submit(int argc, char **argv)
     }
     struct browser_options bo;
     cli_browser_options(&c, &bo);
-    if (browser_open(&bo, &b, &e) < 0 || page_open(b, &p, &e) < 0) {
+    if (browser_open(&bo, &b, &e) < 0 || page_open_via(b, visit_proxy_get(&vp), &p, &e) < 0) {
         rc = cli_fail(&e);
         goto out;
     }
@@ -331,6 +342,7 @@ int cmd_submit(int argc, char **argv)
     json_object_set_new(o, "body", opt_string(scn_vars_get(&vars, "letter.body")));
     json_object_set_new(o, "extracted", vars_json(&r.extracted));
     json_object_set_new(o, "final_url", opt_string(r.final_url));
+    json_object_set_new(o, "proxy", vp.is_on ? visit_proxy_json(&vp.proxy, vp.by) : json_null());
     json_object_set_new(o, "screenshots", shots_json(&r.shots));
     json_object_set_new(o, "failure_screenshot", opt_string(r.failure_shot));
     if (r.submitted_at_ms) {
@@ -355,6 +367,8 @@ out:
     scn_scenario_free(s);
     scn_vars_release(&vars);
     scn_block_list_release(&block);
+    visit_proxy_release(&vp);
+    proxy_release(&proxy);
     free(dir);
     return rc;
 }

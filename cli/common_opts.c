@@ -7,6 +7,7 @@
 #include "common/base.h"
 #include "common/clock.h"
 #include "common/files.h"
+#include "common/proxy.h"
 #include "driver/page.h"
 #include "scenarios/block_list.h"
 #include "scenarios/vars.h"
@@ -40,6 +41,27 @@ int cli_block_list_open(const struct cli_common *c, struct scn_block_list *out, 
         err_prefix(e, "--block-list");
     free(text);
     return rc;
+}
+
+int cli_proxy_open(const struct cli_common *c, struct proxy *out, bool *is_on, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    *is_on = false;
+    if (!c->proxy_url) {
+        if (c->proxy_credentials_path)
+            return err_set(e, ERR_USAGE, "--proxy-credentials '%s' without --proxy: credentials for which proxy?",
+                           c->proxy_credentials_path);
+        return 0;
+    }
+    int rc = proxy_parse(c->proxy_url, out, e);
+    if (rc == 0 && c->proxy_credentials_path)
+        rc = proxy_credentials_load(out, c->proxy_credentials_path, e);
+    if (rc != 0) { /* the messages name the proxy or the file */
+        proxy_release(out);
+        return rc;
+    }
+    *is_on = true;
+    return 0;
 }
 
 int cli_exit_from_err(int code)
@@ -155,6 +177,21 @@ void cli_browser_options(const struct cli_common *c, struct browser_options *out
     out->timezone = c->timezone;
 }
 
+static int common_proxy_take(const char *cmd, const char *name, const char *v, void *user)
+{
+    struct cli_common *c = user;
+    (void)name;
+    struct proxy px;
+    struct err e;
+    err_init(&e);
+    int rc = proxy_parse(v, &px, &e);
+    proxy_release(&px);
+    if (rc != 0)
+        return cli_usage_error(cmd, "--%s", e.msg);
+    c->proxy_url = v;
+    return 0;
+}
+
 static int common_thirdparty_take(const char *cmd, const char *name, const char *v, void *user)
 {
     struct cli_common *c = user;
@@ -242,6 +279,12 @@ const struct opt cli_opts_browser[] = {
     COMMON_CALL("--user-agent", common_user_agent_take, "STRING",
                 "the user agent sites are told (default: this Chromium's own, saying Chrome,\n"
                 "not HeadlessChrome)"),
+    COMMON_CALL("--proxy", common_proxy_take, "URL",
+                "visit through this proxy: http://HOST:PORT or socks5://HOST:PORT (loopback\n"
+                "too); a scenario's site.proxy beats it (\"direct\": none); recorded in meta.json"),
+    COMMON_STRING("--proxy-credentials", proxy_credentials_path, "FILE",
+                  "the HTTP proxy's user:password, one line, in a file of mode 0600 (not a link);\n"
+                  "given only to the proxy's own challenges (SOCKS5: refused, Chromium cannot)"),
     COMMON_CALL("--language", common_language_take, "TAG", "the browser's language (default zh-CN)"),
     COMMON_CALL("--timezone", common_timezone_take, "ZONE", "the browser's time zone (default Asia/Shanghai)"),
     OPT_ROW_END,

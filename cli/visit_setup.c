@@ -4,6 +4,7 @@
 
 #include "common/base.h"
 #include "common/log.h"
+#include "common/proxy.h"
 #include "driver/page.h"
 #include "scenarios/run.h"
 #include "verify/calendar.h"
@@ -34,6 +35,10 @@ int visit_setup_open(struct visit_setup *vs, const struct cli_common *c, const c
     if ((rc = cli_block_list_open(c, &vs->block_list, e)))
         return rc;
     vs->env.block_list = &vs->block_list;
+    bool is_proxied = false;
+    if ((rc = cli_proxy_open(c, &vs->proxy, &is_proxied, e)))
+        return rc;
+    vs->env.proxy = is_proxied ? &vs->proxy : NULL;
     if ((rc = cli_calendar_open(c, &vs->cal, e)) || (rc = ledger_open(c->store_path, &vs->ledger, e)))
         return rc;
     if (captcha_spec && (rc = scn_captcha_solver_parse(captcha_spec, c->evidence_dir, &vs->captcha, e)))
@@ -94,6 +99,7 @@ void visit_setup_close(struct visit_setup *vs)
     alert_config_release(&vs->alerts);
     free(vs->pace_lock_path);
     scn_block_list_release(&vs->block_list);
+    proxy_release(&vs->proxy);
     memset(vs, 0, sizeof *vs);
 }
 

@@ -18,9 +18,10 @@ struct visit_setup {
     const struct cli_common *common;
     char *pace_lock_path; /* STORE.pace */
     struct scn_block_list block_list; /* --block-trackers, --block-list */
+    struct proxy proxy;               /* --proxy, --proxy-credentials (env.proxy points here when given) */
 };
 
-/* Reads the block list file (--block-list), opens the ledger (created if missing) and the calendar; the browser starts with the first visit.
+/* Reads the block list file (--block-list) and the proxy's credentials (--proxy-credentials), opens the ledger (created if missing) and the calendar; the browser starts with the first visit.
  * captcha_spec may be NULL ("prompt", "exec:CMD", "control:URL"). */
 int visit_setup_open(struct visit_setup *vs, const struct cli_common *c, const char *captcha_spec, struct err *e);
 /* Before each visit: starts the browser, or relaunches it if it died (a crash must not end a sweep). */

@@ -5,6 +5,7 @@
 #include "common/base.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/proxy.h"
 #include "driver/browser_internal.h"
 #include "driver/cdp.h"
 #include "driver/page.h"
@@ -42,6 +43,7 @@ static const page_enable_fn page_session_enables[] = {
     page_focus_enable,     /* Emulation.setFocusEmulationEnabled, pages only */
     page_identity_enable,  /* Network.setUserAgentOverride, Emulation.setLocaleOverride, setTimezoneOverride */
     page_security_enable,  /* Security.setIgnoreCertificateErrors, pages that go on past certificate errors */
+    page_fetch_enable,     /* Fetch.enable{handleAuthRequests}, every session of a page whose proxy takes credentials */
     page_targets_enable,   /* Target.setAutoAttach */
     page_runtime_resume,   /* Runtime.runIfWaitingForDebugger */
 };
@@ -149,6 +151,11 @@ void page_sleep(struct page *p, int ms)
 
 int page_open(struct browser *b, struct page **out, struct err *e)
 {
+    return page_open_via(b, NULL, out, e);
+}
+
+int page_open_via(struct browser *b, const struct proxy *proxy, struct page **out, struct err *e)
+{
     int rc = 0;
     json_t *res = NULL;
     size_t slot = PAGE_MAX;
@@ -163,8 +170,17 @@ int page_open(struct browser *b, struct page **out, struct err *e)
         return err_set(e, ERR_BROWSER, "page_open: %s", cdp_close_reason(b->cdp));
     p = xcalloc(1, sizeof *p);
     p->b = b;
-    if ((rc = cdp_call(b->cdp, NULL, "Target.createBrowserContext", json_pack("{s:b}", "disposeOnDetach", 1), 0,
-                       &res, e)) != 0)
+    json_t *context = json_pack("{s:b}", "disposeOnDetach", 1);
+    if (proxy && proxy->host) {
+        /* the fixtures and an office's own test sites may be on loopback: no silent direct connection */
+        char *server = proxy_server_format(proxy);
+        json_object_set_new(context, "proxyServer", json_string(server));
+        json_object_set_new(context, "proxyBypassList", json_string("<-loopback>"));
+        free(server);
+        p->proxy = xcalloc(1, sizeof *p->proxy);
+        proxy_copy(p->proxy, proxy);
+    }
+    if ((rc = cdp_call(b->cdp, NULL, "Target.createBrowserContext", context, 0, &res, e)) != 0)
         goto out;
     p->context_id = xstrdup(json_string_value(json_object_get(res, "browserContextId")));
     json_decref(res);
@@ -244,6 +260,10 @@ void page_close(struct page *p)
     page_net_release(p);
     page_dialog_release(p);
     page_lifecycle_release(p);
+    proxy_release(p->proxy);
+    free(p->proxy);
+    for (size_t i = 0; i < p->proxy_auth_tried_len; i++)
+        free(p->proxy_auth_tried[i]);
     free(p->nav_loader);
     free(p->context_id);
     free(p->target_id);

@@ -79,6 +79,13 @@ bool browser_budget_is_spent(const struct browser *b);
 bool page_budget_is_spent(const struct page *p);
 
 int page_open(struct browser *b, struct page **out, struct err *e);
+/* page_open through a proxy (common/proxy.h; NULL: direct, as page_open): the page's browser context sends
+ * everything it loads there, loopback addresses too (Chromium would bypass them; the bypass list says
+ * "<-loopback>"). An HTTP proxy's credentials answer the proxy's own challenges (407) and nothing else: a
+ * site's 401 never gets them (it is left to Chromium, which refuses it headless); a proxy that refuses
+ * them is not asked twice for one request. */
+struct proxy;
+int page_open_via(struct browser *b, const struct proxy *proxy, struct page **out, struct err *e);
 void page_close(struct page *p); /* disposes of its browser context; NULL is a no-op */
 
 /* Navigates the main frame and waits for its load event. Fails with ERR_SITE when the navigation

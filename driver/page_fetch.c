@@ -23,7 +23,15 @@
  * (BlockedByClient) and recorded for page_blocked_*, never among the unloaded or failed; every other
  * request the wider patterns pause is continued at once, or held as above.
  *
- * Fetch is enabled on the page's own session only: a cross-origin iframe's subresources are not held. */
+ * Fetch is enabled on the page's own session only: a cross-origin iframe's subresources are not held.
+ *
+ * A page opened through a proxy that takes credentials (page_open_via) has Fetch on every session it
+ * owns (its own, its popups', its iframes'), with handleAuthRequests and every request paused (a challenge
+ * comes only for a request Fetch intercepts): what is not held is continued at once, as above. A challenge
+ * whose source is the proxy gets the credentials once per request (a second one for the same request
+ * means the proxy refused them: the request is cancelled, not asked again and again); a site's own
+ * challenge (source Server) is left to Chromium's default, which refuses it headless: the proxy's
+ * credentials never go to a website. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +41,7 @@
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/proxy.h"
 #include "driver/browser_internal.h"
 #include "driver/cdp.h"
 #include "driver/page.h"
@@ -322,8 +331,52 @@ static void fetch_request_paused(struct page *p, const char *session, json_t *pa
     }
 }
 
+static bool page_has_proxy_credentials(const struct page *p)
+{
+    return p && p->proxy && p->proxy->user;
+}
+
+static void fetch_auth_required(struct page *p, const char *session, json_t *params)
+{
+    const char *id = json_string_value(json_object_get(params, "requestId"));
+    if (!id || !session)
+        return;
+    json_t *challenge = json_object_get(params, "authChallenge");
+    const char *source = json_string_value(json_object_get(challenge, "source"));
+    const char *origin = json_string_value(json_object_get(challenge, "origin"));
+    json_t *answer;
+    if (source && strcmp(source, "Proxy") == 0 && page_has_proxy_credentials(p)) {
+        bool is_retry = false;
+        for (size_t i = 0; i < p->proxy_auth_tried_len && !is_retry; i++)
+            is_retry = strcmp(p->proxy_auth_tried[i], id) == 0;
+        if (is_retry) {
+            log_warn("page", "the proxy %.200s refused the credentials of '%s': the request is cancelled",
+                     origin ? origin : "", p->proxy->credentials_path ? p->proxy->credentials_path : "");
+            answer = json_pack("{s:s}", "response", "CancelAuth");
+        } else {
+            if (p->proxy_auth_tried_len == ARRAY_LEN(p->proxy_auth_tried)) {
+                free(p->proxy_auth_tried[0]);
+                memmove(p->proxy_auth_tried, p->proxy_auth_tried + 1,
+                        (ARRAY_LEN(p->proxy_auth_tried) - 1) * sizeof p->proxy_auth_tried[0]);
+                p->proxy_auth_tried_len--;
+            }
+            p->proxy_auth_tried[p->proxy_auth_tried_len++] = xstrdup(id);
+            answer = json_pack("{s:s, s:s, s:s}", "response", "ProvideCredentials", "username", p->proxy->user,
+                               "password", p->proxy->password ? p->proxy->password : "");
+        }
+    } else {
+        /* a site's own challenge, or a proxy's with nothing to give: Chromium's own way (refused headless) */
+        if (source && strcmp(source, "Proxy") == 0)
+            log_warn("page", "the proxy %.200s asks for credentials and none were given", origin ? origin : "");
+        answer = json_pack("{s:s}", "response", "Default");
+    }
+    cdp_send_ignored(p->b->cdp, session, "Fetch.continueWithAuth",
+                     json_pack("{s:s, s:o}", "requestId", id, "authChallengeResponse", answer));
+}
+
 const struct page_event_row page_fetch_events[] = {
     {"Fetch.requestPaused", fetch_request_paused},
+    {"Fetch.authRequired", fetch_auth_required},
     {NULL, NULL},
 };
 
@@ -444,17 +497,40 @@ void page_fetch_unloaded_note(struct page *p, const char *network_id, const char
 
 /* ---- the API ---- */
 
-/* Fetch.enable with the patterns the page needs now: the held kinds, or every request under a block list
- * (calling it again replaces the patterns). */
-static int fetch_enable(struct page *p, struct err *e)
+/* Fetch.enable's parameters for the page's own session now: the held kinds, or every request under a
+ * block list or with proxy credentials (calling it again replaces the patterns). */
+static json_t *fetch_enable_params(const struct page *p)
 {
+    bool is_all = (p->fetch && p->fetch->is_all_paused) || page_has_proxy_credentials(p);
     json_t *patterns = json_array();
-    if (p->fetch->is_all_paused)
+    if (is_all)
         json_array_append_new(patterns, json_pack("{s:s, s:s}", "urlPattern", "*", "requestStage", "Request"));
-    for (size_t i = 0; !p->fetch->is_all_paused && i < sizeof fetch_held_kinds / sizeof fetch_held_kinds[0]; i++)
+    for (size_t i = 0; !is_all && i < sizeof fetch_held_kinds / sizeof fetch_held_kinds[0]; i++)
         json_array_append_new(patterns, json_pack("{s:s, s:s, s:s}", "urlPattern", "*", "resourceType",
                                                   fetch_held_kinds[i], "requestStage", "Request"));
-    return page_call(p, "Fetch.enable", json_pack("{s:o}", "patterns", patterns), 0, NULL, e);
+    json_t *params = json_pack("{s:o}", "patterns", patterns);
+    if (page_has_proxy_credentials(p))
+        json_object_set_new(params, "handleAuthRequests", json_true());
+    return params;
+}
+
+static int fetch_enable(struct page *p, struct err *e)
+{
+    return page_call(p, "Fetch.enable", fetch_enable_params(p), 0, NULL, e);
+}
+
+void page_fetch_enable(struct browser *b, const char *session, bool is_page)
+{
+    (void)is_page;
+    struct page *p = page_by_session(b, session);
+    if (!page_has_proxy_credentials(p))
+        return;
+    /* every request of the session paused (continued at once unless the page's own session holds it): a
+     * proxy's challenge is told only for a request Fetch intercepts */
+    json_t *params = fetch_enable_params(p);
+    if (strcmp(session, p->session_id) != 0)
+        json_object_set_new(params, "patterns", json_pack("[{s:s, s:s}]", "urlPattern", "*", "requestStage", "Request"));
+    cdp_send_ignored(b->cdp, session, "Fetch.enable", params);
 }
 
 int page_thirdparty_set(struct page *p, const char *const *own_hosts, size_t own_hosts_len, int budget_ms,
@@ -505,6 +581,8 @@ int page_thirdparty_block(struct page *p, const char *const *patterns, size_t n,
     if (f->is_all_paused == (f->block_len > 0))
         return 0;
     f->is_all_paused = f->block_len > 0;
+    if (page_has_proxy_credentials(p))
+        return 0; /* every request is paused already */
     int rc = fetch_enable(p, e);
     if (rc != 0) { /* the patterns stay as they were */
         f->is_all_paused = !f->is_all_paused;

@@ -24,6 +24,7 @@ struct browser;
 struct cdp;
 struct page_net;
 struct page_fetch;
+struct proxy;
 
 /* A target attached under a page: an out-of-process iframe, or a popup. */
 struct page_child {
@@ -102,6 +103,10 @@ struct page {
 
     /* page_fetch.c: other hosts' resources held to a budget; NULL until page_thirdparty_set */
     struct page_fetch *fetch;
+    /* page_fetch.c: the proxy's challenges answered (page_open_via with credentials) */
+    struct proxy *proxy;   /* a copy of page_open_via's, released by page_close; NULL: direct */
+    char *proxy_auth_tried[16]; /* Fetch requestIds given the credentials once (a second challenge: cancel) */
+    size_t proxy_auth_tried_len;
 
     /* page_dialog.c: JavaScript dialogs */
     struct page_dialog *dialogs;
@@ -201,10 +206,12 @@ void page_net_tick(struct page *p); /* takes in the bodies asked for; run after 
 void page_failed_clear(struct page *p); /* a new navigation: no failed requests yet */
 void page_net_release(struct page *p);
 
-/* page_fetch.c: the Fetch domain, enabled by page_thirdparty_set on the page's own session (not at setup:
- * only a page given its own hosts holds other hosts' resources). page_fetch_tick answers the held requests
- * (fetched, failed, or past their budget); run after every pump. */
+/* page_fetch.c: the Fetch domain, enabled by page_thirdparty_set on the page's own session (only a page
+ * given its own hosts holds other hosts' resources), and at setup on every session of a page whose proxy
+ * takes credentials (page_fetch_enable: Fetch.authRequired answers the proxy's challenges). page_fetch_tick
+ * answers the held requests (fetched, failed, or past their budget); run after every pump. */
 extern const struct page_event_row page_fetch_events[];
+void page_fetch_enable(struct browser *b, const char *session, bool is_page);
 void page_fetch_tick(struct page *p);
 /* page_net.c's word that a request failed (why: its error text or "HTTP N"; NULL: Chrome cancelled it) */
 void page_fetch_unloaded_note(struct page *p, const char *network_id, const char *url, const char *why,

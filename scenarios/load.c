@@ -14,6 +14,7 @@
 #include "common/base.h"
 #include "common/buf.h"
 #include "common/files.h"
+#include "common/proxy.h"
 #include "scenarios/json_pos.h"
 #include "scenarios/load_internal.h"
 #include "scenarios/scenario.h"
@@ -478,6 +479,36 @@ static void parse_phase(struct scn_ld *l, json_t *obj, const char *path, const c
 
 /* ---- sections ---- */
 
+/* site.proxy: a proxy URL (common/proxy.h) or "direct"; site.proxy_credentials: its file, relative to the
+ * scenario's folder (read when a visit starts: lint needs no secrets). */
+static void parse_site_proxy(struct scn_ld *l, json_t *o, struct scn_site *site)
+{
+    site->proxy = scn_ld_get_str(l, o, "/site", "proxy", false, false);
+    char *cred = scn_ld_get_str(l, o, "/site", "proxy_credentials", false, false);
+    struct proxy px;
+    struct err pe;
+    err_init(&pe);
+    bool is_direct = site->proxy && strcmp(site->proxy, "direct") == 0;
+    bool is_ok = site->proxy && !is_direct && proxy_parse(site->proxy, &px, &pe) == 0;
+    if (site->proxy && !is_direct && !is_ok)
+        scn_ld_error(l, "/site/proxy", false, "%s, or \"direct\" for none", pe.msg);
+    if (cred && (!site->proxy || is_direct))
+        scn_ld_error(l, "/site/proxy_credentials", true, "proxy_credentials without a proxy: give site.proxy "
+                     "(http://HOST:PORT)");
+    else if (cred && is_ok && proxy_is_socks(&px))
+        scn_ld_error(l, "/site/proxy_credentials", true, "Chromium cannot authenticate to a SOCKS5 proxy: use one "
+                     "without credentials, or an HTTP proxy");
+    if (is_ok)
+        proxy_release(&px);
+    if (cred && cred[0] != '/') {
+        const char *slash = strrchr(l->file, '/');
+        char *abs = slash ? xasprintf("%.*s/%s", (int)(slash - l->file), l->file, cred) : xstrdup(cred);
+        free(cred);
+        cred = abs;
+    }
+    site->proxy_credentials = cred;
+}
+
 static void parse_site(struct scn_ld *l, json_t *root, struct scn_site *site)
 {
     l->ctx = "site";
@@ -490,7 +521,8 @@ static void parse_site(struct scn_ld *l, json_t *root, struct scn_site *site)
     }
     static const char *const keys[] = {"name", "owner", "mailbox", "entry_url", "family", "notes",
                                        "deadline_workdays", "pacing_seconds", "hosts",
-                                       "other_hosts_seconds", "block_trackers", "tls", NULL};
+                                       "other_hosts_seconds", "block_trackers", "tls", "proxy",
+                                       "proxy_credentials", NULL};
     scn_ld_check_keys(l, o, "/site", keys, NULL);
     site->name = scn_ld_get_str(l, o, "/site", "name", true, false);
     site->owner = scn_ld_get_str(l, o, "/site", "owner", false, false);
@@ -515,6 +547,7 @@ static void parse_site(struct scn_ld *l, json_t *root, struct scn_site *site)
         scn_ld_error(l, "/site/tls", false, "tls '%s'; expected strict (a certificate error fails the visit) or "
                      "accept (the visit goes on past it, and the evidence says so)", tls);
     free(tls);
+    parse_site_proxy(l, o, site);
     l->ctx = NULL;
 }
 

@@ -95,6 +95,8 @@ void scn_scenario_free(struct scn_scenario *s)
     free(s->site.family);
     free(s->site.notes);
     strv_free(s->site.hosts, s->site.n_hosts);
+    free(s->site.proxy);
+    free(s->site.proxy_credentials);
     free(s->letter.category);
     scn_vars_release(&s->defaults);
     phase_release(&s->submit.phase);

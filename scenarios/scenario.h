@@ -223,6 +223,8 @@ struct scn_site {
     char **hosts;          /* further host names the site's own pages live on (a platform it embeds) */
     size_t n_hosts;
     enum scn_tls_policy tls;
+    char *proxy;             /* "http://HOST:PORT", "socks5://HOST:PORT" or "direct"; NULL: the command line's */
+    char *proxy_credentials; /* its credentials file, made relative to the scenario's folder; NULL: none */
 };
 
 /* "strict" or "accept". */

@@ -28,6 +28,9 @@ static int exec(struct scn_exec *x, const struct scn_step *st, const char *targe
     rc = page_goto(x->p, target, timeout_ms, e);
     if (rc == 0 && page_http_status(x->p) >= 500)
         rc = err_set(e, ERR_SITE, "'%s' answered HTTP %d", target, page_http_status(x->p));
+    else if (rc == 0 && page_http_status(x->p) == 407) /* only a proxy says it: the site was never reached */
+        rc = err_set(e, ERR_SITE, "'%s': the proxy answered HTTP 407 (it wants credentials, or refused those "
+                     "given)", target);
     return rc;
 }
 

@@ -8,12 +8,18 @@
  * (SSL_VERIFY_NONE: the verdict is read afterwards), and nothing is sent over the connection. A site whose
  * chain lacks an intermediate certificate fails here ("unable to get local issuer certificate") while
  * Chrome may fetch the missing one itself: that is a finding too, and the visit's outcome is still the
- * browser's. */
+ * browser's.
+ *
+ * A visit through a proxy (common/proxy.h) makes its handshake through the same proxy, never directly:
+ * an office that must test from outside its network must not show the site its own address. An HTTP
+ * proxy is asked for a tunnel (CONNECT host:port, with Basic Proxy-Authorization when it has
+ * credentials); a SOCKS5 one for a connection (no authentication, the host name resolved by the proxy). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
@@ -27,6 +33,7 @@
 
 #include "common/base.h"
 #include "common/clock.h"
+#include "common/proxy.h"
 #include "verify/cert_probe.h"
 
 bool cert_url_https_target(const char *url, char **host, int *port)
@@ -184,7 +191,132 @@ static const char *ssl_error_text(void)
     return r ? r : "the connection closed";
 }
 
+/* Writes all of data to the non-blocking fd before the deadline: 0, or an error naming what. */
+static int send_all(int fd, const void *data, size_t len, int64_t deadline_ms, const char *what, struct err *e)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        if (n > 0) {
+            p += n;
+            len -= (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            return err_set(e, ERR_SITE, "%s: %s", what, strerror(errno));
+        if (wait_fd(fd, POLLOUT, deadline_ms) != 0)
+            return err_set(e, ERR_TIMEOUT, "%s: no answer in time", what);
+    }
+    return 0;
+}
+
+/* Reads exactly len bytes (or, with is_head, up to the end of an HTTP head, at most len) before the
+ * deadline; *got says how many. */
+static int recv_some(int fd, unsigned char *buf, size_t len, bool is_head, size_t *got, int64_t deadline_ms,
+                     const char *what, struct err *e)
+{
+    size_t have = 0;
+    while (have < len) {
+        /* one byte at a time for a head: what follows it is the site's TLS, not ours to take */
+        ssize_t n = recv(fd, buf + have, is_head ? 1 : len - have, 0);
+        if (n > 0) {
+            have += (size_t)n;
+            if (is_head && have >= 4 && memcmp(buf + have - 4, "\r\n\r\n", 4) == 0)
+                break;
+            continue;
+        }
+        if (n == 0)
+            return err_set(e, ERR_SITE, "%s: the proxy closed the connection", what);
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            return err_set(e, ERR_SITE, "%s: %s", what, strerror(errno));
+        if (wait_fd(fd, POLLIN, deadline_ms) != 0)
+            return err_set(e, ERR_TIMEOUT, "%s: no answer in time", what);
+    }
+    *got = have;
+    return 0;
+}
+
+static int tunnel_http(int fd, const struct proxy *px, const char *host, int port, int64_t deadline_ms, struct err *e)
+{
+    bool is_v6 = strchr(host, ':') != NULL;
+    char *target = xasprintf("%s%s%s:%d", is_v6 ? "[" : "", host, is_v6 ? "]" : "", port);
+    char *auth = NULL;
+    if (px->user) {
+        char *plain = xasprintf("%s:%s", px->user, px->password ? px->password : "");
+        size_t n = strlen(plain);
+        unsigned char *b64 = xcalloc(4 * ((n + 2) / 3) + 1, 1);
+        EVP_EncodeBlock(b64, (const unsigned char *)plain, (int)n);
+        auth = xasprintf("Proxy-Authorization: Basic %s\r\n", (char *)b64);
+        memset(plain, 0, n);
+        free(plain);
+        free(b64);
+    }
+    char *req = xasprintf("CONNECT %s HTTP/1.1\r\nHost: %s\r\n%s\r\n", target, target, auth ? auth : "");
+    unsigned char head[4096];
+    size_t got = 0;
+    int rc = send_all(fd, req, strlen(req), deadline_ms, "the proxy's tunnel", e);
+    if (rc == 0)
+        rc = recv_some(fd, head, sizeof head - 1, true, &got, deadline_ms, "the proxy's tunnel", e);
+    if (rc == 0) {
+        head[got] = '\0';
+        int status = 0;
+        if (sscanf((const char *)head, "HTTP/%*d.%*d %d", &status) != 1 || status != 200)
+            rc = err_set(e, ERR_SITE, "the proxy refused a tunnel to %s: %.*s", target,
+                         (int)strcspn((const char *)head, "\r\n"), (const char *)head);
+    }
+    if (auth) {
+        memset(auth, 0, strlen(auth));
+        memset(req, 0, strlen(req));
+    }
+    free(auth);
+    free(req);
+    free(target);
+    return rc;
+}
+
+static int tunnel_socks5(int fd, const char *host, int port, int64_t deadline_ms, struct err *e)
+{
+    const char *what = "the SOCKS5 proxy";
+    unsigned char buf[300];
+    size_t got = 0, n = strlen(host);
+    if (n > 255)
+        return err_set(e, ERR_SITE, "%s: the host name is longer than 255 bytes", what);
+    int rc = send_all(fd, "\x05\x01\x00", 3, deadline_ms, what, e); /* version 5, one method: none */
+    if (rc == 0)
+        rc = recv_some(fd, buf, 2, false, &got, deadline_ms, what, e);
+    if (rc == 0 && (buf[0] != 5 || buf[1] != 0))
+        rc = err_set(e, ERR_SITE, "%s wants authentication, which huixin does not do for SOCKS5", what);
+    if (rc != 0)
+        return rc;
+    size_t len = 0;
+    buf[len++] = 5;
+    buf[len++] = 1; /* CONNECT */
+    buf[len++] = 0;
+    buf[len++] = 3; /* a domain name (or an address as text): the proxy resolves it */
+    buf[len++] = (unsigned char)n;
+    memcpy(buf + len, host, n);
+    len += n;
+    buf[len++] = (unsigned char)(port >> 8);
+    buf[len++] = (unsigned char)(port & 0xff);
+    if ((rc = send_all(fd, buf, len, deadline_ms, what, e)) != 0 ||
+        (rc = recv_some(fd, buf, 5, false, &got, deadline_ms, what, e)) != 0)
+        return rc;
+    if (buf[0] != 5 || buf[1] != 0)
+        return err_set(e, ERR_SITE, "%s could not connect to %s:%d (reply %d)", what, host, port, buf[1]);
+    /* the bound address: 4 or 16 bytes, or a name of buf[4] bytes (one of them read already), and a port */
+    size_t rest = buf[3] == 1 ? 4 - 1 + 2 : buf[3] == 4 ? 16 - 1 + 2 : buf[3] == 3 ? (size_t)buf[4] + 2 : 0;
+    if (rest == 0)
+        return err_set(e, ERR_SITE, "%s gave a malformed reply", what);
+    return recv_some(fd, buf, rest, false, &got, deadline_ms, what, e);
+}
+
 int cert_probe(const char *host, int port, int timeout_ms, struct cert_finding *out, struct err *e)
+{
+    return cert_probe_via(host, port, NULL, timeout_ms, out, e);
+}
+
+int cert_probe_via(const char *host, int port, const struct proxy *proxy, int timeout_ms, struct cert_finding *out,
+                   struct err *e)
 {
     memset(out, 0, sizeof *out);
     int64_t deadline_ms = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 30000);
@@ -192,9 +324,15 @@ int cert_probe(const char *host, int port, int timeout_ms, struct cert_finding *
     SSL *ssl = NULL;
     X509 *cert = NULL;
     int rc = 0;
-    int fd = connect_by(host, port, deadline_ms, e);
-    if (fd < 0)
+    int fd = proxy ? connect_by(proxy->host, proxy->port, deadline_ms, e) : connect_by(host, port, deadline_ms, e);
+    if (fd < 0) {
+        if (proxy)
+            err_prefix(e, "proxy");
         return ERR_SITE;
+    }
+    if (proxy && (rc = proxy_is_socks(proxy) ? tunnel_socks5(fd, host, port, deadline_ms, e)
+                                             : tunnel_http(fd, proxy, host, port, deadline_ms, e)) != 0)
+        goto out;
     ERR_clear_error();
     ctx = SSL_CTX_new(TLS_client_method());
     if (!ctx) {

@@ -31,6 +31,11 @@ bool cert_url_https_target(const char *url, char **host, int *port);
  * Fills out (released with cert_finding_release) and returns 0 when a certificate was read, whether or
  * not it verifies; ERR_SITE when no handshake could be made or no certificate came. */
 int cert_probe(const char *host, int port, int timeout_ms, struct cert_finding *out, struct err *e);
+/* cert_probe through a proxy (common/proxy.h; NULL: directly): an HTTP proxy's CONNECT tunnel (with its
+ * credentials), or a SOCKS5 proxy's connection; the proxy refusing is ERR_SITE saying so. */
+struct proxy;
+int cert_probe_via(const char *host, int port, const struct proxy *proxy, int timeout_ms, struct cert_finding *out,
+                   struct err *e);
 void cert_finding_release(struct cert_finding *f);
 
 #endif

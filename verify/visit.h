@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/proxy.h"
 #include "verify/ledger.h"
 #include "verify/verdict.h"
 
@@ -19,6 +20,7 @@ struct scn_vars;
 struct err;
 struct scn_captcha_solver;
 struct scn_block_list;
+struct scn_scenario;
 struct page;
 struct json_t;
 
@@ -31,6 +33,8 @@ struct visit_env {
     int timeout_ms;                           /* one page action; 0 = 30000 */
     int thirdparty_ms;                        /* another host's resource budget; 0: the scenario's, else 5 s */
     const struct scn_block_list *block_list;  /* what the command line asked to block; NULL: nothing */
+    const struct proxy *proxy;                /* the command line's proxy (a scenario's site.proxy beats it);
+                                                 NULL: direct */
     int visit_budget_ms;                      /* one whole visit, check or submit (browser_budget_start); 0: none */
     const char *sign_key_path;                /* Ed25519 key to sign manifests with; NULL: unsigned */
     const char *tsa_url;                      /* RFC 3161 time-stamping authority; NULL: none */
@@ -97,5 +101,22 @@ char *visit_vars_to_json(const struct scn_vars *vars);
  * "scenario") and of what the page's list blocked ([{url, host, why}]): capture's and the visits' alike. */
 struct json_t *visit_block_list_json(const struct scn_block_list *bl, const char *by);
 struct json_t *visit_blocked_json(struct page *p);
+/* visit_proxy.c: the proxy a visit of a scenario goes through: its site.proxy ("direct": none) with its
+ * site.proxy_credentials, else the command line's (env->proxy). The scenario's credentials file is read
+ * now (mode 0600, not a link: ERR_INPUT naming it); the command line's proxy never lends its credentials
+ * to a scenario's. */
+struct visit_proxy {
+    struct proxy proxy;
+    bool is_on;
+    const char *by; /* "command line" or "scenario" */
+};
+int visit_proxy_resolve(const struct visit_env *env, const struct scn_scenario *sc, struct visit_proxy *out,
+                        struct err *e);
+/* The proxy to give page_open_via and the certificate probe; NULL: direct. */
+const struct proxy *visit_proxy_get(const struct visit_proxy *vp);
+void visit_proxy_release(struct visit_proxy *vp);
+/* meta.json's record of the proxy a visit went through: {scheme, host, port, credentials (whether any were
+ * given: true/false, never what they are), by ("command line" or "scenario")}. */
+struct json_t *visit_proxy_json(const struct proxy *px, const char *by);
 
 #endif

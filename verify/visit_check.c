@@ -67,6 +67,8 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
     bool is_locked = false;
     struct pace_hold hold;
     pace_hold_init(&hold);
+    struct visit_proxy vp;
+    memset(&vp, 0, sizeof vp);
     int rc = 0;
 
     if ((rc = ledger_letter_get(env->ledger, letter_id, &t, e)) || (rc = ledger_site_get(env->ledger, t.site_id, &s, e)))
@@ -79,6 +81,10 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
         goto out;
     }
     if ((rc = scn_scenario_load(s.scenario_path, &sc, NULL, e))) {
+        err_prefix(e, "site '%s'", s.key);
+        goto out;
+    }
+    if ((rc = visit_proxy_resolve(env, sc, &vp, e))) { /* a bad credentials file: no visit is recorded */
         err_prefix(e, "site '%s'", s.key);
         goto out;
     }
@@ -101,7 +107,8 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
     int64_t at = clock_now_ms();
     if ((rc = visit_bundle_open(env, &c, &s, letter_id, "check", at, &b, e)))
         goto out;
-    visit_tls_note(env, &s, &vars, sc->site.tls, &b);
+    visit_tls_note(env, &s, &vars, sc->site.tls, visit_proxy_get(&vp), &b);
+    visit_bundle_proxy_note(&b, &vp);
 
     struct ledger_visit v = {.letter_id = letter_id, .kind = "check", .at_ms = at, .outcome = VISIT_FAILED};
     struct err run_err;
@@ -112,7 +119,7 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
     if (env->on_visit_start)
         env->on_visit_start(letter_id, env->on_visit_start_user);
     browser_budget_start(env->browser, env->visit_budget_ms);
-    if (page_open(env->browser, &p, &run_err) != 0) {
+    if (page_open_via(env->browser, visit_proxy_get(&vp), &p, &run_err) != 0) {
         error_text = xstrdup(run_err.msg);
     } else {
         struct scn_run_options o = {.captcha = env->captcha, .evidence_dir = b.dir, .timeout_ms = env->timeout_ms,
@@ -254,6 +261,7 @@ out:
     if (env->browser)
         browser_budget_start(env->browser, 0);
     pace_release(&hold);
+    visit_proxy_release(&vp);
     scn_vars_release(&vars);
     scn_scenario_free(sc);
     ledger_campaign_release(&c);

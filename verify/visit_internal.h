@@ -60,10 +60,12 @@ void visit_bundle_block_note(struct visit_bundle *b, const struct visit_env *env
  * the ledger row) with policy and whether the visit goes on past it; under "accept" meta.json "tls" is
  * written either way. Nothing for an http site. */
 void visit_tls_note(const struct visit_env *env, const struct ledger_site *s, const struct scn_vars *vars,
-                    enum scn_tls_policy policy, struct visit_bundle *b);
+                    enum scn_tls_policy policy, const struct proxy *proxy, struct visit_bundle *b);
 /* The bundle's certificate finding into the visit row (borrowed: valid while b is). */
 void visit_tls_to_visit(const struct visit_bundle *b, struct ledger_visit *v);
 
+/* visit_proxy.c: records meta.json "proxy" when the visit goes through one. */
+void visit_bundle_proxy_note(struct visit_bundle *b, const struct visit_proxy *vp);
 
 /* Loads the site's entry page and records in meta's "entry_page" what it answered: a letter not found
  * proves nothing unless the site itself answers. True when it loaded with an HTTP status below 400. */

@@ -257,7 +257,7 @@ static char *recovered_check(const struct scn_scenario *sc, struct page *p, cons
  * A miss that proves nothing is recorded as a failed visit, so it can never count towards 信件被删除
  * once the letter turns up. Returns 0 when the visit was recorded (out->line says what happened). */
 static int recover_letter(const struct visit_env *env, const struct ledger_campaign *c, const struct ledger_site *s,
-                          const struct scn_scenario *sc, const struct ledger_letter *t,
+                          const struct scn_scenario *sc, const struct visit_proxy *vp, const struct ledger_letter *t,
                           const struct visit_letter_fields *fields, const struct scn_captcha_solver *captcha,
                           struct visit_summary *out, bool *resend, struct err *e)
 {
@@ -281,7 +281,8 @@ static int recover_letter(const struct visit_env *env, const struct ledger_campa
     int64_t at = clock_now_ms();
     if ((rc = visit_bundle_open(env, c, s, t->id, "recover", at, &b, e)))
         goto out;
-    visit_tls_note(env, s, &vars, sc->site.tls, &b);
+    visit_tls_note(env, s, &vars, sc->site.tls, visit_proxy_get(vp), &b);
+    visit_bundle_proxy_note(&b, vp);
     struct ledger_visit v = {.letter_id = t->id, .kind = "recover", .at_ms = at, .outcome = VISIT_FAILED};
     struct scn_run_options o = {.captcha = captcha ? captcha : env->captcha, .evidence_dir = b.dir,
                                 .timeout_ms = env->timeout_ms,
@@ -291,7 +292,7 @@ static int recover_letter(const struct visit_env *env, const struct ledger_campa
     err_init(&run_err);
     if (env->browser)
         browser_budget_start(env->browser, env->visit_budget_ms); /* as a check visit's: a lookup never hangs */
-    if (page_open(env->browser, &p, &run_err) != 0) {
+    if (page_open_via(env->browser, visit_proxy_get(vp), &p, &run_err) != 0) {
         error = xstrdup(run_err.msg);
         what = xasprintf("could not be looked up (%s); it will be looked up on the next run", run_err.msg);
         goto record;
@@ -433,12 +434,18 @@ int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct
     bool is_locked = false;
     struct pace_hold hold;
     pace_hold_init(&hold);
+    struct visit_proxy vp;
+    memset(&vp, 0, sizeof vp);
     int rc;
 
     if ((rc = ledger_site_get(env->ledger, site_id, &s, e)) || (rc = ledger_campaign_get(env->ledger, s.campaign_id, &c, e)) ||
         (rc = ledger_letter_list_by_site(env->ledger, site_id, &letters, &n_letters, e)))
         goto out;
     if ((rc = scn_scenario_load(s.scenario_path, &sc, NULL, e))) {
+        err_prefix(e, "site '%s'", s.key);
+        goto out;
+    }
+    if ((rc = visit_proxy_resolve(env, sc, &vp, e))) { /* a bad credentials file: nothing is sent */
         err_prefix(e, "site '%s'", s.key);
         goto out;
     }
@@ -494,7 +501,7 @@ again:
     if (last && last->state == LETTER_INTENT && last->final_click_at_ms != 0 && sc->has_recover) {
         /* The click that sends it was made, and the outcome never recorded: look it up by its token. */
         bool resend = false;
-        if ((rc = recover_letter(env, &c, &s, sc, last, fields, captcha, out, &resend, e)) || !resend)
+        if ((rc = recover_letter(env, &c, &s, sc, &vp, last, fields, captcha, out, &resend, e)) || !resend)
             goto out;
         recovery_line = xstrdup(out->line);
         memset(out, 0, sizeof *out);
@@ -545,7 +552,8 @@ again:
     int64_t at = clock_now_ms();
     if ((rc = visit_bundle_open(env, &c, &s, letter_id, "submit", at, &b, e)))
         goto out;
-    visit_tls_note(env, &s, &vars, sc->site.tls, &b);
+    visit_tls_note(env, &s, &vars, sc->site.tls, visit_proxy_get(&vp), &b);
+    visit_bundle_proxy_note(&b, &vp);
     struct err run_err;
     err_init(&run_err);
     const char *run_error = NULL;
@@ -556,7 +564,7 @@ again:
      * start looks the letter up, never sends it blindly). */
     if (env->browser)
         browser_budget_start(env->browser, env->visit_budget_ms);
-    if (page_open(env->browser, &p, &run_err) != 0) {
+    if (page_open_via(env->browser, visit_proxy_get(&vp), &p, &run_err) != 0) {
         run_error = run_err.msg;
     } else {
         struct scn_run_options o = {.captcha = captcha ? captcha : env->captcha, .evidence_dir = b.dir,
@@ -587,6 +595,7 @@ out:
     if (env->browser)
         browser_budget_start(env->browser, 0);
     pace_release(&hold);
+    visit_proxy_release(&vp);
     scn_submit_result_release(&res);
     scn_vars_release(&vars);
     scn_scenario_free(sc);

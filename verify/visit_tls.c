@@ -26,7 +26,7 @@ static bool site_https_target(const struct ledger_site *s, const struct scn_vars
 }
 
 void visit_tls_note(const struct visit_env *env, const struct ledger_site *s, const struct scn_vars *vars,
-                    enum scn_tls_policy policy, struct visit_bundle *b)
+                    enum scn_tls_policy policy, const struct proxy *proxy, struct visit_bundle *b)
 {
     char *host = NULL;
     int port = 443;
@@ -38,7 +38,7 @@ void visit_tls_note(const struct visit_env *env, const struct ledger_site *s, co
     err_init(&e);
     int timeout_ms = env->timeout_ms > 0 ? env->timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS;
     json_t *tls = NULL;
-    if (cert_probe(host, port, timeout_ms, &f, &e) != 0) {
+    if (cert_probe_via(host, port, proxy, timeout_ms, &f, &e) != 0) {
         /* the site does not answer: the visit will say so; under "accept" the policy is still recorded */
         log_debug("visit", "certificate of %s:%d not read: %s", host, port, e.msg);
         if (is_accept)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/base.h"
+#include "common/proxy.h"
 #include "driver/browser_internal.h"
 #include "driver/cdp.h"
 #include "driver/page_internal.h"
@@ -289,6 +290,71 @@ static void test_identity_values_are_checked(void)
     CHECK(!browser_user_agent_is_valid("中文"));
 }
 
+/* A page opened through a proxy with credentials (page_open_via): each of its sessions has Fetch with
+ * handleAuthRequests before it runs, and only the proxy's challenge gets the credentials, once. */
+static void test_only_the_proxys_challenge_gets_the_credentials(void)
+{
+    struct fixture f;
+    fixture_init(&f);
+    f.p->proxy = xcalloc(1, sizeof *f.p->proxy);
+    REQUIRE(proxy_parse("http://127.0.0.1:3128", f.p->proxy, NULL) == 0);
+    f.p->proxy->user = xstrdup("alice");
+    f.p->proxy->password = xstrdup("s3cret");
+    page_session_setup(&f.b, "S", true);
+    const char *fetch_s = "Fetch.enable@S {\"handleAuthRequests\":true,\"patterns\":[{\"requestStage\":\"Request\","
+                          "\"urlPattern\":\"*\"}]}";
+    bool is_found = false, is_before_resume = false;
+    for (size_t i = 0; i < json_array_size(f.sent); i++) {
+        char *line = sent_line(json_array_get(f.sent, i));
+        if (strcmp(line, fetch_s) == 0)
+            is_found = true;
+        if (strncmp(line, "Runtime.runIfWaitingForDebugger", 31) == 0)
+            is_before_resume = is_found;
+        free(line);
+    }
+    CHECK(is_found);
+    CHECK(is_before_resume);
+    json_array_clear(f.sent);
+
+    route(&f, "S", "{\"method\":\"Fetch.authRequired\",\"params\":{\"requestId\":\"r1\",\"authChallenge\":"
+                   "{\"source\":\"Server\",\"origin\":\"http://site\",\"scheme\":\"basic\",\"realm\":\"x\"}}}");
+    route(&f, "S", "{\"method\":\"Fetch.authRequired\",\"params\":{\"requestId\":\"r2\",\"authChallenge\":"
+                   "{\"source\":\"Proxy\",\"origin\":\"http://127.0.0.1:3128\",\"scheme\":\"basic\",\"realm\":\"x\"}}}");
+    route(&f, "S", "{\"method\":\"Fetch.authRequired\",\"params\":{\"requestId\":\"r2\",\"authChallenge\":"
+                   "{\"source\":\"Proxy\",\"origin\":\"http://127.0.0.1:3128\",\"scheme\":\"basic\",\"realm\":\"x\"}}}");
+    const char *const want[] = {
+        "Fetch.continueWithAuth@S {\"authChallengeResponse\":{\"response\":\"Default\"},\"requestId\":\"r1\"}",
+        "Fetch.continueWithAuth@S {\"authChallengeResponse\":{\"password\":\"s3cret\",\"response\":"
+        "\"ProvideCredentials\",\"username\":\"alice\"},\"requestId\":\"r2\"}",
+        "Fetch.continueWithAuth@S {\"authChallengeResponse\":{\"response\":\"CancelAuth\"},\"requestId\":\"r2\"}",
+    };
+    check_sent(f.sent, want, ARRAY_LEN(want));
+    fixture_release(&f);
+}
+
+static void test_a_page_without_proxy_credentials_gets_no_fetch_at_setup(void)
+{
+    struct fixture f;
+    fixture_init(&f);
+    f.p->proxy = xcalloc(1, sizeof *f.p->proxy);
+    REQUIRE(proxy_parse("socks5://127.0.0.1:1080", f.p->proxy, NULL) == 0);
+    page_session_setup(&f.b, "S", true);
+    for (size_t i = 0; i < json_array_size(f.sent); i++) {
+        char *line = sent_line(json_array_get(f.sent, i));
+        CHECK(strncmp(line, "Fetch.", 6) != 0);
+        free(line);
+    }
+    json_array_clear(f.sent);
+    /* a proxy's challenge with nothing to give: Chromium's own way, nothing invented */
+    route(&f, "S", "{\"method\":\"Fetch.authRequired\",\"params\":{\"requestId\":\"r3\",\"authChallenge\":"
+                   "{\"source\":\"Proxy\",\"origin\":\"http://p\",\"scheme\":\"basic\",\"realm\":\"x\"}}}");
+    const char *const want[] = {
+        "Fetch.continueWithAuth@S {\"authChallengeResponse\":{\"response\":\"Default\"},\"requestId\":\"r3\"}",
+    };
+    check_sent(f.sent, want, ARRAY_LEN(want));
+    fixture_release(&f);
+}
+
 static const struct test_case cases[] = {
     {"each event is one row of one table", test_each_event_is_one_row_of_one_table},
     {"a page session is enabled in order", test_a_page_session_is_enabled_in_order},
@@ -298,6 +364,9 @@ static const struct test_case cases[] = {
     {"identity values are checked", test_identity_values_are_checked},
     {"events reach the domain that owns them", test_events_reach_the_domain_that_owns_them},
     {"target events come to the browser", test_target_events_come_to_the_browser},
+    {"only the proxy's challenge gets the credentials", test_only_the_proxys_challenge_gets_the_credentials},
+    {"a page without proxy credentials gets no fetch at setup",
+     test_a_page_without_proxy_credentials_gets_no_fetch_at_setup},
 };
 
 int main(int argc, char **argv)
