@@ -162,10 +162,13 @@ integration: huixin $(INTEG_BIN)
 # Chromium and the fixture sites, and the C paths it drives (submit, check, list search, workers, import)
 # are run under the sanitizers by test_campaign, test_faults, test_recover, test_thirdparty,
 # test_scenario_run and the C suites that stay (test_actionability and test_windows drive the same driver
-# code as the steps suites left out). `make check-all` runs every suite under the sanitizers (about twice as long).
+# code as the steps suites left out; test_faults keeps the failure paths, test_faults_deadlines only adds
+# minutes of waiting on budgets, and test_identity's and test_blocklist's C is the unit suites').
+# `make check-all` runs every suite under the sanitizers (about twice as long).
 CHECK_SKIP = test_guestbook test_jobs test_library test_truth test_kill_resume test_recover_families \
 	test_ajax_outcomes test_alert_flow test_pacing test_visit_locks test_campaign_letter \
-	test_actionable_steps test_windows_steps test_windows_sites test_campaign_race
+	test_actionable_steps test_windows_steps test_windows_sites test_campaign_race \
+	test_faults_deadlines test_identity test_blocklist
 check: deps
 	@$(MAKE) --no-print-directory run-check SKIP_SUITES="$(CHECK_SKIP)"
 
