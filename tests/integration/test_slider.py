@@ -11,6 +11,7 @@
   `huixin check` finds the reply: 按期回复. The evidence keeps both pictures.
 - exec: a solver script reads the JSON request (kind slider, both pictures as PNG base64) and answers
   the gap: sent.
+- prompt: huixin saves both pictures, names them on its terminal and reads the offset typed there.
 - A solver that always answers wrong: every try fails (验证失败), a new picture each time (换一张), the
   step gives up after its tries and the letter is not sent; the site holds nothing.
 - lint: a slider without `solved`, an unknown captcha kind, and ask's kind slider are refused.
@@ -20,12 +21,16 @@ import base64
 import http.cookiejar
 import json
 import os
+import pty
 import random
+import re
+import select
 import shutil
 import struct
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 
 from harness import HUIXIN, Sites, Tally, Workspace  # noqa: E402
@@ -222,6 +227,52 @@ def case_wrong(w, tmp):
           "wrong: the ledger's submit visit says why", rows)
 
 
+def case_prompt_pty(w):
+    """--captcha prompt: huixin saves both pictures, names them on its terminal, and reads the offset a
+    person types (here: the gap the control API reveals)."""
+    sc = slider_scenario(w, "slider-prompt.json")
+    args = [HUIXIN, "submit", sc, "--var", "base_url=" + w.server_url("hanweb"), "--captcha", "prompt",
+            "--site-key", "slider-prompt", "--var", "letter.name=李明", "--var", "letter.phone=13812345678",
+            "--timeout", "20", "--store", w.store, "--evidence", w.evidence, "--now", SUBMIT_AT]
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(HUIXIN, args)
+    seen, typed, pictures = b"", False, {}
+    deadline = time.monotonic() + 240
+    try:
+        while time.monotonic() < deadline:
+            r, _, _ = select.select([fd], [], [], 1)
+            if r:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            text = seen.decode("utf-8", "replace")
+            if not typed and "then Enter:" in text:
+                for what in ("background", "piece"):
+                    m = re.search(r"the %s saved to (\S+)" % what, text)
+                    if m and os.path.exists(m.group(1)):
+                        with open(m.group(1), "rb") as f:
+                            pictures[what] = png_size(f.read())
+                os.write(fd, ("%d\n" % w.ctl.slider_gap("hanweb")).encode())
+                typed = True
+    finally:
+        if os.waitpid(pid, os.WNOHANG)[0] == 0:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    text = seen.decode("utf-8", "replace")
+    check(typed and "asks for slider" in text, "prompt: huixin asked for the slider on the terminal", text[-800:])
+    check(pictures == {"background": (slider.WIDTH, slider.HEIGHT), "piece": (slider.PIECE, slider.PIECE)},
+          "prompt: the background and the piece were saved as files it named", pictures)
+    m = re.search(r'"token": "([^"]+)"', text)
+    check(m and '"status": "submitted"' in text and len(site_letters(w, m.group(1))) == 1,
+          "prompt: the letter was sent once with the typed offset", text[-800:])
+
+
 def case_lint(w):
     bad = dict(SLIDER_STEP["captcha"])
     del bad["solved"]
@@ -249,7 +300,7 @@ def main():
             sites.ctl.slider("hanweb", True)
             sites.ctl.clock("2026-03-02 09:00:00", tick=True)
             for name, fn in (("http", case_rule_http), ("control", case_control), ("exec", case_exec),
-                             ("wrong", case_wrong), ("lint", case_lint)):
+                             ("wrong", case_wrong), ("prompt", case_prompt_pty), ("lint", case_lint)):
                 w = Workspace(os.path.join(tmp, name), sites)
                 try:
                     fn(w, tmp) if fn in (case_exec, case_wrong) else fn(w)
