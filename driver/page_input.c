@@ -216,6 +216,20 @@ static int element_actionable(struct page *p, const char *selector, enum page_ac
     return rc;
 }
 
+int page_press_point_wait(struct page *p, const char *selector, int timeout_ms, double *cx, double *cy, struct err *e)
+{
+    struct element_finder finder = {.find = find_by_selector, .selector = selector};
+    char *what = xasprintf("'%s'", selector);
+    char *obj = NULL;
+    if (timeout_ms <= 0)
+        timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
+    int rc = actionable_wait(p, &finder, PAGE_ACTION_CLICK, false, what, timeout_ms, &obj, cx, cy, e);
+    page_object_release(p, obj);
+    free(obj);
+    free(what);
+    return rc;
+}
+
 int page_fill(struct page *p, const char *selector, const char *text, int timeout_ms, struct err *e)
 {
     return page_fill_with(p, selector, text, &(struct page_action){.timeout_ms = timeout_ms}, e);

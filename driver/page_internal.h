@@ -266,6 +266,9 @@ int page_element_wait(struct page *p, const char *selector, bool must_be_visible
                       struct err *e);
 /* Where the current frame's (0,0) is in the main frame's viewport. */
 int page_frame_offset(struct page *p, double *x, double *y, struct err *e);
+/* page_input.c: waits until the element can take a click (as page_click does) and gives the point, in the
+ * main viewport, where a press at its centre lands: for a press that is not a click (page_drag.c). */
+int page_press_point_wait(struct page *p, const char *selector, int timeout_ms, double *cx, double *cy, struct err *e);
 /* Pumps for up to ms (events are handled meanwhile). */
 void page_sleep(struct page *p, int ms);
 

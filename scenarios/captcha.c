@@ -72,13 +72,19 @@ static char *printable_dup(const char *s)
 static int prompt_solve(const struct scn_ask_request *rq, char **answer, void *user, struct err *e)
 {
     struct solver_box *b = user;
-    char *path = NULL, *prompt = NULL, *question = NULL;
+    char *path = NULL, *piece_path = NULL, *prompt = NULL, *question = NULL;
     int rc = 0;
     FILE *tty = NULL;
     if (rq->png && rq->png_len) {
         path = xasprintf("%s/huixin-%s-%d-%d.png", b->arg ? b->arg : "/tmp", rq->kind ? rq->kind : "captcha",
                          (int)getpid(), ++b->seq);
         if ((rc = file_write_atomic(path, rq->png, rq->png_len, e)) < 0)
+            goto out;
+    }
+    if (rq->piece_png && rq->piece_png_len) {
+        piece_path = xasprintf("%s/huixin-%s-%d-%d-piece.png", b->arg ? b->arg : "/tmp", rq->kind ? rq->kind : "captcha",
+                               (int)getpid(), b->seq);
+        if ((rc = file_write_atomic(piece_path, rq->piece_png, rq->piece_png_len, e)) < 0)
             goto out;
     }
     tty = fopen("/dev/tty", "r+");
@@ -94,7 +100,10 @@ static int prompt_solve(const struct scn_ask_request *rq, char **answer, void *u
     if (question)
         fprintf(tty, "huixin: the question: %s\n", question);
     if (path)
-        fprintf(tty, "huixin: %s saved to %s\n", question ? "its picture" : "the image", path);
+        fprintf(tty, "huixin: %s saved to %s\n", question ? "its picture" : piece_path ? "the background" : "the image",
+                path);
+    if (piece_path)
+        fprintf(tty, "huixin: the piece saved to %s\n", piece_path);
     if (*prompt)
         fprintf(tty, "huixin: %s, then Enter: ", prompt);
     else if (is_plain_captcha(rq))
@@ -134,6 +143,7 @@ out:
     free(prompt);
     free(question);
     free(path);
+    free(piece_path);
     return rc;
 }
 
@@ -268,6 +278,11 @@ static char *request_json(const struct scn_ask_request *rq)
     if (rq->png && rq->png_len) {
         char *b64 = base64_encode(rq->png, rq->png_len);
         json_object_set_new(o, "image_png_base64", json_string(b64));
+        free(b64);
+    }
+    if (rq->piece_png && rq->piece_png_len) { /* a slider: image_png_base64 is its background */
+        char *b64 = base64_encode(rq->piece_png, rq->piece_png_len);
+        json_object_set_new(o, "piece_png_base64", json_string(b64));
         free(b64);
     }
     if (rq->site)

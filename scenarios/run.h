@@ -21,11 +21,15 @@ struct scn_block_list;
  * Every field but kind may be NULL (or 0). */
 struct scn_ask_request {
     const char *kind;         /* "captcha" (an image), "question" (a text question, usually with its
-                                 picture), or an ask step's kind: "sms", "text" */
+                                 picture), "slider" (answer: the gap's x in the background's pixels), or
+                                 an ask step's kind: "sms", "text" */
     const char *prompt;       /* what to ask a person ("短信验证码"); NULL or "": the solver's own words */
     const char *question;     /* a question captcha's text as the page shows it ("3+4=?") */
-    const unsigned char *png; /* a picture: the captcha, the question, an ask step's image */
+    const unsigned char *png; /* a picture: the captcha, the question, an ask step's image, a slider's
+                                 background */
     size_t png_len;
+    const unsigned char *piece_png; /* a slider's piece, else NULL */
+    size_t piece_png_len;
     const char *site;         /* the scenario's site name, for the solver's information */
     int timeout_ms;           /* how long the answer may take; 0: the solver's own default */
 };
@@ -157,12 +161,13 @@ void scn_check_result_release(struct scn_check_result *r);
 int scn_recover_run(const struct scn_scenario *s, struct page *p, const struct scn_vars *vars,
                     const struct scn_run_options *o, struct scn_check_result *out, struct err *e);
 
-/* Solvers (scenarios/captcha.c). prompt: saves the picture, if any, under dir (NULL: /tmp), prints the
+/* Solvers (scenarios/captcha.c). prompt: saves the picture (and a slider's piece), if any, under dir
+ * (NULL: /tmp), prints the
  * prompt, the question and the picture's path on /dev/tty and reads the answer from /dev/tty within
  * the request's timeout. exec: runs CMD (split on blanks, quotes honoured, no shell) and takes the
  * first line of its stdout, within the request's timeout (else timeout_ms); stdin is the PNG alone for
  * a plain captcha (the protocol of old) and one JSON object {"kind", "prompt", "question",
- * "image_png_base64", "site"} for every other request, or for every request when json is true
+ * "image_png_base64", "site"} (a slider's also "piece_png_base64") for every other request, or for every request when json is true
  * (exec-json:CMD). CMD gets a clean environment (PATH, HOME, USER, LOGNAME, LANG, LANGUAGE, LC_*, TZ,
  * TMPDIR; never huixin's secrets). control: GETs url (a fixture site's /api/captcha?site=S, with
  * &kind=K added for a kind other than captcha and question) and takes "current" from the JSON answer. */

@@ -68,6 +68,11 @@ static void match_release(struct scn_match *m)
     strv_free(m->response_texts, m->n_response_texts);
 }
 
+void scn_match_release(struct scn_match *m)
+{
+    match_release(m);
+}
+
 static void phase_release(struct scn_phase *p)
 {
     for (size_t i = 0; i < p->n_steps; i++) {

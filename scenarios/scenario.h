@@ -81,12 +81,12 @@ struct scn_step {
                          checks (driver/page_actionable.h), a last resort */
     /* The main argument, ${variables} expanded before the kind runs: goto: the URL; fill, select,
      * check, uncheck, choose, click: the selector; click_text: the element's own text; wait_for,
-     * assert: what cond waits for; screenshot: the evidence name; captcha: the image's selector;
-     * ask: its image's selector or NULL; frame: the iframe's selector (or NULL: frame_url,
-     * frame_is_main); list_search: the list's URL or NULL (the current page). */
+     * assert: what cond waits for; screenshot: the evidence name; captcha: the image's selector (a
+     * slider's background's); ask: its image's selector or NULL; frame: the iframe's selector (or
+     * NULL: frame_url, frame_is_main); list_search: the list's URL or NULL (the current page). */
     char *target;
     /* fill: the text; select: the option's text (select_by_text) or value; click_text: the scope's
-     * selector or NULL; captcha: the input's selector; ask: the prompt. Expanded like target. */
+     * selector or NULL; captcha: the input's selector (a slider: NULL); ask: the prompt. Expanded like target. */
     char *value;
     bool select_by_text;   /* select */
     enum scn_opens opens;  /* click, click_text: whether the click opens a new window */
@@ -98,6 +98,7 @@ struct scn_step {
     bool is_optional;      /* extract: a miss leaves the variable unset instead of failing */
     char *captcha_refresh; /* captcha: NULL if the image has no refresh control */
     char *captcha_question; /* captcha: the question's element (its text goes to the solver), or NULL */
+    struct scn_slider *slider; /* captcha with "kind": "slider" (scenarios/slider.c), else NULL */
     char *frame_url;       /* frame */
     bool frame_is_main;    /* frame */
     char *dialog_type;     /* dialog: "alert", "confirm", "prompt" or "any" */
@@ -133,6 +134,18 @@ struct scn_match {
     size_t n_response_texts;
 };
 bool scn_match_is_empty(const struct scn_match *m);
+
+/* A slider captcha (a captcha step of kind slider): the picture with a gap, the piece that fits it, the
+ * handle dragged to move the piece, and how the page says it worked. Selectors are templates. */
+struct scn_slider {
+    char *background;      /* the picture with the gap: sent to the solver, the answer's unit */
+    char *piece;           /* the piece: sent to the solver; where it starts is subtracted from the drag */
+    char *handle;          /* what is pressed and dragged */
+    char *track;           /* the rail the handle runs in (a drag never goes past its end), or NULL */
+    struct scn_match solved; /* the page says the slider is solved */
+    struct scn_match failed; /* it says this try failed (empty: no sign but the lack of `solved`) */
+    int tries;             /* drags before the step fails, a refreshed slider each time */
+};
 
 enum scn_failure_kind {
     SCN_FAIL_CAPTCHA,  /* wrong captcha: solve again and resubmit */

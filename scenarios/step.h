@@ -43,6 +43,18 @@ extern const struct scn_step_ops *const scn_step_table[SCN_STEP_KIND_COUNT];
 SCN_STEP_KINDS(SCN_STEP_OPS_DECLARE)
 #undef SCN_STEP_OPS_DECLARE
 
+/* Frees a match's strings (scenario.c); for kinds that hold matches (a slider captcha). */
+void scn_match_release(struct scn_match *m);
+
+/* scenarios/slider.c: a captcha step of kind slider. parse reads the slider's keys of the captcha object
+ * v (at vpath) into a new s->slider; exec solves it on the page (background: the expanded selector),
+ * trying up to its tries; release frees it. */
+void scn_slider_parse(struct scn_ld *l, json_t *v, const char *vpath, struct scn_step *s);
+int scn_slider_exec(struct scn_exec *x, const struct scn_step *st, const char *background, int timeout_ms,
+                    struct err *e);
+void scn_slider_each_string(const struct scn_step *s, void (*fn)(const char *tmpl, void *user), void *user);
+void scn_slider_free(struct scn_slider *sl);
+
 /* For kinds that hold extractors (extract, list_search); defined in scenario.c, which uses them too. */
 void scn_extractor_release(struct scn_extractor *x);
 void scn_extractor_each_string(const struct scn_extractor *x, void (*fn)(const char *tmpl, void *user), void *user);

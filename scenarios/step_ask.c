@@ -17,7 +17,8 @@
 
 static const char *const keys[] = {"timeout_seconds", NULL};
 
-/* The kinds the step takes; slider and image are refused until huixin can drag and point. */
+/* The kinds the step takes; a slider is a captcha step ("kind": "slider", scenarios/slider.c), and image
+ * (click the right picture) is refused until huixin can point. */
 static const char *const ask_kinds[] = {"sms", "text", NULL};
 
 static void parse(struct scn_ld *l, json_t *step, const char *path, json_t *v, const char *vpath,
@@ -44,7 +45,11 @@ static void parse(struct scn_ld *l, json_t *step, const char *path, json_t *v, c
             known = known || strcmp(s->ask_kind, ask_kinds[i]) == 0;
         if (!known) {
             char *p = scn_ld_path_of(vpath, "kind");
-            if (strcmp(s->ask_kind, "slider") == 0 || strcmp(s->ask_kind, "image") == 0)
+            if (strcmp(s->ask_kind, "slider") == 0)
+                scn_ld_error(l, p, false, "kind 'slider' is a captcha: use {\"captcha\": {\"kind\": \"slider\", "
+                             "\"background\": ..., \"piece\": ..., \"handle\": ..., \"solved\": ...}}; ask takes "
+                             "sms or text");
+            else if (strcmp(s->ask_kind, "image") == 0)
                 scn_ld_error(l, p, false, "kind '%s' is not supported yet; expected sms or text", s->ask_kind);
             else
                 scn_ld_error(l, p, false, "unknown kind '%s'; expected sms or text", s->ask_kind);

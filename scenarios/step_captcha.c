@@ -1,4 +1,5 @@
-/* captcha: an image captcha, or a question captcha ("3+4=?", "请输入‘政府’的首字母"). The image (or the
+/* captcha: an image captcha, or a question captcha ("3+4=?", "请输入‘政府’的首字母"), or a slider
+ * ("kind": "slider", scenarios/slider.c: the piece dragged into the picture's gap). The image (or the
  * question's element) is screenshot (kept in the evidence as captcha-NN.png), given to the run's
  * solver (scenarios/captcha.c: a person, a command, a control URL) with, for a question, its text, and
  * the answer typed into the input. On a retry after a wrong answer the refresh control, if any, asks
@@ -23,7 +24,22 @@ static void parse(struct scn_ld *l, json_t *step, const char *path, json_t *v, c
                      scn_ld_type_name(v));
         return;
     }
-    static const char *const captcha_keys[] = {"image", "question", "input", "refresh", NULL};
+    json_t *kind = json_object_get(v, "kind");
+    if (kind && !(json_is_string(kind) && (strcmp(json_string_value(kind), "image") == 0 ||
+                                           strcmp(json_string_value(kind), "slider") == 0))) {
+        char *p = scn_ld_path_of(vpath, "kind");
+        scn_ld_error(l, p, false, "unknown captcha kind %s%s%s; expected image (the default) or slider",
+                     json_is_string(kind) ? "'" : "", json_is_string(kind) ? json_string_value(kind) : scn_ld_type_name(kind),
+                     json_is_string(kind) ? "'" : "");
+        free(p);
+        return;
+    }
+    if (kind && strcmp(json_string_value(kind), "slider") == 0) {
+        s->captcha_refresh = scn_ld_get_str(l, v, vpath, "refresh", false, true);
+        scn_slider_parse(l, v, vpath, s);
+        return;
+    }
+    static const char *const captcha_keys[] = {"kind", "image", "question", "input", "refresh", NULL};
     scn_ld_check_keys(l, v, vpath, captcha_keys, NULL);
     s->captcha_question = scn_ld_get_str(l, v, vpath, "question", false, true);
     s->target = scn_ld_get_str(l, v, vpath, "image", !s->captcha_question, true);
@@ -49,7 +65,9 @@ static int exec(struct scn_exec *x, const struct scn_step *st, const char *image
 {
     if (!x->o || !x->o->captcha)
         return err_set(e, ERR_USAGE, "the site asks for %s captcha and no solver was given (--captcha prompt, "
-                       "exec:CMD or control:URL)", st->captcha_question ? "a question" : "an image");
+                       "exec:CMD or control:URL)", st->slider ? "a slider" : st->captcha_question ? "a question" : "an image");
+    if (st->slider)
+        return scn_slider_exec(x, st, image_sel, timeout_ms, e);
     char *question_sel = NULL, *question = NULL, *path = NULL, *answer = NULL;
     unsigned char *png = NULL;
     size_t len = 0;
@@ -128,12 +146,15 @@ static void each_string(const struct scn_step *s, void (*fn)(const char *tmpl, v
 {
     fn(s->captcha_refresh, user);
     fn(s->captcha_question, user);
+    if (s->slider)
+        scn_slider_each_string(s, fn, user);
 }
 
 static void release(struct scn_step *s)
 {
     free(s->captcha_refresh);
     free(s->captcha_question);
+    scn_slider_free(s->slider);
 }
 
 const struct scn_step_ops scn_step_captcha_ops = {

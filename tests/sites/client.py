@@ -122,6 +122,15 @@ class Control:
         """Switch the question captcha ("3+4=?" as text instead of an image)."""
         return self.call("POST", "/api/question", {"site": site, "on": on})
 
+    def slider(self, site, on):
+        """Switch the slider captcha (drag the piece into the picture's gap instead of an image)."""
+        return self.call("POST", "/api/slider", {"site": site, "on": on})
+
+    def slider_gap(self, site):
+        """The gap's x in the slider last drawn (an int), or None."""
+        got = self.call("GET", "/api/captcha?site=%s&kind=slider" % site)["current"]
+        return None if got is None else int(got)
+
     def settings(self):
         return self.call("GET", "/api/settings")
 

@@ -100,6 +100,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise NotFound("no such endpoint: %s %s" % (method, path))
         if path == "/api/captcha" and body.get("kind") == "sms" and method == "GET":
             return self.sms(st, method, body)  # huixin's control: solver asking for an ask step's code
+        if path == "/api/captcha" and body.get("kind") == "slider" and method == "GET":
+            return self.slider_gap(st, body)  # huixin's control: solver asking where a slider's gap is
         if path == "/api/captcha":
             return self.captcha(st, method, body)
         if path == "/api/sms":
@@ -109,6 +111,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if "question_captcha" not in st.config(site):
                 raise BadRequest("site %r has no question captcha; question is for hanweb" % site)
             st.set_config(site, question_captcha=bool(body.get("on", True)))
+            return self.settings(st)
+        if path == "/api/slider":
+            site = need_family(body)
+            if "slider_captcha" not in st.config(site):
+                raise BadRequest("site %r has no slider captcha; slider is for hanweb" % site)
+            st.set_config(site, slider_captcha=bool(body.get("on", True)))
             return self.settings(st)
         if path == "/api/fail":
             return self.fail(st, method, body)
@@ -230,6 +238,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         phone = body.get("phone") or None
         return {"site": site, "gate": st.config(site)["sms_gate"], "phone": phone or st.last_sms.get(site),
                 "current": st.sms_last(site, phone)}
+
+    @staticmethod
+    def slider_gap(st, body):
+        """The x of the gap in the slider last drawn, as "current" (a string, like a captcha's answer;
+        null when none was drawn)."""
+        site = need_family(body)
+        gap = st.last_slider.get(site)
+        return {"site": site, "current": None if gap is None else str(gap)}
 
     @staticmethod
     def fail(st, method, body):

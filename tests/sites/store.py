@@ -15,6 +15,7 @@ import threading
 import time
 
 import captcha
+import slider
 
 FAMILIES = ("hanweb", "gbk", "spa", "iframe", "board", "guestbook")
 SERVERS = ("hanweb", "gbk", "spa", "iframe-city", "iframe-platform", "board", "guestbook")
@@ -29,9 +30,11 @@ FMT = "%Y-%m-%d %H:%M:%S"
 # size is a template setting the operator can change (the others have a fixed page size); the hanweb
 # portal's 我要写信 can be set to open its write page (or the form's answer) in a new window.
 # The hanweb portal can also be set to gate its form behind an SMS code (sms_gate) and to ask a
-# question instead of showing a captcha image (question_captcha); both off by default.
+# question instead of showing a captcha image (question_captcha), or a slider (slider_captcha, see
+# slider.py); all off by default.
 SITE_DEFAULTS = {"guestbook": {"moderation": True, "per_page": 5},
-                 "hanweb": {"new_window": "off", "sms_gate": False, "question_captcha": False}}
+                 "hanweb": {"new_window": "off", "sms_gate": False, "question_captcha": False,
+                            "slider_captcha": False}}
 # How long an SMS code stays good.
 SMS_CODE_SECONDS = 300
 # How a page opens in a new window (the new_window setting): <a target="_blank">, window.open(),
@@ -72,6 +75,8 @@ class Store:
         self.last_answer = {}     # family -> last answer generated
         self.sms = {}             # (family, phone) -> (code, time.monotonic() when sent)
         self.last_sms = {}        # family -> phone of the last code sent
+        self.sliders = {}         # (family, session key) -> {"gap": (x, y), "seed", "token"}
+        self.last_slider = {}     # family -> gap x of the last slider drawn
         self.failures = {}        # server -> failure spec
         self.last_post = {}       # family or (family, session) -> time.monotonic() of last accepted post
         self.data = self._empty()
@@ -112,6 +117,8 @@ class Store:
             self.last_answer.clear()
             self.sms.clear()
             self.last_sms.clear()
+            self.sliders.clear()
+            self.last_slider.clear()
             self.failures.clear()
             self.last_post.clear()
             self.save()
@@ -183,6 +190,45 @@ class Store:
             self.sessions[(family, key)] = answer
             self.last_answer[family] = answer
         return "%d+%d=?" % (a, b)
+
+    # ---- slider captchas ----
+    def slider_new(self, family, key):
+        """A new slider for the session (any earlier one and its token are gone); its state."""
+        gap = slider.new_gap()
+        state = {"gap": gap, "seed": random.randrange(1 << 30), "token": None}
+        with self.lock:
+            if len(self.sliders) > 5000:
+                self.sliders.clear()
+            self.sliders[(family, key)] = state
+            self.last_slider[family] = gap[0]
+        return dict(state)
+
+    def slider_get(self, family, key):
+        with self.lock:
+            got = self.sliders.get((family, key))
+            return dict(got) if got else None
+
+    def slider_verify(self, family, key, trace):
+        """(ok, reason, token): the drag judged against the session's gap. One drag per picture: a
+        failed one uses the picture up (a new one must be asked for), a good one gives a token."""
+        with self.lock:
+            state = self.sliders.get((family, key))
+            if not state or state.get("used"):
+                return False, "no slider (ask for a new one)", None
+            state["used"] = True
+        ok, why = slider.trace_verdict(trace, state["gap"][0])
+        token = None
+        if ok:
+            token = "%016x" % random.randrange(1 << 64)
+            with self.lock:
+                state["token"] = token
+        return ok, why, token
+
+    def slider_token_check(self, family, key, given):
+        """True if given is the token the session's solved slider gave; it is used up either way."""
+        with self.lock:
+            state = self.sliders.pop((family, key), None)
+        return bool(state and state.get("token") and (given or "").strip() == state["token"])
 
     # ---- SMS codes ----
     def sms_send(self, family, phone):

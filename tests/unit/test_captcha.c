@@ -167,6 +167,23 @@ static void test_exec_question_gets_text_and_picture(void)
     free(got);
 }
 
+static void test_exec_slider_gets_both_pictures(void)
+{
+    /* a slider: the background as image_png_base64, the piece as piece_png_base64, kind slider */
+    struct scn_ask_request rq = {.kind = "slider", .png = (const unsigned char *)"ab", .png_len = 2,
+                                 .piece_png = (const unsigned char *)"abc", .piece_png_len = 3, .site = "hanweb"};
+    char *got = solve_request("exec:" ECHO_SOLVER, &rq, NULL);
+    REQUIRE(got != NULL);
+    json_error_t je;
+    json_t *o = json_loads(got, 0, &je);
+    REQUIRE(o != NULL);
+    CHECK_STR(json_string_value(json_object_get(o, "kind")), "slider");
+    CHECK_STR(json_string_value(json_object_get(o, "image_png_base64")), "YWI=");
+    CHECK_STR(json_string_value(json_object_get(o, "piece_png_base64")), "YWJj");
+    json_decref(o);
+    free(got);
+}
+
 static void test_exec_request_timeout_bounds_the_wait(void)
 {
     /* the request's own limit (an ask step's timeout_seconds) replaces the solver's 60 s */
@@ -196,6 +213,7 @@ static const struct test_case cases[] = {
     {"an exec: solver is found on PATH and its first line answers", test_exec_solver_found_on_path_answers},
     {"an exec: solver asked for an SMS code reads one JSON request", test_exec_sms_request_is_json},
     {"a question captcha's solver gets the question's text and picture; exec-json: for all", test_exec_question_gets_text_and_picture},
+    {"a slider's solver gets the background and the piece", test_exec_slider_gets_both_pictures},
     {"an exec: solver's wait is bounded by the request's timeout", test_exec_request_timeout_bounds_the_wait},
     {"--captcha specs: empty and unbalanced exec:, unknown kinds", test_solver_spec_parse},
 };

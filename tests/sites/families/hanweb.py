@@ -6,9 +6,13 @@ div.jact_box_font, a query page; a hidden letter's detail URL redirects to the l
 我要写信 opens the write page in the same window, or (the new_window setting) in a new one, or the form
 posts into a new window.
 
-Two switches, both off by default: sms_gate adds a 短信验证码 row whose 获取验证码 button "sends" a 6-digit
+Three switches, all off by default: sms_gate adds a 短信验证码 row whose 获取验证码 button "sends" a 6-digit
 code to the letter's phone (kept in the store, read through the control API, good for 5 minutes) and the
-post is refused without it; question_captcha shows a question ("3+4=?") as text instead of the image.
+post is refused without it; question_captcha shows a question ("3+4=?") as text instead of the image;
+slider_captcha shows a slider instead (slider.py): drag the handle until the piece fits the picture's
+gap. The page posts the drag's pointer trace to sliderverify.do as the mouse is released; the server
+answers 验证通过 with a token (put in the form) or 验证失败 (the picture is used up: 换一张 asks for a
+new one); the letter's post is refused (验证码错误) without the token. The control API reveals the gap's x.
 """
 import json
 import re
@@ -16,6 +20,7 @@ import re
 import captcha
 import common_html
 import httpbase
+import slider
 from common_html import esc
 from families.util import clean, is_public_visible, multiline, raw_form, ymd
 
@@ -68,6 +73,8 @@ class Handler(httpbase.SiteHandler):
         BASE + "mailsubmit.do": "submit", BASE + "mailpublist.do": "publist",
         BASE + "dataproxy_mailpublist.do": "dataproxy", BASE + "mailpubdetail.do": "detail",
         BASE + "mailquery.do": "query", BASE + "sendsms.do": "sendsms",
+        BASE + "slider.do": "slider_image", BASE + "slidernew.do": "slider_new",
+        BASE + "sliderverify.do": "slider_verify",
     }
 
     def page(self, title, body, **kw):
@@ -106,7 +113,10 @@ class Handler(httpbase.SiteHandler):
 
     # ---- writing ----
     def captcha_row(self, sid):
-        """The captcha row: an image (the default), or a question as text (question_captcha)."""
+        """The captcha row: an image (the default), a question as text (question_captcha), or a slider
+        (slider_captcha)."""
+        if self.store.config(SITE).get("slider_captcha"):
+            return self.slider_row(sid)
         if self.store.config(SITE).get("question_captcha"):
             question = self.store.captcha_question_new(SITE, sid)
             return """<tr><th><span class="req">*</span>验证码</th><td><span id="checkquestion" class="question"
@@ -116,6 +126,87 @@ class Handler(httpbase.SiteHandler):
         return """<tr><th><span class="req">*</span>验证码</th><td><input type="text" id="checkcode" name="checkcode" maxlength="4" style="width:120px">
 <img id="checkcodeimg" src="%(base)scheckcode.do?sysid=1" alt="验证码" title="看不清？点击换一张" style="vertical-align:middle;cursor:pointer;border:1px solid #ccc"
  onclick="this.src='%(base)scheckcode.do?sysid=1&amp;refresh=1&amp;r='+Math.random()"> <span class="muted">看不清？点击图片换一张</span></td></tr>""" % dict(base=BASE)
+
+    def slider_row(self, sid):
+        """The slider: the picture with its gap, the piece (at the gap's height, moved by the handle), the
+        track with the handle, 换一张, the message, and the token the form posts."""
+        state = self.store.slider_new(SITE, sid)
+        return """<tr><th><span class="req">*</span>滑动验证</th><td>
+<div id="slider" style="width:%(w)dpx;user-select:none">
+<div id="slider-img" style="position:relative;width:%(w)dpx;height:%(h)dpx">
+<img id="slider-bg" src="%(base)sslider.do?part=bg&amp;r=%(seed)d" width="%(w)d" height="%(h)d" style="display:block" draggable="false" alt="拼图">
+<img id="slider-piece" src="%(base)sslider.do?part=piece&amp;r=%(seed)d" width="%(p)d" height="%(p)d" style="position:absolute;left:0;top:%(y)dpx" draggable="false" alt="">
+</div>
+<div id="slider-track" style="position:relative;width:%(w)dpx;height:40px;margin-top:6px;background:#e8eef5;box-shadow:inset 0 0 0 1px #ccd">
+<span id="slider-tip" style="position:absolute;left:64px;top:10px;color:#888">向右拖动滑块完成拼图</span>
+<div id="slider-handle" style="position:absolute;left:0;top:0;width:%(hw)dpx;height:40px;background:#fff;box-shadow:inset 0 0 0 1px #99a;cursor:pointer;text-align:center;line-height:40px">&gt;&gt;</div>
+</div>
+<div style="margin-top:4px"><a id="slider-refresh" href="javascript:;">换一张</a> <span id="slider-msg"></span></div>
+<input type="hidden" id="slidertoken" name="slidertoken" value="">
+</div>
+<script>
+(function () {
+  var $ = function (id) { return document.getElementById(id); };
+  var h = $('slider-handle'), pc = $('slider-piece'), msg = $('slider-msg'), room = %(room)d;
+  var down = null, trace = [], busy = false;
+  function at(e) { return {x: e.clientX, y: e.clientY, t: Math.round(performance.now())}; }
+  function place(d) { h.style.left = d + 'px'; pc.style.left = d + 'px'; }
+  h.addEventListener('mousedown', function (e) {
+    if (busy || $('slidertoken').value) return;
+    down = at(e); trace = [down]; e.preventDefault();
+  });
+  document.addEventListener('mousemove', function (e) {
+    if (!down) return;
+    var p = at(e); trace.push(p); place(Math.max(0, Math.min(room, p.x - down.x)));
+  });
+  document.addEventListener('mouseup', function (e) {
+    if (!down) return;
+    trace.push(at(e)); down = null; busy = true;
+    var x = new XMLHttpRequest();
+    x.open('POST', '%(base)ssliderverify.do', true);
+    x.setRequestHeader('Content-Type', 'application/json');
+    x.onload = function () {
+      var a = JSON.parse(x.responseText);
+      if (a.ok) { $('slidertoken').value = a.token; msg.className = 'ok-text'; msg.textContent = '验证通过'; }
+      else { msg.className = 'err-text'; msg.textContent = '验证失败，请点击换一张后重新拖动'; place(0); busy = false; }
+    };
+    x.send(JSON.stringify({trace: trace}));
+  });
+  $('slider-refresh').addEventListener('click', function () {
+    var x = new XMLHttpRequest();
+    x.open('POST', '%(base)sslidernew.do', true);
+    x.onload = function () {
+      var a = JSON.parse(x.responseText), r = '&r=' + a.r;
+      $('slider-bg').src = '%(base)sslider.do?part=bg' + r; pc.src = '%(base)sslider.do?part=piece' + r;
+      pc.style.top = a.y + 'px'; place(0); msg.textContent = ''; $('slidertoken').value = ''; busy = false;
+    };
+    x.send('');
+  });
+})();
+</script></td></tr>""" % dict(base=BASE, w=slider.WIDTH, h=slider.HEIGHT, p=slider.PIECE, hw=slider.HANDLE,
+                              room=slider.ROOM, y=state["gap"][1], seed=state["seed"])
+
+    def slider_image(self):
+        """The session's slider pictures: part=bg (with the gap) or part=piece."""
+        sid = self.cookie("JSESSIONID") or ""
+        state = self.store.slider_get(SITE, sid)
+        if not state:
+            return self.not_found()
+        bg, piece = slider.render(state["seed"], tuple(state["gap"]))
+        self.send_bytes(piece if self.params.get("part") == "piece" else bg, "image/png")
+
+    def slider_new(self):
+        """换一张: a new slider for the session; its piece's height and a cache-buster for the pictures."""
+        sid, set_cookie = self.session()
+        state = self.store.slider_new(SITE, sid)
+        self.send_json({"y": state["gap"][1], "r": state["seed"]}, headers={"Set-Cookie": set_cookie})
+
+    def slider_verify(self):
+        """The drag's trace, posted as the mouse is released: judged against the session's gap."""
+        sid = self.cookie("JSESSIONID") or ""
+        trace = self.form().get("trace") if self.command == "POST" else None
+        ok, why, token = self.store.slider_verify(SITE, sid, trace)
+        self.send_json({"ok": ok, "msg": "验证通过" if ok else "验证失败", "reason": why, "token": token})
 
     def sms_row(self):
         """The SMS-code row (sms_gate): 获取验证码 asks sendsms.do to text a code to the phone typed."""
@@ -179,7 +270,11 @@ function sendSmsCode() {
         f = self.form()
         sid = self.cookie("JSESSIONID") or ""
         back = [("返回重新填写", BASE + "mailwrite.do?sysid=1")]
-        if not self.store.captcha_check(SITE, sid, f.get("checkcode")):
+        if self.store.config(SITE).get("slider_captcha"):
+            solved = self.store.slider_token_check(SITE, sid, f.get("slidertoken"))
+        else:
+            solved = self.store.captcha_check(SITE, sid, f.get("checkcode"))
+        if not solved:
             return self.send_page(self.msg("提交失败", "验证码错误，请重新输入！", "err", back))
         name, mobile, title, content = (clean(f.get(k)) for k in ("username", "mobile", "title", "content"))
         for value, label in ((name, "姓名"), (mobile, "手机"), (title, "标题"), (content, "内容")):
