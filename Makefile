@@ -163,12 +163,12 @@ integration: huixin $(INTEG_BIN)
 # are run under the sanitizers by test_campaign, test_faults, test_recover, test_thirdparty,
 # test_scenario_run and the C suites that stay (test_actionability and test_windows drive the same driver
 # code as the steps suites left out; test_faults keeps the failure paths, test_faults_deadlines only adds
-# minutes of waiting on budgets, and test_identity's and test_blocklist's C is the unit suites').
+# minutes of waiting on budgets, test_identity's, test_blocklist's and test_slider's C is the unit suites').
 # `make check-all` runs every suite under the sanitizers (about twice as long).
 CHECK_SKIP = test_guestbook test_jobs test_library test_truth test_kill_resume test_recover_families \
 	test_ajax_outcomes test_alert_flow test_pacing test_visit_locks test_campaign_letter \
 	test_actionable_steps test_windows_steps test_windows_sites test_campaign_race \
-	test_faults_deadlines test_identity test_blocklist
+	test_faults_deadlines test_identity test_blocklist test_slider
 check: deps
 	@$(MAKE) --no-print-directory run-check SKIP_SUITES="$(CHECK_SKIP)"
 
