@@ -19,6 +19,8 @@ struct scn_vars;
 struct err;
 struct scn_captcha_solver;
 struct scn_block_list;
+struct scn_mail_config;
+struct scn_mails;
 struct page;
 struct json_t;
 
@@ -35,6 +37,7 @@ struct visit_env {
     const char *sign_key_path;                /* Ed25519 key to sign manifests with; NULL: unsigned */
     const char *tsa_url;                      /* RFC 3161 time-stamping authority; NULL: none */
     const char *pace_lock_path;               /* the per-host pacing lock (verify/pace.h); NULL: none */
+    const struct scn_mail_config *mail;       /* the mailbox of mail_wait and mail_reply; NULL: none */
     /* Told as a check visit proper starts: its host's turn came (pacing) and its budget starts now; a
      * pool's watchdog times the visit from here. NULL: nobody is told. */
     void (*on_visit_start)(int64_t letter_id, void *user);
@@ -97,5 +100,8 @@ char *visit_vars_to_json(const struct scn_vars *vars);
  * "scenario") and of what the page's list blocked ([{url, host, why}]): capture's and the visits' alike. */
 struct json_t *visit_block_list_json(const struct scn_block_list *bl, const char *by);
 struct json_t *visit_blocked_json(struct page *p);
+/* meta.json's record of the mails a visit read ([{step, var, file, sha256, uid, from, to, subject, date,
+ * message_id}]: the sha256 of the .eml as kept in dir), or NULL when none. */
+struct json_t *visit_mails_json(const struct scn_mails *m, const char *dir);
 
 #endif
