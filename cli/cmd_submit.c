@@ -16,6 +16,7 @@
 #include "verify/ledger.h"
 #include "scenarios/block_list.h"
 #include "scenarios/letter.h"
+#include "scenarios/mail.h"
 #include "scenarios/run.h"
 #include "scenarios/scenario.h"
 
@@ -241,6 +242,7 @@ int cmd_submit(int argc, char **argv)
     bool is_dry_run = false;
     struct scn_block_list block;
     scn_block_list_init(&block);
+    struct scn_mail_config mail = {0}; /* --mail: the dry run reads a mailbox too */
     const struct opt rows[] = {
         {.kind = OPT_CALL, .name = "--var", .call = cli_var_take, .value = &vars, .metavar = "NAME=VALUE",
          .needs = "NAME=VALUE", .help = "a variable for the scenario (repeatable)"},
@@ -285,7 +287,8 @@ int cmd_submit(int argc, char **argv)
         rc = submit_recorded(&c, scenario_path, site_key, captcha_spec, &vars);
         goto out;
     }
-    if (cli_block_list_open(&c, &block, &e) || scn_scenario_load(scenario_path, &s, NULL, &e) < 0) {
+    if (cli_block_list_open(&c, &block, &e) || scn_mail_config_load(c.mail_path, &mail, &e) ||
+        scn_scenario_load(scenario_path, &s, NULL, &e) < 0) {
         rc = cli_fail(&e);
         goto out;
     }
@@ -314,7 +317,8 @@ int cmd_submit(int argc, char **argv)
         goto out;
     }
     struct scn_run_options ro = {.captcha = solver, .evidence_dir = dir, .timeout_ms = c.timeout_ms,
-                                  .thirdparty_ms = c.thirdparty_ms, .block_list = &block};
+                                  .thirdparty_ms = c.thirdparty_ms, .block_list = &block,
+                                  .mail = mail.url ? &mail : NULL};
     if (scn_submit_run(s, p, &vars, &ro, &r, &e) < 0) {
         rc = cli_fail(&e);
         goto out;
@@ -355,6 +359,7 @@ out:
     scn_scenario_free(s);
     scn_vars_release(&vars);
     scn_block_list_release(&block);
+    scn_mail_config_release(&mail);
     free(dir);
     return rc;
 }

@@ -54,16 +54,21 @@ char *scn_mail_config_describe(const struct scn_mail_config *c);
  * STARTTLS. */
 bool scn_mail_url_is_loopback(const char *url);
 
+/* A session with the mailbox of c (borrowed; it must outlive the session): its calls share one
+ * connection, opened by the first. Never fails (the first call says what went wrong). */
+struct scn_imap;
+struct scn_imap *scn_imap_open(const struct scn_mail_config *c);
+void scn_imap_close(struct scn_imap *s); /* NULL is a no-op */
+
 /* The UIDs `UID SEARCH criteria` answers (e.g. "SINCE 29-Nov-2026", "ALL"), ascending; *uids is the
  * caller's to free. ERR_SITE for a mailbox that refused us or answered nonsense (a wrong password is
  * said as such), ERR_TIMEOUT past timeout_ms. */
-int scn_imap_search(const struct scn_mail_config *c, const char *criteria, int timeout_ms, uint32_t **uids,
-                    size_t *n, struct err *e);
+int scn_imap_search(struct scn_imap *s, const char *criteria, int timeout_ms, uint32_t **uids, size_t *n,
+                    struct err *e);
 /* The raw message of one UID (its RFC 5322 text, as stored); *raw is the caller's to free. Messages
  * over SCN_MAIL_MAX_BYTES are refused. Errors as for search; ERR_NOT_FOUND when the UID is gone. */
 #define SCN_MAIL_MAX_BYTES (16 * 1024 * 1024)
-int scn_imap_fetch(const struct scn_mail_config *c, uint32_t uid, int timeout_ms, char **raw, size_t *len,
-                   struct err *e);
+int scn_imap_fetch(struct scn_imap *s, uint32_t uid, int timeout_ms, char **raw, size_t *len, struct err *e);
 /* The date as IMAP's SEARCH SINCE wants it: "29-Nov-2026" (the Beijing day of ms). out: 12 bytes. */
 void scn_imap_date_format(int64_t ms, char out[12]);
 

@@ -1,7 +1,8 @@
 /* The IMAP client (scenarios/mail.h): libcurl speaks the protocol. A search is `UID SEARCH ...` as a
  * custom request on the mailbox URL (libcurl selects the mailbox first and hands back the untagged
- * answer); a message is the URL's `;UID=N` (libcurl's `UID FETCH N BODY[]`). Each call is its own
- * connection, within its own deadline: a mailbox that hangs holds up one poll, never the visit.
+ * answer); a message is the URL's `;UID=N` (libcurl's `UID FETCH N BODY[]`). A session is one libcurl
+ * handle, so the calls of one look share one connection (one TLS handshake, one login); each call has
+ * its own deadline: a mailbox that hangs holds up one poll, never the visit.
  * imaps:// is TLS from the start; imap:// must upgrade with STARTTLS, except to this machine. */
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -73,14 +74,38 @@ static size_t on_data(char *data, size_t size, size_t n, void *user)
     return size * n;
 }
 
-/* One request on url (the mailbox's, or one message's); custom is a custom command or NULL. */
-static int imap_call(const struct scn_mail_config *c, const char *url, const char *custom, int timeout_ms,
-                     struct sink *out, struct err *e)
+struct scn_imap {
+    const struct scn_mail_config *c;
+    CURL *curl;
+};
+
+struct scn_imap *scn_imap_open(const struct scn_mail_config *c)
 {
+    struct scn_imap *s = xcalloc(1, sizeof *s);
+    s->c = c;
+    return s;
+}
+
+void scn_imap_close(struct scn_imap *s)
+{
+    if (!s)
+        return;
+    if (s->curl)
+        curl_easy_cleanup(s->curl); /* says LOGOUT on a connection still open */
+    free(s);
+}
+
+/* One request on url (the mailbox's, or one message's); custom is a custom command or NULL. */
+static int imap_call(struct scn_imap *s, const char *url, const char *custom, int timeout_ms, struct sink *out,
+                     struct err *e)
+{
+    const struct scn_mail_config *c = s->c;
     char curl_err[CURL_ERROR_SIZE] = "";
     char *shown = url_redact(url);
     int rc = 0;
-    CURL *curl = curl_easy_init();
+    if (!s->curl)
+        s->curl = curl_easy_init();
+    CURL *curl = s->curl;
     if (!curl) {
         rc = err_set(e, ERR_INTERNAL, "curl_easy_init failed");
         goto out;
@@ -96,8 +121,7 @@ static int imap_call(const struct scn_mail_config *c, const char *url, const cha
         curl_easy_setopt(curl, CURLOPT_CAINFO, c->ca_file);
     if (strncasecmp(url, "imap://", 7) == 0)
         curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)(scn_mail_url_is_loopback(url) ? CURLUSESSL_TRY : CURLUSESSL_ALL));
-    if (custom)
-        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, custom);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, custom); /* NULL: back to the URL's own command */
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, ms);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, ms);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -121,9 +145,12 @@ static int imap_call(const struct scn_mail_config *c, const char *url, const cha
         else
             rc = err_set(e, ERR_SITE, "mailbox '%s': %s", shown, why);
     }
-out:
-    if (curl)
+    if (rc != 0 && curl) {
+        /* whatever state a failed call left the connection in, the next call starts afresh */
         curl_easy_cleanup(curl);
+        s->curl = NULL;
+    }
+out:
     free(shown);
     return rc;
 }
@@ -145,19 +172,19 @@ static int uid_compare(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-int scn_imap_search(const struct scn_mail_config *c, const char *criteria, int timeout_ms, uint32_t **uids,
-                    size_t *n, struct err *e)
+int scn_imap_search(struct scn_imap *s, const char *criteria, int timeout_ms, uint32_t **uids, size_t *n,
+                    struct err *e)
 {
     *uids = NULL;
     *n = 0;
-    char *url = mailbox_url(c->url);
+    char *url = mailbox_url(s->c->url);
     char *cmd = xasprintf("UID SEARCH %s", criteria);
-    struct sink s = {0};
-    buf_init(&s.b);
-    int rc = imap_call(c, url, cmd, timeout_ms, &s, e);
+    struct sink out = {0};
+    buf_init(&out.b);
+    int rc = imap_call(s, url, cmd, timeout_ms, &out, e);
     if (rc == 0) {
         /* "* SEARCH 3 7 9" lines; anything else is ignored */
-        const char *p = buf_str(&s.b);
+        const char *p = buf_str(&out.b);
         while (p && *p) {
             const char *eol = strchr(p, '\n');
             size_t len = eol ? (size_t)(eol - p) : strlen(p);
@@ -182,32 +209,31 @@ int scn_imap_search(const struct scn_mail_config *c, const char *criteria, int t
         if (*n > 1)
             qsort(*uids, *n, sizeof **uids, uid_compare);
     }
-    buf_release(&s.b);
+    buf_release(&out.b);
     free(cmd);
     free(url);
     return rc;
 }
 
-int scn_imap_fetch(const struct scn_mail_config *c, uint32_t uid, int timeout_ms, char **raw, size_t *len,
-                   struct err *e)
+int scn_imap_fetch(struct scn_imap *s, uint32_t uid, int timeout_ms, char **raw, size_t *len, struct err *e)
 {
     *raw = NULL;
     *len = 0;
-    char *box = mailbox_url(c->url);
+    char *box = mailbox_url(s->c->url);
     char *url = xasprintf("%s;UID=%u", box, (unsigned)uid);
-    struct sink s = {0};
-    buf_init(&s.b);
-    int rc = imap_call(c, url, NULL, timeout_ms, &s, e);
-    if (rc == 0 && s.b.len == 0) {
+    struct sink out = {0};
+    buf_init(&out.b);
+    int rc = imap_call(s, url, NULL, timeout_ms, &out, e);
+    if (rc == 0 && out.b.len == 0) {
         char *shown = url_redact(url);
         rc = err_set(e, ERR_NOT_FOUND, "mailbox '%s': no message", shown);
         free(shown);
     }
     if (rc == 0) {
-        *len = s.b.len;
-        *raw = buf_detach(&s.b);
+        *len = out.b.len;
+        *raw = buf_detach(&out.b);
     }
-    buf_release(&s.b);
+    buf_release(&out.b);
     free(url);
     free(box);
     return rc;

@@ -180,9 +180,12 @@ static int look_once(struct scn_exec *x, const struct scn_step *st, const char *
     }
     uint32_t *uids = NULL;
     size_t n = 0;
-    int rc = scn_imap_search(x->o->mail, criteria, call_ms, &uids, &n, e);
-    if (rc < 0)
+    struct scn_imap *session = scn_imap_open(x->o->mail);
+    int rc = scn_imap_search(session, criteria, call_ms, &uids, &n, e);
+    if (rc < 0) {
+        scn_imap_close(session);
         return rc;
+    }
     size_t fetched = 0;
     for (size_t i = n; i > 0 && rc == 0 && fetched < MAIL_FETCH_MAX; i--) {
         uint32_t uid = uids[i - 1];
@@ -192,7 +195,7 @@ static int look_once(struct scn_exec *x, const struct scn_step *st, const char *
         size_t len = 0;
         struct err fe;
         err_init(&fe);
-        int frc = scn_imap_fetch(x->o->mail, uid, call_ms, &raw, &len, &fe);
+        int frc = scn_imap_fetch(session, uid, call_ms, &raw, &len, &fe);
         fetched++;
         if (frc == ERR_NOT_FOUND)
             continue; /* expunged between the search and the fetch */
@@ -221,6 +224,7 @@ static int look_once(struct scn_exec *x, const struct scn_step *st, const char *
         k->seen[k->n_seen++] = uid;
     }
     free(uids);
+    scn_imap_close(session);
     return rc;
 }
 

@@ -207,6 +207,28 @@ def case_wrong_password(w, tmp, conf):
     check(code != 0 and "chmod 600" in err, "a mail config readable by others is refused", err[-300:])
 
 
+def case_dry_run(w, conf):
+    """`submit --no-ledger` reads the mailbox too: the code is in the answer's extracted."""
+    sc = mail_scenario(w, "mail-dry.json")
+    p = subprocess.run([HUIXIN, "submit", sc, "--no-ledger", "--var", "base_url=" + w.server_url("hanweb"),
+                        "--captcha", w.captcha("hanweb"), "--var", "letter.name=李明",
+                        "--var", "letter.phone=13812345678", "--var", "letter.email=liming@example.test",
+                        "--mail", conf, "--timeout", "20", "--evidence", os.path.join(w.tmp, "dry-evidence"),
+                        "--now", SUBMIT_NOW], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+    res = json.loads(p.stdout) if p.stdout.strip().startswith("{") else {}
+    x = site_letter(w, res.get("token"))
+    check(p.returncode == 0 and x is not None and (res.get("extracted") or {}).get("query_code") == x["query_code"],
+          "submit --no-ledger: the mailed code is in the answer", (p.stdout + p.stderr)[-800:])
+    before = len(w.ctl.letters("hanweb"))
+    p = subprocess.run([HUIXIN, "submit", sc, "--no-ledger", "--var", "base_url=" + w.server_url("hanweb"),
+                        "--evidence", os.path.join(w.tmp, "dry-evidence")],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120,
+                       env=dict(os.environ, HOME=w.tmp, XDG_CONFIG_HOME=os.path.join(w.tmp, "no-config")))
+    check(p.returncode != 0 and "no mailbox is configured" in p.stdout + p.stderr
+          and len(w.ctl.letters("hanweb")) == before,
+          "no mailbox configured: the scenario does not start, nothing is sent", (p.stdout + p.stderr)[-400:])
+
+
 def case_mail_only(w, conf):
     sc = mail_scenario(w, "mail-only.json", mail_only=True)
     code, res, text = submit(w, sc, "mail-only", conf)
@@ -242,7 +264,7 @@ def main():
             sites.ctl.clock("2026-03-02 09:30:00", site="hanweb")
             sites.ctl.mail_code("hanweb", True)
             conf = mail_conf(tmp, "mail.conf", imap.PASSWORD)
-            for fn in (case_code_and_reply, case_page_fails, case_wrong_password, case_mail_only):
+            for fn in (case_code_and_reply, case_page_fails, case_wrong_password, case_dry_run, case_mail_only):
                 try:
                     if fn in (case_code_and_reply, case_wrong_password):
                         fn(w, tmp, conf)
