@@ -17,6 +17,8 @@ usage: ctl.py --control PORT VERB [ARGS]   (or --ports-file FILE instead of --co
   windows --site S off|blank|window|noopener|form   how 我要写信 opens the write page (hanweb)
   sms --site S [on|off] [--phone P]                 the SMS-code gate (hanweb); no on|off: the code last sent
   question --site S on|off                          the question captcha "3+4=?" (hanweb)
+  mailcode --site S on|off                          mail the query code and the reply, not show them (hanweb)
+  mails                                             what the sites mailed (served over IMAP)
   clock [--site S] NOW|real [--tick]                NOW like '2026-03-02 09:30:00'
   settings | health | reset
 
@@ -82,6 +84,10 @@ def build_parser():
     q = sub.add_parser("question")
     q.add_argument("--site", required=True)
     q.add_argument("on", choices=("on", "off"))
+    mc = sub.add_parser("mailcode")
+    mc.add_argument("--site", required=True)
+    mc.add_argument("on", choices=("on", "off"))
+    sub.add_parser("mails")
     k = sub.add_parser("clock")
     k.add_argument("--site")
     k.add_argument("now", help="'YYYY-MM-DD HH:MM:SS', or 'real' for the real clock")
@@ -121,6 +127,10 @@ def run(ctl, a):
         return ctl.sms(a.site, on=None if a.on is None else a.on == "on", phone=a.phone)
     if v == "question":
         return ctl.question(a.site, a.on == "on")
+    if v == "mailcode":
+        return ctl.mail_code(a.site, a.on == "on")
+    if v == "mails":
+        return ctl.mails()
     if v == "clock":
         return ctl.clock(None if a.now == "real" else a.now, a.site, a.tick)
     return getattr(ctl, v)()
