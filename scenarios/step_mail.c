@@ -275,9 +275,19 @@ static int exec_wait(struct scn_exec *x, const struct scn_step *st, const char *
     for (;;) {
         int64_t left = deadline - clock_mono_ms();
         int call_ms = left < MAIL_CALL_MAX_MS ? (int)(left > 2000 ? left : 2000) : MAIL_CALL_MAX_MS;
-        rc = look_once(x, st, contains, since, call_ms, &k, &seen, &raw, &len, e);
-        if (rc != 0)
+        struct err le;
+        err_init(&le);
+        rc = look_once(x, st, contains, since, call_ms, &k, &seen, &raw, &len, &le);
+        if (rc < 0 && le.code == ERR_TIMEOUT && clock_mono_ms() + MAIL_POLL_MS < deadline) {
+            /* a mailbox slow to answer may answer the next poll; a refusal (a password) will not */
+            log_warn("scenario", "mail_wait '%s': %s; trying again", st->var, le.msg);
+            rc = 0;
+        } else if (rc < 0) {
+            rc = err_set(e, le.code, "%s", le.msg);
             break;
+        } else if (rc == 1) {
+            break;
+        }
         if (clock_mono_ms() + MAIL_POLL_MS >= deadline) {
             rc = err_set(e, ERR_TIMEOUT, "mail_wait '%s': no mail holding '%s' arrived within %d s", st->var,
                          contains ? contains : "", wait_ms / 1000);
@@ -299,7 +309,8 @@ static int exec_wait(struct scn_exec *x, const struct scn_step *st, const char *
                 *c = '_';
         rc = eml_keep(x, name, raw, len, &seen.file, e);
         free(name);
-        mail_record(x, &seen);
+        if (rc == 0)
+            mail_record(x, &seen);
     }
     scn_mail_msg_release(&seen.msg);
     free(seen.var);
@@ -326,7 +337,8 @@ static int exec_reply(struct scn_exec *x, const struct scn_step *st, const char 
         seen.step = "mail_reply";
         log_info("scenario", "mail_reply: a reply mail (uid %u) from '%s'", (unsigned)seen.uid, seen.msg.from);
         rc = eml_keep(x, "reply.eml", raw, len, &seen.file, e);
-        mail_record(x, &seen);
+        if (rc == 0) /* a reply without its mail in the evidence is a claim nobody can check: not taken */
+            mail_record(x, &seen);
     } else if (rc == 0) {
         log_info("scenario", "mail_reply: no reply mail holding '%s' yet", contains ? contains : "");
     }
