@@ -64,6 +64,8 @@ struct cli_common {
     bool has_now;              /* --now "YYYY-MM-DD HH:MM" (Beijing time) was given */
     int64_t now_ms;
     const char *alerts_path;   /* --alerts FILE: alert channels (default ~/.config/huixin/alerts.conf) */
+    const char *mail_path;     /* --mail FILE: the mailbox sites mail codes and replies to (scenarios/mail.h;
+                                  default ~/.config/huixin/mail.conf, else HUIXIN_IMAP_*) */
     const char *sign_key_path; /* --sign-key FILE, else HUIXIN_SIGN_KEY: sign evidence manifests */
     const char *tsa_url;       /* --tsa URL, else HUIXIN_TSA_URL: timestamp evidence manifests */
     const char *calendar_paths[16]; /* --calendar FILE, repeatable: calendar files on top of the built-in */

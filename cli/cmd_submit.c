@@ -16,6 +16,7 @@
 #include "verify/ledger.h"
 #include "scenarios/block_list.h"
 #include "scenarios/letter.h"
+#include "scenarios/mail.h"
 #include "scenarios/run.h"
 #include "scenarios/scenario.h"
 
@@ -246,6 +247,7 @@ int cmd_submit(int argc, char **argv)
     bool is_proxied = false;
     struct visit_proxy vp;
     memset(&vp, 0, sizeof vp);
+    struct scn_mail_config mail = {0}; /* --mail: the dry run reads a mailbox too */
     const struct opt rows[] = {
         {.kind = OPT_CALL, .name = "--var", .call = cli_var_take, .value = &vars, .metavar = "NAME=VALUE",
          .needs = "NAME=VALUE", .help = "a variable for the scenario (repeatable)"},
@@ -291,7 +293,7 @@ int cmd_submit(int argc, char **argv)
         goto out;
     }
     if (cli_block_list_open(&c, &block, &e) || cli_proxy_open(&c, &proxy, &is_proxied, &e) ||
-        scn_scenario_load(scenario_path, &s, NULL, &e) < 0) {
+        scn_mail_config_load(c.mail_path, &mail, &e) || scn_scenario_load(scenario_path, &s, NULL, &e) < 0) {
         rc = cli_fail(&e);
         goto out;
     }
@@ -325,7 +327,8 @@ int cmd_submit(int argc, char **argv)
         goto out;
     }
     struct scn_run_options ro = {.captcha = solver, .evidence_dir = dir, .timeout_ms = c.timeout_ms,
-                                  .thirdparty_ms = c.thirdparty_ms, .block_list = &block};
+                                  .thirdparty_ms = c.thirdparty_ms, .block_list = &block,
+                                  .mail = mail.url ? &mail : NULL};
     if (scn_submit_run(s, p, &vars, &ro, &r, &e) < 0) {
         rc = cli_fail(&e);
         goto out;
@@ -369,6 +372,7 @@ out:
     scn_block_list_release(&block);
     visit_proxy_release(&vp);
     proxy_release(&proxy);
+    scn_mail_config_release(&mail);
     free(dir);
     return rc;
 }

@@ -306,6 +306,10 @@ const struct opt cli_opts_evidence[] = {
     COMMON_STRING("--alerts", alerts_path, "FILE",
                   "where alerts go (webhooks, e-mail); default ~/.config/huixin/alerts.conf and\n"
                   "the HUIXIN_WEBHOOK_* / HUIXIN_SMTP_* environment (see 'huixin alert --help')"),
+    COMMON_STRING("--mail", mail_path, "FILE",
+                  "the mailbox sites mail query codes and replies to (mail_wait, mail_reply):\n"
+                  "an [imap] section (url, user, password, ca_file), mode 0600; default\n"
+                  "~/.config/huixin/mail.conf, else the HUIXIN_IMAP_* environment"),
     OPT_ROW_END,
 };
 

@@ -56,6 +56,9 @@ int visit_setup_open(struct visit_setup *vs, const struct cli_common *c, const c
     vs->env.pace_lock_path = vs->pace_lock_path;
     if ((rc = alert_config_load(c->alerts_path, &vs->alerts, e)))
         return rc;
+    if ((rc = scn_mail_config_load(c->mail_path, &vs->mail, e)))
+        return rc;
+    vs->env.mail = vs->mail.url ? &vs->mail : NULL;
     return 0; /* the browser starts with the first visit (visit_setup_browser_ensure) */
 }
 
@@ -97,6 +100,7 @@ void visit_setup_close(struct visit_setup *vs)
     ledger_close(vs->ledger);
     cal_free(vs->cal);
     alert_config_release(&vs->alerts);
+    scn_mail_config_release(&vs->mail);
     free(vs->pace_lock_path);
     scn_block_list_release(&vs->block_list);
     proxy_release(&vs->proxy);

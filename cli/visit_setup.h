@@ -5,6 +5,7 @@
 
 #include "reports/alert.h"
 #include "scenarios/block_list.h"
+#include "scenarios/mail.h"
 #include "verify/visit.h"
 #include "cli/cli.h"
 
@@ -15,6 +16,7 @@ struct visit_setup {
     struct cal *cal;
     struct scn_captcha_solver *captcha;
     struct alert_config alerts;
+    struct scn_mail_config mail;      /* --mail; url NULL: none */
     const struct cli_common *common;
     char *pace_lock_path; /* STORE.pace */
     struct scn_block_list block_list; /* --block-trackers, --block-list */

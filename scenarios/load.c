@@ -689,14 +689,23 @@ static void parse_check(struct scn_ld *l, json_t *root, struct scn_check *c)
         scn_ld_parse_match(l, m, "/check/found",
                            SCN_MK_TEXT | SCN_MK_SELECTOR | SCN_MK_URL | SCN_MK_WITHIN,
                            NULL, &c->found);
+    /* a check made of mail_reply alone opens no page: nothing there can say the letter is gone */
+    bool is_mail_only = !scn_phase_has_navigation(&c->phase);
+    bool has_mail_reply = false;
+    for (size_t i = 0; i < c->phase.n_steps; i++)
+        has_mail_reply = has_mail_reply || c->phase.steps[i].kind == SCN_STEP_MAIL_REPLY;
+    is_mail_only = is_mail_only && has_mail_reply;
     l->ctx = "check.not_found";
-    m = scn_ld_get_obj(l, o, "/check", "not_found", true);
+    if (is_mail_only && json_object_get(o, "not_found"))
+        scn_ld_error(l, "/check/not_found", true, "a check made of mail_reply alone opens no page, so nothing can "
+                     "say the letter is not there: remove 'not_found' (no reply mail is no outcome)");
+    m = is_mail_only ? NULL : scn_ld_get_obj(l, o, "/check", "not_found", true);
     if (m)
         scn_ld_parse_match(l, m, "/check/not_found",
                            SCN_MK_TEXT | SCN_MK_DIALOG | SCN_MK_SELECTOR | SCN_MK_URL | SCN_MK_URL_NOT | SCN_MK_STATUS |
                                SCN_MK_WITHIN,
                            NULL, &c->not_found);
-    if (!c->not_found.n_statuses && !(m && json_object_get(m, "status"))) {
+    if (!is_mail_only && !c->not_found.n_statuses && !(m && json_object_get(m, "status"))) {
         /* a detail page that answers 404 or 410 is gone, unless the scenario says otherwise */
         c->not_found.statuses = xcalloc(2, sizeof *c->not_found.statuses);
         c->not_found.statuses[0] = 404;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "scenarios/mail.h"
 #include "scenarios/scenario.h"
 #include "scenarios/vars.h"
 
@@ -54,6 +55,8 @@ struct scn_run_options {
      * anything is sent (status NOT_SENT). The ledger writes its intent here. */
     int (*before_final)(void *user, struct err *e);
     void *user;
+    const struct scn_mail_config *mail; /* the mailbox mail_wait and mail_reply read (scenarios/mail.h); NULL:
+                                  none, and a scenario with such a step does not run */
     int64_t letter_sent_ms;    /* when the letter was submitted (0: unknown): a list_search's older_than
                                   stops at rows dated before that day */
 };
@@ -102,6 +105,7 @@ struct scn_submit_result {
     struct scn_step_times times;
     char *failure_shot;        /* the page when a step failed, or NULL */
     int64_t submitted_at_ms;   /* when the final click was made (clock_now_ms) */
+    struct scn_mails mails;    /* what mail_wait steps read, their .eml in the evidence folder */
 };
 
 /* Runs the submit phase. vars holds base_url and letter.* (the scenario's "vars" fill in the rest).
@@ -141,6 +145,9 @@ struct scn_check_result {
     bool is_seen_in_list;     /* found by a list_search: the letter is published there */
     int list_pages_read;      /* pages a list_search read (0: none) */
     char *list_stop;          /* why the list search stopped, or NULL */
+    struct scn_mails mails;   /* what mail_reply read: a reply mail found is the letter's reply (has_reply,
+                                 reply_date from its Date, reply_unit from its From, reply_text its body)
+                                 when the page shows none; with no page lookup, no mail is load_failed */
 };
 
 /* Runs the check phase. vars holds base_url, letter.* and what the submit phase extracted.

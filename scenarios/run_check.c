@@ -38,6 +38,7 @@ void scn_check_result_release(struct scn_check_result *r)
     scn_shots_release(&r->shots);
     scn_step_times_release(&r->times);
     free(r->failure_shot);
+    scn_mails_release(&r->mails);
     memset(r, 0, sizeof *r);
 }
 
@@ -111,6 +112,51 @@ struct lookup {
     const char *record;          /* scope reads to the message holding the token, or NULL */
 };
 
+/* What a mail_reply found (or did not) adds to the page's outcome. A reply mail is the site's own
+ * answer to the letter: it makes the letter answered when the page shows no reply, and found when the
+ * page failed to load (the site answered it, whatever its page did). The page's not_found stands (a site
+ * may reply, then delete). No reply mail proves nothing; only a check with no page at all (mail_reply
+ * alone) then has no outcome: load_failed, never not_found, never "seen unanswered". */
+static void mail_reply_apply(const struct lookup *lk, struct scn_check_result *out)
+{
+    const struct scn_mail_seen *m = scn_mails_reply(&out->mails);
+    if (!m) {
+        if (out->status == SCN_CHECK_FOUND && !out->has_reply && !scn_phase_has_navigation(lk->phase)) {
+            for (size_t i = 0; i < lk->phase->n_steps; i++) {
+                if (lk->phase->steps[i].kind == SCN_STEP_MAIL_REPLY) {
+                    out->status = SCN_CHECK_LOAD_FAILED;
+                    out->reason = xstrdup("no reply mail yet, and a mailbox alone cannot show the letter: the check "
+                                          "has no page lookup");
+                    break;
+                }
+            }
+        }
+        return;
+    }
+    if (out->status == SCN_CHECK_NOT_FOUND)
+        return;
+    if (out->status == SCN_CHECK_LOAD_FAILED) {
+        if (!out->warning)
+            out->warning = xasprintf("the page lookup failed (%s); the reply was read from its mail",
+                                     out->reason ? out->reason : "?");
+        free(out->reason);
+        out->reason = NULL;
+        out->status = SCN_CHECK_FOUND;
+    }
+    if (out->has_reply && (out->reply_text || out->has_reply_date))
+        return; /* the page's own reply stands; the mail is in the evidence beside it */
+    out->has_reply = true;
+    if (m->msg.has_date) {
+        out->has_reply_date = true;
+        out->is_reply_date_only = false;
+        out->reply_date_ms = m->msg.date_ms;
+    }
+    if (!out->reply_unit && m->msg.from_name && *m->msg.from_name)
+        out->reply_unit = xstrdup(m->msg.from_name);
+    if (!out->reply_text)
+        out->reply_text = xstrdup(m->msg.text);
+}
+
 static int lookup_run(const struct scn_scenario *s, struct page *p, const struct scn_vars *vars,
                       const struct scn_run_options *o, const struct lookup *lk, struct scn_check_result *out,
                       struct err *e)
@@ -118,6 +164,7 @@ static int lookup_run(const struct scn_scenario *s, struct page *p, const struct
     struct scn_exec x;
     scn_exec_init(&x, s, p, vars, o, lk->name, &out->extracted, &out->shots);
     x.times = &out->times;
+    x.mails = &out->mails;
     struct err se;
     err_init(&se);
     int rc = 0;
@@ -230,6 +277,9 @@ static int lookup_run(const struct scn_scenario *s, struct page *p, const struct
     }
     goto out;
 shot:
+    /* a reply mail is the letter's reply even when the page failed: the mail came from the site */
+    if (out->status == SCN_CHECK_LOAD_FAILED && scn_mails_reply(&out->mails))
+        goto out;
     if (out->status == SCN_CHECK_LOAD_FAILED || out->status == SCN_CHECK_NOT_FOUND) {
         struct err she;
         err_init(&she);
@@ -238,6 +288,8 @@ shot:
             log_warn("scenario", "could not take a screenshot: %s", she.msg);
     }
 out:
+    if (rc == 0)
+        mail_reply_apply(lk, out);
     scn_exec_release(&x);
     return rc;
 }
@@ -249,6 +301,9 @@ int scn_check_run(const struct scn_scenario *s, struct page *p, const struct scn
     scn_vars_init(&out->extracted);
     if (!s->has_check)
         return err_set(e, ERR_INPUT, "scenario '%s' has no check phase", s->path);
+    int mrc = scn_phase_mail_check(s, &s->check.phase, o, e);
+    if (mrc < 0)
+        return mrc;
     struct lookup lk = {"check", &s->check.phase, &s->check.found, &s->check.not_found, &s->check.unavailable,
                         &s->check.read, s->check.record};
     out->lookup = s->check.lookup;

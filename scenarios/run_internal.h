@@ -15,6 +15,7 @@ struct scn_exec {
     struct scn_vars vars;       /* given + defaults + extracted so far */
     struct scn_vars *extracted; /* the result's copy of what extract/dialog steps found */
     struct scn_shots *shots;
+    struct scn_mails *mails;    /* the result's: mails the mail steps took (NULL: not kept) */
     struct scn_step_times *times; /* the result's: each step's time is added (NULL: not kept) */
     size_t dialogs_base;        /* dialogs before this index belong to an earlier attempt */
     size_t dialogs_seen;        /* dialog steps have consumed dialogs up to here */
@@ -84,6 +85,13 @@ void scn_tls_setup(const struct scn_exec *x);
  * before it could prove anything. */
 int scn_list_search(struct scn_exec *x, const struct scn_step *st, const char *url, int timeout_ms, struct err *e);
 void scn_shots_release(struct scn_shots *s);
+/* scenarios/step_mail.c: ERR_USAGE when the phase has a mail step and the run no mailbox (checked
+ * before anything is sent, so a missing --mail never leaves a letter half known). */
+int scn_phase_mail_check(const struct scn_scenario *s, const struct scn_phase *ph, const struct scn_run_options *o,
+                         struct err *e);
+/* Whether the phase opens pages at all (a navigation step): a check made of mail_reply alone cannot see
+ * the letter, so finding no reply mail is no outcome. */
+bool scn_phase_has_navigation(const struct scn_phase *ph);
 void scn_sleep_ms(int ms);
 /* s without its leading and trailing blanks (spaces, tabs, line ends); caller frees. */
 char *scn_trim_dup(const char *s);

@@ -32,6 +32,7 @@ void scn_submit_result_release(struct scn_submit_result *r)
     scn_shots_release(&r->shots);
     scn_step_times_release(&r->times);
     free(r->failure_shot);
+    scn_mails_release(&r->mails);
     memset(r, 0, sizeof *r);
 }
 
@@ -122,6 +123,9 @@ int scn_submit_run(const struct scn_scenario *s, struct page *p, const struct sc
     scn_vars_init(&out->extracted);
     if (!s->has_submit)
         return err_set(e, ERR_INPUT, "scenario '%s' has no submit phase", s->path);
+    int mrc = scn_phase_mail_check(s, &s->submit.phase, o, e);
+    if (mrc < 0)
+        return mrc;
     int used[64] = {0}; /* retries used per failure rule */
     int shot_seq = 0;   /* evidence numbering goes on across attempts, so no picture overwrites another */
     for (;;) {
@@ -131,6 +135,7 @@ int scn_submit_run(const struct scn_scenario *s, struct page *p, const struct sc
         struct scn_exec x;
         scn_exec_init(&x, s, p, vars, o, "submit", &out->extracted, &out->shots);
         x.times = &out->times;
+        x.mails = &out->mails;
         x.watch = watch_failures;
         x.shot_seq = shot_seq;
         x.attempt = out->attempts;

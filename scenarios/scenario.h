@@ -17,6 +17,7 @@
 
 struct err;
 struct scn_regex;
+struct scn_mail_step;
 
 #define SCN_FORMAT_VERSION 1
 
@@ -110,6 +111,7 @@ struct scn_step {
     bool list_follow;      /* open the letter's link once found */
     char *list_record;     /* selector of one message; the smallest match holding the token scopes what
                               the phase reads afterwards (found, not_found, read), or NULL */
+    struct scn_mail_step *mail; /* mail_wait, mail_reply: their regexes (scenarios/step_mail.c) */
     struct scn_extractor list_older_than; /* each row's date (selector over all rows + formats, optional
                                              regex on each row's text): a page whose rows are dated
                                              before the letter's submission day ends the search */

@@ -29,6 +29,8 @@
     X(WINDOW, window)           /* step_window.c */                         \
     X(DIALOG, dialog)           /* step_dialog.c */                         \
     X(PAUSE, pause)             /* step_pause.c */                          \
-    X(LIST_SEARCH, list_search) /* step_list_search.c */
+    X(LIST_SEARCH, list_search) /* step_list_search.c */                    \
+    X(MAIL_WAIT, mail_wait)     /* step_mail.c: mail_wait, mail_reply */    \
+    X(MAIL_REPLY, mail_reply)
 
 #endif

@@ -21,6 +21,8 @@ struct err;
 struct scn_captcha_solver;
 struct scn_block_list;
 struct scn_scenario;
+struct scn_mail_config;
+struct scn_mails;
 struct page;
 struct json_t;
 
@@ -39,6 +41,7 @@ struct visit_env {
     const char *sign_key_path;                /* Ed25519 key to sign manifests with; NULL: unsigned */
     const char *tsa_url;                      /* RFC 3161 time-stamping authority; NULL: none */
     const char *pace_lock_path;               /* the per-host pacing lock (verify/pace.h); NULL: none */
+    const struct scn_mail_config *mail;       /* the mailbox of mail_wait and mail_reply; NULL: none */
     /* Told as a check visit proper starts: its host's turn came (pacing) and its budget starts now; a
      * pool's watchdog times the visit from here. NULL: nobody is told. */
     void (*on_visit_start)(int64_t letter_id, void *user);
@@ -118,5 +121,8 @@ void visit_proxy_release(struct visit_proxy *vp);
 /* meta.json's record of the proxy a visit went through: {scheme, host, port, credentials (whether any were
  * given: true/false, never what they are), by ("command line" or "scenario")}. */
 struct json_t *visit_proxy_json(const struct proxy *px, const char *by);
+/* meta.json's record of the mails a visit read ([{step, var, file, sha256, uid, from, to, subject, date,
+ * message_id}]: the sha256 of the .eml as kept in dir), or NULL when none. */
+struct json_t *visit_mails_json(const struct scn_mails *m, const char *dir);
 
 #endif

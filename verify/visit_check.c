@@ -124,10 +124,13 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
     } else {
         struct scn_run_options o = {.captcha = env->captcha, .evidence_dir = b.dir, .timeout_ms = env->timeout_ms,
                                     .thirdparty_ms = env->thirdparty_ms, .block_list = env->block_list,
-                                    .letter_sent_ms = t.submitted_at_ms};
+                                    .mail = env->mail, .letter_sent_ms = t.submitted_at_ms};
         visit_bundle_block_note(&b, env, sc);
         int run_rc = scn_check_run(sc, p, &vars, &o, &res, &run_err);
         visit_bundle_step_times(&b, &res.times);
+        json_t *mails = visit_mails_json(&res.mails, b.dir);
+        if (mails)
+            json_object_set_new(b.meta, "mails", mails);
         if (run_rc != 0) {
             error_text = xstrdup(run_err.msg);
         } else {

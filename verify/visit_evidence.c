@@ -455,3 +455,44 @@ bool visit_entry_page_loads(struct page *p, const char *entry_url, int timeout_m
                                                       "loaded", ok));
     return ok;
 }
+
+json_t *visit_mails_json(const struct scn_mails *m, const char *dir)
+{
+    if (!m || m->n == 0)
+        return NULL;
+    json_t *arr = json_array();
+    for (size_t i = 0; i < m->n; i++) {
+        const struct scn_mail_seen *s = &m->v[i];
+        json_t *o = json_pack("{s:s, s:I}", "step", s->step, "uid", (json_int_t)s->uid);
+        if (s->var)
+            json_object_set_new(o, "var", json_string(s->var));
+        if (s->file) {
+            json_object_set_new(o, "file", json_string(s->file));
+            char hex[DIGEST_HEX_LEN];
+            int64_t bytes = 0;
+            char *path = xasprintf("%s/%s", dir, s->file);
+            struct err e;
+            err_init(&e);
+            if (digest_file_sha256_hex(path, hex, &bytes, &e) == 0) {
+                json_object_set_new(o, "sha256", json_string(hex));
+                json_object_set_new(o, "bytes", json_integer(bytes));
+            }
+            free(path);
+        }
+        /* what the mail says of itself: the site's words, kept as written (reports escape them) */
+        json_object_set_new(o, "from", json_string(s->msg.from ? s->msg.from : ""));
+        json_object_set_new(o, "to", json_string(s->msg.to ? s->msg.to : ""));
+        json_object_set_new(o, "subject", json_string(s->msg.subject ? s->msg.subject : ""));
+        if (s->msg.date)
+            json_object_set_new(o, "date", json_string(s->msg.date));
+        if (s->msg.has_date) {
+            char when[32];
+            clock_beijing_format(s->msg.date_ms, when, sizeof when);
+            json_object_set_new(o, "date_beijing", json_string(when));
+        }
+        if (s->msg.message_id)
+            json_object_set_new(o, "message_id", json_string(s->msg.message_id));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}

@@ -286,7 +286,8 @@ static int recover_letter(const struct visit_env *env, const struct ledger_campa
     struct ledger_visit v = {.letter_id = t->id, .kind = "recover", .at_ms = at, .outcome = VISIT_FAILED};
     struct scn_run_options o = {.captcha = captcha ? captcha : env->captcha, .evidence_dir = b.dir,
                                 .timeout_ms = env->timeout_ms,
-                                .thirdparty_ms = env->thirdparty_ms, .block_list = env->block_list};
+                                .thirdparty_ms = env->thirdparty_ms, .block_list = env->block_list,
+                                .mail = env->mail};
     visit_bundle_block_note(&b, env, sc);
     struct err run_err;
     err_init(&run_err);
@@ -569,11 +570,15 @@ again:
     } else {
         struct scn_run_options o = {.captcha = captcha ? captcha : env->captcha, .evidence_dir = b.dir,
                                     .timeout_ms = env->timeout_ms, .thirdparty_ms = env->thirdparty_ms,
-                                    .block_list = env->block_list, .before_final = mark_final_click, .user = &mark};
+                                    .block_list = env->block_list, .before_final = mark_final_click, .user = &mark,
+                                    .mail = env->mail};
         visit_bundle_block_note(&b, env, sc);
         if (scn_submit_run(sc, p, &vars, &o, &res, &run_err) != 0)
             run_error = run_err.msg;
         visit_bundle_step_times(&b, &res.times);
+        json_t *mails = visit_mails_json(&res.mails, b.dir);
+        if (mails)
+            json_object_set_new(b.meta, "mails", mails);
         visit_bundle_capture_last(env, &b, p, "page");
     }
     if (run_error && run_err.code != ERR_BROWSER) {

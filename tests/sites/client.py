@@ -118,6 +118,14 @@ class Control:
             return self.call("POST", "/api/sms", {"site": site, "on": on})
         return self.call("GET", "/api/sms?site=" + site + ("&phone=" + phone if phone else ""))
 
+    def mail_code(self, site, on):
+        """Switch mail_code: the 查询码 (and later the answer) is mailed, not shown (mailer.py)."""
+        return self.call("POST", "/api/mailcode", {"site": site, "on": on})
+
+    def mails(self):
+        """What the sites mailed: [{"uid", "date", "bytes", "raw"}], served over IMAP (imap.py)."""
+        return self.call("GET", "/api/mails")["mails"]
+
     def question(self, site, on):
         """Switch the question captcha ("3+4=?" as text instead of an image)."""
         return self.call("POST", "/api/question", {"site": site, "on": on})

@@ -96,7 +96,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         m = re.fullmatch(r"/api/letters/([a-z]+-\d+)(?:/(reply|delete|spam|approve|state))?", path)
         if m:
             return {"letter": self.letter_action(st, m.group(1), m.group(2), method, body)}
-        if method != "POST" and path not in ("/api/captcha", "/api/fail", "/api/settings", "/api/clock", "/api/sms"):
+        if method != "POST" and path not in ("/api/captcha", "/api/fail", "/api/settings", "/api/clock", "/api/sms",
+                                             "/api/mails"):
             raise NotFound("no such endpoint: %s %s" % (method, path))
         if path == "/api/captcha" and body.get("kind") == "sms" and method == "GET":
             return self.sms(st, method, body)  # huixin's control: solver asking for an ask step's code
@@ -106,6 +107,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.captcha(st, method, body)
         if path == "/api/sms":
             return self.sms(st, method, body)
+        if path == "/api/mailcode":
+            site = need_family(body)
+            if "mail_code" not in st.config(site):
+                raise BadRequest("site %r does not mail codes; mailcode is for hanweb" % site)
+            st.set_config(site, mail_code=bool(body.get("on", True)))
+            return self.settings(st)
+        if path == "/api/mails":
+            return {"mails": [{"uid": m["uid"], "date": m["date"].isoformat(), "bytes": len(m["raw"]),
+                               "raw": m["raw"].decode("ascii", "replace")} for m in st.mailbox.snapshot()]}
         if path == "/api/question":
             site = need_family(body)
             if "question_captcha" not in st.config(site):

@@ -18,6 +18,8 @@ usage: ctl.py --control PORT VERB [ARGS]   (or --ports-file FILE instead of --co
   sms --site S [on|off] [--phone P]                 the SMS-code gate (hanweb); no on|off: the code last sent
   question --site S on|off                          the question captcha "3+4=?" (hanweb)
   slider --site S on|off                            the slider captcha (hanweb)
+  mailcode --site S on|off                          mail the query code and the reply, not show them (hanweb)
+  mails                                             what the sites mailed (served over IMAP)
   clock [--site S] NOW|real [--tick]                NOW like '2026-03-02 09:30:00'
   settings | health | reset
 
@@ -86,6 +88,10 @@ def build_parser():
     sl = sub.add_parser("slider")
     sl.add_argument("--site", required=True)
     sl.add_argument("on", choices=("on", "off"))
+    mc = sub.add_parser("mailcode")
+    mc.add_argument("--site", required=True)
+    mc.add_argument("on", choices=("on", "off"))
+    sub.add_parser("mails")
     k = sub.add_parser("clock")
     k.add_argument("--site")
     k.add_argument("now", help="'YYYY-MM-DD HH:MM:SS', or 'real' for the real clock")
@@ -127,6 +133,10 @@ def run(ctl, a):
         return ctl.question(a.site, a.on == "on")
     if v == "slider":
         return ctl.slider(a.site, a.on == "on")
+    if v == "mailcode":
+        return ctl.mail_code(a.site, a.on == "on")
+    if v == "mails":
+        return ctl.mails()
     if v == "clock":
         return ctl.clock(None if a.now == "real" else a.now, a.site, a.tick)
     return getattr(ctl, v)()

@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import control  # noqa: E402
 import httpbase  # noqa: E402
+import imap  # noqa: E402
 import store  # noqa: E402
 from families import board, gbk, guestbook, hanweb, iframe, spa  # noqa: E402
 
@@ -37,6 +38,9 @@ SITES = (
 # The servers that speak HTTPS, with their certificate and key (tests/sites/README.md says how they were made).
 HERE = os.path.dirname(os.path.abspath(__file__))
 TLS = {"hanweb-https": (os.path.join(HERE, "tls-selfsigned.pem"), os.path.join(HERE, "tls-selfsigned.key"))}
+# The mailbox the sites mail query codes and replies to (mailer.py), served over IMAP after the sites, in
+# this order: "imap" plain (loopback only, no STARTTLS), "imaps" TLS with the certificate above.
+IMAP_SERVERS = (("imap", False), ("imaps", True))
 NAMERS = {"hanweb": hanweb.namer, "gbk": gbk.namer, "spa": spa.namer, "iframe": iframe.namer,
           "board": board.namer, "guestbook": guestbook.namer}
 
@@ -80,6 +84,12 @@ def serve(args, state_dir):
                 srv = httpbase.TlsServer((args.host, port), handler, ctx, *TLS[name])
             else:
                 srv = httpbase.Server((args.host, port), handler, ctx)
+            ctx.ports[name] = srv.server_address[1]
+            servers.append(srv)
+        for j, (name, is_tls) in enumerate(IMAP_SERVERS):
+            port = args.base_port + len(SITES) + j if args.base_port else 0
+            cert = TLS["hanweb-https"] if is_tls else (None, None)
+            srv = imap.ImapServer((args.host, port), st.mailbox, *cert, verbose=args.verbose)
             ctx.ports[name] = srv.server_address[1]
             servers.append(srv)
     except OSError as e:

@@ -2,7 +2,8 @@
 
 What survives a restart (in STATE_DIR/sites.json): letters, sequence numbers, each family's clock,
 captcha override, moderation, throttle, page-size and new-window settings. What does not: captcha sessions, injected failures
-and the throttle's last-post time (runtime conditions, reset by a restart as on a real server).
+and the throttle's last-post time (runtime conditions, reset by a restart as on a real server), and the
+mailbox the sites mail to (mailer.py).
 All times are naive Beijing local time strings 'YYYY-MM-DD HH:MM:SS'.
 """
 import copy
@@ -16,6 +17,7 @@ import time
 
 import captcha
 import slider
+import mailer
 
 FAMILIES = ("hanweb", "gbk", "spa", "iframe", "board", "guestbook")
 SERVERS = ("hanweb", "gbk", "spa", "iframe-city", "iframe-platform", "board", "guestbook")
@@ -34,7 +36,7 @@ FMT = "%Y-%m-%d %H:%M:%S"
 # slider.py); all off by default.
 SITE_DEFAULTS = {"guestbook": {"moderation": True, "per_page": 5},
                  "hanweb": {"new_window": "off", "sms_gate": False, "question_captcha": False,
-                            "slider_captcha": False}}
+                            "slider_captcha": False, "mail_code": False}}
 # How long an SMS code stays good.
 SMS_CODE_SECONDS = 300
 # How a page opens in a new window (the new_window setting): <a target="_blank">, window.open(),
@@ -79,6 +81,7 @@ class Store:
         self.last_slider = {}     # family -> gap x of the last slider drawn
         self.failures = {}        # server -> failure spec
         self.last_post = {}       # family or (family, session) -> time.monotonic() of last accepted post
+        self.mailbox = mailer.Mailbox()  # what the sites mailed (mail_code): served over IMAP (imap.py)
         self.data = self._empty()
         if os.path.exists(self.path):
             with open(self.path, encoding="utf-8") as f:
@@ -121,6 +124,7 @@ class Store:
             self.last_slider.clear()
             self.failures.clear()
             self.last_post.clear()
+            self.mailbox.clear()
             self.save()
 
     # ---- site settings ----
@@ -327,7 +331,7 @@ class Store:
                 "query_code": code, "title": "", "content": "", "name": "", "phone": "", "email": "",
                 "type": "", "recipient": "", "address": "", "is_public": True,
                 "submitted_at": now.strftime(FMT), "state": "pending-approval" if moderated else "待处理",
-                "reply": None, "clicks": 0, "detail_path": detail_path, "form": {}, "events": [],
+                "reply": None, "clicks": 0, "detail_path": detail_path, "form": {}, "events": [], "mailed": False,
             }
             for k, v in fields.items():
                 if k in letter and k not in ("id", "site", "seq", "number", "query_code", "detail_path"):
@@ -381,6 +385,8 @@ class Store:
                 x["reply"] = reply
                 if x["state"] in ("待处理", "pending-approval"):
                     x["state"] = "已回复"
+                if x.get("mailed") and x["email"]:  # a site that mailed the code mails the answer too
+                    self.mailbox.deliver(mailer.reply_mail(x), when=parse_time(reply["date"]))
             elif action == "delete":
                 x["state"] = "deleted"
             elif action == "spam":

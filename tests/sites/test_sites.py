@@ -218,6 +218,85 @@ def test_hanweb_submit_shows_number_and_query_code():
     eq(x["form"]["leader"], "2", "raw form kept")
 
 
+def imap_session(tls=True):
+    """An imaplib client on the fixture mailbox, over TLS trusting the committed certificate, logged in."""
+    import imap
+    import imaplib
+    import ssl
+    if tls:
+        ctx = ssl.create_default_context(cafile=os.path.join(HERE, "tls-selfsigned.pem"))
+        m = imaplib.IMAP4_SSL("127.0.0.1", SITES.ports["imaps"], ssl_context=ctx, timeout=TIMEOUT)
+    else:
+        m = imaplib.IMAP4("127.0.0.1", SITES.ports["imap"], timeout=TIMEOUT)
+    m.login(imap.USER, imap.PASSWORD)
+    eq(m.select("INBOX")[0], "OK", "SELECT INBOX")
+    return m
+
+
+def test_hanweb_mail_code_mails_code_and_reply_over_imap():
+    import email
+    import email.header
+    import imaplib
+    ctl().clock("2026-03-02 09:30:00", "hanweb")
+    ctl().mail_code("hanweb", True)
+    r = hanweb_submit(Browser())
+    x = only_letter("hanweb")
+    has(r.text, '<span id="mailnumber" class="code">%s</span>' % x["number"])
+    lacks(r.text, x["query_code"], "the success page does not show the query code")
+    has(r.text, "查询码已发送至您的电子邮箱")
+    check(x["mailed"], "the letter is marked as mailed")
+    m = imap_session()
+    typ, data = m.uid("SEARCH", None, "SINCE", "1-Mar-2026")
+    eq((typ, data[0].split()), ("OK", [b"1"]), "one mail since the day before")
+    eq(m.uid("SEARCH", None, "SINCE", "3-Mar-2026")[1][0], b"", "none since the day after (its INTERNALDATE "
+                                                                 "is the site's day)")
+    typ, data = m.uid("FETCH", "1", "(BODY[])")
+    msg = email.message_from_bytes(data[0][1])
+    subject = str(email.header.make_header(email.header.decode_header(msg["Subject"])))
+    eq(subject, "信件受理通知", "GBK subject")
+    has(msg["Subject"], "=?GBK?B?", "the subject is an encoded word")
+    eq(msg["To"], "zw@example.com", "mailed to the letter's address")
+    body = msg.get_payload(decode=True).decode("gbk")
+    has(body, "查询码：%s" % x["query_code"], "the mail holds the query code")
+    has(body, x["title"], "and the letter's title")
+    ctl().reply(x["id"], "2026-03-03 10:00:00", "宝川市交通运输局", "已转交办理。")
+    typ, data = m.uid("SEARCH", None, "ALL")
+    eq(data[0].split(), [b"1", b"2"], "the reply is mailed too")
+    msg = email.message_from_bytes(m.uid("FETCH", "2", "(BODY[])")[1][0][1])
+    eq(msg.get_content_type(), "multipart/alternative", "the reply is multipart/alternative")
+    plain = msg.get_payload()[0]
+    eq(plain.get("Content-Transfer-Encoding"), "base64", "base64 body")
+    has(plain.get_payload(decode=True).decode("gbk"), "已转交办理。", "the reply's text")
+    eq(msg["Date"], "Tue, 03 Mar 2026 10:00:00 +0800", "dated by the reply")
+    m.logout()
+    m = imap_session(tls=False)  # the plain port serves the same mailbox
+    eq(m.uid("SEARCH", None, "ALL")[1][0].split(), [b"1", b"2"], "plain IMAP: the same mailbox")
+    m.logout()
+    import imap as imap_mod
+    bad = imaplib.IMAP4("127.0.0.1", SITES.ports["imap"], timeout=TIMEOUT)
+    try:
+        bad.login(imap_mod.USER, "wrong")
+        check(False, "a wrong password is refused")
+    except imaplib.IMAP4.error as e:
+        has(str(e), "AUTHENTICATIONFAILED")
+    bad.logout()
+    ctl().mail_code("hanweb", False)
+
+
+def test_hanweb_mail_code_needs_an_email():
+    ctl().mail_code("hanweb", True)
+    b = Browser()
+    b.open(url("hanweb", "/jact/front/mailwrite.do?sysid=1"))
+    b.open(url("hanweb", "/jact/front/checkcode.do?sysid=1"))
+    r = b.open(url("hanweb", "/jact/front/mailsubmit.do"), {
+        "sysid": "1", "username": "张伟", "mobile": "13800138000", "email": "", "mailtype": "1", "leader": "2",
+        "title": "t", "content": "c", "ispublic": "1", "checkcode": current_captcha("hanweb").lower()})
+    has(r.text, "请填写正确的电子邮箱")
+    eq(ctl().letters("hanweb"), [], "nothing stored")
+    eq(ctl().mails(), [], "nothing mailed")
+    ctl().mail_code("hanweb", False)
+
+
 def test_hanweb_wrong_captcha_stores_nothing():
     r = hanweb_submit(Browser(), captcha="ZZZZ")
     has(r.text, "验证码错误")
@@ -1063,7 +1142,7 @@ def test_sigterm_stops_cleanly_and_ports_file():
         line = p.stdout.readline()
         ports = json.loads(line)
         eq(list(ports), ["control", "hanweb", "gbk", "spa", "iframe-city", "iframe-platform", "board", "guestbook",
-                         "hanweb-https"],
+                         "hanweb-https", "imap", "imaps"],
            "ports in their --base-port order")
         with open(ports_file) as f:
             eq(json.load(f), ports, "ports file matches stdout")

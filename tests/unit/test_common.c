@@ -5,6 +5,7 @@
 #include "common/base.h"
 #include "common/buf.h"
 #include "common/clock.h"
+#include "common/text_clean.h"
 #include "tests/unit/runner.h"
 
 static void test_days_from_civil_round_trips(void)
@@ -63,6 +64,28 @@ static void test_buf_grows_and_detaches(void)
     free(s);
 }
 
+/* A buffer that only reserved room (text_clean of a text with nothing printable) is "" when detached:
+ * it used to hand back whatever the allocator left there. */
+static void test_buf_reserved_is_empty(void)
+{
+    char *dirty = malloc(128); /* leave a chunk of the same size full of 'x' for the allocator to hand back */
+    memset(dirty, 'x', 128);
+    free(dirty);
+    struct buf b;
+    buf_init(&b);
+    buf_reserve(&b, 100);
+    CHECK_STR(buf_str(&b), "");
+    char *s = buf_detach(&b);
+    CHECK_STR(s, "");
+    free(s);
+    s = text_clean("\x01\x02\x1b", 3, false);
+    CHECK_STR(s, "");
+    free(s);
+    s = text_clean("abc", 0, false);
+    CHECK_STR(s, "");
+    free(s);
+}
+
 static void test_err_first_error_wins(void)
 {
     struct err e;
@@ -80,6 +103,7 @@ static const struct test_case cases[] = {
     {"date parse rejects bad input", test_date_parse_rejects_bad_input},
     {"beijing time is utc+8", test_beijing_time_is_utc_plus_8},
     {"buf grows and detaches", test_buf_grows_and_detaches},
+    {"buf: a reservation alone detaches as \"\"; text_clean of nothing printable", test_buf_reserved_is_empty},
     {"err: first error wins, context once", test_err_first_error_wins},
 };
 

@@ -6,7 +6,11 @@ div.jact_box_font, a query page; a hidden letter's detail URL redirects to the l
 我要写信 opens the write page in the same window, or (the new_window setting) in a new one, or the form
 posts into a new window.
 
-Three switches, all off by default: sms_gate adds a 短信验证码 row whose 获取验证码 button "sends" a 6-digit
+The mail_code switch (off by default): the success page does not show the 查询码; it is mailed to the
+letter's e-mail address (required then), and the answer is mailed too when the letter is answered
+(mailer.py; the mailbox is served over IMAP by imap.py).
+
+Three more switches, all off by default: sms_gate adds a 短信验证码 row whose 获取验证码 button "sends" a 6-digit
 code to the letter's phone (kept in the store, read through the control API, good for 5 minutes) and the
 post is refused without it; question_captcha shows a question ("3+4=?") as text instead of the image;
 slider_captcha shows a slider instead (slider.py): drag the handle until the piece fits the picture's
@@ -21,6 +25,7 @@ import captcha
 import common_html
 import httpbase
 import slider
+import mailer
 from common_html import esc
 from families.util import clean, is_public_visible, multiline, raw_form, ymd
 
@@ -284,13 +289,27 @@ function sendSmsCode() {
             return self.send_page(self.msg("提交失败", "请输入正确的手机号码！", "err", back))
         if self.store.config(SITE).get("sms_gate") and not self.store.sms_check(SITE, mobile, f.get("smscode")):
             return self.send_page(self.msg("提交失败", "短信验证码错误或已过期！", "err", back))
+        mail_code = bool(self.store.config(SITE).get("mail_code"))
+        if mail_code and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", clean(f.get("email"))):
+            return self.send_page(self.msg("提交失败", "请填写正确的电子邮箱，查询码将发送至您的邮箱！", "err", back))
         mailtype = dict(TYPES).get(clean(f.get("mailtype")))
         if not mailtype:
             return self.send_page(self.msg("提交失败", "请选择信件类型！", "err", back))
         x = self.store.add_letter(SITE, {
             "name": name, "phone": mobile, "email": clean(f.get("email")), "type": mailtype,
             "recipient": dict(LEADERS).get(clean(f.get("leader")), ""), "title": title, "content": content,
-            "is_public": clean(f.get("ispublic")) != "0", "form": raw_form(f)})
+            "is_public": clean(f.get("ispublic")) != "0", "form": raw_form(f), "mailed": mail_code})
+        if mail_code:
+            # the 查询码 goes to the letter's e-mail address only (mailer.py); the page says so
+            self.store.mailbox.deliver(mailer.code_mail(x, self.store.now_text(SITE)), when=self.store.now(SITE))
+            body = """<h1 class="title">信件提交成功</h1>
+<div class="ok">您的信件已提交成功，我们将尽快办理！</div>
+<table class="grid" id="mailresult" style="width:560px;margin:0 auto 16px">
+<tr><th>信件编号</th><td><span id="mailnumber" class="code">%s</span></td></tr></table>
+<div class="notice" id="mailnotice" style="width:560px;margin:0 auto 16px">查询码已发送至您的电子邮箱，请注意查收，凭信件编号和查询码查询信件办理情况。</div>
+<p class="center"><a class="btn" href="%smailquery.do?sysid=1">信件查询</a>　<a class="btn gray" href="%s">返回列表</a></p>""" % (
+                x["number"], BASE, LIST_URL)
+            return self.send_page(self.page("信件提交成功", body))
         body = """<h1 class="title">信件提交成功</h1>
 <div class="ok">您的信件已提交成功，我们将尽快办理！</div>
 <table class="grid" id="mailresult" style="width:560px;margin:0 auto 16px">
