@@ -172,7 +172,10 @@ int launch_start(const char *chromium, int width, int height, int timeout_ms, st
     args[n++] = "--disable-breakpad";
     args[n++] = "--disable-domain-reliability";
     args[n++] = "--disable-client-side-phishing-detection";
-    args[n++] = "--disable-features=Translate,MediaRouter,OptimizationHints,DialMediaRouteProvider";
+    /* AutofillServerCommunication: Chromium would send each form's signature to Google's autofill
+     * servers, straight out, past a campaign's proxy too: a government form is none of their business */
+    args[n++] = "--disable-features=Translate,MediaRouter,OptimizationHints,DialMediaRouteProvider,"
+                "AutofillServerCommunication";
     args[n++] = "--metrics-recording-only";
     args[n++] = "--password-store=basic";
     args[n++] = "--use-mock-keychain";
