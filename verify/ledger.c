@@ -209,8 +209,6 @@ int ledger_open(const char *path, struct ledger **out, struct err *e)
         if (rc == 0)
             rc = upgrade(l, &oe);
         if (rc == 0)
-            rc = indexes_ensure(l, &oe);
-        if (rc == 0)
             break;
         if (clock_mono_ms() >= until || !strstr(oe.msg, "locked")) {
             err_set(e, oe.code, "%s", oe.msg);
@@ -219,6 +217,9 @@ int ledger_open(const char *path, struct ledger **out, struct err *e)
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+    /* Only speed depends on them: a ledger whose indexes cannot be made now (another huixin holds the
+     * write lock past the busy timeout, the disk is full) is used without them. */
+    indexes_ensure(l, NULL);
 out:
     if (rc) {
         ledger_close(l);
