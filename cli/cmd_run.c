@@ -182,7 +182,8 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "huixin: cannot open the ledger '%s' to lock it: %s\n", common.store_path, strerror(errno));
         return EXIT_STORE;
     }
-    if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    /* a dry run visits nothing: it may look while the daemon runs */
+    if (!dry_run && flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
         if (errno == EWOULDBLOCK)
             fprintf(stderr, "huixin: another 'huixin run' holds the ledger '%s' (by this path or another to the same "
                     "file): one daemon per ledger\n", common.store_path);
