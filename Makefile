@@ -51,7 +51,7 @@ INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 
 .SECONDARY:
-.PHONY: all test check check-all layers hdr-check unit integration demo install clean deps help bench run-tests run-check golden valgrind valgrind-all truth
+.PHONY: all test check check-all layers hdr-check unit integration demo install clean deps help bench bench-scale run-tests run-check golden valgrind valgrind-all truth
 all: huixin
 
 # Through a rename: a running ./huixin (a test, a daemon) does not stop the copy.
@@ -207,6 +207,7 @@ help:
 	@echo "make valgrind the unit suites, test_driver and a capture under valgrind memcheck"
 	@echo "make valgrind-all every C suite and the campaign flow under valgrind memcheck"
 	@echo "make truth    the randomised verdict-truth test, TRUTH_SEEDS seeds (default 10)"
+	@echo "make bench-scale  status, reports and the due selection on a synthetic national round (timed)"
 	@echo "make clean    remove build output"
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:%.c=$(BUILD)/%.d) $(INTEG_SRC:%.c=$(BUILD)/%.d)
@@ -283,3 +284,16 @@ bench: huixin
 		(cd bench/node && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund) || \
 		echo "bench: npm could not install playwright-core: measuring huixin alone"; fi
 	@BENCH_LETTERS=$(BENCH_LETTERS) BENCH_RUNS=$(BENCH_RUNS) BENCH_SWEEP_RUNS=$(BENCH_SWEEP_RUNS) python3 bench/bench.py
+
+# `make bench-scale` (not part of `make test`): a synthetic national round (bench/gen_scale.py: 14,000
+# sites, 150,000 visits, every verdict) and a quarter of it, in a temporary folder; times status,
+# status --json, report csv/json/html, check --due --dry-run and run --once --dry-run (wall, CPU, peak
+# RSS; targets 2 s, 5 s for HTML, 50 ms for the due selection), and the PDF of one province. A few
+# minutes on 2 cores; SCALE_SITES, SCALE_VISITS, SCALE_RUNS, SCALE_KEEP=1, SCALE_PDF=0 (bench/bench_scale.py).
+bench-scale: huixin $(BUILD)/bench/rusage
+	@RUSAGE=$(BUILD)/bench/rusage python3 bench/bench_scale.py
+
+# a command's own peak memory and CPU time (bench/rusage.c says why Python cannot measure them)
+$(BUILD)/bench/rusage: bench/rusage.c
+	@mkdir -p $(dir $@)
+	$(CC) $(REQ_CFLAGS) $(CFLAGS) -o $@ $<

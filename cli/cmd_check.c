@@ -23,7 +23,7 @@ int cmd_check(int argc, char **argv)
 {
     struct cli_common common;
     cli_common_init(&common);
-    bool all = false, due = false;
+    bool all = false, due = false, dry_run = false;
     int jobs = 0;
     const char *campaign = NULL, *captcha = NULL;
     struct schedule_rules rules;
@@ -32,6 +32,8 @@ int cmd_check(int argc, char **argv)
         OPT_ROW_FLAG("--all", &all, "every submitted letter"),
         OPT_ROW_FLAG("--due", &due, "the letters whose next visit is due (the default)"),
         OPT_ROW_STRING("--campaign", &campaign, "NAME", "only this campaign's letters"),
+        OPT_ROW_FLAG("--dry-run", &dry_run, "print the letters --due (or --all) selects, one 'letter N' a line, and\n"
+                                            "their count; visit none (no browser, nothing written)"),
         OPT_ROW_STRING("--captcha", &captcha, "SOLVER",
                        "for check phases behind a captcha: prompt, exec:CMD, exec-json:CMD, control:URL"),
         {.kind = OPT_CALL, .name = "--interval", .call = workers_interval_take, .value = &rules, .metavar = "HOURS",
@@ -73,6 +75,10 @@ int cmd_check(int argc, char **argv)
         free(ids);
         return cli_usage_error("check", "give letter numbers or --all/--due, not both");
     }
+    if (dry_run && n_ids > 0) {
+        free(ids);
+        return cli_usage_error("check", "--dry-run shows what --due or --all selects: give no letter numbers");
+    }
 
     struct err e;
     err_init(&e);
@@ -86,9 +92,15 @@ int cmd_check(int argc, char **argv)
         int64_t campaign_id = 0;
         free(ids);
         ids = NULL;
+        int64_t started_ms = clock_mono_ms();
         if (ledger_campaign_id(vs.ledger, campaign, &campaign_id, &e) ||
             due_letters(vs.ledger, vs.cal, campaign_id, clock_now_ms(), &rules, all, &ids, &n_ids, NULL, &e)) {
             rc = cli_fail(&e);
+            goto out;
+        }
+        if (dry_run) {
+            workers_due_print(ids, n_ids, 0);
+            fprintf(stderr, "huixin: selected in %lld ms\n", (long long)(clock_mono_ms() - started_ms));
             goto out;
         }
         if (n_ids == 0) {

@@ -84,6 +84,50 @@ static int report_lang_take(const char *cmd, const char *name, const char *v, vo
     return 0;
 }
 
+/* The report's letters, straight from the ledger: each pass reads it again (ledger_scan), so no more
+ * than one letter is held, whatever the ledger's size. */
+struct report_ledger {
+    struct ledger *l;
+    const struct cal *cal;
+    int64_t campaign_id, now_ms;
+    size_t n; /* letters of the last pass */
+};
+
+struct report_count {
+    assess_fn fn;
+    void *user;
+    size_t n;
+};
+
+static int report_count_one(const struct assessment *a, void *user)
+{
+    struct report_count *c = user;
+    c->n++;
+    return c->fn(a, c->user);
+}
+
+static int report_ledger_each(void *ctx, assess_fn fn, void *user, struct err *e)
+{
+    struct report_ledger *r = ctx;
+    struct report_count c = {fn, user, 0};
+    int rc = assess_each(r->l, r->cal, r->campaign_id, r->now_ms, report_count_one, &c, e);
+    r->n = c.n;
+    return rc;
+}
+
+static int report_to_file(const char *data, size_t len, void *user, struct err *e)
+{
+    return file_atomic_write(user, data, len, e);
+}
+
+static int report_to_stdout(const char *data, size_t len, void *user, struct err *e)
+{
+    (void)user;
+    if (fwrite(data, 1, len, stdout) != len)
+        return err_set(e, ERR_IO, "cannot write the report to stdout");
+    return 0;
+}
+
 int cmd_report(int argc, char **argv)
 {
     struct cli_common common;
@@ -131,24 +175,21 @@ int cmd_report(int argc, char **argv)
     err_init(&e);
     struct ledger *l = NULL;
     struct cal *cal = NULL;
-    struct assessment *all = NULL;
-    size_t n = 0;
     int rc = EXIT_OK;
     int64_t campaign_id = 0;
     char *out_dir = output_dir(out_path);
     char *href = NULL;
     struct buf doc;
     buf_init(&doc);
+    struct file_atomic file = {.fd = -1};
     if (cli_calendar_open(&common, &cal, &e) || ledger_open_existing(common.store_path, &l, &e) ||
         ledger_campaign_id(l, campaign_name, &campaign_id, &e)) {
         rc = cli_fail(&e);
         goto out;
     }
     int64_t now = clock_now_ms();
-    if (assess_all(l, cal, campaign_id, now, &all, &n, &e)) {
-        rc = cli_fail(&e);
-        goto out;
-    }
+    struct report_ledger rl = {.l = l, .cal = cal, .campaign_id = campaign_id, .now_ms = now};
+    struct rpt_source src = {report_ledger_each, &rl};
     href = rpt_path_relative(out_dir, common.evidence_dir);
     struct rpt_options o;
     rpt_options_init(&o);
@@ -157,16 +198,35 @@ int cmd_report(int argc, char **argv)
     o.version = HUIXIN_VERSION;
     o.evidence_root = common.evidence_dir;
     o.evidence_href = href;
+    /* Written as it is made (to a temporary file renamed at the end, or to stdout), except the PDF's
+     * HTML, which Chromium prints whole. */
+    struct rpt_sink sink = {.out = &doc};
+    if (format != FMT_PDF && out_path) {
+        if (file_atomic_open(out_path, &file, &e)) {
+            rc = cli_fail(&e);
+            goto out;
+        }
+        sink.flush = report_to_file;
+        sink.user = &file;
+    } else if (format != FMT_PDF) {
+        sink.flush = report_to_stdout;
+    }
+    if (ledger_snapshot_begin(l, &e)) { /* every pass (summary, table, sections) sees the same ledger */
+        rc = cli_fail(&e);
+        goto out;
+    }
     int r;
     switch (format) {
-    case FMT_CSV: r = rpt_csv_format(all, n, &o, &doc, &e); break;
-    case FMT_JSON: r = rpt_json_format(all, n, &o, &doc, &e); break;
-    default: r = rpt_html_format(all, n, &o, &doc, &e); break;
+    case FMT_CSV: r = rpt_csv_write(&src, &o, &sink, &e); break;
+    case FMT_JSON: r = rpt_json_write(&src, &o, &sink, &e); break;
+    default: r = rpt_html_write(&src, &o, &sink, &e); break;
     }
+    ledger_snapshot_end(l);
     if (r) {
         rc = cli_fail(&e);
         goto out;
     }
+    size_t n = rl.n;
     if (format == FMT_PDF) {
         struct rpt_pdf_options po = {.chromium_path = common.chromium_path,
                                      .browser_endpoint = common.browser_url,
@@ -177,20 +237,22 @@ int cmd_report(int argc, char **argv)
         }
         fprintf(stderr, "huixin: wrote %s (%zu letters)\n", out_path, n);
     } else if (out_path) {
-        if (file_write_atomic(out_path, buf_str(&doc), doc.len, &e)) {
+        if (file_atomic_commit(&file, &e)) {
             rc = cli_fail(&e);
             goto out;
         }
         fprintf(stderr, "huixin: wrote %s (%zu letters)\n", out_path, n);
-    } else if (fwrite(buf_str(&doc), 1, doc.len, stdout) != doc.len || fflush(stdout) != 0) {
+    } else if (fflush(stdout) != 0) {
         fprintf(stderr, "huixin: cannot write the report to stdout\n");
         rc = EXIT_IO;
     }
 out:
+    file_atomic_abort(&file);
     buf_release(&doc);
     free(href);
     free(out_dir);
-    assessments_free(all, n);
+    if (l)
+        ledger_snapshot_end(l);
     ledger_close(l);
     cal_free(cal);
     return rc;

@@ -131,7 +131,7 @@ int cmd_run(int argc, char **argv)
     cli_common_init(&common);
     struct schedule_rules rules;
     schedule_rules_init(&rules);
-    bool once = false;
+    bool once = false, dry_run = false;
     struct run_hours hours = {-1, -1};
     int jitter_s = 300;
     int jobs = 0;
@@ -146,6 +146,9 @@ int cmd_run(int argc, char **argv)
          .help = "wait up to this much more before each round, so visits do not fall on the\n"
                  "same second every day (default 300)"},
         OPT_ROW_FLAG("--once", &once, "one round of due visits, then exit (for cron, and with --now)"),
+        OPT_ROW_FLAG("--dry-run", &dry_run, "with --once: the round's scheduling pass alone: print the letters it\n"
+                                            "would visit (as 'check --due --dry-run' does) and when the next is due;\n"
+                                            "visit none, send no summary"),
         OPT_ROW_STRING("--campaign", &campaign, "NAME", "only this campaign"),
         OPT_ROW_STRING("--captcha", &captcha, "SOLVER", "for check phases behind a captcha"),
         WORKERS_OPT_JOBS(&jobs, "visit up to N letters at once, each in its own browser context (default:\n"
@@ -163,6 +166,8 @@ int cmd_run(int argc, char **argv)
     int from_h = hours.from_h, to_h = hours.to_h;
     if (common.has_now && !once)
         return cli_usage_error("run", "--now fixes the clock, so it goes with --once");
+    if (dry_run && !once)
+        return cli_usage_error("run", "--dry-run is one scheduling pass, so it goes with --once");
     if (jobs == 0)
         jobs = workers_jobs_default();
     if (jobs > 1 && captcha && strcmp(captcha, "prompt") == 0)
@@ -177,7 +182,8 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "huixin: cannot open the ledger '%s' to lock it: %s\n", common.store_path, strerror(errno));
         return EXIT_STORE;
     }
-    if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    /* a dry run visits nothing: it may look while the daemon runs */
+    if (!dry_run && flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
         if (errno == EWOULDBLOCK)
             fprintf(stderr, "huixin: another 'huixin run' holds the ledger '%s' (by this path or another to the same "
                     "file): one daemon per ledger\n", common.store_path);
@@ -213,6 +219,11 @@ int cmd_run(int argc, char **argv)
         err_init(&e);
         if (due_letters(vs.ledger, vs.cal, campaign_id, now, &rules, false, &ids, &n, &next, &e)) {
             rc = cli_fail(&e);
+            break;
+        }
+        if (dry_run) {
+            workers_due_print(in_hours(now, from_h, to_h) ? ids : NULL, in_hours(now, from_h, to_h) ? n : 0, next);
+            free(ids);
             break;
         }
         if (in_hours(now, from_h, to_h) && jobs > 1 && n > 1) {

@@ -61,6 +61,67 @@ static void print_json_line(const struct assessment *a)
     json_decref(o);
 }
 
+/* One row of the 8 columns, without the campaign's (the second) unless the ledger holds several. */
+static void status_row_print(const struct table_widths *tw8, bool is_many, const char *const *row)
+{
+    if (is_many) {
+        table_row_print(tw8, row, stdout);
+        return;
+    }
+    size_t w7[7] = {tw8->w[0], tw8->w[2], tw8->w[3], tw8->w[4], tw8->w[5], tw8->w[6], tw8->w[7]};
+    const struct table_widths tw7 = {7, w7};
+    const char *short_row[] = {row[0], row[2], row[3], row[4], row[5], row[6], row[7]};
+    table_row_print(&tw7, short_row, stdout);
+}
+
+static int status_json_line(const struct assessment *a, void *user)
+{
+    (void)user;
+    print_json_line(a);
+    return 0;
+}
+
+/* The text table is printed as it is read: a first pass over the ledger measures the columns (and
+ * sees whether it holds more than one campaign), the second prints; no more than one letter is held. */
+struct status_pass {
+    struct table_widths tw; /* of the 8 columns; without the campaign's when there is one campaign */
+    size_t n;
+    int64_t first_campaign;
+    bool is_many;
+    bool is_printing;
+};
+
+static int status_row(const struct assessment *a, void *user)
+{
+    struct status_pass *p = user;
+    char num[16], sent[32], deadline[16], last[32], verdict[96];
+    snprintf(num, sizeof num, "%lld", (long long)a->letter.id);
+    minute_or_dash(a->letter.submitted_at_ms, sent, sizeof sent);
+    day_or_dash(a->verdict.deadline_day, deadline, sizeof deadline);
+    minute_or_dash(a->n_visits ? a->visits[a->n_visits - 1].at_ms : 0, last, sizeof last);
+    if (a->letter.state == LETTER_INTENT)
+        /* not sent yet (a try that the site or the browser stopped), or sent without confirmation */
+        snprintf(verdict, sizeof verdict, "%s", a->letter.final_click_at_ms ? "待确认是否已发出" : "待发出");
+    else if (a->verdict.kind == VERDICT_LATE)
+        snprintf(verdict, sizeof verdict, "%s (用时 %d 个工作日)", verdict_kind_name_zh(a->verdict.kind),
+                 a->verdict.workdays_taken);
+    else
+        snprintf(verdict, sizeof verdict, "%s%s", verdict_kind_name_zh(a->verdict.kind),
+                 a->verdict.veto_alarm ? " ⚠超3个月" : "");
+    const char *row[] = {num, a->campaign.name, a->site.name ? a->site.name : a->site.key, a->site.mailbox,
+                         sent, deadline, verdict, last};
+    if (!p->is_printing) {
+        if (p->n == 0)
+            p->first_campaign = a->campaign.id;
+        p->is_many = p->is_many || a->campaign.id != p->first_campaign;
+        p->n++;
+        table_widths_add(&p->tw, row);
+    } else {
+        status_row_print(&p->tw, p->is_many, row);
+    }
+    return 0;
+}
+
 int cmd_status(int argc, char **argv)
 {
     struct cli_common common;
@@ -85,66 +146,49 @@ int cmd_status(int argc, char **argv)
     err_init(&e);
     struct ledger *l = NULL;
     struct cal *cal = NULL;
-    struct assessment *all = NULL;
-    size_t n = 0;
     int rc = EXIT_OK;
     int64_t campaign_id = 0;
+    struct status_pass p = {0};
+    table_widths_init(&p.tw, 8);
     if (cli_calendar_open(&common, &cal, &e) || ledger_open_existing(common.store_path, &l, &e) ||
         ledger_campaign_id(l, campaign_name, &campaign_id, &e)) {
         rc = cli_fail(&e);
         goto out;
     }
     int64_t now = clock_now_ms();
-    if (assess_all(l, cal, campaign_id, now, &all, &n, &e)) {
+    if (as_json) {
+        if (assess_each(l, cal, campaign_id, now, status_json_line, NULL, &e))
+            rc = cli_fail(&e);
+        goto out;
+    }
+    const char *head[] = {"#", "campaign", "site", "mailbox", "sent", "deadline", "verdict", "last visit"};
+    table_widths_add(&p.tw, head);
+    if (ledger_snapshot_begin(l, &e)) { /* both passes see the same letters */
         rc = cli_fail(&e);
         goto out;
     }
-    if (as_json) {
-        for (size_t i = 0; i < n; i++)
-            print_json_line(&all[i]);
+    if (assess_each(l, cal, campaign_id, now, status_row, &p, &e)) {
+        rc = cli_fail(&e);
         goto out;
     }
-    if (n == 0) {
+    if (p.n == 0) {
         printf("no letters in ledger '%s'\n", common.store_path);
         goto out;
     }
     /* The campaign column only when the ledger holds more than one campaign. */
-    bool many = false;
-    for (size_t i = 1; i < n; i++)
-        many = many || all[i].campaign.id != all[0].campaign.id;
-    struct table t;
-    table_init(&t, many ? 8 : 7);
-    const char *head[] = {"#", "campaign", "site", "mailbox", "sent", "deadline", "verdict", "last visit"};
-    const char *short_head[] = {"#", "site", "mailbox", "sent", "deadline", "verdict", "last visit"};
-    table_row_add(&t, many ? head : short_head);
-    for (size_t i = 0; i < n; i++) {
-        const struct assessment *a = &all[i];
-        char num[16], sent[32], deadline[16], last[32], verdict[96];
-        snprintf(num, sizeof num, "%lld", (long long)a->letter.id);
-        minute_or_dash(a->letter.submitted_at_ms, sent, sizeof sent);
-        day_or_dash(a->verdict.deadline_day, deadline, sizeof deadline);
-        minute_or_dash(a->n_visits ? a->visits[a->n_visits - 1].at_ms : 0, last, sizeof last);
-        if (a->letter.state == LETTER_INTENT)
-            /* not sent yet (a try that the site or the browser stopped), or sent without confirmation */
-            snprintf(verdict, sizeof verdict, "%s", a->letter.final_click_at_ms ? "待确认是否已发出" : "待发出");
-        else if (a->verdict.kind == VERDICT_LATE)
-            snprintf(verdict, sizeof verdict, "%s (用时 %d 个工作日)", verdict_kind_name_zh(a->verdict.kind),
-                     a->verdict.workdays_taken);
-        else
-            snprintf(verdict, sizeof verdict, "%s%s", verdict_kind_name_zh(a->verdict.kind),
-                     a->verdict.veto_alarm ? " ⚠超3个月" : "");
-        const char *row[] = {num, a->campaign.name, a->site.name ? a->site.name : a->site.key, a->site.mailbox,
-                             sent, deadline, verdict, last};
-        const char *short_row[] = {num, row[2], row[3], row[4], row[5], row[6], row[7]};
-        table_row_add(&t, many ? row : short_row);
+    status_row_print(&p.tw, p.is_many, head);
+    p.is_printing = true;
+    if (assess_each(l, cal, campaign_id, now, status_row, &p, &e)) {
+        rc = cli_fail(&e);
+        goto out;
     }
-    table_print(&t, stdout);
-    table_release(&t);
     char when[32];
     clock_beijing_format(now, when, sizeof when);
     printf("\nas of %s Beijing time; times are Beijing time\n", when);
 out:
-    assessments_free(all, n);
+    table_widths_release(&p.tw);
+    if (l)
+        ledger_snapshot_end(l);
     ledger_close(l);
     cal_free(cal);
     return rc;

@@ -19,20 +19,25 @@ void table_release(struct table *t)
     memset(t, 0, sizeof *t);
 }
 
+/* A cell as printed: "-" for NULL, and no control character (text can come from a website: none
+ * reaches the terminal). Caller frees. */
+static char *cell_clean(const char *s)
+{
+    char *cell = xstrdup(s ? s : "-");
+    for (char *p = cell; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7F)
+            *p = ' ';
+    return cell;
+}
+
 void table_row_add(struct table *t, const char *const *cells)
 {
     if (t->n_rows == t->cap_rows) {
         t->cap_rows = t->cap_rows ? t->cap_rows * 2 : 16;
         t->cells = xrealloc(t->cells, t->cap_rows * t->n_cols * sizeof *t->cells);
     }
-    for (size_t c = 0; c < t->n_cols; c++) {
-        char *cell = xstrdup(cells[c] ? cells[c] : "-");
-        /* Text can come from a website: no control character reaches the terminal. */
-        for (char *p = cell; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7F)
-                *p = ' ';
-        t->cells[t->n_rows * t->n_cols + c] = cell;
-    }
+    for (size_t c = 0; c < t->n_cols; c++)
+        t->cells[t->n_rows * t->n_cols + c] = cell_clean(cells[c]);
     t->n_rows++;
 }
 
@@ -98,4 +103,40 @@ void table_print(const struct table *t, FILE *out)
         fputc('\n', out);
     }
     free(widths);
+}
+
+void table_widths_init(struct table_widths *tw, size_t n_cols)
+{
+    tw->n_cols = n_cols;
+    tw->w = xcalloc(n_cols ? n_cols : 1, sizeof *tw->w);
+}
+
+void table_widths_release(struct table_widths *tw)
+{
+    free(tw->w);
+    memset(tw, 0, sizeof *tw);
+}
+
+void table_widths_add(struct table_widths *tw, const char *const *cells)
+{
+    for (size_t c = 0; c < tw->n_cols; c++) {
+        char *cell = cell_clean(cells[c]);
+        size_t w = table_text_width(cell);
+        if (w > tw->w[c])
+            tw->w[c] = w;
+        free(cell);
+    }
+}
+
+void table_row_print(const struct table_widths *tw, const char *const *cells, FILE *out)
+{
+    for (size_t c = 0; c < tw->n_cols; c++) {
+        char *cell = cell_clean(cells[c]);
+        fputs(cell, out);
+        if (c + 1 < tw->n_cols)
+            for (size_t pad = table_text_width(cell); pad < tw->w[c] + 2; pad++)
+                fputc(' ', out);
+        free(cell);
+    }
+    fputc('\n', out);
 }

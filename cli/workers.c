@@ -87,6 +87,18 @@ int workers_jobs_default(void)
     return jobs < 1 ? 1 : (int)jobs;
 }
 
+void workers_due_print(const int64_t *ids, size_t n, int64_t next_ms)
+{
+    for (size_t i = 0; i < n; i++)
+        printf("letter %lld\n", (long long)ids[i]);
+    printf("%zu letter%s due\n", n, n == 1 ? "" : "s");
+    if (next_ms) {
+        char when[32];
+        clock_beijing_format(next_ms, when, sizeof when);
+        printf("next due at %.16s Beijing time\n", when);
+    }
+}
+
 int workers_interval_take(const char *cmd, const char *name, const char *value, void *user)
 {
     struct schedule_rules *rules = user;

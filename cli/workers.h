@@ -48,6 +48,10 @@ int workers_jobs_default(void);
 /* The --interval HOURS value of check and run (an opt_call_fn): into the struct schedule_rules at user. */
 int workers_interval_take(const char *cmd, const char *name, const char *value, void *user);
 
+/* --dry-run of check and run: "letter ID" a line for each of ids[0..n), then "N letter(s) due" and,
+ * when next_ms is not 0, when the next of the others is due (Beijing time). */
+void workers_due_print(const int64_t *ids, size_t n, int64_t next_ms);
+
 /* The browser endpoints of every --browser value, commas split, empty parts dropped; *out is the
  * caller's to free with workers_endpoints_free. */
 void workers_endpoints_list(const struct cli_common *c, char ***out, size_t *n_out);

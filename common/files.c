@@ -42,44 +42,82 @@ int file_read_all(const char *path, char **data_out, size_t *len_out, struct err
     return 0;
 }
 
-int file_write_atomic(const char *path, const void *data, size_t len, struct err *e)
+int file_atomic_open(const char *path, struct file_atomic *f, struct err *e)
 {
-    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-    int rc = 0;
+    f->fd = -1;
+    f->path = xstrdup(path);
+    f->tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
     /* A new file, never one found there: a link planted under the temporary name is not followed
-     * (O_EXCL), and the rename below replaces a link at path rather than writing through it. */
-    unlink(tmp);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        rc = err_set(e, ERR_IO, "cannot create '%s': %s", tmp, strerror(errno));
-        goto out;
+     * (O_EXCL), and the rename on commit replaces a link at path rather than writing through it. */
+    unlink(f->tmp);
+    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (f->fd < 0) {
+        int rc = err_set(e, ERR_IO, "cannot create '%s': %s", f->tmp, strerror(errno));
+        file_atomic_abort(f);
+        return rc;
     }
+    return 0;
+}
+
+int file_atomic_write(struct file_atomic *f, const void *data, size_t len, struct err *e)
+{
     const char *p = data;
     size_t left = len;
     while (left > 0) {
-        ssize_t n = write(fd, p, left);
+        ssize_t n = write(f->fd, p, left);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            rc = err_set(e, ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
-            close(fd);
-            unlink(tmp);
-            goto out;
+            int rc = err_set(e, ERR_IO, "cannot write '%s': %s", f->tmp, strerror(errno));
+            file_atomic_abort(f);
+            return rc;
         }
         p += n;
         left -= (size_t)n;
     }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        rc = err_set(e, ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
-        unlink(tmp);
-        goto out;
+    return 0;
+}
+
+int file_atomic_commit(struct file_atomic *f, struct err *e)
+{
+    int rc = 0;
+    if (fsync(f->fd) != 0 || close(f->fd) != 0) {
+        f->fd = -1;
+        rc = err_set(e, ERR_IO, "cannot write '%s': %s", f->tmp, strerror(errno));
+    } else {
+        f->fd = -1;
+        if (rename(f->tmp, f->path) != 0)
+            rc = err_set(e, ERR_IO, "cannot rename '%s' to '%s': %s", f->tmp, f->path, strerror(errno));
+        else {
+            free(f->tmp);
+            f->tmp = NULL; /* nothing left to remove */
+        }
     }
-    if (rename(tmp, path) != 0) {
-        rc = err_set(e, ERR_IO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-        unlink(tmp);
-    }
-out:
-    free(tmp);
+    file_atomic_abort(f);
+    return rc;
+}
+
+void file_atomic_abort(struct file_atomic *f)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    f->fd = -1;
+    if (f->tmp)
+        unlink(f->tmp);
+    free(f->tmp);
+    free(f->path);
+    f->tmp = NULL;
+    f->path = NULL;
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len, struct err *e)
+{
+    struct file_atomic f;
+    int rc = file_atomic_open(path, &f, e);
+    if (rc == 0)
+        rc = file_atomic_write(&f, data, len, e);
+    if (rc == 0)
+        rc = file_atomic_commit(&f, e);
     return rc;
 }
 

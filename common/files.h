@@ -10,6 +10,18 @@ struct err;
 int file_read_all(const char *path, char **data_out, size_t *len_out, struct err *e);
 /* Writes data to path through a temporary file, fsync and rename, so a reader sees all or nothing. */
 int file_write_atomic(const char *path, const void *data, size_t len, struct err *e);
+/* The same written in pieces, for output too large to hold: open makes the temporary file beside
+ * path, write appends, commit fsyncs and renames it to path, abort removes it. After a failed write
+ * or commit the temporary file is gone; abort is then a no-op (as it is on a zeroed struct). */
+struct file_atomic {
+    int fd;     /* -1 when closed */
+    char *tmp;
+    char *path;
+};
+int file_atomic_open(const char *path, struct file_atomic *f, struct err *e);
+int file_atomic_write(struct file_atomic *f, const void *data, size_t len, struct err *e);
+int file_atomic_commit(struct file_atomic *f, struct err *e);
+void file_atomic_abort(struct file_atomic *f);
 /* mkdir -p with the given mode for the folders it creates. */
 int file_mkdir_p(const char *path, unsigned mode, struct err *e);
 /* mkdir -p of root/rel that never follows a symbolic link below root (root itself may be one): each

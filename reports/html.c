@@ -143,30 +143,24 @@ static const char *visit_outcome_word(enum visit_outcome o, const struct rpt_opt
 }
 
 /* The campaigns' names and authorisations, each once, joined. */
-static void campaigns_join(const struct assessment *a, size_t n, bool authorised, const char *sep, struct buf *out)
+static void campaigns_join(const struct rpt_campaigns *cs, bool authorised, const char *sep, struct buf *out)
 {
-    size_t shown = 0;
-    for (size_t i = 0; i < n; i++) {
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = a[j].campaign.id == a[i].campaign.id;
-        if (seen)
-            continue;
-        if (shown++)
+    for (size_t i = 0; i < cs->n; i++) {
+        if (i)
             buf_append_str(out, sep);
-        const char *s = authorised ? a[i].campaign.authorised_by : a[i].campaign.name;
+        const char *s = authorised ? cs->c[i].authorised_by : cs->c[i].name;
         buf_append_str(out, s && *s ? s : "—");
     }
 }
 
-static void header_write(const struct assessment *a, size_t n, const struct rpt_options *o,
-                         const struct rpt_summary *s, struct buf *b)
+static void header_write(const struct rpt_campaigns *cs, const struct rpt_options *o, const struct rpt_summary *s,
+                         struct buf *b)
 {
     struct buf names, auth;
     buf_init(&names);
     buf_init(&auth);
-    campaigns_join(a, n, false, L(o, "、", ", "), &names);
-    campaigns_join(a, n, true, L(o, "；", "; "), &auth);
+    campaigns_join(cs, false, L(o, "、", ", "), &names);
+    campaigns_join(cs, true, L(o, "；", "; "), &auth);
     buf_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n",
                L(o, "zh-CN", "en"));
     buf_printf(b, "<meta name=\"generator\" content=\"huixin ");
@@ -200,7 +194,7 @@ static void header_write(const struct assessment *a, size_t n, const struct rpt_
     buf_release(&auth);
 }
 
-static void main_table_write(const struct assessment *a, size_t n, const struct rpt_options *o, struct buf *b)
+static void main_table_head_write(const struct rpt_options *o, struct buf *b)
 {
     buf_printf(b, "<section>\n<h2>%s</h2>\n<table class=\"main\">\n", L(o, "检查结果一览", "Results"));
     /* Widths for print (table-layout: fixed), so long names wrap instead of squeezing the problems. */
@@ -216,38 +210,41 @@ static void main_table_write(const struct assessment *a, size_t n, const struct 
     for (size_t i = 0; i < ARRAY_LEN(head_zh); i++)
         buf_printf(b, "<th>%s</th>", L(o, head_zh[i], head_en[i]));
     buf_append_str(b, "</tr></thead>\n<tbody>\n");
-    struct buf tmp;
-    buf_init(&tmp);
-    for (size_t i = 0; i < n; i++) {
-        const struct assessment *x = &a[i];
-        const struct verdict_result *v = &x->verdict;
-        const char *kind_en = verdict_kind_name_en(v->kind);
-        char sent[32];
-        time_format(v->submit_day ? x->letter.submitted_at_ms : 0, false, sent, sizeof sent);
-        buf_printf(b, "<tr class=\"r-%s\"><td class=\"num\">%zu</td><td><a href=\"#site-%zu\">", kind_en, i + 1,
-                   i + 1);
-        esc_or_dash(b, x->site.name && *x->site.name ? x->site.name : x->site.key);
-        buf_append_str(b, "</a></td>");
-        td(b, NULL, x->site.owner);
-        td(b, "nw", x->site.mailbox);
-        td(b, "time", sent);
-        buf_reset(&tmp);
-        rpt_reply_cell_format(x, o->lang, &tmp);
-        td(b, "time", buf_str(&tmp));
-        buf_reset(&tmp);
-        if (v->has_reply)
-            buf_printf(&tmp, "%d", v->workdays_taken);
-        td(b, "num", buf_str(&tmp));
-        buf_printf(b, "<td class=\"verdict v-%s\">%s</td>", kind_en, rpt_verdict_word(v->kind, o->lang));
-        buf_reset(&tmp);
-        rpt_problems_format(x, o->lang, &tmp);
-        td(b, v->veto_alarm ? "alarm" : NULL, buf_str(&tmp));
-        buf_append_str(b, "</tr>\n");
-    }
+}
+
+static void main_table_row_write(const struct assessment *x, size_t index, const struct rpt_options *o,
+                                 struct buf *tmp, struct buf *b)
+{
+    const struct verdict_result *v = &x->verdict;
+    const char *kind_en = verdict_kind_name_en(v->kind);
+    char sent[32];
+    time_format(v->submit_day ? x->letter.submitted_at_ms : 0, false, sent, sizeof sent);
+    buf_printf(b, "<tr class=\"r-%s\"><td class=\"num\">%zu</td><td><a href=\"#site-%zu\">", kind_en, index,
+               index);
+    esc_or_dash(b, x->site.name && *x->site.name ? x->site.name : x->site.key);
+    buf_append_str(b, "</a></td>");
+    td(b, NULL, x->site.owner);
+    td(b, "nw", x->site.mailbox);
+    td(b, "time", sent);
+    buf_reset(tmp);
+    rpt_reply_cell_format(x, o->lang, tmp);
+    td(b, "time", buf_str(tmp));
+    buf_reset(tmp);
+    if (v->has_reply)
+        buf_printf(tmp, "%d", v->workdays_taken);
+    td(b, "num", buf_str(tmp));
+    buf_printf(b, "<td class=\"verdict v-%s\">%s</td>", kind_en, rpt_verdict_word(v->kind, o->lang));
+    buf_reset(tmp);
+    rpt_problems_format(x, o->lang, tmp);
+    td(b, v->veto_alarm ? "alarm" : NULL, buf_str(tmp));
+    buf_append_str(b, "</tr>\n");
+}
+
+static void main_table_tail_write(size_t n, const struct rpt_options *o, struct buf *b)
+{
     if (n == 0)
         buf_printf(b, "<tr><td colspan=\"9\" class=\"none\">%s</td></tr>\n", L(o, "没有信件", "no letters"));
     buf_append_str(b, "</tbody>\n</table>\n</section>\n");
-    buf_release(&tmp);
 }
 
 static void fact_row(struct buf *b, const char *label, const char *value, const char *cls)
@@ -502,13 +499,53 @@ static void site_section_write(const struct assessment *x, size_t index, const s
     buf_append_str(b, "</tbody>\n</table>\n</section>\n");
 }
 
-int rpt_html_format(const struct assessment *a, size_t n, const struct rpt_options *o, struct buf *out,
-                    struct err *e)
+/* The passes over the letters: the summary and campaigns, the main table's rows, the site sections. */
+struct html_pass {
+    const struct rpt_options *o;
+    struct rpt_sink *sink;
+    struct rpt_summary_acc acc;
+    struct rpt_campaigns campaigns;
+    struct buf tmp;
+    size_t index;
+    struct err *e;
+};
+
+static int html_summary_add(const struct assessment *a, void *user)
 {
-    (void)e;
+    struct html_pass *p = user;
+    rpt_summary_acc_add(&p->acc, a);
+    rpt_campaigns_add(&p->campaigns, &a->campaign);
+    return 0;
+}
+
+static int html_main_row(const struct assessment *a, void *user)
+{
+    struct html_pass *p = user;
+    main_table_row_write(a, ++p->index, p->o, &p->tmp, p->sink->out);
+    return rpt_sink_flush(p->sink, false, p->e);
+}
+
+static int html_site_section(const struct assessment *a, void *user)
+{
+    struct html_pass *p = user;
+    site_section_write(a, ++p->index, p->o, p->sink->out);
+    return rpt_sink_flush(p->sink, false, p->e);
+}
+
+int rpt_html_write(const struct rpt_source *src, const struct rpt_options *o, struct rpt_sink *sink,
+                   struct err *e)
+{
+    struct html_pass p = {.o = o, .sink = sink, .e = e};
+    struct buf *out = sink->out;
+    rpt_summary_acc_init(&p.acc);
+    buf_init(&p.tmp);
     struct rpt_summary s;
-    rpt_summary_compute(a, n, &s);
-    header_write(a, n, o, &s, out);
+    int rc = src->each(src->ctx, html_summary_add, &p, e);
+    rpt_summary_acc_finish(&p.acc, &s);
+    if (rc)
+        goto out;
+    size_t n = s.n_letters;
+    header_write(&p.campaigns, o, &s, out);
     buf_printf(out, "<section class=\"summary\">\n<h2>%s</h2>\n<p>", L(o, "总体情况", "Summary"));
     struct buf sentence;
     buf_init(&sentence);
@@ -516,11 +553,16 @@ int rpt_html_format(const struct assessment *a, size_t n, const struct rpt_optio
     esc(out, buf_str(&sentence));
     buf_release(&sentence);
     buf_append_str(out, "</p>\n</section>\n");
-    main_table_write(a, n, o, out);
+    main_table_head_write(o, out);
+    p.index = 0;
+    if ((rc = src->each(src->ctx, html_main_row, &p, e)))
+        goto out;
+    main_table_tail_write(n, o, out);
     if (n > 0) {
         buf_printf(out, "<section>\n<h2>%s</h2>\n", L(o, "逐站详情", "Per site"));
-        for (size_t i = 0; i < n; i++)
-            site_section_write(&a[i], i + 1, o, out);
+        p.index = 0;
+        if ((rc = src->each(src->ctx, html_site_section, &p, e)))
+            goto out;
         buf_append_str(out, "</section>\n");
     }
     verified_write(o, out);
@@ -531,5 +573,18 @@ int rpt_html_format(const struct assessment *a, size_t n, const struct rpt_optio
                  "All times are Beijing time. Working days follow China's official holiday calendar (make-up "
                  "working days included), counted from the day after the letter was sent. Evidence links are "
                  "relative: keep the report with the evidence folder."));
-    return 0;
+    rc = rpt_sink_flush(sink, true, e);
+out:
+    buf_release(&p.tmp);
+    rpt_campaigns_release(&p.campaigns);
+    return rc;
+}
+
+int rpt_html_format(const struct assessment *a, size_t n, const struct rpt_options *o, struct buf *out,
+                    struct err *e)
+{
+    struct rpt_array arr = {a, n};
+    struct rpt_source src = {rpt_array_each, &arr};
+    struct rpt_sink sink = {.out = out};
+    return rpt_html_write(&src, o, &sink, e);
 }

@@ -189,16 +189,11 @@ static json_t *letter_json(const struct assessment *a, size_t index, const struc
                      "visits", visits);
 }
 
-static json_t *campaigns_json(const struct assessment *a, size_t n)
+static json_t *campaigns_json(const struct rpt_campaigns *cs)
 {
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) {
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = a[j].campaign.id == a[i].campaign.id;
-        if (seen)
-            continue;
-        const struct ledger_campaign *c = &a[i].campaign;
+    for (size_t i = 0; i < cs->n; i++) {
+        const struct ledger_campaign *c = &cs->c[i];
         json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o, s:o}", "name", str(c->name), "authorised_by",
                                              str(c->authorised_by), "created_at", instant(c->created_at_ms),
                                              "file_path", str(c->file_path), "file_sha256", str(c->file_sha256)));
@@ -238,27 +233,107 @@ static json_t *summary_json(const struct rpt_summary *s)
     return o;
 }
 
-int rpt_json_format(const struct assessment *a, size_t n, const struct rpt_options *o, struct buf *out,
-                    struct err *e)
+struct json_pass {
+    const struct rpt_options *o;
+    struct rpt_sink *sink;
+    struct rpt_summary_acc acc;
+    struct rpt_campaigns campaigns;
+    size_t index;
+    struct err *e;
+};
+
+static int json_summary_add(const struct assessment *a, void *user)
 {
+    struct json_pass *p = user;
+    rpt_summary_acc_add(&p->acc, a);
+    rpt_campaigns_add(&p->campaigns, &a->campaign);
+    return 0;
+}
+
+/* One element of the top-level "letters" array, as json_dumps(JSON_INDENT(2)) writes it there: after
+ * ",\n" (not the first) and four spaces, every line of the letter's own dump indented four more. */
+static int json_letter_write(const struct assessment *a, void *user)
+{
+    struct json_pass *p = user;
+    struct buf *out = p->sink->out;
+    json_t *letter = letter_json(a, ++p->index, p->o);
+    char *text = letter ? json_dumps(letter, JSON_SORT_KEYS | JSON_INDENT(2)) : NULL;
+    json_decref(letter);
+    if (!text)
+        return err_set(p->e, ERR_INTERNAL, "json report: could not serialise letter %lld", (long long)a->letter.id);
+    buf_append_str(out, p->index > 1 ? ",\n    " : "\n    ");
+    for (const char *c = text; *c; c++) {
+        const char *nl = strchr(c, '\n');
+        if (!nl) {
+            buf_append_str(out, c);
+            break;
+        }
+        buf_append(out, c, (size_t)(nl - c + 1));
+        buf_append_str(out, "    ");
+        c = nl;
+    }
+    free(text);
+    return rpt_sink_flush(p->sink, false, p->e);
+}
+
+int rpt_json_write(const struct rpt_source *src, const struct rpt_options *o, struct rpt_sink *sink,
+                   struct err *e)
+{
+    struct json_pass p = {.o = o, .sink = sink, .e = e};
+    rpt_summary_acc_init(&p.acc);
     struct rpt_summary s;
-    rpt_summary_compute(a, n, &s);
-    json_t *letters = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(letters, letter_json(&a[i], i + 1, o));
+    char *text = NULL;
+    int rc = src->each(src->ctx, json_summary_add, &p, e);
+    rpt_summary_acc_finish(&p.acc, &s);
+    if (rc)
+        goto out;
+    /* The document without its letters, then the letters written into its empty array one by one:
+     * the same bytes as one json_dumps of the whole, without holding the whole. A string value cannot
+     * hold the marker (its quotes and newline would be escaped). */
     json_t *root = json_pack(
         "{s:s, s:i, s:{s:s, s:o}, s:o, s:{s:o, s:o}, s:o, s:o, s:o}", "format", "huixin-report", "format_version",
         RPT_JSON_FORMAT_VERSION, "generator", "name", "huixin", "version", str(o->version ? o->version : "unknown"),
         "generated_at", instant(o->now_ms), "period", "from", instant(s.first_submit_ms), "to", instant(o->now_ms),
-        "campaigns", campaigns_json(a, n), "summary", summary_json(&s), "letters", letters);
-    if (!root)
-        return err_set(e, ERR_INTERNAL, "json report: could not build the document");
-    char *text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2));
+        "campaigns", campaigns_json(&p.campaigns), "summary", summary_json(&s), "letters", json_array());
+    if (!root) {
+        rc = err_set(e, ERR_INTERNAL, "json report: could not build the document");
+        goto out;
+    }
+    text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2));
     json_decref(root);
-    if (!text)
-        return err_set(e, ERR_INTERNAL, "json report: could not serialise the document");
-    buf_append_str(out, text);
-    buf_append_char(out, '\n');
+    if (!text) {
+        rc = err_set(e, ERR_INTERNAL, "json report: could not serialise the document");
+        goto out;
+    }
+    static const char marker[] = "\n  \"letters\": []";
+    char *at = strstr(text, marker);
+    if (!at) {
+        rc = err_set(e, ERR_INTERNAL, "json report: no place for the letters in the document");
+        goto out;
+    }
+    const char *rest = at + sizeof marker - 1;
+    if (s.n_letters == 0) {
+        buf_append_str(sink->out, text);
+    } else {
+        buf_append(sink->out, text, (size_t)(at - text) + sizeof marker - 2); /* up to and with '[' */
+        if ((rc = src->each(src->ctx, json_letter_write, &p, e)))
+            goto out;
+        buf_append_str(sink->out, "\n  ]");
+        buf_append_str(sink->out, rest);
+    }
+    buf_append_char(sink->out, '\n');
+    rc = rpt_sink_flush(sink, true, e);
+out:
     free(text);
-    return 0;
+    rpt_campaigns_release(&p.campaigns);
+    return rc;
+}
+
+int rpt_json_format(const struct assessment *a, size_t n, const struct rpt_options *o, struct buf *out,
+                    struct err *e)
+{
+    struct rpt_array arr = {a, n};
+    struct rpt_source src = {rpt_array_each, &arr};
+    struct rpt_sink sink = {.out = out};
+    return rpt_json_write(&src, o, &sink, e);
 }

@@ -54,6 +54,24 @@ struct rpt_summary {
 };
 
 void rpt_summary_compute(const struct assessment *a, size_t n, struct rpt_summary *out);
+/* The same, one letter at a time (in report order), for reports that stream their letters: init,
+ * add each, finish (which fills out and releases the tally; memory: a few bytes a site). */
+struct rpt_summary_acc {
+    struct rpt_summary s;
+    struct rpt_site_tally *sites; /* open addressing by site id */
+    size_t n_sites, cap;
+};
+void rpt_summary_acc_init(struct rpt_summary_acc *acc);
+void rpt_summary_acc_add(struct rpt_summary_acc *acc, const struct assessment *a);
+void rpt_summary_acc_finish(struct rpt_summary_acc *acc, struct rpt_summary *out);
+
+/* The campaigns of a report's letters, each once, in the order their first letter comes. */
+struct rpt_campaigns {
+    struct ledger_campaign *c;
+    size_t n;
+};
+void rpt_campaigns_add(struct rpt_campaigns *cs, const struct ledger_campaign *c); /* copies, once per id */
+void rpt_campaigns_release(struct rpt_campaigns *cs);
 /* How bad a verdict is for its site, the worst highest: 信件被删除 > 超期未回复 > 超期回复 > 提交失败 >
  * 无法核实 > 待回复 > 按期回复 > 当日回复. */
 int rpt_verdict_severity(enum verdict_kind kind);
@@ -70,6 +88,40 @@ const char *rpt_verdict_word(enum verdict_kind kind, enum rpt_lang lang);
 void rpt_reply_cell_format(const struct assessment *a, enum rpt_lang lang, struct buf *out);
 /* The first visit that saw the reply (the one the verdict used), or NULL. Borrowed. */
 const struct ledger_visit *rpt_reply_visit(const struct assessment *a);
+
+/* Where a streaming renderer's letters come from: each call of each() calls fn for every letter, in
+ * the same order every time, and returns fn's first non-zero return, or its own negative code. A
+ * renderer makes a pass for each part that needs every letter (the summary at the top, the main
+ * table, the per-site sections), holding one letter at a time. */
+struct rpt_source {
+    int (*each)(void *ctx, assess_fn fn, void *user, struct err *e);
+    void *ctx;
+};
+/* An array as a source (the renderers below, and tests). */
+struct rpt_array {
+    const struct assessment *a;
+    size_t n;
+};
+int rpt_array_each(void *ctx, assess_fn fn, void *user, struct err *e); /* ctx: struct rpt_array */
+
+/* Where a streaming renderer writes: it appends to out, and hands it to flush (and empties it)
+ * whenever it grows past RPT_SINK_CHUNK and once at the end; flush NULL keeps it all in out. */
+#define RPT_SINK_CHUNK (256 * 1024)
+struct rpt_sink {
+    struct buf *out;
+    int (*flush)(const char *data, size_t len, void *user, struct err *e);
+    void *user;
+};
+
+/* The streaming renderers: the same bytes as the _format functions below, written as they go. */
+int rpt_html_write(const struct rpt_source *src, const struct rpt_options *o, struct rpt_sink *sink,
+                   struct err *e);
+int rpt_csv_write(const struct rpt_source *src, const struct rpt_options *o, struct rpt_sink *sink,
+                  struct err *e);
+int rpt_json_write(const struct rpt_source *src, const struct rpt_options *o, struct rpt_sink *sink,
+                   struct err *e);
+/* Hands sink->out to sink->flush when it has grown past RPT_SINK_CHUNK (or always, when is_final). */
+int rpt_sink_flush(struct rpt_sink *sink, bool is_final, struct err *e);
 
 /* The renderers: append the whole document to out. */
 int rpt_html_format(const struct assessment *a, size_t n, const struct rpt_options *o, struct buf *out,

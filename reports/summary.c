@@ -25,59 +25,138 @@ int rpt_verdict_severity(enum verdict_kind kind)
 }
 
 /* What the sentence says of one site: its worst letter's verdict, and each flag if any letter has it. */
-struct site_tally {
-    int64_t site_id;
+struct rpt_site_tally {
+    int64_t site_id; /* 0: a free slot (site ids start at 1) */
     enum verdict_kind kind;
     bool is_deleted_after_reply, is_backdated, is_veto;
 };
 
-void rpt_summary_compute(const struct assessment *a, size_t n, struct rpt_summary *out)
+void rpt_summary_acc_init(struct rpt_summary_acc *acc)
 {
-    memset(out, 0, sizeof *out);
-    out->n_letters = n;
-    struct site_tally *sites = n ? xcalloc(n, sizeof *sites) : NULL;
-    size_t n_sites = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct verdict_result *v = &a[i].verdict;
-        struct site_tally *t = NULL;
-        for (size_t j = 0; j < n_sites && !t; j++) {
-            if (sites[j].site_id == a[i].site.id)
-                t = &sites[j];
-        }
-        if (!t) {
-            t = &sites[n_sites++];
-            t->site_id = a[i].site.id;
-            t->kind = v->kind;
-        } else if (rpt_verdict_severity(v->kind) > rpt_verdict_severity(t->kind)) {
-            t->kind = v->kind;
-        }
-        t->is_deleted_after_reply |= v->is_deleted && v->has_reply;
-        t->is_backdated |= v->is_possibly_backdated;
-        t->is_veto |= v->veto_alarm;
-        int days = a[i].rules.deadline_workdays;
-        if (i == 0)
-            out->deadline_workdays = days;
-        else if (out->deadline_workdays != days)
-            out->deadline_workdays = 0;
-        if (i == 0)
-            out->veto_months = a[i].rules.veto_months;
-        else if (out->veto_months != a[i].rules.veto_months)
-            out->veto_months = 0;
-        int64_t sent = a[i].verdict.submit_day ? a[i].letter.submitted_at_ms : 0;
-        if (sent > 0 && (out->first_submit_ms == 0 || sent < out->first_submit_ms))
-            out->first_submit_ms = sent;
+    memset(acc, 0, sizeof *acc);
+}
+
+static size_t tally_slot(const struct rpt_site_tally *t, size_t cap, int64_t site_id)
+{
+    size_t i = (size_t)((uint64_t)site_id * 0x9E3779B97F4A7C15ull) & (cap - 1);
+    while (t[i].site_id != 0 && t[i].site_id != site_id)
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+static void tally_grow(struct rpt_summary_acc *acc)
+{
+    size_t cap = acc->cap ? acc->cap * 2 : 64;
+    struct rpt_site_tally *t = xcalloc(cap, sizeof *t);
+    for (size_t i = 0; i < acc->cap; i++)
+        if (acc->sites[i].site_id != 0)
+            t[tally_slot(t, cap, acc->sites[i].site_id)] = acc->sites[i];
+    free(acc->sites);
+    acc->sites = t;
+    acc->cap = cap;
+}
+
+void rpt_summary_acc_add(struct rpt_summary_acc *acc, const struct assessment *a)
+{
+    struct rpt_summary *out = &acc->s;
+    const struct verdict_result *v = &a->verdict;
+    if (2 * (acc->n_sites + 1) > acc->cap)
+        tally_grow(acc);
+    size_t slot = tally_slot(acc->sites, acc->cap, a->site.id);
+    struct rpt_site_tally *t = &acc->sites[slot];
+    if (t->site_id == 0) {
+        t->site_id = a->site.id;
+        t->kind = v->kind;
+        acc->n_sites++;
+    } else if (rpt_verdict_severity(v->kind) > rpt_verdict_severity(t->kind)) {
+        t->kind = v->kind;
     }
-    out->n_sites = n_sites;
-    for (size_t j = 0; j < n_sites; j++) {
-        const struct site_tally *t = &sites[j];
+    t->is_deleted_after_reply |= v->is_deleted && v->has_reply;
+    t->is_backdated |= v->is_possibly_backdated;
+    t->is_veto |= v->veto_alarm;
+    int days = a->rules.deadline_workdays;
+    if (out->n_letters == 0)
+        out->deadline_workdays = days;
+    else if (out->deadline_workdays != days)
+        out->deadline_workdays = 0;
+    if (out->n_letters == 0)
+        out->veto_months = a->rules.veto_months;
+    else if (out->veto_months != a->rules.veto_months)
+        out->veto_months = 0;
+    int64_t sent = v->submit_day ? a->letter.submitted_at_ms : 0;
+    if (sent > 0 && (out->first_submit_ms == 0 || sent < out->first_submit_ms))
+        out->first_submit_ms = sent;
+    out->n_letters++;
+}
+
+void rpt_summary_acc_finish(struct rpt_summary_acc *acc, struct rpt_summary *out)
+{
+    *out = acc->s;
+    out->n_sites = acc->n_sites;
+    for (size_t j = 0; j < acc->cap; j++) {
+        const struct rpt_site_tally *t = &acc->sites[j];
+        if (t->site_id == 0)
+            continue;
         out->n_by_kind[t->kind]++;
         out->n_in_time += t->kind == VERDICT_SAME_DAY || t->kind == VERDICT_ON_TIME;
         out->n_deleted_after_reply += t->is_deleted_after_reply;
         out->n_backdated += t->is_backdated;
         out->n_veto += t->is_veto;
     }
-    free(sites);
+    free(acc->sites);
+    memset(acc, 0, sizeof *acc);
 }
+
+void rpt_summary_compute(const struct assessment *a, size_t n, struct rpt_summary *out)
+{
+    struct rpt_summary_acc acc;
+    rpt_summary_acc_init(&acc);
+    for (size_t i = 0; i < n; i++)
+        rpt_summary_acc_add(&acc, &a[i]);
+    rpt_summary_acc_finish(&acc, out);
+}
+
+void rpt_campaigns_add(struct rpt_campaigns *cs, const struct ledger_campaign *c)
+{
+    for (size_t i = 0; i < cs->n; i++)
+        if (cs->c[i].id == c->id)
+            return;
+    cs->c = xrealloc(cs->c, (cs->n + 1) * sizeof *cs->c);
+    struct ledger_campaign *to = &cs->c[cs->n++];
+    *to = *c;
+    to->name = c->name ? xstrdup(c->name) : NULL;
+    to->authorised_by = c->authorised_by ? xstrdup(c->authorised_by) : NULL;
+    to->file_path = c->file_path ? xstrdup(c->file_path) : NULL;
+    to->file_sha256 = c->file_sha256 ? xstrdup(c->file_sha256) : NULL;
+}
+
+void rpt_campaigns_release(struct rpt_campaigns *cs)
+{
+    ledger_campaigns_free(cs->c, cs->n);
+    memset(cs, 0, sizeof *cs);
+}
+
+int rpt_array_each(void *ctx, assess_fn fn, void *user, struct err *e)
+{
+    (void)e;
+    const struct rpt_array *arr = ctx;
+    for (size_t i = 0; i < arr->n; i++) {
+        int rc = fn(&arr->a[i], user);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int rpt_sink_flush(struct rpt_sink *sink, bool is_final, struct err *e)
+{
+    if (!sink->flush || sink->out->len == 0 || (!is_final && sink->out->len < RPT_SINK_CHUNK))
+        return 0;
+    int rc = sink->flush(buf_str(sink->out), sink->out->len, sink->user, e);
+    buf_reset(sink->out);
+    return rc;
+}
+
 
 /* One "；N 个..." clause when the count is not zero. */
 static void clause(struct buf *out, enum rpt_lang lang, size_t count, const char *zh, const char *en)

@@ -28,18 +28,9 @@ static enum verdict_lookup lookup_for_verdict(const struct ledger_visit *v)
     return VERDICT_LOOKUP_LIST;
 }
 
-int assess_letter(struct ledger *l, const struct cal *cal, int64_t letter_id, int64_t now_ms,
-                  struct assessment *out, struct err *e)
+/* The rules and the verdict of an assessment whose letter, site, campaign and visits are read. */
+static void assess_decide(const struct cal *cal, int64_t now_ms, struct assessment *out)
 {
-    memset(out, 0, sizeof *out);
-    int rc;
-    if ((rc = ledger_letter_get(l, letter_id, &out->letter, e)) ||
-        (rc = ledger_site_get(l, out->letter.site_id, &out->site, e)) ||
-        (rc = ledger_campaign_get(l, out->site.campaign_id, &out->campaign, e)) ||
-        (rc = ledger_visit_list(l, letter_id, &out->visits, &out->n_visits, e))) {
-        assessment_release(out);
-        return rc;
-    }
     verdict_rules_init(&out->rules);
     if (out->site.deadline_workdays > 0)
         out->rules.deadline_workdays = out->site.deadline_workdays;
@@ -70,7 +61,77 @@ int assess_letter(struct ledger *l, const struct cal *cal, int64_t letter_id, in
     }
     verdict_decide(&vl, vv, out->n_visits, cal, &out->rules, now_ms, &out->verdict);
     free(vv);
+}
+
+int assess_letter(struct ledger *l, const struct cal *cal, int64_t letter_id, int64_t now_ms,
+                  struct assessment *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    int rc;
+    if ((rc = ledger_letter_get(l, letter_id, &out->letter, e)) ||
+        (rc = ledger_site_get(l, out->letter.site_id, &out->site, e)) ||
+        (rc = ledger_campaign_get(l, out->site.campaign_id, &out->campaign, e)) ||
+        (rc = ledger_visit_list(l, letter_id, &out->visits, &out->n_visits, e))) {
+        assessment_release(out);
+        return rc;
+    }
+    assess_decide(cal, now_ms, out);
     return 0;
+}
+
+static void campaign_copy(const struct ledger_campaign *from, struct ledger_campaign *to)
+{
+    *to = *from;
+    to->name = from->name ? xstrdup(from->name) : NULL;
+    to->authorised_by = from->authorised_by ? xstrdup(from->authorised_by) : NULL;
+    to->file_path = from->file_path ? xstrdup(from->file_path) : NULL;
+    to->file_sha256 = from->file_sha256 ? xstrdup(from->file_sha256) : NULL;
+}
+
+static int assess_scan(struct ledger *l, const struct cal *cal, int64_t campaign_id, bool is_open_only,
+                       int64_t now_ms, assess_fn fn, void *user, struct err *e)
+{
+    struct ledger_campaign *campaigns = NULL;
+    size_t n_campaigns = 0;
+    struct ledger_scan *scan = NULL;
+    int rc;
+    if ((rc = ledger_campaign_list(l, &campaigns, &n_campaigns, e)) ||
+        (rc = ledger_scan_open(l, campaign_id, is_open_only, &scan, e)))
+        goto out;
+    for (;;) {
+        struct assessment a;
+        memset(&a, 0, sizeof a);
+        int got = ledger_scan_next(scan, &a.letter, &a.site, &a.visits, &a.n_visits, e);
+        if (got <= 0) {
+            rc = got;
+            break;
+        }
+        /* campaigns come by id (ledger_campaign_list): a binary search */
+        size_t lo = 0, hi = n_campaigns;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (campaigns[mid].id < a.site.campaign_id)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == n_campaigns || campaigns[lo].id != a.site.campaign_id) {
+            rc = err_set(e, ERR_STORE, "site %lld names campaign %lld, which the ledger does not hold",
+                         (long long)a.site.id, (long long)a.site.campaign_id);
+            assessment_release(&a);
+            break;
+        }
+        campaign_copy(&campaigns[lo], &a.campaign);
+        assess_decide(cal, now_ms, &a);
+        rc = fn(&a, user);
+        assessment_release(&a);
+        if (rc)
+            break;
+    }
+out:
+    ledger_scan_close(scan);
+    ledger_campaigns_free(campaigns, n_campaigns);
+    return rc;
 }
 
 void assessment_release(struct assessment *a)
@@ -82,27 +143,48 @@ void assessment_release(struct assessment *a)
     memset(a, 0, sizeof *a);
 }
 
+int assess_each(struct ledger *l, const struct cal *cal, int64_t campaign_id, int64_t now_ms, assess_fn fn,
+                void *user, struct err *e)
+{
+    return assess_scan(l, cal, campaign_id, false, now_ms, fn, user, e);
+}
+
+int assess_each_open(struct ledger *l, const struct cal *cal, int64_t campaign_id, int64_t now_ms, assess_fn fn,
+                     void *user, struct err *e)
+{
+    return assess_scan(l, cal, campaign_id, true, now_ms, fn, user, e);
+}
+
+struct assess_collect {
+    struct assessment *all;
+    size_t n, cap;
+};
+
+static int assess_collect_one(const struct assessment *a, void *user)
+{
+    struct assess_collect *c = user;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 64;
+        c->all = xrealloc(c->all, (c->cap + 1) * sizeof *c->all);
+    }
+    /* the assessment is handed over whole: assess_each releases an emptied one */
+    struct assessment *mine = (struct assessment *)a;
+    c->all[c->n++] = *mine;
+    memset(mine, 0, sizeof *mine);
+    return 0;
+}
+
 int assess_all(struct ledger *l, const struct cal *cal, int64_t campaign_id, int64_t now_ms,
                struct assessment **out, size_t *n_out, struct err *e)
 {
-    struct ledger_letter *letters = NULL;
-    size_t n = 0;
-    if (ledger_letter_list(l, campaign_id, &letters, &n, e))
-        return ERR_STORE;
-    struct assessment *all = xcalloc(n + 1, sizeof *all);
-    int rc = 0;
-    size_t done = 0;
-    for (; done < n; done++) {
-        if ((rc = assess_letter(l, cal, letters[done].id, now_ms, &all[done], e)))
-            break;
-    }
-    ledger_letters_free(letters, n);
+    struct assess_collect c = {0};
+    int rc = assess_each(l, cal, campaign_id, now_ms, assess_collect_one, &c, e);
     if (rc) {
-        assessments_free(all, done);
+        assessments_free(c.all, c.n);
         return rc;
     }
-    *out = all;
-    *n_out = n;
+    *out = c.all ? c.all : xcalloc(1, sizeof *c.all);
+    *n_out = c.n;
     return 0;
 }
 

@@ -27,6 +27,21 @@ int assess_letter(struct ledger *l, const struct cal *cal, int64_t letter_id, in
                   struct assessment *out, struct err *e);
 void assessment_release(struct assessment *a);
 
+/* Calls fn for every letter of a campaign (campaign_id 0: all), in ledger order, each assessed as
+ * assess_letter does, one at a time: the ledger is read in one pass (ledger_scan) and only the
+ * current letter is held, so memory does not grow with the number of letters. The assessment is
+ * fn's to read (and to take: whatever fn moves out and zeroes is not released). A non-zero return
+ * from fn stops the walk and is returned. fn must not write to the ledger. */
+typedef int (*assess_fn)(const struct assessment *a, void *user);
+int assess_each(struct ledger *l, const struct cal *cal, int64_t campaign_id, int64_t now_ms, assess_fn fn,
+                void *user, struct err *e);
+/* The same for the open letters only: sent or imported, and not seen answered by any visit (the
+ * others' verdicts are final: the revisit schedule never visits them again), each read as
+ * ledger_scan_open's lean scan reads it: the verdict, rules, letter state and times and the visits'
+ * facts are there, the texts (title, site name, reply, evidence folder...) are not. */
+int assess_each_open(struct ledger *l, const struct cal *cal, int64_t campaign_id, int64_t now_ms, assess_fn fn,
+                     void *user, struct err *e);
+
 /* Every letter of a campaign (campaign_id 0: all), in ledger order; *out is an array of n. */
 int assess_all(struct ledger *l, const struct cal *cal, int64_t campaign_id, int64_t now_ms,
                struct assessment **out, size_t *n_out, struct err *e);

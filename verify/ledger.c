@@ -170,6 +170,21 @@ static int upgrade(struct ledger *l, struct err *e)
     return 0;
 }
 
+/* Indexes that serve reads at scale and change no table: made when missing on every open that may
+ * write, so a ledger of any schema version gets them without a schema step (a read-only ledger goes
+ * without them: its queries are the same, only slower). visits_schedule holds every column the
+ * verdict and the revisit schedule read of a visit, so the schedule's lean scan (ledger_scan_open)
+ * and its "seen answered" test read the index alone, never the visit rows with their texts;
+ * letters_schedule does the same for the letters (whose rows hold the letter's text). */
+static int indexes_ensure(struct ledger *l, struct err *e)
+{
+    return exec_sql(l,
+                    "CREATE INDEX IF NOT EXISTS visits_schedule ON visits(letter_id, at_ms, id, outcome, has_reply, "
+                    "entry_ok, reply_date_ms, kind, lookup, seen_in_list, proves_absence);"
+                    "CREATE INDEX IF NOT EXISTS letters_schedule ON letters(id, state, site_id, submitted_at_ms);",
+                    e);
+}
+
 int ledger_open(const char *path, struct ledger **out, struct err *e)
 {
     struct ledger *l = xcalloc(1, sizeof *l);
@@ -202,6 +217,9 @@ int ledger_open(const char *path, struct ledger **out, struct err *e)
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+    /* Only speed depends on them: a ledger whose indexes cannot be made now (another huixin holds the
+     * write lock past the busy timeout, the disk is full) is used without them. */
+    indexes_ensure(l, NULL);
 out:
     if (rc) {
         ledger_close(l);
@@ -357,6 +375,24 @@ int ledger_commit(struct ledger *l, struct err *e)
         return ERR_STORE;
     l->in_tx = false;
     return 0;
+}
+
+int ledger_snapshot_begin(struct ledger *l, struct err *e)
+{
+    if (l->in_tx)
+        return err_set(e, ERR_INTERNAL, "ledger '%s': transaction already open", l->path);
+    /* deferred: the snapshot is taken by the first read, and nothing is locked against writers */
+    if (exec_sql(l, "BEGIN", e))
+        return ERR_STORE;
+    l->in_tx = true;
+    return 0;
+}
+
+void ledger_snapshot_end(struct ledger *l)
+{
+    if (l->in_tx)
+        exec_sql(l, "COMMIT", NULL);
+    l->in_tx = false;
 }
 
 void ledger_rollback(struct ledger *l)
@@ -531,21 +567,26 @@ int ledger_campaign_list(struct ledger *l, struct ledger_campaign **out, size_t 
     "id, campaign_id, key, name, owner, mailbox, entry_url, family, deadline_workdays, scenario_path, "        \
     "scenario_sha256, vars_json"
 
+/* The site of a row whose SITE_COLS start at column base. */
+static void read_site_at(sqlite3_stmt *st, int base, struct ledger_site *s)
+{
+    s->id = sqlite3_column_int64(st, base + 0);
+    s->campaign_id = sqlite3_column_int64(st, base + 1);
+    s->key = col_text(st, base + 2);
+    s->name = col_text(st, base + 3);
+    s->owner = col_text(st, base + 4);
+    s->mailbox = col_text(st, base + 5);
+    s->entry_url = col_text(st, base + 6);
+    s->family = col_text(st, base + 7);
+    s->deadline_workdays = sqlite3_column_int(st, base + 8);
+    s->scenario_path = col_text(st, base + 9);
+    s->scenario_sha256 = col_text(st, base + 10);
+    s->vars_json = col_text(st, base + 11);
+}
+
 static void read_site(sqlite3_stmt *st, void *row)
 {
-    struct ledger_site *s = row;
-    s->id = sqlite3_column_int64(st, 0);
-    s->campaign_id = sqlite3_column_int64(st, 1);
-    s->key = col_text(st, 2);
-    s->name = col_text(st, 3);
-    s->owner = col_text(st, 4);
-    s->mailbox = col_text(st, 5);
-    s->entry_url = col_text(st, 6);
-    s->family = col_text(st, 7);
-    s->deadline_workdays = sqlite3_column_int(st, 8);
-    s->scenario_path = col_text(st, 9);
-    s->scenario_sha256 = col_text(st, 10);
-    s->vars_json = col_text(st, 11);
+    read_site_at(st, 0, row);
 }
 
 int ledger_site_ensure(struct ledger *l, const struct ledger_site *s, int64_t *id_out, struct err *e)
@@ -879,6 +920,220 @@ int ledger_visit_list(struct ledger *l, int64_t letter_id, struct ledger_visit *
         return ERR_STORE;
     sqlite3_bind_int64(st, 1, letter_id);
     return collect_rows(l, st, sizeof **out, read_visit, (void **)out, n_out, e);
+}
+
+/* --- scans: every letter with its site and visits, in one pass --- */
+
+struct ledger_scan {
+    struct ledger *l;
+    bool is_lean;
+    sqlite3_stmt *letters; /* letters JOIN sites, by letter id */
+    sqlite3_stmt *visits;  /* their visits, by letter id, then as ledger_visit_list orders them */
+    bool has_visit;        /* visits (lean: letters) holds a row not yet handed out, of a later letter */
+    bool is_visits_done;   /* that statement (lean: letters) has ended */
+};
+
+#define SCAN_SITE_COLS                                                                                        \
+    "sites.id, sites.campaign_id, sites.key, sites.name, sites.owner, sites.mailbox, sites.entry_url, "        \
+    "sites.family, sites.deadline_workdays, sites.scenario_path, sites.scenario_sha256, sites.vars_json"
+#define SCAN_LETTER_NCOLS 16
+/* The lean scan's columns: what the verdict and the revisit schedule read, and nothing else. */
+#define SCAN_LEAN_LETTER_COLS                                                                                 \
+    "letters.id, letters.site_id, letters.state, letters.submitted_at_ms, sites.campaign_id, "                 \
+    "sites.deadline_workdays"
+#define SCAN_LEAN_LETTER_NCOLS 6
+#define SCAN_LEAN_VISIT_COLS                                                                                  \
+    "v.id, v.letter_id, v.at_ms, v.outcome, v.entry_ok, v.has_reply, v.reply_date_ms, v.kind, v.lookup, "      \
+    "v.seen_in_list, v.proves_absence"
+/* The letters a scan reads: those of campaign ?1 (0: all); for a lean scan only those sent (or
+ * imported) that no visit has seen answered. */
+#define SCAN_WHERE "(?1 = 0 OR sites.campaign_id = ?1)"
+#define SCAN_LEAN_WHERE                                                                                       \
+    SCAN_WHERE " AND letters.state IN (1, 3) AND NOT EXISTS (SELECT 1 FROM visits r WHERE "                    \
+    "r.letter_id = letters.id AND r.has_reply = 1 AND r.outcome = 0 AND r.at_ms >= letters.submitted_at_ms)"
+
+static void read_lean_letter(sqlite3_stmt *st, struct ledger_letter *t, struct ledger_site *s)
+{
+    t->id = sqlite3_column_int64(st, 0);
+    t->site_id = sqlite3_column_int64(st, 1);
+    t->state = (enum letter_state)sqlite3_column_int(st, 2);
+    t->submitted_at_ms = sqlite3_column_int64(st, 3);
+    s->id = t->site_id;
+    s->campaign_id = sqlite3_column_int64(st, 4);
+    s->deadline_workdays = sqlite3_column_int(st, 5);
+}
+
+/* The visit of a lean row, whose SCAN_LEAN_VISIT_COLS start at column base. */
+static void read_lean_visit(sqlite3_stmt *st, int base, struct ledger_visit *v)
+{
+    v->id = sqlite3_column_int64(st, base + 0);
+    v->letter_id = sqlite3_column_int64(st, base + 1);
+    v->at_ms = sqlite3_column_int64(st, base + 2);
+    v->outcome = (enum visit_outcome)sqlite3_column_int(st, base + 3);
+    v->is_entry_ok = sqlite3_column_int(st, base + 4) != 0;
+    v->has_reply = sqlite3_column_int(st, base + 5) != 0;
+    v->reply_date_ms = sqlite3_column_int64(st, base + 6);
+    v->kind = col_text(st, base + 7);
+    v->lookup = col_text(st, base + 8);
+    v->is_seen_in_list = sqlite3_column_int(st, base + 9) != 0;
+    v->proves_absence = sqlite3_column_int(st, base + 10) != 0;
+}
+
+/* The lean scan is one statement: each open letter joined with its visits (a letter without any
+ * gives one row with NULL visit columns), in the order of the index visits_schedule. */
+static int scan_next_lean(struct ledger_scan *s, struct ledger_letter *letter, struct ledger_site *site,
+                          struct ledger_visit **visits_out, size_t *n_out, struct err *e)
+{
+    if (s->is_visits_done)
+        return 0;
+    if (!s->has_visit) {
+        int step = sqlite3_step(s->letters);
+        if (step == SQLITE_DONE) {
+            s->is_visits_done = true;
+            return 0;
+        }
+        if (step != SQLITE_ROW)
+            return db_error(s->l, e, "cannot read letters");
+    }
+    s->has_visit = false;
+    memset(letter, 0, sizeof *letter);
+    memset(site, 0, sizeof *site);
+    read_lean_letter(s->letters, letter, site);
+    struct ledger_visit *visits = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (sqlite3_column_type(s->letters, SCAN_LEAN_LETTER_NCOLS) != SQLITE_NULL) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 16;
+                visits = xrealloc(visits, cap * sizeof *visits);
+            }
+            memset(&visits[n], 0, sizeof visits[n]);
+            read_lean_visit(s->letters, SCAN_LEAN_LETTER_NCOLS, &visits[n]);
+            n++;
+        }
+        int step = sqlite3_step(s->letters);
+        if (step == SQLITE_DONE) {
+            s->is_visits_done = true; /* stepped again, the statement would start over */
+            break;
+        }
+        if (step != SQLITE_ROW) {
+            ledger_visits_free(visits, n);
+            ledger_letter_release(letter);
+            ledger_site_release(site);
+            return db_error(s->l, e, "cannot read visits");
+        }
+        if (sqlite3_column_int64(s->letters, 0) != letter->id) {
+            s->has_visit = true; /* the next letter's first row */
+            break;
+        }
+    }
+    *visits_out = visits;
+    *n_out = n;
+    return 1;
+}
+
+int ledger_scan_open(struct ledger *l, int64_t campaign_id, bool is_lean, struct ledger_scan **out, struct err *e)
+{
+    struct ledger_scan *s = xcalloc(1, sizeof *s);
+    s->l = l;
+    s->is_lean = is_lean;
+    int rc = 0;
+    if (is_lean) {
+        /* visits_schedule holds (letter_id, at_ms, id) first: the order needs no sort, and every column
+         * read is in it; a ledger opened read-only may lack it, and then goes without */
+#define SCAN_LEAN_SQL(indexed)                                                                                \
+    "SELECT " SCAN_LEAN_LETTER_COLS ", " SCAN_LEAN_VISIT_COLS " FROM letters JOIN sites ON sites.id = "         \
+    "letters.site_id LEFT JOIN visits v " indexed " ON v.letter_id = letters.id WHERE " SCAN_LEAN_WHERE          \
+    " ORDER BY letters.id, v.at_ms, v.id"
+        if (sqlite3_prepare_v2(l->db, SCAN_LEAN_SQL("INDEXED BY visits_schedule"), -1, &s->letters, NULL) !=
+            SQLITE_OK) {
+            sqlite3_finalize(s->letters);
+            s->letters = NULL;
+            if ((rc = prepare(l, SCAN_LEAN_SQL(""), &s->letters, e)))
+                goto out;
+        }
+#undef SCAN_LEAN_SQL
+        sqlite3_bind_int64(s->letters, 1, campaign_id);
+        goto out;
+    }
+    if ((rc = prepare(l,
+                      "SELECT " LETTER_COLS ", " SCAN_SITE_COLS " FROM letters JOIN sites ON sites.id = "
+                      "letters.site_id WHERE " SCAN_WHERE " ORDER BY letters.id",
+                      &s->letters, e)) ||
+        (rc = prepare(l,
+                      "SELECT " VISIT_COLS " FROM visits WHERE ?1 = 0 OR letter_id IN (SELECT letters.id FROM "
+                      "letters JOIN sites ON sites.id = letters.site_id WHERE " SCAN_WHERE ") "
+                      "ORDER BY letter_id, at_ms, id",
+                      &s->visits, e)))
+        goto out;
+    sqlite3_bind_int64(s->letters, 1, campaign_id);
+    sqlite3_bind_int64(s->visits, 1, campaign_id);
+out:
+    if (rc) {
+        ledger_scan_close(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+int ledger_scan_next(struct ledger_scan *s, struct ledger_letter *letter, struct ledger_site *site,
+                     struct ledger_visit **visits_out, size_t *n_out, struct err *e)
+{
+    if (s->is_lean)
+        return scan_next_lean(s, letter, site, visits_out, n_out, e);
+    int step = sqlite3_step(s->letters);
+    if (step == SQLITE_DONE)
+        return 0;
+    if (step != SQLITE_ROW)
+        return db_error(s->l, e, "cannot read letters");
+    memset(letter, 0, sizeof *letter);
+    memset(site, 0, sizeof *site);
+    read_letter(s->letters, letter);
+    read_site_at(s->letters, SCAN_LETTER_NCOLS, site);
+    struct ledger_visit *visits = NULL;
+    size_t n = 0, cap = 0;
+    while (!s->is_visits_done) {
+        if (!s->has_visit) {
+            step = sqlite3_step(s->visits);
+            if (step == SQLITE_DONE) {
+                s->is_visits_done = true;
+                break;
+            }
+            if (step != SQLITE_ROW) {
+                ledger_visits_free(visits, n);
+                ledger_letter_release(letter);
+                ledger_site_release(site);
+                return db_error(s->l, e, "cannot read visits");
+            }
+            s->has_visit = true;
+        }
+        int64_t of = sqlite3_column_int64(s->visits, 1);
+        if (of > letter->id)
+            break; /* a later letter's: kept for it */
+        s->has_visit = false;
+        if (of < letter->id)
+            continue; /* no such letter in this scan */
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            visits = xrealloc(visits, cap * sizeof *visits);
+        }
+        memset(&visits[n], 0, sizeof visits[n]);
+        read_visit(s->visits, &visits[n]);
+        n++;
+    }
+    *visits_out = visits;
+    *n_out = n;
+    return 1;
+}
+
+void ledger_scan_close(struct ledger_scan *s)
+{
+    if (!s)
+        return;
+    sqlite3_finalize(s->letters);
+    sqlite3_finalize(s->visits);
+    free(s);
 }
 
 int ledger_visit_last_manifest(struct ledger *l, int64_t letter_id, char **sha256_out, struct err *e)

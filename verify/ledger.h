@@ -122,6 +122,11 @@ int ledger_schema_version(struct ledger *l);
 int ledger_begin(struct ledger *l, struct err *e);
 int ledger_commit(struct ledger *l, struct err *e);
 void ledger_rollback(struct ledger *l);
+/* A read snapshot, for several passes that must agree (a report's summary and its table): every read
+ * until ledger_snapshot_end sees the ledger as the first read after begin saw it, while others write
+ * (WAL). Nothing may be written in between. */
+int ledger_snapshot_begin(struct ledger *l, struct err *e);
+void ledger_snapshot_end(struct ledger *l); /* no-op when none is open */
 
 /* Campaigns: by unique name. ledger_campaign_ensure inserts or returns the existing row's id. */
 int ledger_campaign_ensure(struct ledger *l, const struct ledger_campaign *c, int64_t *id_out, struct err *e);
@@ -168,6 +173,23 @@ int ledger_visit_last_manifest(struct ledger *l, int64_t letter_id, char **sha25
 /* The site's last contact, for pacing: the latest of its letters' final clicks and its visits' start
  * times, in ms; 0 when it has none. */
 int ledger_site_last_contact_ms(struct ledger *l, int64_t site_id, int64_t *ms_out, struct err *e);
+
+/* A scan of every letter of campaign_id (0: all), by id, each with its site and its visits (oldest
+ * first, as ledger_visit_list gives them): two statements read side by side, so a whole ledger is
+ * read in one pass, holding one letter at a time. ledger_scan_next returns 1 and fills *letter and
+ * *site (the caller releases them) and *visits_out (free with ledger_visits_free; NULL when none),
+ * 0 at the end, a negative code on error. No write to the ledger may happen while a scan is open.
+ */
+struct ledger_scan;
+/* is_lean: the revisit schedule's scan: only letters sent or imported that no visit has seen answered
+ * (the others' verdicts are final), and of those only what the verdict reads (letter: id, site_id,
+ * state, submitted_at_ms; site: id, campaign_id, deadline_workdays; visit: id, letter_id,
+ * at_ms, outcome, is_entry_ok, has_reply, reply_date_ms, kind, lookup, is_seen_in_list,
+ * proves_absence), read from an index; every other field is NULL or 0. */
+int ledger_scan_open(struct ledger *l, int64_t campaign_id, bool is_lean, struct ledger_scan **out, struct err *e);
+int ledger_scan_next(struct ledger_scan *s, struct ledger_letter *letter, struct ledger_site *site,
+                     struct ledger_visit **visits_out, size_t *n_out, struct err *e);
+void ledger_scan_close(struct ledger_scan *s); /* NULL is a no-op */
 
 /* Visit locks: one huixin visits a letter at a time, or two visits would take the same number and
  * break the letter's evidence chain. ledger_visit_lock_take takes the letter's lock for this process
