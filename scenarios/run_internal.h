@@ -83,6 +83,9 @@ void scn_tls_setup(const struct scn_exec *x);
  * a conclusive miss (x->list_missed); ERR_SITE or ERR_TIMEOUT when a page failed or the search stopped
  * before it could prove anything. */
 int scn_list_search(struct scn_exec *x, const struct scn_step *st, const char *url, int timeout_ms, struct err *e);
+/* The session's judgement of the page as it is now (scenarios/run_session.c: scn_session_judge), with
+ * the phase's own variables and scope. */
+int scn_session_read(struct scn_exec *x, enum scn_session_state *state, char **why, struct err *e);
 void scn_shots_release(struct scn_shots *s);
 void scn_sleep_ms(int ms);
 /* s without its leading and trailing blanks (spaces, tabs, line ends); caller frees. */
