@@ -17,6 +17,7 @@ usage: ctl.py --control PORT VERB [ARGS]   (or --ports-file FILE instead of --co
   windows --site S off|blank|window|noopener|form   how 我要写信 opens the write page (hanweb)
   sms --site S [on|off] [--phone P]                 the SMS-code gate (hanweb); no on|off: the code last sent
   question --site S on|off                          the question captcha "3+4=?" (hanweb)
+  login-wall --site S [on|off|expire]               the real-name login wall (hanweb); expire ends every login
   clock [--site S] NOW|real [--tick]                NOW like '2026-03-02 09:30:00'
   settings | health | reset
 
@@ -82,6 +83,9 @@ def build_parser():
     q = sub.add_parser("question")
     q.add_argument("--site", required=True)
     q.add_argument("on", choices=("on", "off"))
+    lw = sub.add_parser("login-wall")
+    lw.add_argument("--site", required=True)
+    lw.add_argument("what", nargs="?", choices=("on", "off", "expire"))
     k = sub.add_parser("clock")
     k.add_argument("--site")
     k.add_argument("now", help="'YYYY-MM-DD HH:MM:SS', or 'real' for the real clock")
@@ -121,6 +125,10 @@ def run(ctl, a):
         return ctl.sms(a.site, on=None if a.on is None else a.on == "on", phone=a.phone)
     if v == "question":
         return ctl.question(a.site, a.on == "on")
+    if v == "login-wall":
+        if a.what == "expire":
+            return ctl.login_wall(a.site, expire=True)
+        return ctl.login_wall(a.site, on=None if a.what is None else a.what == "on")
     if v == "clock":
         return ctl.clock(None if a.now == "real" else a.now, a.site, a.tick)
     return getattr(ctl, v)()
