@@ -9,6 +9,7 @@
 #include "verify/assess.h"
 #include "verify/calendar.h"
 #include "verify/ledger.h"
+#include "verify/visit.h"
 #include "cli/commands.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
@@ -49,12 +50,14 @@ static void print_json_line(const struct assessment *a)
     day_or_dash(a->verdict.deadline_day, deadline, sizeof deadline);
     minute_or_dash(a->letter.submitted_at_ms, sent, sizeof sent);
     minute_or_dash(a->n_visits ? a->visits[a->n_visits - 1].at_ms : 0, last, sizeof last);
-    json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:b}", "campaign",
+    const struct ledger_visit *lv = a->n_visits ? &a->visits[a->n_visits - 1] : NULL;
+    json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:b, s:b}", "campaign",
                           a->campaign.name, "site", a->site.key, "letter_id", (json_int_t)a->letter.id, "token",
                           a->letter.token, "state", ledger_letter_state_name(a->letter.state), "submitted_at", sent,
                           "deadline", deadline, "verdict", verdict_kind_name_en(a->verdict.kind), "verdict_zh",
                           verdict_kind_name_zh(a->verdict.kind), "last_visit", last, "visits", (int)a->n_visits,
-                          "veto_alarm", a->verdict.veto_alarm, "unpublished", a->verdict.is_unpublished);
+                          "veto_alarm", a->verdict.veto_alarm, "unpublished", a->verdict.is_unpublished,
+                          "login_needed", lv && visit_error_is_login_needed(lv->error));
     char *text = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
     puts(text);
     free(text);
@@ -94,7 +97,7 @@ struct status_pass {
 static int status_row(const struct assessment *a, void *user)
 {
     struct status_pass *p = user;
-    char num[16], sent[32], deadline[16], last[32], verdict[96];
+    char num[16], sent[32], deadline[16], last[32], verdict[160];
     snprintf(num, sizeof num, "%lld", (long long)a->letter.id);
     minute_or_dash(a->letter.submitted_at_ms, sent, sizeof sent);
     day_or_dash(a->verdict.deadline_day, deadline, sizeof deadline);
@@ -108,6 +111,11 @@ static int status_row(const struct assessment *a, void *user)
     else
         snprintf(verdict, sizeof verdict, "%s%s", verdict_kind_name_zh(a->verdict.kind),
                  a->verdict.veto_alarm ? " ⚠超3个月" : "");
+    if (a->n_visits && visit_error_is_login_needed(a->visits[a->n_visits - 1].error)) {
+        /* the last visit could not look: the site's real-name login lapsed (huixin login) */
+        size_t len = strlen(verdict);
+        snprintf(verdict + len, sizeof verdict - len, "（登录已失效，需要重新登录）");
+    }
     const char *row[] = {num, a->campaign.name, a->site.name ? a->site.name : a->site.key, a->site.mailbox,
                          sent, deadline, verdict, last};
     if (!p->is_printing) {

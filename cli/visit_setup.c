@@ -9,6 +9,7 @@
 #include "scenarios/run.h"
 #include "verify/calendar.h"
 #include "verify/ledger.h"
+#include "verify/profile.h"
 #include "cli/visit_setup.h"
 
 static int browser_start(struct visit_setup *vs, struct err *e)
@@ -54,6 +55,10 @@ int visit_setup_open(struct visit_setup *vs, const struct cli_common *c, const c
     vs->env.tsa_url = c->tsa_url;
     vs->pace_lock_path = xasprintf("%s.pace", c->store_path);
     vs->env.pace_lock_path = vs->pace_lock_path;
+    cli_browser_options(c, &vs->browser_options);
+    vs->env.browser_options = &vs->browser_options;
+    vs->profiles_root = profile_root_default(c->store_path);
+    vs->env.profiles_root = vs->profiles_root;
     if ((rc = alert_config_load(c->alerts_path, &vs->alerts, e)))
         return rc;
     if ((rc = scn_mail_config_load(c->mail_path, &vs->mail, e)))
@@ -78,6 +83,18 @@ void visit_setup_after_visit(struct visit_setup *vs, const struct visit_summary 
 {
     if (vs->alerts.n_channels == 0 || sum->was_busy) /* another huixin made that visit */
         return;
+    if (sum->is_login_needed) {
+        char *reason = xasprintf("登录已失效，需要重新登录；请运行 huixin login 重新登录（%s）", sum->line);
+        struct alert_event lev = {.campaign = sum->campaign, .site_name = sum->site_name, .mailbox = sum->mailbox,
+                                  .letter_id = sum->letter_id, .letter_token = sum->token, .reason = reason,
+                                  .is_login_needed = true};
+        struct err le;
+        err_init(&le);
+        if (alert_event_send(&vs->alerts, &lev, vs->common->timeout_ms, &le) != 0)
+            fprintf(stderr, "huixin: login alert for letter %lld not sent: %s\n", (long long)sum->letter_id, le.msg);
+        free(reason);
+        return;
+    }
     bool changed = !sum->has_verdict_before || sum->verdict_before != sum->verdict_after;
     enum verdict_kind before = sum->has_verdict_before ? sum->verdict_before : VERDICT_PENDING;
     if (!changed || !alert_change_is_alarming(before, sum->verdict_after))
@@ -102,6 +119,7 @@ void visit_setup_close(struct visit_setup *vs)
     alert_config_release(&vs->alerts);
     scn_mail_config_release(&vs->mail);
     free(vs->pace_lock_path);
+    free(vs->profiles_root);
     scn_block_list_release(&vs->block_list);
     proxy_release(&vs->proxy);
     memset(vs, 0, sizeof *vs);

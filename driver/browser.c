@@ -45,6 +45,10 @@ int browser_open(const struct browser_options *o, struct browser **out, struct e
     /* a browser that dies mid-write must not kill us with SIGPIPE */
     signal(SIGPIPE, SIG_IGN);
 
+    if (o && o->endpoint && *o->endpoint && o->profile_dir) {
+        rc = err_set(e, ERR_USAGE, "a persistent profile needs a browser of our own, not one at '%s'", o->endpoint);
+        goto out;
+    }
     if (o && o->endpoint && *o->endpoint) {
         if ((rc = remote_ws_url_resolve(o->endpoint, timeout_ms, &ws_url, e)) != 0)
             goto out;
@@ -54,7 +58,9 @@ int browser_open(const struct browser_options *o, struct browser **out, struct e
         /* starting Chromium is the machine's work, not the site's: a short --timeout must not make a
          * loaded machine's slow start a failed visit, so the launch waits at least the default */
         int launch_ms = timeout_ms > DRIVER_DEFAULT_TIMEOUT_MS ? timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS;
-        if ((rc = launch_start(chromium, b->width, b->height, launch_ms, &b->launch, e)) != 0)
+        struct launch_options lo = {.width = b->width, .height = b->height, .timeout_ms = launch_ms,
+                                    .profile_dir = o ? o->profile_dir : NULL, .is_headful = o && o->is_headful};
+        if ((rc = launch_start(chromium, &lo, &b->launch, e)) != 0)
             goto out;
         ws_url = xstrdup(b->launch.ws_url);
     }
@@ -100,6 +106,9 @@ void browser_close(struct browser *b)
         cdp_call(b->cdp, NULL, "Browser.close", NULL, 1000, &r, NULL);
         json_decref(r);
     }
+    /* a kept profile (a login's cookies) is written out as the browser shuts down: let it */
+    if (b->launch.is_profile_kept && b->launch.pid > 0 && !launch_wait_exit(&b->launch, 15000))
+        log_warn("browser", "the browser did not shut down within 15 s; its profile may miss the last changes");
     ws_close(b->ws);
     cdp_free(b->cdp);
     launch_stop(&b->launch);
@@ -117,6 +126,11 @@ const char *browser_version(const struct browser *b)
 const char *browser_ws_url(const struct browser *b)
 {
     return b->ws_url;
+}
+
+int browser_debug_port(const struct browser *b)
+{
+    return b->launch.pid != 0 ? b->launch.port : 0;
 }
 
 int browser_pid(const struct browser *b)

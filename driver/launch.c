@@ -133,29 +133,38 @@ bool launch_is_alive(struct launch *l, char *why, size_t why_len)
     return false;
 }
 
-int launch_start(const char *chromium, int width, int height, int timeout_ms, struct launch *l, struct err *e)
+int launch_start(const char *chromium, const struct launch_options *o, struct launch *l, struct err *e)
 {
+    int width = o->width, height = o->height, timeout_ms = o->timeout_ms;
     int rc = 0;
     char *args[40];
     int n = 0;
     char *udd = NULL, *win = NULL, *log_path = NULL, *port_path = NULL, *port_text = NULL;
     memset(l, 0, sizeof *l);
 
-    const char *tmp = getenv("TMPDIR");
-    char *templ = xasprintf("%s/huixin-chromium-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(templ)) { /* mode 0700 */
-        rc = err_set(e, ERR_IO, "cannot create a browser profile folder '%s': %s", templ, strerror(errno));
-        free(templ);
-        goto out;
+    if (o->profile_dir) {
+        l->profile_dir = xstrdup(o->profile_dir);
+        l->is_profile_kept = true;
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        char *templ = xasprintf("%s/huixin-chromium-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(templ)) { /* mode 0700 */
+            rc = err_set(e, ERR_IO, "cannot create a browser profile folder '%s': %s", templ, strerror(errno));
+            free(templ);
+            goto out;
+        }
+        l->profile_dir = templ;
     }
-    l->profile_dir = templ;
     udd = xasprintf("--user-data-dir=%s", l->profile_dir);
     win = xasprintf("--window-size=%d,%d", width, height);
     log_path = xasprintf("%s/huixin-browser.log", l->profile_dir);
     port_path = xasprintf("%s/DevToolsActivePort", l->profile_dir);
+    if (l->is_profile_kept)
+        unlink(port_path); /* the last run's: the port read below must be this browser's */
 
     args[n++] = (char *)chromium;
-    args[n++] = "--headless";
+    if (!o->is_headful)
+        args[n++] = "--headless";
     args[n++] = "--remote-debugging-port=0";
     args[n++] = "--remote-debugging-address=127.0.0.1";
     args[n++] = udd;
@@ -182,6 +191,11 @@ int launch_start(const char *chromium, int width, int height, int timeout_ms, st
     args[n++] = "--mute-audio";
     args[n++] = "--hide-scrollbars";
     args[n++] = "--force-color-profile=srgb";
+    if (l->is_profile_kept) {
+        /* a person may reach the login page through chrome://inspect (an SSH tunnel to the loopback
+         * port): its DevTools front end connects with this origin, which Chrome refuses unless named */
+        args[n++] = "--remote-allow-origins=devtools://devtools";
+    }
     if (geteuid() == 0) {
         log_info("launch", "running as root: starting Chromium with --no-sandbox");
         args[n++] = "--no-sandbox";
@@ -245,6 +259,20 @@ out:
     return rc;
 }
 
+bool launch_wait_exit(struct launch *l, int timeout_ms)
+{
+    int64_t deadline = clock_mono_ms() + timeout_ms;
+    while (l->pid > 0) {
+        if (!launch_is_alive(l, NULL, 0))
+            return true;
+        if (clock_mono_ms() > deadline)
+            return false;
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return true;
+}
+
 void launch_stop(struct launch *l)
 {
     if (l->pid > 0) {
@@ -256,7 +284,8 @@ void launch_stop(struct launch *l)
     }
     l->pid = 0;
     if (l->profile_dir) {
-        file_remove_tree(l->profile_dir, NULL);
+        if (!l->is_profile_kept)
+            file_remove_tree(l->profile_dir, NULL);
         free(l->profile_dir);
         l->profile_dir = NULL;
     }

@@ -149,6 +149,43 @@ void page_sleep(struct page *p, int ms)
     }
 }
 
+/* A page in a persistent profile's default context, where its cookies are: the context is the
+ * profile's (never disposed of), and the tabs the browser opened by itself (its first about:blank, a
+ * restored one) are closed, so the page is the only one a person sees or a popup is told apart from. */
+static int page_profile_target_open(struct browser *b, struct page *p, struct err *e)
+{
+    json_t *res = NULL;
+    int rc;
+    p->is_context_shared = true;
+    if ((rc = cdp_call(b->cdp, NULL, "Browser.setDownloadBehavior", json_pack("{s:s}", "behavior", "deny"), 0, NULL,
+                       e)) != 0)
+        goto out;
+    if ((rc = cdp_call(b->cdp, NULL, "Target.createTarget", json_pack("{s:s}", "url", "about:blank"), 0, &res, e)) != 0)
+        goto out;
+    p->target_id = xstrdup(json_string_value(json_object_get(res, "targetId")));
+    json_decref(res);
+    res = NULL;
+    if ((rc = cdp_call(b->cdp, NULL, "Target.getTargets", NULL, 0, &res, e)) != 0)
+        goto out;
+    size_t i;
+    json_t *info;
+    json_array_foreach(json_object_get(res, "targetInfos"), i, info) {
+        const char *id = json_string_value(json_object_get(info, "targetId"));
+        const char *type = json_string_value(json_object_get(info, "type"));
+        if (!id || !type || strcmp(type, "page") != 0)
+            continue;
+        if (p->target_id && strcmp(id, p->target_id) == 0) {
+            const char *context = json_string_value(json_object_get(info, "browserContextId"));
+            p->context_id = context ? xstrdup(context) : NULL;
+        } else {
+            cdp_call(b->cdp, NULL, "Target.closeTarget", json_pack("{s:s}", "targetId", id), 5000, NULL, NULL);
+        }
+    }
+out:
+    json_decref(res);
+    return rc;
+}
+
 int page_open(struct browser *b, struct page **out, struct err *e)
 {
     return page_open_via(b, NULL, out, e);
@@ -170,33 +207,45 @@ int page_open_via(struct browser *b, const struct proxy *proxy, struct page **ou
         return err_set(e, ERR_BROWSER, "page_open: %s", cdp_close_reason(b->cdp));
     p = xcalloc(1, sizeof *p);
     p->b = b;
-    json_t *context = json_pack("{s:b}", "disposeOnDetach", 1);
-    if (proxy && proxy->host) {
-        /* the fixtures and an office's own test sites may be on loopback: no silent direct connection */
-        char *server = proxy_server_format(proxy);
-        json_object_set_new(context, "proxyServer", json_string(server));
-        json_object_set_new(context, "proxyBypassList", json_string("<-loopback>"));
-        free(server);
-        p->proxy = xcalloc(1, sizeof *p->proxy);
-        proxy_copy(p->proxy, proxy);
+    if (b->launch.is_profile_kept) {
+        /* a login profile's pages live in its default context, which takes no proxy of its own: rather
+         * than go to the site directly, the visit fails (a campaign that must go through a proxy means it) */
+        if (proxy && proxy->host) {
+            rc = err_set(e, ERR_INPUT, "a site with a login profile cannot be visited through a proxy yet");
+            goto out;
+        }
+        rc = page_profile_target_open(b, p, e);
+        if (rc != 0)
+            goto out;
+    } else {
+        json_t *context = json_pack("{s:b}", "disposeOnDetach", 1);
+        if (proxy && proxy->host) {
+            /* the fixtures and an office's own test sites may be on loopback: no silent direct connection */
+            char *server = proxy_server_format(proxy);
+            json_object_set_new(context, "proxyServer", json_string(server));
+            json_object_set_new(context, "proxyBypassList", json_string("<-loopback>"));
+            free(server);
+            p->proxy = xcalloc(1, sizeof *p->proxy);
+            proxy_copy(p->proxy, proxy);
+        }
+        if ((rc = cdp_call(b->cdp, NULL, "Target.createBrowserContext", context, 0, &res, e)) != 0)
+            goto out;
+        p->context_id = xstrdup(json_string_value(json_object_get(res, "browserContextId")));
+        json_decref(res);
+        res = NULL;
+        /* a visited site must not write to the operator's disk: its downloads are refused */
+        if ((rc = cdp_call(b->cdp, NULL, "Browser.setDownloadBehavior",
+                           json_pack("{s:s, s:s}", "behavior", "deny", "browserContextId", p->context_id ? p->context_id : ""),
+                           0, NULL, e)) != 0)
+            goto out;
+        if ((rc = cdp_call(b->cdp, NULL, "Target.createTarget",
+                           json_pack("{s:s, s:s}", "url", "about:blank", "browserContextId", p->context_id), 0, &res,
+                           e)) != 0)
+            goto out;
+        p->target_id = xstrdup(json_string_value(json_object_get(res, "targetId")));
+        json_decref(res);
+        res = NULL;
     }
-    if ((rc = cdp_call(b->cdp, NULL, "Target.createBrowserContext", context, 0, &res, e)) != 0)
-        goto out;
-    p->context_id = xstrdup(json_string_value(json_object_get(res, "browserContextId")));
-    json_decref(res);
-    res = NULL;
-    /* a visited site must not write to the operator's disk: its downloads are refused */
-    if ((rc = cdp_call(b->cdp, NULL, "Browser.setDownloadBehavior",
-                       json_pack("{s:s, s:s}", "behavior", "deny", "browserContextId", p->context_id ? p->context_id : ""),
-                       0, NULL, e)) != 0)
-        goto out;
-    if ((rc = cdp_call(b->cdp, NULL, "Target.createTarget",
-                       json_pack("{s:s, s:s}", "url", "about:blank", "browserContextId", p->context_id), 0, &res,
-                       e)) != 0)
-        goto out;
-    p->target_id = xstrdup(json_string_value(json_object_get(res, "targetId")));
-    json_decref(res);
-    res = NULL;
     b->pages[slot] = p; /* from here on its events are routed to it */
     if ((rc = cdp_call(b->cdp, NULL, "Target.attachToTarget", json_pack("{s:s, s:b}", "targetId", p->target_id,
                                                                         "flatten", 1), 0, &res, e)) != 0)
@@ -236,16 +285,61 @@ void page_frames_clear(struct page *p, size_t keep)
     }
 }
 
+/* A site's login usually lives in a session cookie (no expiry: JSESSIONID, an SSO ticket), which Chromium
+ * drops when it next starts. In a kept profile they are given an expiry (PAGE_SESSION_COOKIE_DAYS on)
+ * when the page that used them closes (before the browser shuts down), so the next visit still presents them; whether the site still honours
+ * them is the site's word, which the visit's session test reads. */
+#define PAGE_SESSION_COOKIE_DAYS 30
+static void page_session_cookies_keep(struct browser *b)
+{
+    json_t *res = NULL, *keep = json_array();
+    struct err e;
+    err_init(&e);
+    if (cdp_call(b->cdp, NULL, "Storage.getCookies", NULL, 5000, &res, &e) != 0) {
+        log_warn("page", "the profile's cookies could not be read: %s", e.msg);
+        goto out;
+    }
+    double expires = (double)(clock_real_ms() / 1000) + PAGE_SESSION_COOKIE_DAYS * 86400.0;
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(res, "cookies"), i, c) {
+        if (!json_is_true(json_object_get(c, "session")))
+            continue;
+        json_t *param = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:f}", "name", json_object_get(c, "name"), "value",
+                                  json_object_get(c, "value"), "domain", json_object_get(c, "domain"), "path",
+                                  json_object_get(c, "path"), "secure", json_object_get(c, "secure"), "httpOnly",
+                                  json_object_get(c, "httpOnly"), "expires", expires);
+        if (!param)
+            continue; /* a cookie without one of those fields: left as it is */
+        json_t *same_site = json_object_get(c, "sameSite");
+        if (json_is_string(same_site))
+            json_object_set(param, "sameSite", same_site);
+        json_array_append_new(keep, param);
+    }
+    if (json_array_size(keep) == 0)
+        goto out;
+    size_t n = json_array_size(keep);
+    if (cdp_call(b->cdp, NULL, "Storage.setCookies", json_pack("{s:O}", "cookies", keep), 5000, NULL, &e) != 0)
+        log_warn("page", "the profile's session cookies could not be kept: %s", e.msg);
+    else
+        log_debug("page", "kept %zu session cookie(s) in the profile for %d days", n, PAGE_SESSION_COOKIE_DAYS);
+out:
+    json_decref(keep);
+    json_decref(res);
+}
+
 void page_close(struct page *p)
 {
     if (!p)
         return;
     struct browser *b = p->b;
     if (!cdp_is_closed(b->cdp)) {
+        if (p->is_context_shared)
+            page_session_cookies_keep(b);
         if (p->target_id)
             cdp_call(b->cdp, NULL, "Target.closeTarget", json_pack("{s:s}", "targetId", p->target_id), 5000, NULL,
                      NULL);
-        if (p->context_id)
+        if (p->context_id && !p->is_context_shared)
             cdp_call(b->cdp, NULL, "Target.disposeBrowserContext", json_pack("{s:s}", "browserContextId",
                                                                                p->context_id), 5000, NULL, NULL);
     }

@@ -36,6 +36,12 @@ struct browser_options {
     const char *user_agent;    /* NULL: the browser's own user agent with "HeadlessChrome" made "Chrome" */
     const char *language;      /* NULL: BROWSER_LANGUAGE_DEFAULT; a BCP 47 tag (browser_language_is_valid) */
     const char *timezone;      /* NULL: BROWSER_TIMEZONE_DEFAULT; an IANA zone (browser_timezone_is_valid) */
+    /* A persistent profile (a site's real-name login): launch with this --user-data-dir, which must
+     * exist, keep it, and open every page in its default browser context, so the cookies it holds are
+     * used and what the site sets is kept; browser_close then lets the browser shut down by itself so
+     * they are written out. NULL: a fresh private profile, a fresh context per page. Not with endpoint. */
+    const char *profile_dir;
+    bool is_headful;           /* a visible window (launched browsers only) */
 };
 
 #define BROWSER_LANGUAGE_DEFAULT "zh-CN"
@@ -78,6 +84,8 @@ bool browser_budget_is_spent(const struct browser *b);
 /* browser_budget_is_spent for the page's browser: a loop that retries on ERR_TIMEOUT stops there. */
 bool page_budget_is_spent(const struct page *p);
 
+/* A page in a fresh browser context (its own cookies); in a browser with a persistent profile
+ * (browser_options.profile_dir), in the profile's default context, the other tabs there closed. */
 int page_open(struct browser *b, struct page **out, struct err *e);
 /* page_open through a proxy (common/proxy.h; NULL: direct, as page_open): the page's browser context sends
  * everything it loads there, loopback addresses too (Chromium would bypass them; the bypass list says
@@ -87,6 +95,10 @@ int page_open(struct browser *b, struct page **out, struct err *e);
 struct proxy;
 int page_open_via(struct browser *b, const struct proxy *proxy, struct page **out, struct err *e);
 void page_close(struct page *p); /* disposes of its browser context; NULL is a no-op */
+void page_close(struct page *p); /* disposes of its browser context (not a profile's); NULL is a no-op */
+/* The loopback port a launched browser's DevTools listen on (0 for a connected one): a person reaches
+ * its pages through an SSH tunnel to it and chrome://inspect. */
+int browser_debug_port(const struct browser *b);
 
 /* Navigates the main frame and waits for its load event. Fails with ERR_SITE when the navigation
  * fails (DNS, refused, reset, TLS, too many redirects: the error text is quoted) and ERR_TIMEOUT past

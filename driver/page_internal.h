@@ -64,6 +64,7 @@ struct page_frame {
 struct page {
     struct browser *b;
     char *context_id;      /* browser context: its own cookies */
+    bool is_context_shared; /* a persistent profile's default context: never disposed of */
     char *target_id;       /* the current window's; = its main frame's id */
     char *session_id;      /* the current window's */
     bool is_detached;      /* page_targets.c */

@@ -49,6 +49,8 @@ struct alert_event {
     const char *reason;        /* why, in a sentence */
     const char *deadline;      /* YYYY-MM-DD */
     const char *report_url;
+    bool is_login_needed;      /* not a verdict: the site's real-name login lapsed, a person must log in
+                                  again (huixin login); old and new verdict are then NULL */
 };
 
 /* True when a letter moves into 超期未回复, 信件被删除 or 提交失败 from another verdict: the changes

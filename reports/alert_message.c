@@ -133,8 +133,8 @@ void alert_message_from_event(const struct alert_event *ev, struct alert_message
 {
     struct event_text t;
     event_text_init(&t, ev);
-    const char *what = t.new_v ? t.new_v : "状态变化";
-    m->kind = xstrdup("verdict_change");
+    const char *what = ev->is_login_needed ? "登录已失效，需要重新登录" : t.new_v ? t.new_v : "状态变化";
+    m->kind = xstrdup(ev->is_login_needed ? "login_needed" : "verdict_change");
     if (t.site)
         m->subject = xasprintf("【回信】%s：%s%s%s", what, t.site, t.mailbox ? " " : "", t.mailbox ? t.mailbox : "");
     else
@@ -142,7 +142,10 @@ void alert_message_from_event(const struct alert_event *ev, struct alert_message
 
     struct buf b;
     buf_init(&b);
-    buf_printf(&b, "回信提醒：信件状态变为「%s」\n", what);
+    if (ev->is_login_needed)
+        buf_printf(&b, "回信提醒：网站%s，本次访问未进行（不计入结果）\n", what);
+    else
+        buf_printf(&b, "回信提醒：信件状态变为「%s」\n", what);
     event_lines(&b, &t, "", true);
     text_trim_newline(&b);
     m->text = buf_detach(&b);

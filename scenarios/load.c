@@ -772,9 +772,41 @@ static void parse_recover(struct scn_ld *l, json_t *root, struct scn_recover *r,
     l->n_known = known_before;
 }
 
+/* "session": how to tell a live real-name login from a lapsed one (docs: FORMAT.md). */
+static void parse_session(struct scn_ld *l, json_t *root, struct scn_session *ss)
+{
+    json_t *o = json_object_get(root, "session");
+    if (!o)
+        return;
+    l->ctx = "session";
+    if (!json_is_object(o)) {
+        scn_ld_error(l, "/session", false, "'session' must be an object, not %s", scn_ld_type_name(o));
+        l->ctx = NULL;
+        return;
+    }
+    ss->is_set = true;
+    static const char *const keys[] = {"profile", "login_url", "check_url", "logged_in", "logged_out", NULL};
+    scn_ld_check_keys(l, o, "/session", keys, NULL);
+    if (!scn_ld_get_bool(l, o, "/session", "profile", true))
+        scn_ld_error(l, "/session/profile", false, "profile false: a session is kept in the site's own browser "
+                     "profile, the only kind huixin has; remove 'profile' or set it true");
+    ss->login_url = scn_ld_get_str(l, o, "/session", "login_url", false, true);
+    ss->check_url = scn_ld_get_str(l, o, "/session", "check_url", false, true);
+    const unsigned mk = SCN_MK_TEXT | SCN_MK_SELECTOR | SCN_MK_URL | SCN_MK_URL_NOT | SCN_MK_WITHIN;
+    l->ctx = "session.logged_in";
+    json_t *m = scn_ld_get_obj(l, o, "/session", "logged_in", true);
+    if (m)
+        scn_ld_parse_match(l, m, "/session/logged_in", mk, NULL, &ss->logged_in);
+    l->ctx = "session.logged_out";
+    m = scn_ld_get_obj(l, o, "/session", "logged_out", true);
+    if (m)
+        scn_ld_parse_match(l, m, "/session/logged_out", mk, NULL, &ss->logged_out);
+    l->ctx = NULL;
+}
+
 static void parse_root(struct scn_ld *l, json_t *root, struct scn_scenario *s)
 {
-    static const char *const keys[] = {"huixin_scenario", "description", "site", "letter", "vars",
+    static const char *const keys[] = {"huixin_scenario", "description", "site", "session", "letter", "vars",
                                        "submit", "check", "recover", NULL};
     scn_ld_check_keys(l, root, "", keys, NULL);
     json_t *ver = json_object_get(root, "huixin_scenario");
@@ -790,6 +822,9 @@ static void parse_root(struct scn_ld *l, json_t *root, struct scn_scenario *s)
     s->description = scn_ld_get_str(l, root, "", "description", false, false);
     parse_vars(l, root, &s->defaults); /* first: site.entry_url may use a default */
     parse_site(l, root, &s->site);
+    parse_session(l, root, &s->session);
+    if (s->session.is_set && !s->session.login_url && !s->session.check_url && !s->site.entry_url)
+        scn_ld_error(l, "/session", false, "a session needs a page to log in at: give 'login_url' (or site.entry_url)");
     parse_letter(l, root, &s->letter);
     json_t *sub = json_object_get(root, "submit"), *chk = json_object_get(root, "check");
     if (!sub && !chk)

@@ -148,6 +148,7 @@ struct scn_check_result {
     struct scn_mails mails;   /* what mail_reply read: a reply mail found is the letter's reply (has_reply,
                                  reply_date from its Date, reply_unit from its From, reply_text its body)
                                  when the page shows none; with no page lookup, no mail is load_failed */
+    bool is_login_needed;     /* load_failed because the page asks for a login (the session's logged_out) */
 };
 
 /* Runs the check phase. vars holds base_url, letter.* and what the submit phase extracted.
@@ -167,6 +168,29 @@ void scn_check_result_release(struct scn_check_result *r);
  * phase or a variable has no value; ERR_BROWSER when the browser itself failed. */
 int scn_recover_run(const struct scn_scenario *s, struct page *p, const struct scn_vars *vars,
                     const struct scn_run_options *o, struct scn_check_result *out, struct err *e);
+
+/* Sessions (scenarios/run_session.c): a site behind a real-name login. Whether the page shows a live
+ * login: LOGGED_IN when the session's logged_in holds and logged_out does not, LOGGED_OUT for the
+ * reverse, UNKNOWN for neither or both (a page that failed, an error page: when in doubt, no verdict).
+ * SCN_LOGIN_NEEDED_ZH is the words a person is told. */
+#define SCN_LOGIN_NEEDED_ZH "登录已失效，需要重新登录"
+enum scn_session_state {
+    SCN_SESSION_LOGGED_IN,
+    SCN_SESSION_LOGGED_OUT,
+    SCN_SESSION_UNKNOWN,
+};
+const char *scn_session_state_name(enum scn_session_state st); /* "logged_in", "logged_out", "unknown" */
+/* The URL a person logs in at (session.login_url, else site.entry_url), variables expanded; caller frees. */
+int scn_session_login_url(const struct scn_scenario *s, const struct scn_vars *vars, char **out, struct err *e);
+/* Judges the page as it is now (the page a person is logging in on). *why (caller frees, may be NULL)
+ * says what held. ERR_INPUT when the scenario has no session; a page that cannot be read is UNKNOWN. */
+int scn_session_judge(const struct scn_scenario *s, struct page *p, const struct scn_vars *vars,
+                      enum scn_session_state *state, char **why, struct err *e);
+/* Opens the session's check_url (else login_url, else entry_url) and judges it: what a visit does
+ * before its steps. A page that did not load is UNKNOWN (*why says why). ERR_BROWSER when the browser
+ * itself failed. */
+int scn_session_test(const struct scn_scenario *s, struct page *p, const struct scn_vars *vars,
+                     const struct scn_run_options *o, enum scn_session_state *state, char **why, struct err *e);
 
 /* Solvers (scenarios/captcha.c). prompt: saves the picture (and a slider's piece), if any, under dir
  * (NULL: /tmp), prints the

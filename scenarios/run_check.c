@@ -277,6 +277,23 @@ static int lookup_run(const struct scn_scenario *s, struct page *p, const struct
     }
     goto out;
 shot:
+    if (s->session.is_set) {
+        /* a login wall where the letter should be (a session that lapsed during the visit) says nothing
+         * about the letter: never not_found */
+        enum scn_session_state st = SCN_SESSION_UNKNOWN;
+        char *why = NULL;
+        struct err le;
+        err_init(&le);
+        free(x.record_path); /* the login wall is the whole page, not the letter's record */
+        x.record_path = NULL;
+        if (scn_session_read(&x, &st, &why, &le) == 0 && st == SCN_SESSION_LOGGED_OUT) {
+            out->status = SCN_CHECK_LOAD_FAILED;
+            out->is_login_needed = true;
+            free(out->reason);
+            out->reason = xasprintf("login needed (%s)", why);
+        }
+        free(why);
+    }
     /* a reply mail is the letter's reply even when the page failed: the mail came from the site */
     if (out->status == SCN_CHECK_LOAD_FAILED && scn_mails_reply(&out->mails))
         goto out;

@@ -84,6 +84,9 @@ void scn_tls_setup(const struct scn_exec *x);
  * a conclusive miss (x->list_missed); ERR_SITE or ERR_TIMEOUT when a page failed or the search stopped
  * before it could prove anything. */
 int scn_list_search(struct scn_exec *x, const struct scn_step *st, const char *url, int timeout_ms, struct err *e);
+/* The session's judgement of the page as it is now (scenarios/run_session.c: scn_session_judge), with
+ * the phase's own variables and scope. */
+int scn_session_read(struct scn_exec *x, enum scn_session_state *state, char **why, struct err *e);
 void scn_shots_release(struct scn_shots *s);
 /* scenarios/step_mail.c: ERR_USAGE when the phase has a mail step and the run no mailbox (checked
  * before anything is sent, so a missing --mail never leaves a letter half known). */

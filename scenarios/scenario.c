@@ -102,6 +102,10 @@ void scn_scenario_free(struct scn_scenario *s)
     strv_free(s->site.hosts, s->site.n_hosts);
     free(s->site.proxy);
     free(s->site.proxy_credentials);
+    free(s->session.login_url);
+    free(s->session.check_url);
+    match_release(&s->session.logged_in);
+    match_release(&s->session.logged_out);
     free(s->letter.category);
     scn_vars_release(&s->defaults);
     phase_release(&s->submit.phase);

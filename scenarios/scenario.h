@@ -245,6 +245,16 @@ struct scn_site {
 /* "strict" or "accept". */
 const char *scn_tls_policy_name(enum scn_tls_policy policy);
 
+/* A real-name login (统一身份认证): the site is visited in its own persistent browser profile, where a
+ * person logged in once (`huixin login`), and each visit first tests that the login still holds. */
+struct scn_session {
+    bool is_set;               /* the scenario has a "session" block */
+    char *login_url;           /* where a person logs in (${vars} allowed); NULL: site.entry_url */
+    char *check_url;           /* what a visit opens to test the session; NULL: login_url, else entry_url */
+    struct scn_match logged_in;  /* the page shows a live login ("退出登录", the user's name) */
+    struct scn_match logged_out; /* the page asks for a login (a login form, "请登录") */
+};
+
 struct scn_letter_spec {
     char *category; /* 咨询, 建议, 求助 or 投诉 */
     enum scn_token_place token_in;
@@ -255,6 +265,7 @@ struct scn_scenario {
     char *path;
     char *description;
     struct scn_site site;
+    struct scn_session session;
     struct scn_letter_spec letter;
     struct scn_vars defaults;  /* "vars": values used unless --var gives one */
     bool has_submit, has_check, has_recover;

@@ -15,6 +15,7 @@
 #include "verify/verdict.h"
 
 struct browser;
+struct browser_options;
 struct cal;
 struct scn_vars;
 struct err;
@@ -42,6 +43,10 @@ struct visit_env {
     const char *tsa_url;                      /* RFC 3161 time-stamping authority; NULL: none */
     const char *pace_lock_path;               /* the per-host pacing lock (verify/pace.h); NULL: none */
     const struct scn_mail_config *mail;       /* the mailbox of mail_wait and mail_reply; NULL: none */
+    /* Sites with a real-name login (a scenario's "session") are visited in a browser of their own on
+     * the site's persistent profile (verify/profile.h), started from these options, not in browser. */
+    const struct browser_options *browser_options; /* NULL: such sites fail their visits */
+    const char *profiles_root;                /* the profiles folder (profile_root_default); NULL: same */
     /* Told as a check visit proper starts: its host's turn came (pacing) and its budget starts now; a
      * pool's watchdog times the visit from here. NULL: nobody is told. */
     void (*on_visit_start)(int64_t letter_id, void *user);
@@ -58,6 +63,8 @@ struct visit_summary {
                                   be on the site (left for a person, or its lookup failed): a finding */
     bool was_busy;             /* another huixin (busy_pid) was visiting the letter: nothing was done, no visit
                                   row; line says so */
+    bool is_login_needed;      /* the site's real-name login has lapsed (or was never made): the visit failed
+                                  and nothing was sent or judged; a person must run `huixin login` */
     int64_t busy_pid;
     char line[1024];           /* one line for the terminal, e.g. "baochuan: found, no reply yet" */
     enum verdict_kind verdict_before, verdict_after;
@@ -66,6 +73,11 @@ struct visit_summary {
     char campaign[256], site_name[256], mailbox[128], token[96];
     char deadline[16];         /* YYYY-MM-DD, or "" */
 };
+
+/* A visit that found the site's real-name login lapsed (or never made) is a failed visit whose error
+ * begins with "login needed" (visit_session.c); status and reports tell it by this. */
+#define VISIT_LOGIN_NEEDED "login needed"
+bool visit_error_is_login_needed(const char *error);
 
 /* The letter's sender as written to a site in a campaign (the scenarios' letter.name, .phone, .email,
  * .address, .id_card); NULL when not given: email is then filled as "", and a scenario that uses

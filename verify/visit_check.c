@@ -69,6 +69,9 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
     pace_hold_init(&hold);
     struct visit_proxy vp;
     memset(&vp, 0, sizeof vp);
+    struct visit_browser vb;
+    memset(&vb, 0, sizeof vb);
+    vb.profile.lock_fd = -1;
     int rc = 0;
 
     if ((rc = ledger_letter_get(env->ledger, letter_id, &t, e)) || (rc = ledger_site_get(env->ledger, t.site_id, &s, e)))
@@ -118,14 +121,28 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
      * that never answers), must not hold the letters behind this one */
     if (env->on_visit_start)
         env->on_visit_start(letter_id, env->on_visit_start_user);
-    browser_budget_start(env->browser, env->visit_budget_ms);
-    if (page_open_via(env->browser, visit_proxy_get(&vp), &p, &run_err) != 0) {
+    /* a site behind a real-name login runs in its own browser, on its profile */
+    int open_rc = visit_browser_open(env, sc, &s, &vb, &run_err);
+    struct visit_env venv = *env; /* the evidence's grace is given on the browser the visit used */
+    venv.browser = vb.b;
+    if (open_rc == 0)
+        browser_budget_start(vb.b, env->visit_budget_ms);
+    char *session_error = NULL;
+    if (open_rc != 0 || page_open_via(vb.b, visit_proxy_get(&vp), &p, &run_err) != 0) {
         error_text = xstrdup(run_err.msg);
+        out->is_login_needed = vb.is_login_needed;
+    } else if ((session_error = visit_session_check(env, sc, &s, p, &vars, &out->is_login_needed))) {
+        /* the login lapsed (or cannot be told): the letter is not looked for; the page is kept */
+        error_text = session_error;
+        json_object_set_new(b.meta, "session", json_pack("{s:s}", "state", out->is_login_needed ? "logged_out" : "unknown"));
+        visit_bundle_capture_last(&venv, &b, p, "page");
     } else {
         struct scn_run_options o = {.captcha = env->captcha, .evidence_dir = b.dir, .timeout_ms = env->timeout_ms,
                                     .thirdparty_ms = env->thirdparty_ms, .block_list = env->block_list,
                                     .mail = env->mail, .letter_sent_ms = t.submitted_at_ms};
         visit_bundle_block_note(&b, env, sc);
+        if (sc->session.is_set)
+            json_object_set_new(b.meta, "session", json_pack("{s:s}", "state", "logged_in"));
         int run_rc = scn_check_run(sc, p, &vars, &o, &res, &run_err);
         visit_bundle_step_times(&b, &res.times);
         json_t *mails = visit_mails_json(&res.mails, b.dir);
@@ -155,6 +172,7 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
                 break;
             case SCN_CHECK_LOAD_FAILED:
                 v.outcome = VISIT_FAILED;
+                out->is_login_needed = res.is_login_needed; /* the login lapsed during the visit */
                 /* name the page too (a WAF page's reason is only its marker), unless the reason does */
                 if (res.final_url && *res.final_url && !(res.reason && strstr(res.reason, res.final_url)))
                     error_text = xasprintf("%s (page '%s', HTTP %d)", res.reason ? res.reason : "the page did not load",
@@ -164,7 +182,7 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
                 break;
             }
         }
-        if (browser_budget_is_spent(env->browser) && v.outcome != VISIT_FAILED) {
+        if (browser_budget_is_spent(vb.b) && v.outcome != VISIT_FAILED) {
             /* whatever the run concluded as its time ran out, a visit cut short proves nothing */
             v.outcome = VISIT_FAILED;
             v.is_entry_ok = false;
@@ -172,7 +190,7 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
             free(error_text);
             error_text = xasprintf("the visit ran past its time budget of %d s", env->visit_budget_ms / 1000);
         }
-        unsigned written = visit_bundle_capture_last(env, &b, p, "page");
+        unsigned written = visit_bundle_capture_last(&venv, &b, p, "page");
         /* A visit counts only with its evidence: a letter found or missed without its picture (and,
          * for a miss, the page's text) is a claim nobody can check, so the visit proves nothing. */
         bool is_short = v.outcome != VISIT_FAILED &&
@@ -263,6 +281,7 @@ out:
     page_close(p);
     if (env->browser)
         browser_budget_start(env->browser, 0);
+    visit_browser_close(&vb);
     pace_release(&hold);
     visit_proxy_release(&vp);
     scn_vars_release(&vars);

@@ -9,6 +9,7 @@
 #include "scenarios/scenario.h"
 #include "scenarios/vars.h"
 #include "verify/digest.h"
+#include "verify/profile.h"
 #include "verify/visit.h"
 
 struct page;
@@ -77,6 +78,27 @@ int visit_lock_take(const struct visit_env *env, int64_t letter_id, struct visit
                     struct err *e);
 /* Releases it if is_locked; a failure is logged (a lock left behind goes stale with its process). */
 void visit_lock_release(const struct visit_env *env, int64_t letter_id, bool is_locked);
+
+/* visit_session.c: the browser a visit runs in. For most sites env->browser; for a site with a session
+ * (a real-name login), a browser of its own started on the site's profile, which is locked for the
+ * visit (one browser per profile) and closed cleanly at its end, so what the site set is kept. */
+struct visit_browser {
+    struct browser *b;   /* the one to use: env->browser, or own */
+    struct browser *own; /* a session site's, else NULL */
+    struct profile profile;
+    bool is_login_needed; /* open failed because nobody logged in (no profile) */
+};
+/* A failure is the visit's (a failed visit, never a verdict): the message says why, and
+ * vb->is_login_needed when the site has no profile yet. */
+int visit_browser_open(const struct visit_env *env, const struct scn_scenario *sc, const struct ledger_site *s,
+                       struct visit_browser *vb, struct err *e);
+void visit_browser_close(struct visit_browser *vb); /* closes the own browser and unlocks; safe twice */
+/* For a site with a session, before the visit's steps: opens the session's page on p and judges it.
+ * NULL when the login holds (or the site has none); else what keeps the visit from going on (caller
+ * frees): "login needed: 登录已失效，需要重新登录 ..." with *is_login_needed set, or why the session
+ * could not be told (a page that did not load ...), which fails the visit like any other. */
+char *visit_session_check(const struct visit_env *env, const struct scn_scenario *sc, const struct ledger_site *s,
+                          struct page *p, const struct scn_vars *vars, bool *is_login_needed);
 
 /* Decides the letter's verdict now and stores it; fills the summary's before/after. */
 int visit_verdict_update(const struct visit_env *env, int64_t letter_id, struct visit_summary *out, struct err *e);

@@ -273,6 +273,9 @@ static int recover_letter(const struct visit_env *env, const struct ledger_campa
     struct page *p = NULL;
     char *error = NULL, *what = NULL;
     const char *meta_outcome = "error";
+    struct visit_browser vb;
+    memset(&vb, 0, sizeof vb);
+    vb.profile.lock_fd = -1;
     char when[32];
     clock_beijing_format(t->final_click_at_ms, when, sizeof when);
     int timeout_ms = env->timeout_ms ? env->timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS;
@@ -291,9 +294,15 @@ static int recover_letter(const struct visit_env *env, const struct ledger_campa
     visit_bundle_block_note(&b, env, sc);
     struct err run_err;
     err_init(&run_err);
-    if (env->browser)
-        browser_budget_start(env->browser, env->visit_budget_ms); /* as a check visit's: a lookup never hangs */
-    if (page_open_via(env->browser, visit_proxy_get(vp), &p, &run_err) != 0) {
+    /* a site behind a real-name login is looked up in its own browser, on its profile; a login wall
+     * where the letter should be is a lookup that failed (scn_recover_run), never a miss */
+    int open_rc = visit_browser_open(env, sc, s, &vb, &run_err);
+    struct visit_env venv = *env; /* the evidence's grace is given on the browser the visit used */
+    venv.browser = vb.b;
+    if (open_rc == 0 && vb.b)
+        browser_budget_start(vb.b, env->visit_budget_ms); /* as a check visit's: a lookup never hangs */
+    if (open_rc != 0 || page_open_via(vb.b, visit_proxy_get(vp), &p, &run_err) != 0) {
+        out->is_login_needed = vb.is_login_needed;
         error = xstrdup(run_err.msg);
         what = xasprintf("could not be looked up (%s); it will be looked up on the next run", run_err.msg);
         goto record;
@@ -307,10 +316,10 @@ static int recover_letter(const struct visit_env *env, const struct ledger_campa
         what = xasprintf("could not be looked up (%s); it will be looked up on the next run", run_err.msg);
         goto record;
     }
-    if (env->browser && browser_budget_is_spent(env->browser)) {
+    if (vb.b && browser_budget_is_spent(vb.b)) {
         /* whatever the lookup concluded as its time ran out, a lookup cut short proves nothing: above
          * all not that the letter is absent, which would send it again */
-        visit_bundle_capture_last(env, &b, p, "page");
+        visit_bundle_capture_last(&venv, &b, p, "page");
         error = xasprintf("the visit ran past its time budget of %d s", env->visit_budget_ms / 1000);
         what = xasprintf("could not be looked up (%s); it will be looked up on the next run", error);
         goto record;
@@ -353,6 +362,7 @@ static int recover_letter(const struct visit_env *env, const struct ledger_campa
                            "sent again");
         }
     } else {
+        out->is_login_needed = res.is_login_needed;
         error = xstrdup(res.reason ? res.reason : "the page did not load");
         what = xasprintf("could not be looked up (%s); it will be looked up on the next run", error);
     }
@@ -398,6 +408,7 @@ out:
     page_close(p);
     if (env->browser)
         browser_budget_start(env->browser, 0);
+    visit_browser_close(&vb);
     scn_check_result_release(&chk);
     scn_check_result_release(&res);
     scn_vars_release(&vars);
@@ -437,6 +448,10 @@ int visit_submit_site(const struct visit_env *env, int64_t site_id, const struct
     pace_hold_init(&hold);
     struct visit_proxy vp;
     memset(&vp, 0, sizeof vp);
+    struct visit_browser vb;
+    memset(&vb, 0, sizeof vb);
+    vb.profile.lock_fd = -1;
+    char *session_error = NULL;
     int rc;
 
     if ((rc = ledger_site_get(env->ledger, site_id, &s, e)) || (rc = ledger_campaign_get(env->ledger, s.campaign_id, &c, e)) ||
@@ -563,11 +578,25 @@ again:
      * not hold the campaign. Past it every page call fails at once, and the run's outcome follows the
      * final click as for any failure: before it, not sent (a try counted); after it, unknown (the next
      * start looks the letter up, never sends it blindly). */
-    if (env->browser)
-        browser_budget_start(env->browser, env->visit_budget_ms);
-    if (page_open_via(env->browser, visit_proxy_get(&vp), &p, &run_err) != 0) {
+    /* a site behind a real-name login runs in its own browser, on its profile, and its login is tested
+     * before the form is touched: a lapsed one sends nothing and counts no try (the letter stays an
+     * intent whose final click never happened, sent by the next run once a person logged in again) */
+    bool is_login_needed = false;
+    int open_rc = visit_browser_open(env, sc, &s, &vb, &run_err);
+    struct visit_env venv = *env; /* the evidence's grace is given on the browser the visit used */
+    venv.browser = vb.b;
+    if (open_rc == 0 && vb.b)
+        browser_budget_start(vb.b, env->visit_budget_ms);
+    if (open_rc != 0 || page_open_via(vb.b, visit_proxy_get(&vp), &p, &run_err) != 0) {
         run_error = run_err.msg;
+        is_login_needed = vb.is_login_needed;
+    } else if ((session_error = visit_session_check(env, sc, &s, p, &vars, &is_login_needed))) {
+        run_error = session_error;
+        json_object_set_new(b.meta, "session", json_pack("{s:s}", "state", is_login_needed ? "logged_out" : "unknown"));
+        visit_bundle_capture_last(&venv, &b, p, "page");
     } else {
+        if (sc->session.is_set)
+            json_object_set_new(b.meta, "session", json_pack("{s:s}", "state", "logged_in"));
         struct scn_run_options o = {.captcha = captcha ? captcha : env->captcha, .evidence_dir = b.dir,
                                     .timeout_ms = env->timeout_ms, .thirdparty_ms = env->thirdparty_ms,
                                     .block_list = env->block_list, .before_final = mark_final_click, .user = &mark,
@@ -579,14 +608,16 @@ again:
         json_t *mails = visit_mails_json(&res.mails, b.dir);
         if (mails)
             json_object_set_new(b.meta, "mails", mails);
-        visit_bundle_capture_last(env, &b, p, "page");
+        visit_bundle_capture_last(&venv, &b, p, "page");
     }
-    if (run_error && run_err.code != ERR_BROWSER) {
+    bool is_session_failure = session_error || (sc->session.is_set && open_rc != 0);
+    if (run_error && run_err.code != ERR_BROWSER && !is_session_failure) {
         /* The scenario could not run at all (a variable with no value ...): a fault of the set-up. */
         rc = err_set(e, run_err.code, "site '%s': %s", s.key, run_error);
         goto out;
     }
     rc = record_submission(env, &s, &t, &vars, run_error ? NULL : &res, run_error, &b, at, out, e);
+    out->is_login_needed = is_login_needed;
     if (rc == 0 && recovery_line) {
         char *line = xasprintf("%s; then %s", recovery_line, out->line);
         snprintf(out->line, sizeof out->line, "%s", line);
@@ -595,10 +626,12 @@ again:
 out:
     visit_lock_release(env, locked_id, is_locked);
     free(recovery_line);
+    free(session_error);
     visit_bundle_release(&b);
     page_close(p);
     if (env->browser)
         browser_budget_start(env->browser, 0);
+    visit_browser_close(&vb);
     pace_release(&hold);
     visit_proxy_release(&vp);
     scn_submit_result_release(&res);

@@ -484,11 +484,16 @@ def fault_unresolvable_check(suite):
 
 def kill_during(suite, c, args, now, victim, settle_s):
     """Starts huixin, waits until its browser runs and settle_s more, SIGKILLs victim; returns (code, out)."""
+    folders_before = check_folders(c.evidence)
     p = c.start(*args, now=now)
     browser = wait_for(lambda: browser_pids(p.pid), 30)
     killed = []
     if browser:
         at_start = set(browser_pids(p.pid, renderer=True))
+        if victim == "browser":
+            # mid-visit: once the first visit's folder exists (its host's turn came, the browser is up), not
+            # a fixed time after the launch, which a loaded machine may not even have finished by then
+            wait_for(lambda: check_folders(c.evidence) - folders_before, 60)
         time.sleep(settle_s)
         if victim == "renderer":
             # the visit's page gets a renderer of its own when it opens the site: wait for it (a slow
@@ -539,7 +544,8 @@ def fault_browser_killed(suite, victim="browser"):
         for server in ("hanweb", "spa"):
             suite.sites.ctl.fail(server, "slow", seconds=90, delay=1.5)
         before = c.counts.get("visits", 0)
-        code, out = kill_during(suite, c, ("check", "--all") + suite.one_job, AFTER_DEADLINE[0], victim, 2.5)
+        code, out = kill_during(suite, c, ("check", "--all") + suite.one_job, AFTER_DEADLINE[0], victim,
+                                1.0 if victim == "browser" else 2.5)
         suite.clear()
         check(code in (4, 5), "%s: check exits 4 or 5 (got %d)" % (c.name, code), out)
         c.visits_added(before, 2, "of the run whose browser died")

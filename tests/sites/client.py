@@ -139,6 +139,15 @@ class Control:
         got = self.call("GET", "/api/captcha?site=%s&kind=slider" % site)["current"]
         return None if got is None else int(got)
 
+    def login_wall(self, site, on=None, expire=False):
+        """The login wall (统一身份认证): switch it (on=True/False), end every login (expire=True), or read
+        its state: {"site", "on", "live", "made"[, "expired"]}."""
+        if expire:
+            return self.call("POST", "/api/login_wall/expire", {"site": site})
+        if on is not None:
+            return self.call("POST", "/api/login_wall", {"site": site, "on": on})
+        return self.call("GET", "/api/login_wall?site=" + site)
+
     def settings(self):
         return self.call("GET", "/api/settings")
 

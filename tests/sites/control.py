@@ -97,7 +97,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if m:
             return {"letter": self.letter_action(st, m.group(1), m.group(2), method, body)}
         if method != "POST" and path not in ("/api/captcha", "/api/fail", "/api/settings", "/api/clock", "/api/sms",
-                                             "/api/mails"):
+                                             "/api/mails", "/api/login_wall"):
             raise NotFound("no such endpoint: %s %s" % (method, path))
         if path == "/api/captcha" and body.get("kind") == "sms" and method == "GET":
             return self.sms(st, method, body)  # huixin's control: solver asking for an ask step's code
@@ -128,6 +128,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise BadRequest("site %r has no slider captcha; slider is for hanweb" % site)
             st.set_config(site, slider_captcha=bool(body.get("on", True)))
             return self.settings(st)
+        if path in ("/api/login_wall", "/api/login_wall/expire"):
+            return self.login_wall(st, method, path, body)
         if path == "/api/fail":
             return self.fail(st, method, body)
         if path == "/api/moderation":
@@ -235,6 +237,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
             st.set_config(site, captcha_override=str(answer).upper() if answer is not None else None)
         return {"site": site, "override": st.config(site)["captcha_override"],
                 "current": st.last_answer.get(site)}
+
+    @staticmethod
+    def login_wall(st, method, path, body):
+        """The login wall (hanweb): switch it, end every login (expire), or read its state."""
+        site = need_family(body)
+        if "login_wall" not in st.config(site):
+            raise BadRequest("site %r has no login wall; login_wall is for hanweb" % site)
+        expired = None
+        if path.endswith("/expire"):
+            expired = st.logins_expire(site)
+        elif method == "POST":
+            st.set_config(site, login_wall=bool(body.get("on", True)))
+        answer = {"site": site, "on": st.config(site)["login_wall"]}
+        answer.update(st.logins_state(site))
+        if expired is not None:
+            answer["expired"] = expired
+        return answer
 
     @staticmethod
     def sms(st, method, body):

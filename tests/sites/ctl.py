@@ -20,6 +20,7 @@ usage: ctl.py --control PORT VERB [ARGS]   (or --ports-file FILE instead of --co
   slider --site S on|off                            the slider captcha (hanweb)
   mailcode --site S on|off                          mail the query code and the reply, not show them (hanweb)
   mails                                             what the sites mailed (served over IMAP)
+  login-wall --site S [on|off|expire]               the real-name login wall (hanweb); expire ends every login
   clock [--site S] NOW|real [--tick]                NOW like '2026-03-02 09:30:00'
   settings | health | reset
 
@@ -92,6 +93,9 @@ def build_parser():
     mc.add_argument("--site", required=True)
     mc.add_argument("on", choices=("on", "off"))
     sub.add_parser("mails")
+    lw = sub.add_parser("login-wall")
+    lw.add_argument("--site", required=True)
+    lw.add_argument("what", nargs="?", choices=("on", "off", "expire"))
     k = sub.add_parser("clock")
     k.add_argument("--site")
     k.add_argument("now", help="'YYYY-MM-DD HH:MM:SS', or 'real' for the real clock")
@@ -137,6 +141,10 @@ def run(ctl, a):
         return ctl.mail_code(a.site, a.on == "on")
     if v == "mails":
         return ctl.mails()
+    if v == "login-wall":
+        if a.what == "expire":
+            return ctl.login_wall(a.site, expire=True)
+        return ctl.login_wall(a.site, on=None if a.what is None else a.what == "on")
     if v == "clock":
         return ctl.clock(None if a.now == "real" else a.now, a.site, a.tick)
     return getattr(ctl, v)()

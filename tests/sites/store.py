@@ -11,6 +11,7 @@ import datetime
 import json
 import os
 import random
+import secrets
 import tempfile
 import threading
 import time
@@ -31,12 +32,15 @@ FMT = "%Y-%m-%d %H:%M:%S"
 # Where a family's factory settings differ: CMS guestbooks ship with 留言审核 on, and their list's page
 # size is a template setting the operator can change (the others have a fixed page size); the hanweb
 # portal's 我要写信 can be set to open its write page (or the form's answer) in a new window.
-# The hanweb portal can also be set to gate its form behind an SMS code (sms_gate) and to ask a
+# The hanweb portal can also be set to gate its form behind an SMS code (sms_gate), to ask a
 # question instead of showing a captcha image (question_captcha), or a slider (slider_captcha, see
-# slider.py); all off by default.
+# slider.py), to mail its query code and reply (mail_code), and to put its write and query pages behind
+# a real-name login (login_wall: 统一身份认证); all off by default.
 SITE_DEFAULTS = {"guestbook": {"moderation": True, "per_page": 5},
                  "hanweb": {"new_window": "off", "sms_gate": False, "question_captcha": False,
-                            "slider_captcha": False, "mail_code": False}}
+                            "slider_captcha": False, "mail_code": False, "login_wall": False}}
+# The one account of the login wall (a test account of the provincial identity platform).
+LOGIN_USER, LOGIN_PASSWORD, LOGIN_NAME = "zhangsan", "Test@1234", "张三"
 # How long an SMS code stays good.
 SMS_CODE_SECONDS = 300
 # How a page opens in a new window (the new_window setting): <a target="_blank">, window.open(),
@@ -82,6 +86,8 @@ class Store:
         self.failures = {}        # server -> failure spec
         self.last_post = {}       # family or (family, session) -> time.monotonic() of last accepted post
         self.mailbox = mailer.Mailbox()  # what the sites mailed (mail_code): served over IMAP (imap.py)
+        self.logins = {}          # (family, login token) -> user name: the live logins (runtime only)
+        self.logins_made = {}     # family -> logins made since the start
         self.data = self._empty()
         if os.path.exists(self.path):
             with open(self.path, encoding="utf-8") as f:
@@ -125,6 +131,8 @@ class Store:
             self.failures.clear()
             self.last_post.clear()
             self.mailbox.clear()
+            self.logins.clear()
+            self.logins_made.clear()
             self.save()
 
     # ---- site settings ----
@@ -233,6 +241,33 @@ class Store:
         with self.lock:
             state = self.sliders.pop((family, key), None)
         return bool(state and state.get("token") and (given or "").strip() == state["token"])
+    # ---- real-name logins (login_wall) ----
+    def login_new(self, family, user, password):
+        """A login token for the right user and password, else None."""
+        if user != LOGIN_USER or password != LOGIN_PASSWORD:
+            return None
+        with self.lock:
+            token = secrets.token_hex(16)
+            self.logins[(family, token)] = LOGIN_NAME
+            self.logins_made[family] = self.logins_made.get(family, 0) + 1
+            return token
+
+    def login_user(self, family, token):
+        """The name of the person a live login token belongs to, else None."""
+        with self.lock:
+            return self.logins.get((family, token or ""))
+
+    def logins_expire(self, family):
+        """Every login of the family ends (the platform's sessions timed out); returns how many."""
+        with self.lock:
+            gone = [k for k in self.logins if k[0] == family]
+            for k in gone:
+                del self.logins[k]
+            return len(gone)
+
+    def logins_state(self, family):
+        with self.lock:
+            return {"live": sum(1 for k in self.logins if k[0] == family), "made": self.logins_made.get(family, 0)}
 
     # ---- SMS codes ----
     def sms_send(self, family, phone):

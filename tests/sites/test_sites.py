@@ -517,6 +517,45 @@ def test_hanweb_question_captcha():
     has(r.text, "信件提交成功", "the sum passes")
 
 
+def test_hanweb_login_wall():
+    b = Browser()
+    write = url("hanweb", "/jact/front/mailwrite.do?sysid=1")
+    eq(ctl().login_wall("hanweb")["on"], False, "off by default")
+    eq(b.open(write).status, 200, "off: the write page is open")
+    eq(ctl().login_wall("hanweb", on=True)["on"], True)
+    r = b.open(write)
+    eq(r.status, 302, "on: the write page redirects")
+    has(r.headers["Location"], "/sso/login?next=%2Fjact%2Ffront%2Fmailwrite.do%3Fsysid%3D1")
+    eq(b.open(url("hanweb", "/jact/front/mailquery.do?sysid=1")).status, 302, "so does the query page")
+    eq(b.open(url("hanweb", "/jact/front/mailsubmit.do"), {"title": "x"}).status, 302, "and the submission")
+    eq(ctl().letters("hanweb"), [], "nothing stored without a login")
+    eq(b.open(url("hanweb", "/jact/front/mailpublist.do?sysid=1")).status, 200, "the public list stays open")
+    form = b.open(url("hanweb", "/sso/login?next=%2Fjact%2Ffront%2Fmailwrite.do%3Fsysid%3D1")).text
+    has(form, 'id="loginform"')
+    has(b.open(url("hanweb", "/sso/login"), {"loginname": "zhangsan", "loginpwd": "wrong"}).text, "用户名或密码错误")
+    r = b.open(url("hanweb", "/sso/login?next=%2Fjact%2Ffront%2Fmailwrite.do%3Fsysid%3D1"),
+               {"loginname": "zhangsan", "loginpwd": "Test@1234"})
+    eq(r.status, 302, "a right login redirects")
+    eq(r.headers["Location"], "/jact/front/mailwrite.do?sysid=1", "to next")
+    cookie = r.headers["Set-Cookie"]
+    check("HXSSO=" in cookie and "Max-Age" not in cookie and "Expires" not in cookie, "a session cookie: " + cookie)
+    page = b.open(write)
+    eq(page.status, 200, "logged in: the write page opens")
+    has(page.text, 'id="logout"')
+    has(b.open(url("hanweb", "/sso/user")).text, "欢迎您，张三")
+    eq(b.open(url("hanweb", "/sso/login?next=%2F%2Fevil.example")).headers["Location"], "/sso/user",
+       "next must be a path on the site")
+    got = ctl().login_wall("hanweb")
+    eq((got["live"], got["made"]), (1, 1))
+    eq(ctl().login_wall("hanweb", expire=True)["expired"], 1, "expire ends every login")
+    eq(b.open(write).status, 302, "after expiry the write page asks for a login again")
+    try:
+        ctl().login_wall("board", on=True)
+        raise Fail("login_wall on board must be refused")
+    except ControlError as e:
+        eq(e.status, 400)
+
+
 # ---------------------------------------------------------------- gbk
 
 def test_gbk_multipart_submit_alert_only():

@@ -378,7 +378,24 @@ static void test_config_environment(void)
     free(home);
 }
 
+/* A lapsed real-name login is not a verdict: its own kind and words, no verdict line. */
+static void test_login_needed_message(void)
+{
+    struct alert_event ev = {.campaign = "2026年第一季度", .site_name = "宝川市人民政府", .mailbox = "市长信箱",
+                             .letter_id = 7, .letter_token = "HX7Q2K", .reason = "请运行 huixin login 重新登录",
+                             .is_login_needed = true};
+    struct alert_message m;
+    alert_message_from_event(&ev, &m);
+    CHECK_STR(m.kind, "login_needed");
+    CHECK(strstr(m.subject, "登录已失效，需要重新登录") != NULL);
+    CHECK(strstr(m.text, "本次访问未进行（不计入结果）") != NULL);
+    CHECK(strstr(m.text, "状态：") == NULL); /* no verdict changed */
+    CHECK(strstr(m.text, "请运行 huixin login 重新登录") != NULL);
+    alert_message_release(&m);
+}
+
 static const struct test_case cases[] = {
+    {"a lapsed login has its own kind and words", test_login_needed_message},
     {"only changes into overdue, deleted or failed alert", test_which_changes_alert},
     {"website text is cleaned of controls and bad UTF-8", test_text_clean},
     {"URLs are shown without their secrets", test_url_redact},

@@ -10,6 +10,7 @@
 #include "common/files.h"
 #include "scenarios/json_pos.h"
 #include "scenarios/regex.h"
+#include "scenarios/run.h"
 #include "scenarios/scenario.h"
 #include "scenarios/vars.h"
 #include "tests/unit/runner.h"
@@ -324,6 +325,59 @@ static void test_site_tls_policy(void)
     CHECK_INT(scn_scenario_parse("mem.json", typed, strlen(typed), &s, NULL, &e), ERR_INPUT);
 }
 
+/* A session block: its URLs and matches become structs; a missing match, profile false and an
+ * unknown key are problems, each named where it stands. */
+static void test_session_block(void)
+{
+    struct err e;
+    err_init(&e);
+    struct scn_scenario *s = NULL;
+    const char *ok = "{\"huixin_scenario\": 1, \"site\": {\"name\": \"x\"},\n"
+                     " \"session\": {\"login_url\": \"${base_url}/sso/login\", \"check_url\": \"${base_url}/user\",\n"
+                     "  \"logged_in\": {\"selector\": \"#logout\", \"text\": \"退出登录\"},\n"
+                     "  \"logged_out\": {\"selector\": \"#loginform\", \"url_contains\": \"/sso/login\"}},\n" TLS_CHECK;
+    REQUIRE(scn_scenario_parse("mem.json", ok, strlen(ok), &s, NULL, &e) == 0);
+    CHECK(s->session.is_set);
+    CHECK_STR(s->session.login_url, "${base_url}/sso/login");
+    CHECK_STR(s->session.check_url, "${base_url}/user");
+    CHECK_STR(s->session.logged_in.selector, "#logout");
+    REQUIRE(s->session.logged_in.n_texts == 1);
+    CHECK_STR(s->session.logged_in.texts[0], "退出登录");
+    CHECK_STR(s->session.logged_out.url_contains, "/sso/login");
+    struct scn_vars v;
+    scn_vars_init(&v);
+    scn_vars_set(&v, "base_url", "http://127.0.0.1:8001");
+    char *url = NULL;
+    CHECK_INT(scn_session_login_url(s, &v, &url, &e), 0);
+    CHECK_STR(url, "http://127.0.0.1:8001/sso/login");
+    free(url);
+    scn_vars_release(&v);
+    scn_scenario_free(s);
+    s = NULL;
+    const char *none = "{\"huixin_scenario\": 1, \"site\": {\"name\": \"x\"},\n" TLS_CHECK;
+    REQUIRE(scn_scenario_parse("mem.json", none, strlen(none), &s, NULL, &e) == 0);
+    CHECK(!s->session.is_set);
+    scn_scenario_free(s);
+    s = NULL;
+    const char *bad = "{\"huixin_scenario\": 1, \"site\": {\"name\": \"x\"},\n"
+                      " \"session\": {\"profile\": false, \"login_url\": \"http://x/login\", \"cookie\": \"a\",\n"
+                      "  \"logged_in\": {\"selector\": \"#logout\"}},\n" TLS_CHECK;
+    struct scn_diags d = {NULL, 0};
+    CHECK_INT(scn_scenario_parse("mem.json", bad, strlen(bad), &s, &d, &e), ERR_INPUT);
+    REQUIRE(d.n == 3);
+    CHECK(strstr(d.lines[0], "unknown key 'cookie'") != NULL);
+    CHECK(strstr(d.lines[1], "profile false") != NULL);
+    CHECK(strstr(d.lines[2], "logged_out") != NULL);
+    scn_diags_release(&d);
+    const char *nowhere = "{\"huixin_scenario\": 1, \"site\": {\"name\": \"x\"},\n"
+                          " \"session\": {\"logged_in\": {\"selector\": \"#a\"}, \"logged_out\": {\"selector\": \"#b\"}},\n"
+                          TLS_CHECK;
+    CHECK_INT(scn_scenario_parse("mem.json", nowhere, strlen(nowhere), &s, &d, &e), ERR_INPUT);
+    REQUIRE(d.n == 1);
+    CHECK(strstr(d.lines[0], "a page to log in at") != NULL);
+    scn_diags_release(&d);
+}
+
 /* Several problems in one file are all reported, in file order. */
 static void test_all_problems_reported(void)
 {
@@ -496,6 +550,7 @@ int main(int argc, char **argv)
         {"hanweb scenario becomes structs", test_hanweb_scenario_becomes_structs},
         {"all problems reported in file order", test_all_problems_reported},
         {"site.tls accept, strict, and a wrong value", test_site_tls_policy},
+        {"session block: login and check URLs, matches, and its mistakes", test_session_block},
         {"check-only scenario with list_search", test_check_only_scenario_and_list_search},
         {"recover phase becomes structs, its variables kept apart", test_recover_phase_becomes_structs},
         {"list lookup keys, variables in texts and regexes", test_list_lookup_keys_and_variables_everywhere},

@@ -10,6 +10,11 @@ The mail_code switch (off by default): the success page does not show the 查询
 letter's e-mail address (required then), and the answer is mailed too when the letter is answered
 (mailer.py; the mailbox is served over IMAP by imap.py).
 
+The login_wall switch (off by default) puts the write, submit and query pages behind the provincial
+identity platform's login (统一身份认证, /sso/login): without a live login token (cookie HXSSO, a session
+cookie, as such platforms set) they redirect to the login form; the one test account is zhangsan /
+Test@1234; the control API can end every login at once (the platform's sessions time out).
+
 Three more switches, all off by default: sms_gate adds a 短信验证码 row whose 获取验证码 button "sends" a 6-digit
 code to the letter's phone (kept in the store, read through the control API, good for 5 minutes) and the
 post is refused without it; question_captcha shows a question ("3+4=?") as text instead of the image;
@@ -20,6 +25,7 @@ new one); the letter's post is refused (验证码错误) without the token. The 
 """
 import json
 import re
+import urllib.parse
 
 import captcha
 import common_html
@@ -80,6 +86,7 @@ class Handler(httpbase.SiteHandler):
         BASE + "mailquery.do": "query", BASE + "sendsms.do": "sendsms",
         BASE + "slider.do": "slider_image", BASE + "slidernew.do": "slider_new",
         BASE + "sliderverify.do": "slider_verify",
+        "/sso/login": "sso_login", "/sso/user": "sso_user", "/sso/logout": "sso_logout",
     }
 
     def page(self, title, body, **kw):
@@ -88,6 +95,71 @@ class Handler(httpbase.SiteHandler):
 
     def msg(self, title, text, cls="ok", links=()):
         return common_html.message(SITE, title, text, cls, links, now=self.store.now(SITE))
+
+    # ---- the login wall (统一身份认证) ----
+    def login_name(self):
+        """The logged-in person's name, or None."""
+        return self.store.login_user(SITE, self.cookie("HXSSO"))
+
+    def login_wall_blocks(self):
+        """With login_wall on and no live login: redirects to the login form (True); else False."""
+        if not self.store.config(SITE).get("login_wall") or self.login_name():
+            return False
+        self.redirect("/sso/login?next=" + urllib.parse.quote(self.path, safe=""))
+        return True
+
+    def login_bar(self):
+        name = self.login_name()
+        if not self.store.config(SITE).get("login_wall") or not name:
+            return ""
+        return ('<div class="muted" id="loginbar" style="text-align:right">当前用户：%s　'
+                '<a id="logout" href="/sso/logout">退出登录</a></div>' % esc(name))
+
+    def sso_login(self):
+        nxt = self.params.get("next") or ""
+        if not nxt.startswith("/") or nxt.startswith("//"):
+            nxt = "/sso/user"
+        error = ""
+        if self.command == "POST":
+            f = self.form()
+            token = self.store.login_new(SITE, clean(f.get("loginname")), f.get("loginpwd") or "")
+            if token:
+                self.send_response(302)
+                self.send_header("Location", nxt)
+                self.send_header("Set-Cookie", "HXSSO=%s; Path=/; HttpOnly" % token)  # a session cookie
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            error = '<div class="err" id="loginerror">用户名或密码错误，请重新输入。</div>'
+        elif self.login_name():
+            return self.redirect(nxt)
+        body = """<h1 class="title">江屿省政务服务网 统一身份认证</h1>
+<div class="notice">请登录后办理。个人用户请使用实名注册的账号登录。</div>%s
+<form id="loginform" method="post" action="/sso/login?next=%s">
+<table class="grid" style="width:480px;margin:0 auto 16px">
+<tr><th>用户名</th><td><input type="text" id="loginname" name="loginname" autocomplete="username"></td></tr>
+<tr><th>密码</th><td><input type="password" id="loginpwd" name="loginpwd" autocomplete="current-password"></td></tr></table>
+<p class="center"><button type="submit" class="btn" id="loginbtn">登录</button></p></form>""" % (
+            error, urllib.parse.quote(nxt, safe=""))
+        self.send_page(self.page("用户登录", body))
+
+    def sso_user(self):
+        name = self.login_name()
+        if not name:
+            return self.redirect("/sso/login?next=%2Fsso%2Fuser")
+        body = """<h1 class="title">个人中心</h1>%s
+<div class="ok" id="welcome">欢迎您，%s。您已通过统一身份认证。</div>
+<p class="center"><a class="btn" href="%smailwrite.do?sysid=1">我要写信</a>　<a class="btn gray" href="%smailquery.do?sysid=1">信件查询</a></p>""" % (
+            '<div class="muted" style="text-align:right"><a id="logout" href="/sso/logout">退出登录</a></div>',
+            esc(name), BASE, BASE)
+        self.send_page(self.page("个人中心", body))
+
+    def sso_logout(self):
+        self.send_response(302)
+        self.send_header("Location", "/sso/login")
+        self.send_header("Set-Cookie", "HXSSO=; Path=/; Max-Age=0")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def new_window(self):
         """The operator's new_window setting: how 我要写信 opens (see NEW_WINDOW_MODES in store.py)."""
@@ -239,8 +311,10 @@ function sendSmsCode() {
         self.send_bytes(json.dumps(answer, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8")
 
     def write(self):
+        if self.login_wall_blocks():
+            return
         sid, set_cookie = self.session()
-        body = """<h1 class="title">我要写信</h1>
+        body = self.login_bar() + """<h1 class="title">我要写信</h1>
 <div class="notice">请如实填写以下信息，带 <span class="req">*</span> 的为必填项。您的个人信息将严格保密。</div>
 <form id="mailform" name="mailform" method="post" action="%(base)smailsubmit.do"%(target)s>
 <input type="hidden" name="sysid" value="1">
@@ -272,6 +346,8 @@ function sendSmsCode() {
     def submit(self):
         if self.command != "POST":
             return self.redirect(BASE + "mailwrite.do?sysid=1")
+        if self.login_wall_blocks():
+            return
         f = self.form()
         sid = self.cookie("JSESSIONID") or ""
         back = [("返回重新填写", BASE + "mailwrite.do?sysid=1")]
@@ -406,6 +482,8 @@ load(1);
         self.send_page(self.page("信件详情", body))
 
     def query(self):
+        if self.login_wall_blocks():
+            return
         f = self.form()
         mn, qc = clean(f.get("mailnumber")), clean(f.get("querycode"))
         result = ""
@@ -417,7 +495,7 @@ load(1);
                 result = '<h2 class="title" style="font-size:18px">查询结果</h2>' + letter_tables(x)
             else:
                 result = '<div class="err" id="noresult">未查询到相关信件，请核对信件编号和查询码是否正确。</div>'
-        body = """<h1 class="title">信件查询</h1>
+        body = self.login_bar() + """<h1 class="title">信件查询</h1>
 <form id="queryform" method="post" action="%smailquery.do?sysid=1">
 <table class="grid" style="width:640px;margin:0 auto 16px">
 <tr><th>信件编号</th><td><input type="text" id="mailnumber" name="mailnumber" value="%s"></td></tr>
