@@ -1,5 +1,4 @@
 /* Alerts leave the process here: webhooks by HTTP POST and e-mail by SMTP, both through libcurl. */
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include "common/text_clean.h"
 #include "common/url_redact.h"
 #include "reports/alert.h"
+#include "scenarios/mail.h"
 
 #define RESPONSE_MAX_BYTES (64 * 1024)
 
@@ -174,38 +174,9 @@ static size_t upload_read(char *ptr, size_t size, size_t nmemb, void *user)
     return n;
 }
 
-/* Whether a host name, as libcurl's URL parser gives it, is this machine: 127.0.0.0/8, ::1 or
- * localhost, exactly (localhost.example.com and 127.0.0.1.evil.com are someone else's). */
-static bool host_is_loopback(const char *host)
-{
-    size_t n = strlen(host);
-    if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
-        char inner[INET6_ADDRSTRLEN];
-        struct in6_addr a6;
-        if (n - 2 >= sizeof inner)
-            return false;
-        memcpy(inner, host + 1, n - 2);
-        inner[n - 2] = '\0';
-        return inet_pton(AF_INET6, inner, &a6) == 1 && memcmp(&a6, &in6addr_loopback, sizeof a6) == 0;
-    }
-    if (strcasecmp(host, "localhost") == 0)
-        return true;
-    struct in_addr a4;
-    return inet_pton(AF_INET, host, &a4) == 1 && ((const unsigned char *)&a4.s_addr)[0] == 127;
-}
-
 bool alert_url_host_is_loopback(const char *url)
 {
-    /* libcurl's own parser, so the host judged is the host it connects to (userinfo, 127.1, %-escapes) */
-    CURLU *u = curl_url();
-    char *host = NULL;
-    bool is_loopback = false;
-    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host)
-        is_loopback = host_is_loopback(host);
-    curl_free(host);
-    curl_url_cleanup(u);
-    return is_loopback;
+    return scn_url_host_is_loopback(url); /* the IMAP client's rule: one judgement of "this machine" */
 }
 
 static int smtp_send(const struct alert_channel *ch, const struct alert_message *m, int64_t now_ms, int timeout_ms,

@@ -50,9 +50,10 @@ char *scn_mail_config_describe(const struct scn_mail_config *c);
 
 /* ---- the IMAP client ----------------------------------------------------------------------- */
 
-/* Whether url's host is this machine (127.0.0.0/8, ::1, localhost): only there may imap:// go without
- * STARTTLS. */
-bool scn_mail_url_is_loopback(const char *url);
+/* Whether url's host, as libcurl's own URL parser gives it, is this machine: 127.0.0.0/8, ::1 or
+ * localhost, exactly (localhost.example.com and 127.0.0.1.evil.com are someone else's). Only there may
+ * imap:// (and the alerts' smtp://) go without STARTTLS. */
+bool scn_url_host_is_loopback(const char *url);
 
 /* A session with the mailbox of c (borrowed; it must outlive the session): its calls share one
  * connection, opened by the first. Never fails (the first call says what went wrong). */

@@ -36,7 +36,7 @@ static bool host_is_loopback(const char *host)
     return inet_pton(AF_INET, host, &a4) == 1 && ((const unsigned char *)&a4.s_addr)[0] == 127;
 }
 
-bool scn_mail_url_is_loopback(const char *url)
+bool scn_url_host_is_loopback(const char *url)
 {
     /* libcurl's own parser, so the host judged is the host it connects to */
     CURLU *u = curl_url();
@@ -120,7 +120,7 @@ static int imap_call(struct scn_imap *s, const char *url, const char *custom, in
     if (c->ca_file)
         curl_easy_setopt(curl, CURLOPT_CAINFO, c->ca_file);
     if (strncasecmp(url, "imap://", 7) == 0)
-        curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)(scn_mail_url_is_loopback(url) ? CURLUSESSL_TRY : CURLUSESSL_ALL));
+        curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)(scn_url_host_is_loopback(url) ? CURLUSESSL_TRY : CURLUSESSL_ALL));
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, custom); /* NULL: back to the URL's own command */
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, ms);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, ms);

@@ -219,11 +219,11 @@ static void test_config_file(void)
 
 static void test_loopback(void)
 {
-    CHECK(scn_mail_url_is_loopback("imap://127.0.0.1:143/INBOX"));
-    CHECK(scn_mail_url_is_loopback("imap://localhost/INBOX"));
-    CHECK(scn_mail_url_is_loopback("imap://[::1]:143/"));
-    CHECK(!scn_mail_url_is_loopback("imap://127.0.0.1.evil.test/"));
-    CHECK(!scn_mail_url_is_loopback("imap://mail.example.test/"));
+    CHECK(scn_url_host_is_loopback("imap://127.0.0.1:143/INBOX"));
+    CHECK(scn_url_host_is_loopback("imap://localhost/INBOX"));
+    CHECK(scn_url_host_is_loopback("imap://[::1]:143/"));
+    CHECK(!scn_url_host_is_loopback("imap://127.0.0.1.evil.test/"));
+    CHECK(!scn_url_host_is_loopback("imap://mail.example.test/"));
 }
 
 static const struct test_case cases[] = {
