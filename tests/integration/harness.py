@@ -102,6 +102,25 @@ class Workspace:
     def visits(self, letter_id):
         return self.rows("SELECT * FROM visits WHERE letter_id = ? ORDER BY id", (letter_id,))
 
+    def visit_metas(self, letter_id, parse=True):
+        """[(visit row, its meta.json)] of the letter's visits that kept evidence, oldest first; the meta
+        parsed, or its text (parse=False: a test that looks for what must not be in it)."""
+        out = []
+        for v in self.visits(letter_id):
+            if v["evidence_dir"]:
+                with open(os.path.join(self.evidence, v["evidence_dir"], "meta.json"), encoding="utf-8") as f:
+                    out.append((v, json.load(f) if parse else f.read()))
+        return out
+
+    def status_of(self, letter_id):
+        """The letter's line of `status --json`, or {}."""
+        code, out, err = self.huixin("status", "--json")
+        for line in out.splitlines():
+            t = json.loads(line)
+            if t.get("letter_id", t.get("id")) == letter_id:
+                return t
+        return {}
+
     def server_url(self, server):
         """The fixture server's root, without the final slash: a scenario's base_url."""
         return self.sites.url(server, "").rstrip("/")
@@ -171,3 +190,9 @@ class Pages:
         except ValueError:
             out = {}
         return p.returncode, out, p.stdout + p.stderr, time.monotonic() - t0
+
+
+def site_letters(sites, token, site="hanweb"):
+    """The letters a fixture site holds whose title or content has token (the letter huixin sent)."""
+    return [x for x in sites.ctl.call("GET", "/api/letters?site=" + site)["letters"]
+            if token and (token in x["title"] or token in x["content"])]

@@ -32,7 +32,7 @@ import sys
 import tempfile
 import threading
 
-from harness import Sites, Tally, Workspace  # noqa: E402
+from harness import Sites, Tally, Workspace, site_letters  # noqa: E402
 from proxy_server import HttpProxy, Socks5Proxy  # noqa: E402
 
 T = Tally("proxy")
@@ -40,29 +40,6 @@ check = T.check
 FIELDS = ["--var", "letter.name=李明", "--var", "letter.phone=13812345678", "--var", "letter.email=liming@example.cn"]
 USER, PASSWORD = "inspector", "Pr0xy-s3cret"
 HIDDEN = "mailbox.huixin-proxy.test"  # resolved by the fixture proxies only
-
-
-def metas(w, letter_id):
-    out = []
-    for v in w.visits(letter_id):
-        if v["evidence_dir"]:
-            with open(os.path.join(w.evidence, v["evidence_dir"], "meta.json"), encoding="utf-8") as f:
-                out.append((v, f.read()))
-    return out
-
-
-def status(w, letter_id):
-    code, out, err = w.huixin("status", "--json")
-    for line in out.splitlines():
-        t = json.loads(line)
-        if t.get("letter_id", t.get("id")) == letter_id:
-            return t
-    return {}
-
-
-def site_letters(sites, token):
-    return [x for x in sites.ctl.call("GET", "/api/letters?site=hanweb")["letters"]
-            if token in x["title"] or token in x["content"]]
 
 
 def closed_port():
@@ -157,13 +134,13 @@ def main():
             last = w.visits(lid)[-1] if lid > 0 else {}
             check(code == 0 and last.get("outcome") == 0 and last.get("has_reply"),
                   "http: after the reply the check reads it", out + err[-500:])
-            st = status(w, lid)
+            st = w.status_of(lid)
             check(st.get("verdict_zh") == "当日回复", "http: the verdict is 当日回复",
                   json.dumps(st, ensure_ascii=False))
             check(hp.entries() and not any(x["forwarded_secret"] for x in hp.entries()),
                   "http: the proxy's credentials never went on to the site",
                   [x for x in hp.entries() if x["forwarded_secret"]])
-            vm = metas(w, lid)
+            vm = w.visit_metas(lid, parse=False)
             proxies = [json.loads(m).get("proxy") for _, m in vm]
             want = {"scheme": "http", "host": "127.0.0.1", "port": hp.port, "credentials": True, "by": "command line"}
             check(len(vm) == 3 and all(p == want for p in proxies),
@@ -218,7 +195,7 @@ def main():
                 vs = w.visits(lid_tls) if lid_tls > 0 else []
                 check(code == 0 and len(vs) == 2 and vs[-1]["outcome"] == 0,
                       "tls (%s): the check through the proxy finds it" % name, out + err[-500:])
-                tls = [json.loads(m).get("tls", {}) for _, m in metas(w, lid_tls)]
+                tls = [json.loads(m).get("tls", {}) for _, m in w.visit_metas(lid_tls, parse=False)]
                 check(len(tls) == 2 and all(t.get("error") == "self-signed certificate" and "江屿省" in t.get(
                     "subject", "") and t.get("host") == HIDDEN for t in tls),
                     "tls (%s): huixin's certificate probe read the certificate through the proxy" % name, tls)
@@ -246,7 +223,7 @@ def main():
             v = w.visits(lid_s)[-1] if lid_s > 0 else {}
             check(code == 0 and v.get("outcome") == 0 and len(sp.entries()) > n_socks,
                   "socks5: the check through it finds the letter", out + err[-500:])
-            proxies = [json.loads(m).get("proxy") for _, m in metas(w, lid_s)]
+            proxies = [json.loads(m).get("proxy") for _, m in w.visit_metas(lid_s, parse=False)]
             check(proxies and all(p == {"scheme": "socks5", "host": "127.0.0.1", "port": sp.port,
                                         "credentials": False, "by": "command line"} for p in proxies),
                   "socks5: meta.json records the SOCKS5 proxy", proxies)
@@ -263,7 +240,7 @@ def main():
             lid_scn = json.loads(out).get("letter_id", -1) if code == 0 else -1
             check(code == 0 and len(sp.entries()) > n_socks and len(hp.entries()) == n_http,
                   "scenario: site.proxy is used instead of --proxy", "exit %d %s" % (code, err[-500:]))
-            pm = [json.loads(m).get("proxy") for _, m in metas(w, lid_scn)]
+            pm = [json.loads(m).get("proxy") for _, m in w.visit_metas(lid_scn, parse=False)]
             check(pm and pm[0].get("by") == "scenario" and pm[0].get("scheme") == "socks5",
                   "scenario: meta.json says the scenario's proxy was used", pm)
 
@@ -278,7 +255,7 @@ def main():
             lid_d = json.loads(out).get("letter_id", -1) if code == 0 else -1
             check(code == 0 and len(sp.entries()) == n_socks and len(hp.entries()) == n_http,
                   "scenario: site.proxy \"direct\" goes without the proxy", "exit %d %s" % (code, err[-500:]))
-            pm = [json.loads(m).get("proxy") for _, m in metas(w, lid_d)]
+            pm = [json.loads(m).get("proxy") for _, m in w.visit_metas(lid_d, parse=False)]
             check(pm == [None], "scenario: a direct visit's meta.json records no proxy", pm)
 
             # ---- refused credentials files
@@ -317,10 +294,10 @@ def main():
             v = vs[-1] if len(vs) > n_visits else {}
             check(v.get("outcome") == 2 and "PROXY" in (v.get("error") or "").upper(),
                   "dead: the check is a failed visit, the proxy its reason", (code, v.get("outcome"), v.get("error")))
-            st = status(w, lid)
+            st = w.status_of(lid)
             check(st and "删除" not in json.dumps(st, ensure_ascii=False),
                   "dead: the letter is not 信件被删除", json.dumps(st, ensure_ascii=False))
-            meta = json.loads(metas(w, lid)[-1][1])
+            meta = json.loads(w.visit_metas(lid, parse=False)[-1][1])
             check(meta.get("proxy", {}).get("port") == int(dead.rsplit(":", 1)[1]),
                   "dead: the failed visit's meta.json names the proxy", meta.get("proxy"))
             n_site = len(sites.ctl.call("GET", "/api/letters?site=hanweb")["letters"])

@@ -22,34 +22,11 @@ import subprocess
 import sys
 import tempfile
 
-from harness import HUIXIN, Sites, Tally, Workspace  # noqa: E402
+from harness import HUIXIN, Sites, Tally, Workspace, site_letters  # noqa: E402
 
 T = Tally("tls")
 check = T.check
 FIELDS = ["--var", "letter.name=李明", "--var", "letter.phone=13812345678", "--var", "letter.email=liming@example.cn"]
-
-
-def metas(w, letter_id):
-    out = []
-    for v in w.visits(letter_id):
-        if v["evidence_dir"]:
-            with open(os.path.join(w.evidence, v["evidence_dir"], "meta.json"), encoding="utf-8") as f:
-                out.append((v, json.load(f)))
-    return out
-
-
-def status(w, letter_id):
-    code, out, err = w.huixin("status", "--json")
-    for line in out.splitlines():
-        t = json.loads(line)
-        if t.get("letter_id", t.get("id")) == letter_id:
-            return t
-    return {}
-
-
-def site_letters(sites, token):
-    return [x for x in sites.ctl.call("GET", "/api/letters?site=hanweb")["letters"]
-            if token in x["title"] or token in x["content"]]
 
 
 def main():
@@ -88,7 +65,7 @@ def main():
                   letters)
             lid = letters[0]["id"] if letters else -1
             check(letters and not site_letters(sites, letters[0]["token"]), "strict: nothing reached the site")
-            vm = metas(w, lid)
+            vm = w.visit_metas(lid)
             check(len(vm) == 1 and vm[0][0]["outcome"] == 2 and "ERR_CERT" in (vm[0][0]["error"] or ""),
                   "strict: one failed visit, the browser's certificate error its reason",
                   [(v["outcome"], v["error"]) for v, _ in vm])
@@ -104,7 +81,7 @@ def main():
             check(vm and vm[0][0]["tls_error"] == "self-signed certificate" and vm[0][0]["tls_accepted"] == 0,
                   "strict: the ledger's visit keeps the finding", vm and {k: vm[0][0][k] for k in
                                                                           ("tls_error", "tls_subject", "tls_accepted")})
-            st = status(w, lid)
+            st = w.status_of(lid)
             check(st and "删除" not in json.dumps(st, ensure_ascii=False),
                   "strict: the letter is not 信件被删除", json.dumps(st, ensure_ascii=False))
 
@@ -128,10 +105,10 @@ def main():
             last = w.visits(lid2)[-1] if lid2 > 0 else {}
             check(code == 0 and last.get("outcome") == 0 and last.get("has_reply"),
                   "accept: after the reply the check reads it", out + err[-500:])
-            st = status(w, lid2)
+            st = w.status_of(lid2)
             check(st.get("verdict_zh") == "当日回复", "accept: the verdict is 当日回复 (answered the same day)",
                   json.dumps(st, ensure_ascii=False))
-            vm = metas(w, lid2)
+            vm = w.visit_metas(lid2)
             check(len(vm) == 3 and all(m.get("tls", {}).get("accepted") is True
                                        and m["tls"].get("policy") == "accept"
                                        and m["tls"].get("error") == "self-signed certificate" for _, m in vm),
