@@ -176,7 +176,7 @@ static struct ledger *random_ledger(const char *name, uint64_t seed, size_t n_le
     ledger_campaign_ensure(l, &c2, &cids[1], NULL);
     int64_t sids[6];
     for (int i = 0; i < 6; i++) {
-        char key[8];
+        char key[16];
         snprintf(key, sizeof key, "s%d", i);
         struct ledger_site s = {.campaign_id = cids[i % 2], .key = key, .deadline_workdays = i < 3 ? 3 : 5};
         ledger_site_ensure(l, &s, &sids[i], NULL);
@@ -185,7 +185,7 @@ static struct ledger *random_ledger(const char *name, uint64_t seed, size_t n_le
     int64_t *ids = xcalloc(n_letters, sizeof *ids);
     int64_t *sent = xcalloc(n_letters, sizeof *sent);
     for (size_t i = 0; i < n_letters; i++) {
-        char token[16];
+        char token[32];
         snprintf(token, sizeof token, "T%zu", i);
         struct ledger_letter t = {.site_id = sids[rnd(6)], .state = LETTER_INTENT, .token = token, .intent_at_ms = 1};
         ledger_letter_add(l, &t, &ids[i], NULL);
