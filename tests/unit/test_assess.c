@@ -1,3 +1,4 @@
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,9 +324,27 @@ static void test_due_letters_agree_with_the_full_assessment(void)
     due_letters_agree(random_ledger("r3.db", 13, 150, true));
 }
 
+/* A ledger read-only, without the indexes made at open: the same queries without them, the same picks. */
+static void test_due_letters_agree_without_the_indexes(void)
+{
+    ledger_close(random_ledger("r4.db", 17, 80, true));
+    char *path = xasprintf("%s/r4.db", dir);
+    sqlite3 *db;
+    REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db, "DROP INDEX visits_schedule; DROP INDEX visits_replied; DROP INDEX visits_missed;",
+                           NULL, NULL, NULL),
+              SQLITE_OK);
+    sqlite3_close(db);
+    struct ledger *l = NULL;
+    REQUIRE(ledger_open_readonly(path, &l, NULL) == 0);
+    due_letters_agree(l);
+    free(path);
+}
+
 static const struct test_case cases[] = {
     {"the one-pass scan agrees with letter by letter", test_the_one_pass_scan_agrees_with_letter_by_letter},
     {"due letters agree with the full assessment", test_due_letters_agree_with_the_full_assessment},
+    {"due letters agree without the indexes", test_due_letters_agree_without_the_indexes},
     {"a reply on the make-up Saturday is on time", test_reply_on_the_make_up_saturday_is_on_time},
     {"failed visits never make a deletion", test_failed_visits_never_make_a_deletion},
     {"list misses without a sighting are not deletion", test_list_misses_without_a_sighting_are_not_deletion},
