@@ -416,8 +416,8 @@ static void pool_died_under_visit(struct pool *pl, int64_t id, const char *text)
         pool_print(pl, id, EXIT_SITE, false, false, text);
         return;
     }
-    fprintf(stderr, "huixin: letter %lld: retried on another browser: its browser went away during the visit (%s)\n",
-            (long long)id, text);
+    fprintf(stderr, "huixin: letter %lld: retried on another browser: its browser went away during the visit "
+            "(%s)\n", (long long)id, text);
     pl->retried[pl->n_retried++] = id;
     pool_requeue(pl, id);
 }
@@ -458,8 +458,8 @@ static void pool_line(struct pool *pl, struct worker *w, char *line)
             end++;
         bool is_current = w->gen == pl->endpoint_gen[w->endpoint]; /* not a browser of ours since relaunched */
         if (!pl->is_endpoint_dead[w->endpoint] && is_current)
-            fprintf(stderr, "huixin: browser %s cannot be used any more (it went away during a visit); its letters go to the others\n",
-                    pl->endpoints[w->endpoint]);
+            fprintf(stderr, "huixin: browser %s cannot be used any more (it went away during a visit); its letters go "
+                    "to the others\n", pl->endpoints[w->endpoint]);
         if (is_current)
             pl->is_endpoint_dead[w->endpoint] = true;
         w->held = 0;
