@@ -57,6 +57,8 @@ struct pool {
     int spawns_left;     /* replacements for workers that died, so a crash loop ends */
     int64_t watchdog_ms; /* a visit that started may last this long before its worker is killed */
     int64_t waiting_ms;  /* a letter handed out may wait this long for its host's turn (other visits) */
+    int64_t *retried;    /* letters handed out again after their browser died under the visit: once each */
+    size_t n_retried;
     bool is_stopping;    /* the ledger failed, or the caller asked to stop: hand out nothing more */
     int rc;
 };
@@ -212,6 +214,8 @@ static void worker_visit_started(int64_t letter_id, void *user)
  *   R ID EXIT o|e|b TEXT the visit was made (o: a result line), failed with an error (e: its message) or
  *                        was not made, another huixin visiting the letter (b: the line saying so)
  *   B ID TEXT            the browser cannot be reached: ID was not started; the worker ends
+ *   D ID TEXT            the browser went away during the visit of ID (TEXT: its result line; the visit, if
+ *                        recorded, is a failed one): the endpoint died, not the site; the worker ends
  *   F EXIT TEXT          the worker could not start (ledger, calendar, captcha): it ends */
 static int worker_main(const struct workers_options *o, const char *endpoint, int cmd_fd, int res_fd)
 {
@@ -251,6 +255,14 @@ static int worker_main(const struct workers_options *o, const char *endpoint, in
         if (visit_check_letter(&vs.env, id, &sum, &e)) {
             worker_say(res_fd, "R %lld %d e %s", id, cli_exit_from_err(e.code), e.msg);
             continue;
+        }
+        if (!sum.was_busy && sum.outcome == VISIT_FAILED && !browser_is_alive(vs.browser)) {
+            /* the browser went away under the visit (its connection lost): the endpoint failed, not the
+             * site; the parent may hand the letter to another browser. This one is done. */
+            worker_say(res_fd, "D %lld %s", id, sum.line);
+            visit_setup_after_visit(&vs, &sum);
+            rc = EXIT_BROWSER;
+            break;
         }
         /* reported before the alerts go out: the visit is recorded, a slow alert channel is no part of it */
         if (sum.was_busy)
@@ -386,6 +398,30 @@ static void pool_requeue(struct pool *pl, int64_t id)
     pl->queue[--pl->next] = id;
 }
 
+static bool pool_is_retried(const struct pool *pl, int64_t id)
+{
+    for (size_t i = 0; i < pl->n_retried; i++)
+        if (pl->retried[i] == id)
+            return true;
+    return false;
+}
+
+/* The browser died under a visit of id (text: the visit's result line; a visit that was recorded is a
+ * failed one, which never counts against the site). The endpoint failed, not the site: the letter goes
+ * to another browser, once. A second such failure, or a pool that is stopping, reports the failed visit
+ * as it is. */
+static void pool_died_under_visit(struct pool *pl, int64_t id, const char *text)
+{
+    if (pl->is_stopping || pool_is_retried(pl, id)) {
+        pool_print(pl, id, EXIT_SITE, false, false, text);
+        return;
+    }
+    fprintf(stderr, "huixin: letter %lld: retried on another browser: its browser went away during the visit "
+            "(%s)\n", (long long)id, text);
+    pl->retried[pl->n_retried++] = id;
+    pool_requeue(pl, id);
+}
+
 static void pool_line(struct pool *pl, struct worker *w, char *line)
 {
     char kind = line[0];
@@ -416,6 +452,19 @@ static void pool_line(struct pool *pl, struct worker *w, char *line)
         pool_requeue(pl, id);
         if (w->gen == pl->endpoint_gen[w->endpoint]) /* not a browser of ours that was since relaunched */
             pl->is_endpoint_dead[w->endpoint] = true;
+    } else if (kind == 'D') {
+        long long id = strtoll(p, &end, 10);
+        while (*end == ' ')
+            end++;
+        bool is_current = w->gen == pl->endpoint_gen[w->endpoint]; /* not a browser of ours since relaunched */
+        if (!pl->is_endpoint_dead[w->endpoint] && is_current)
+            fprintf(stderr, "huixin: browser %s cannot be used any more (it went away during a visit); its letters go "
+                    "to the others\n", pl->endpoints[w->endpoint]);
+        if (is_current)
+            pl->is_endpoint_dead[w->endpoint] = true;
+        w->held = 0;
+        w->is_leaving = true;
+        pool_died_under_visit(pl, id, end);
     } else if (kind == 'F') {
         long code = strtol(p, &end, 10);
         while (*end == ' ')
@@ -501,7 +550,10 @@ static void pool_own_check(struct pool *pl)
     browser_close(pl->own);
     pl->own = NULL;
     pl->is_endpoint_dead[0] = true;
-    if (pl->own_relaunches >= POOL_OWN_RELAUNCHES_MAX || pl->next >= pl->n || pl->is_stopping)
+    bool is_held = false; /* a letter in a worker's hands may come back to be retried (D) */
+    for (size_t i = 0; i < WORKERS_MAX; i++)
+        is_held = is_held || (pl->w[i].pid > 0 && pl->w[i].held);
+    if (pl->own_relaunches >= POOL_OWN_RELAUNCHES_MAX || (pl->next >= pl->n && !is_held) || pl->is_stopping)
         return;
     pl->own_relaunches++;
     log_warn("workers", "the browser is gone; starting a new one");
@@ -599,6 +651,7 @@ int workers_check_letters(const struct workers_options *o, const int64_t *ids, s
     pl.n = n;
     pl.queue = xcalloc(n + 1, sizeof *pl.queue);
     memcpy(pl.queue, ids, n * sizeof *ids);
+    pl.retried = xcalloc(n + 1, sizeof *pl.retried);
     for (size_t i = 0; i < WORKERS_MAX; i++)
         pl.w[i].cmd_fd = pl.w[i].res_fd = -1;
     signal(SIGPIPE, SIG_IGN);
@@ -685,5 +738,6 @@ out:
     free(pl.is_endpoint_dead);
     free(pl.endpoint_gen);
     free(pl.queue);
+    free(pl.retried);
     return pl.rc;
 }

@@ -10,11 +10,13 @@
  * as not visited (no ledger row is invented) and the rest go to the other workers, and a replacement
  * is started. A browser that stops answering takes its workers with it: the letter a worker was
  * about to start goes back to the queue, no more workers use that endpoint, and a browser of our own
- * is relaunched. A worker whose visit outlives its budget by the grace (stopped, or hung where no
- * deadline reaches) is killed by the parent's watchdog: its letter is reported as not visited and not
- * handed out again (it would hang again), as for a worker that died. The watchdog times a visit from
- * the worker's "it starts" (after its turn at the host), and a letter still waiting for its turn
- * against every visit it could be behind. */
+ * is relaunched; the letter whose visit it cut (a failed visit, which never counts against the site)
+ * is retried once on another browser in the same run (a site's failure is never retried). A worker
+ * whose visit outlives its budget by the grace (stopped, or hung where no deadline reaches) is killed
+ * by the parent's watchdog: its letter is reported as not visited and not handed out again (it would
+ * hang again), as for a worker that died. The watchdog times a visit from the worker's "it starts"
+ * (after its turn at the host), and a letter still waiting for its turn against every visit it could
+ * be behind. */
 #ifndef HUIXIN_WORKERS_H
 #define HUIXIN_WORKERS_H
 

@@ -88,7 +88,7 @@ static void campaign_copy(const struct ledger_campaign *from, struct ledger_camp
     to->file_sha256 = from->file_sha256 ? xstrdup(from->file_sha256) : NULL;
 }
 
-static int assess_scan(struct ledger *l, const struct cal *cal, int64_t campaign_id, bool is_open_only,
+static int assess_scan(struct ledger *l, const struct cal *cal, int64_t campaign_id, enum ledger_scan_kind kind,
                        int64_t now_ms, assess_fn fn, void *user, struct err *e)
 {
     struct ledger_campaign *campaigns = NULL;
@@ -96,7 +96,7 @@ static int assess_scan(struct ledger *l, const struct cal *cal, int64_t campaign
     struct ledger_scan *scan = NULL;
     int rc;
     if ((rc = ledger_campaign_list(l, &campaigns, &n_campaigns, e)) ||
-        (rc = ledger_scan_open(l, campaign_id, is_open_only, &scan, e)))
+        (rc = ledger_scan_open(l, campaign_id, kind, &scan, e)))
         goto out;
     for (;;) {
         struct assessment a;
@@ -146,13 +146,19 @@ void assessment_release(struct assessment *a)
 int assess_each(struct ledger *l, const struct cal *cal, int64_t campaign_id, int64_t now_ms, assess_fn fn,
                 void *user, struct err *e)
 {
-    return assess_scan(l, cal, campaign_id, false, now_ms, fn, user, e);
+    return assess_scan(l, cal, campaign_id, LEDGER_SCAN_ALL, now_ms, fn, user, e);
 }
 
 int assess_each_open(struct ledger *l, const struct cal *cal, int64_t campaign_id, int64_t now_ms, assess_fn fn,
                      void *user, struct err *e)
 {
-    return assess_scan(l, cal, campaign_id, true, now_ms, fn, user, e);
+    return assess_scan(l, cal, campaign_id, LEDGER_SCAN_OPEN, now_ms, fn, user, e);
+}
+
+int assess_each_open_missed(struct ledger *l, const struct cal *cal, int64_t campaign_id, int64_t now_ms,
+                            assess_fn fn, void *user, struct err *e)
+{
+    return assess_scan(l, cal, campaign_id, LEDGER_SCAN_OPEN_MISSED, now_ms, fn, user, e);
 }
 
 struct assess_collect {

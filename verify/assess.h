@@ -41,6 +41,10 @@ int assess_each(struct ledger *l, const struct cal *cal, int64_t campaign_id, in
  * facts are there, the texts (title, site name, reply, evidence folder...) are not. */
 int assess_each_open(struct ledger *l, const struct cal *cal, int64_t campaign_id, int64_t now_ms, assess_fn fn,
                      void *user, struct err *e);
+/* The same for the open letters that a visit since they went out did not find (the deletion rule needs
+ * their whole history); the other open letters' schedule needs only ledger_open_facts_each. */
+int assess_each_open_missed(struct ledger *l, const struct cal *cal, int64_t campaign_id, int64_t now_ms,
+                            assess_fn fn, void *user, struct err *e);
 
 /* Every letter of a campaign (campaign_id 0: all), in ledger order; *out is an array of n. */
 int assess_all(struct ledger *l, const struct cal *cal, int64_t campaign_id, int64_t now_ms,

@@ -175,13 +175,19 @@ static int upgrade(struct ledger *l, struct err *e)
  * without them: its queries are the same, only slower). visits_schedule holds every column the
  * verdict and the revisit schedule read of a visit, so the schedule's lean scan (ledger_scan_open)
  * and its "seen answered" test read the index alone, never the visit rows with their texts;
- * letters_schedule does the same for the letters (whose rows hold the letter's text). */
+ * letters_schedule does the same for the letters (whose rows hold the letter's text). visits_replied and
+ * visits_missed are partial (the visits that saw a reply, the visits that missed the letter: a few in a
+ * hundred): whether an open letter was answered or missed is one step in each, not a walk through its
+ * visits (ledger_open_facts_each, the due selection's query). */
 static int indexes_ensure(struct ledger *l, struct err *e)
 {
     return exec_sql(l,
                     "CREATE INDEX IF NOT EXISTS visits_schedule ON visits(letter_id, at_ms, id, outcome, has_reply, "
                     "entry_ok, reply_date_ms, kind, lookup, seen_in_list, proves_absence);"
-                    "CREATE INDEX IF NOT EXISTS letters_schedule ON letters(id, state, site_id, submitted_at_ms);",
+                    "CREATE INDEX IF NOT EXISTS letters_schedule ON letters(id, state, site_id, submitted_at_ms);"
+                    "CREATE INDEX IF NOT EXISTS visits_replied ON visits(letter_id, at_ms) WHERE has_reply = 1 AND "
+                    "outcome = 0;"
+                    "CREATE INDEX IF NOT EXISTS visits_missed ON visits(letter_id, at_ms) WHERE outcome = 1;",
                     e);
 }
 
@@ -948,9 +954,16 @@ struct ledger_scan {
 /* The letters a scan reads: those of campaign ?1 (0: all); for a lean scan only those sent (or
  * imported) that no visit has seen answered. */
 #define SCAN_WHERE "(?1 = 0 OR sites.campaign_id = ?1)"
-#define SCAN_LEAN_WHERE                                                                                       \
-    SCAN_WHERE " AND letters.state IN (1, 3) AND NOT EXISTS (SELECT 1 FROM visits r WHERE "                    \
+/* by_replied, by_missed: "" or an INDEXED BY naming the partial index visits_replied, visits_missed */
+#define SCAN_LEAN_WHERE_BY(by_replied)                                                                        \
+    SCAN_WHERE " AND letters.state IN (1, 3) AND NOT EXISTS (SELECT 1 FROM visits r " by_replied " WHERE "     \
     "r.letter_id = letters.id AND r.has_reply = 1 AND r.outcome = 0 AND r.at_ms >= letters.submitted_at_ms)"
+/* A visit since the letter went out did not find it: only its whole history can say whether it is deleted. */
+#define SCAN_MISSED_BY(by_missed)                                                                             \
+    "EXISTS (SELECT 1 FROM visits m " by_missed " WHERE m.letter_id = letters.id AND m.outcome = 1 AND "       \
+    "m.at_ms >= letters.submitted_at_ms)"
+#define BY_REPLIED "INDEXED BY visits_replied"
+#define BY_MISSED "INDEXED BY visits_missed"
 
 static void read_lean_letter(sqlite3_stmt *st, struct ledger_letter *t, struct ledger_site *s)
 {
@@ -1032,24 +1045,33 @@ static int scan_next_lean(struct ledger_scan *s, struct ledger_letter *letter, s
     return 1;
 }
 
-int ledger_scan_open(struct ledger *l, int64_t campaign_id, bool is_lean, struct ledger_scan **out, struct err *e)
+int ledger_scan_open(struct ledger *l, int64_t campaign_id, enum ledger_scan_kind kind, struct ledger_scan **out,
+                     struct err *e)
 {
     struct ledger_scan *s = xcalloc(1, sizeof *s);
     s->l = l;
-    s->is_lean = is_lean;
+    s->is_lean = kind != LEDGER_SCAN_ALL;
     int rc = 0;
-    if (is_lean) {
+    if (s->is_lean) {
         /* visits_schedule holds (letter_id, at_ms, id) first: the order needs no sort, and every column
          * read is in it; a ledger opened read-only may lack it, and then goes without */
-#define SCAN_LEAN_SQL(indexed)                                                                                \
+#define SCAN_LEAN_SQL(by_visits, by_replied, where)                                                           \
     "SELECT " SCAN_LEAN_LETTER_COLS ", " SCAN_LEAN_VISIT_COLS " FROM letters JOIN sites ON sites.id = "         \
-    "letters.site_id LEFT JOIN visits v " indexed " ON v.letter_id = letters.id WHERE " SCAN_LEAN_WHERE          \
-    " ORDER BY letters.id, v.at_ms, v.id"
-        if (sqlite3_prepare_v2(l->db, SCAN_LEAN_SQL("INDEXED BY visits_schedule"), -1, &s->letters, NULL) !=
-            SQLITE_OK) {
+    "letters.site_id LEFT JOIN visits v " by_visits " ON v.letter_id = letters.id WHERE "                       \
+    SCAN_LEAN_WHERE_BY(by_replied) where " ORDER BY letters.id, v.at_ms, v.id"
+        const char *indexed =
+            kind == LEDGER_SCAN_OPEN
+                ? SCAN_LEAN_SQL("INDEXED BY visits_schedule", BY_REPLIED, "")
+                /* the letters a visit missed, few, found from visits_missed rather than from every letter */
+                : SCAN_LEAN_SQL("INDEXED BY visits_schedule", BY_REPLIED,
+                                " AND letters.id IN (SELECT mi.letter_id FROM visits mi " BY_MISSED
+                                " WHERE mi.outcome = 1) AND " SCAN_MISSED_BY(BY_MISSED));
+        const char *plain =
+            kind == LEDGER_SCAN_OPEN ? SCAN_LEAN_SQL("", "", "") : SCAN_LEAN_SQL("", "", " AND " SCAN_MISSED_BY(""));
+        if (sqlite3_prepare_v2(l->db, indexed, -1, &s->letters, NULL) != SQLITE_OK) {
             sqlite3_finalize(s->letters);
             s->letters = NULL;
-            if ((rc = prepare(l, SCAN_LEAN_SQL(""), &s->letters, e)))
+            if ((rc = prepare(l, plain, &s->letters, e)))
                 goto out;
         }
 #undef SCAN_LEAN_SQL
@@ -1075,6 +1097,50 @@ out:
     }
     *out = s;
     return 0;
+}
+
+int ledger_open_facts_each(struct ledger *l, int64_t campaign_id, ledger_open_facts_fn fn, void *user, struct err *e)
+{
+    /* the last visit since the letter went out: a backward step in visits_schedule, which holds both
+     * columns read (the same pages for both); whether it was answered or missed: one step in a small
+     * partial index each. A ledger opened read-only may lack these indexes, and goes without. */
+#define LAST_VISIT(by, col)                                                                                   \
+    "(SELECT v." col " FROM visits v " by " WHERE v.letter_id = letters.id AND "                               \
+    "v.at_ms >= letters.submitted_at_ms ORDER BY v.at_ms DESC, v.id DESC LIMIT 1)"
+#define FACTS_SQL(by_visits, by_replied, by_missed)                                                           \
+    "SELECT letters.id, letters.state, letters.submitted_at_ms, sites.deadline_workdays, "                     \
+    LAST_VISIT(by_visits, "at_ms") ", " LAST_VISIT(by_visits, "outcome") " FROM letters JOIN sites ON "        \
+    "sites.id = letters.site_id WHERE " SCAN_LEAN_WHERE_BY(by_replied) " AND NOT " SCAN_MISSED_BY(by_missed)   \
+    " ORDER BY letters.id"
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(l->db, FACTS_SQL("INDEXED BY visits_schedule", BY_REPLIED, BY_MISSED), -1, &st, NULL) !=
+        SQLITE_OK) {
+        sqlite3_finalize(st);
+        st = NULL;
+        if (prepare(l, FACTS_SQL("", "", ""), &st, e))
+            return ERR_STORE;
+    }
+#undef FACTS_SQL
+#undef LAST_VISIT
+    sqlite3_bind_int64(st, 1, campaign_id);
+    int rc = 0, step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ledger_open_facts f = {
+            .letter_id = sqlite3_column_int64(st, 0),
+            .state = (enum letter_state)sqlite3_column_int(st, 1),
+            .submitted_at_ms = sqlite3_column_int64(st, 2),
+            .deadline_workdays = sqlite3_column_int(st, 3),
+            .has_last_visit = sqlite3_column_type(st, 4) != SQLITE_NULL,
+            .last_visit_at_ms = sqlite3_column_int64(st, 4),
+            .last_visit_outcome = (enum visit_outcome)sqlite3_column_int(st, 5),
+        };
+        if ((rc = fn(&f, user)))
+            break;
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = db_error(l, e, "cannot read letters");
+    sqlite3_finalize(st);
+    return rc;
 }
 
 int ledger_scan_next(struct ledger_scan *s, struct ledger_letter *letter, struct ledger_site *site,

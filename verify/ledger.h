@@ -181,15 +181,39 @@ int ledger_site_last_contact_ms(struct ledger *l, int64_t site_id, int64_t *ms_o
  * 0 at the end, a negative code on error. No write to the ledger may happen while a scan is open.
  */
 struct ledger_scan;
-/* is_lean: the revisit schedule's scan: only letters sent or imported that no visit has seen answered
- * (the others' verdicts are final), and of those only what the verdict reads (letter: id, site_id,
- * state, submitted_at_ms; site: id, campaign_id, deadline_workdays; visit: id, letter_id,
- * at_ms, outcome, is_entry_ok, has_reply, reply_date_ms, kind, lookup, is_seen_in_list,
- * proves_absence), read from an index; every other field is NULL or 0. */
-int ledger_scan_open(struct ledger *l, int64_t campaign_id, bool is_lean, struct ledger_scan **out, struct err *e);
+enum ledger_scan_kind {
+    LEDGER_SCAN_ALL,  /* every letter, every field */
+    /* the revisit schedule's lean scan: only letters sent or imported that no visit has seen answered
+     * (the others' verdicts are final), and of those only what the verdict reads (letter: id, site_id,
+     * state, submitted_at_ms; site: id, campaign_id, deadline_workdays; visit: id, letter_id,
+     * at_ms, outcome, is_entry_ok, has_reply, reply_date_ms, kind, lookup, is_seen_in_list,
+     * proves_absence), read from an index; every other field is NULL or 0 */
+    LEDGER_SCAN_OPEN,
+    LEDGER_SCAN_OPEN_MISSED, /* as LEDGER_SCAN_OPEN, only the letters a visit since they went out did not
+                                find (outcome VISIT_NOT_FOUND): those ledger_open_facts_each leaves out */
+};
+int ledger_scan_open(struct ledger *l, int64_t campaign_id, enum ledger_scan_kind kind, struct ledger_scan **out,
+                     struct err *e);
 int ledger_scan_next(struct ledger_scan *s, struct ledger_letter *letter, struct ledger_site *site,
                      struct ledger_visit **visits_out, size_t *n_out, struct err *e);
 void ledger_scan_close(struct ledger_scan *s); /* NULL is a no-op */
+
+/* What the revisit schedule needs of an open letter that no visit since it went out missed (so it is
+ * neither answered nor possibly deleted: its verdict is not final): its times and its last visit. */
+struct ledger_open_facts {
+    int64_t letter_id;
+    enum letter_state state;
+    int64_t submitted_at_ms;
+    int deadline_workdays;       /* the site's; 0: the default */
+    bool has_last_visit;         /* a visit at or after submitted_at_ms */
+    int64_t last_visit_at_ms;    /* the latest of them (the highest id of those at the same instant) */
+    enum visit_outcome last_visit_outcome;
+};
+/* Calls fn for each such letter of campaign_id (0: all), by id, in one query that reads indexes only;
+ * the open letters it leaves out are LEDGER_SCAN_OPEN_MISSED's. A non-zero return from fn stops it
+ * and is returned. */
+typedef int (*ledger_open_facts_fn)(const struct ledger_open_facts *f, void *user);
+int ledger_open_facts_each(struct ledger *l, int64_t campaign_id, ledger_open_facts_fn fn, void *user, struct err *e);
 
 /* Visit locks: one huixin visits a letter at a time, or two visits would take the same number and
  * break the letter's evidence chain. ledger_visit_lock_take takes the letter's lock for this process

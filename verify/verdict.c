@@ -291,6 +291,14 @@ static void reasons_write(const struct verdict_letter *letter, struct verdict_re
     }
 }
 
+void verdict_days(int64_t submitted_at_ms, const struct cal *cal, const struct verdict_rules *rules,
+                  struct verdict_result *out)
+{
+    out->submit_day = clock_beijing_day(submitted_at_ms);
+    out->deadline_day = cal_deadline_add(cal, out->submit_day, rules->deadline_workdays);
+    out->veto_day = verdict_months_add(out->submit_day, rules->veto_months);
+}
+
 void verdict_decide(const struct verdict_letter *letter, const struct verdict_visit *visits,
                     size_t n_visits, const struct cal *cal, const struct verdict_rules *rules,
                     int64_t now_ms, struct verdict_result *out)
@@ -311,9 +319,7 @@ void verdict_decide(const struct verdict_letter *letter, const struct verdict_vi
         out->kind = VERDICT_UNVERIFIABLE;
         goto out;
     }
-    out->submit_day = clock_beijing_day(letter->submitted_at_ms);
-    out->deadline_day = cal_deadline_add(cal, out->submit_day, rules->deadline_workdays);
-    out->veto_day = verdict_months_add(out->submit_day, rules->veto_months);
+    verdict_days(letter->submitted_at_ms, cal, rules, out);
 
     vs = xcalloc(n_visits ? n_visits : 1, sizeof *vs);
     for (size_t i = 0; i < n_visits; i++) {

@@ -160,6 +160,10 @@ struct verdict_result {
     char reason_zh[VERDICT_REASON_MAX];
 };
 
+/* The days of a letter sent at submitted_at_ms (not 0): out's submit_day, deadline_day and veto_day,
+ * as verdict_decide sets them; nothing else of out is touched. */
+void verdict_days(int64_t submitted_at_ms, const struct cal *cal, const struct verdict_rules *rules,
+                  struct verdict_result *out);
 /* Decides. visits need not be sorted (they are ordered by time, ties by index); rules NULL means the
  * defaults. Fills *out completely. */
 void verdict_decide(const struct verdict_letter *letter, const struct verdict_visit *visits,

@@ -1,3 +1,4 @@
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,7 +160,7 @@ static unsigned rnd(unsigned n)
  * sites of 3 and 5 days, letters not sent, failed, sent and imported, visits of every outcome and
  * lookup, replies (some dated before a visit that saw none, some before the letter), visits at the
  * same instant, visits before the submission; in random order of insertion. */
-static struct ledger *random_ledger(const char *name, uint64_t seed, size_t n_letters)
+static struct ledger *random_ledger(const char *name, uint64_t seed, size_t n_letters, bool is_miss_rare)
 {
     rng_state = seed;
     char *path = xasprintf("%s/%s", dir, name);
@@ -199,7 +200,13 @@ static struct ledger *random_ledger(const char *name, uint64_t seed, size_t n_le
     static const char *const lookups[] = {"authoritative", "list", NULL};
     for (size_t k = 0; k < n_letters * 6; k++) {
         size_t i = rnd((unsigned)n_letters);
-        struct ledger_visit v = {.letter_id = ids[i], .outcome = (enum visit_outcome)rnd(3),
+        /* misses rare: most open letters have none, and the due selection reads them by their facts alone */
+        unsigned pick = is_miss_rare ? rnd(12) : 0;
+        enum visit_outcome outcome = !is_miss_rare ? (enum visit_outcome)rnd(3)
+                                     : pick == 0   ? VISIT_NOT_FOUND
+                                     : pick < 4    ? VISIT_FAILED
+                                                   : VISIT_FOUND;
+        struct ledger_visit v = {.letter_id = ids[i], .outcome = outcome,
                                  .is_entry_ok = rnd(4) != 0, .kind = rnd(8) == 0 ? "submit" : NULL,
                                  .lookup = (char *)lookups[rnd(3)], .is_seen_in_list = rnd(2),
                                  .proves_absence = rnd(6) == 0};
@@ -236,7 +243,7 @@ static int collect_copy(const struct assessment *a, void *user)
  * letter, whatever the history, for one campaign and for all. */
 static void test_the_one_pass_scan_agrees_with_letter_by_letter(void)
 {
-    struct ledger *l = random_ledger("r1.db", 7, 120);
+    struct ledger *l = random_ledger("r1.db", 7, 120, false);
     struct cal *cal = cal_new();
     int64_t now = bj("2025-10-20 12:00");
     for (int64_t campaign = 0; campaign <= 2; campaign++) {
@@ -270,9 +277,8 @@ static void test_the_one_pass_scan_agrees_with_letter_by_letter(void)
 
 /* The revisit schedule's lean scan (open letters only, from an index) must pick exactly the letters,
  * and the next instant, that every letter's full assessment gives, at many moments of the round. */
-static void test_due_letters_agree_with_the_full_assessment(void)
+static void due_letters_agree(struct ledger *l)
 {
-    struct ledger *l = random_ledger("r2.db", 11, 150);
     struct cal *cal = cal_new();
     struct schedule_rules rules;
     schedule_rules_init(&rules);
@@ -310,9 +316,35 @@ static void test_due_letters_agree_with_the_full_assessment(void)
     ledger_close(l);
 }
 
+/* The revisit schedule reads an open letter no visit missed by its facts alone (ledger_open_facts_each)
+ * and the others whole: both must pick exactly what the full assessment picks, misses common or rare. */
+static void test_due_letters_agree_with_the_full_assessment(void)
+{
+    due_letters_agree(random_ledger("r2.db", 11, 150, false));
+    due_letters_agree(random_ledger("r3.db", 13, 150, true));
+}
+
+/* A ledger read-only, without the indexes made at open: the same queries without them, the same picks. */
+static void test_due_letters_agree_without_the_indexes(void)
+{
+    ledger_close(random_ledger("r4.db", 17, 80, true));
+    char *path = xasprintf("%s/r4.db", dir);
+    sqlite3 *db;
+    REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db, "DROP INDEX visits_schedule; DROP INDEX visits_replied; DROP INDEX visits_missed;",
+                           NULL, NULL, NULL),
+              SQLITE_OK);
+    sqlite3_close(db);
+    struct ledger *l = NULL;
+    REQUIRE(ledger_open_readonly(path, &l, NULL) == 0);
+    due_letters_agree(l);
+    free(path);
+}
+
 static const struct test_case cases[] = {
     {"the one-pass scan agrees with letter by letter", test_the_one_pass_scan_agrees_with_letter_by_letter},
     {"due letters agree with the full assessment", test_due_letters_agree_with_the_full_assessment},
+    {"due letters agree without the indexes", test_due_letters_agree_without_the_indexes},
     {"a reply on the make-up Saturday is on time", test_reply_on_the_make_up_saturday_is_on_time},
     {"failed visits never make a deletion", test_failed_visits_never_make_a_deletion},
     {"list misses without a sighting are not deletion", test_list_misses_without_a_sighting_are_not_deletion},

@@ -211,7 +211,8 @@ static void test_version_1_upgrades(void)
     sqlite3 *db;
     REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
     /* the indexes made at open (not part of any schema version) go first: a version 1 ledger had none */
-    CHECK_INT(sqlite3_exec(db, "DROP INDEX visits_schedule; DROP INDEX letters_schedule;"
+    CHECK_INT(sqlite3_exec(db, "DROP INDEX visits_schedule; DROP INDEX letters_schedule; DROP INDEX visits_replied;"
+                           "DROP INDEX visits_missed;"
                            "ALTER TABLE letters DROP COLUMN submit_tries; ALTER TABLE visits DROP COLUMN lookup;"
                            "ALTER TABLE visits DROP COLUMN seen_in_list; ALTER TABLE visits DROP COLUMN proves_absence;"
                            "ALTER TABLE visits DROP COLUMN unloaded; ALTER TABLE visits DROP COLUMN tls_error;"
@@ -237,9 +238,10 @@ static void test_version_1_upgrades(void)
     REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
     sqlite3_stmt *st;
     REQUIRE(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
-                                   "('visits_schedule', 'letters_schedule')", -1, &st, NULL) == SQLITE_OK);
+                                   "('visits_schedule', 'letters_schedule', 'visits_replied', 'visits_missed')", -1, &st,
+                               NULL) == SQLITE_OK);
     REQUIRE(sqlite3_step(st) == SQLITE_ROW);
-    CHECK_INT(sqlite3_column_int(st, 0), 2);
+    CHECK_INT(sqlite3_column_int(st, 0), 4);
     sqlite3_finalize(st);
     sqlite3_close(db);
     free(path);
