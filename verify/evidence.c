@@ -119,8 +119,9 @@ bool evidence_same_as_is_valid(const char *same_as, const char *name, const char
         if (seg[i] == '\\')
             return false;
     char *folder = xstrndup(seg, seg_len);
-    /* a visit folder of the same letter ("NNN-..."), never this one: no ".." can pass */
-    bool ok = evidence_dir_seq(folder) >= 0 && (!visit_name || strcmp(folder, visit_name) != 0);
+    /* a visit folder of the same letter ("NNN-..."), an earlier one: no ".." can pass */
+    long seq = evidence_dir_seq(folder), own = visit_name ? evidence_dir_seq(visit_name) : -1;
+    bool ok = seq >= 0 && (!visit_name || strcmp(folder, visit_name) != 0) && (own < 0 || seq < own);
     free(folder);
     return ok;
 }

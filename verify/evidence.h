@@ -40,8 +40,8 @@ int evidence_manifest_write(const char *dir, const char *letter_token, const cha
                             int64_t at_ms, char sha_out[DIGEST_HEX_LEN], struct err *e);
 
 /* Whether same_as is a manifest's reference to an earlier copy of the file name: exactly
- * "../FOLDER/NAME", FOLDER a visit folder name ("NNN-...", so never "..") other than visit_name (the
- * referring visit's own folder; NULL: not checked). It stays inside the letter folder. */
+ * "../FOLDER/NAME", FOLDER a visit folder name ("NNN-...", so never "..") numbered before visit_name
+ * (the referring visit's own folder; NULL: not checked). It stays inside the letter folder. */
 bool evidence_same_as_is_valid(const char *same_as, const char *name, const char *visit_name);
 /* The same_as of file name in dir's manifest.json when it has a valid one (caller frees), else NULL. */
 char *evidence_same_as_read(const char *dir, const char *name);

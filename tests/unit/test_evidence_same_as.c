@@ -218,6 +218,8 @@ static void test_same_as_stays_in_the_letter(void)
         {"../001-submit-X/page.png", "page.png", "002-check-Y", true},
         {"../001-submit-X/page.png", "page.png", NULL, true},
         {"../001-submit-X/page.png", "page.png", "001-submit-X", false}, /* itself */
+        {"../003-check-X/page.png", "page.png", "002-check-Y", false},   /* a later visit */
+        {"../002-check-X/page.png", "page.png", "002-check-Y", false},   /* its twin */
         {"../001-submit-X/step.png", "page.png", "002-check-Y", false},  /* another name */
         {"../../letter-2/001-submit-X/page.png", "page.png", "002-check-Y", false},
         {"../001-submit-X/../../page.png", "page.png", "002-check-Y", false},
