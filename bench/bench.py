@@ -18,12 +18,16 @@ browser (the whole process tree's CPU from wait4, less the client's, sampled fro
 the client's peak RSS (VmHWM sampled from /proc; the largest single client process). Reported as
 median [min-max] over the runs, and the ratio huixin / Playwright of the medians.
 
+  evidence  bytes per visit (huixin alone): one Hanweb submission and BENCH_EVIDENCE_CHECKS checks
+           (default 3) of the unchanged reply page; per file kind, the bytes a visit wrote before issue 18
+           (screenshots as Chromium encoded them, each visit its own copy) and the bytes it keeps now
+           (recompressed, a screenshot the same as an earlier visit's kept once); target: 0.5x or less
 Then huixin alone: its peak RSS (VmHWM sampled from /proc every 20 ms, the browser being started apart)
 while it captures a 1280 x 30,000 px page of noise (a PNG of tens of MB), and its share of the CPU in
 the sweeps (target: under 5% of the browser's).
 
 Environment: BENCH_RUNS (submit, cold and thirdparty, default 3), BENCH_SWEEP_RUNS (default 1), BENCH_LETTERS
-(default 100; 200 takes about 20 minutes on 2 cores), BENCH_FLOWS (default cold,submit,sweep,tall,thirdparty), HUIXIN_BIN, HUIXIN_CHROMIUM. Needs bench/node/node_modules/playwright-core
+(default 100; 200 takes about 20 minutes on 2 cores), BENCH_FLOWS (default cold,submit,sweep,tall,thirdparty,evidence), HUIXIN_BIN, HUIXIN_CHROMIUM. Needs bench/node/node_modules/playwright-core
 (`cd bench/node && npm ci`); without it only huixin is measured. No result is asserted.
 """
 import http.server
@@ -50,7 +54,8 @@ RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 SWEEP_RUNS = int(os.environ.get("BENCH_SWEEP_RUNS", "1"))
 LETTERS = int(os.environ.get("BENCH_LETTERS", "100"))
 SWEEP_JOBS = (1, 2, 4)
-FLOWS = os.environ.get("BENCH_FLOWS", "cold,submit,sweep,tall,thirdparty").split(",")
+FLOWS = os.environ.get("BENCH_FLOWS", "cold,submit,sweep,tall,thirdparty,evidence").split(",")
+EVIDENCE_CHECKS = int(os.environ.get("BENCH_EVIDENCE_CHECKS", "3"))
 TICK = os.sysconf("SC_CLK_TCK")
 CLIENT_COMMS = ("huixin", "huixin-worker", "node")
 
@@ -282,6 +287,70 @@ class Bench:
         return letters
 
 
+def evidence_bytes(b):
+    """One submission and EVIDENCE_CHECKS checks into an evidence folder of their own; per file kind (png,
+    mhtml, txt, json, other), the bytes per visit before (each screenshot as captured: meta.json's
+    png_recompressed.bytes_before, in every visit) and after (the files the folders hold)."""
+    work = os.path.join(b.work, "evidence-bytes")
+    store, evidence = os.path.join(work, "huixin.db"), os.path.join(work, "evidence")
+    os.makedirs(work)
+    common = ["--store", store, "--evidence", evidence]
+    runs = [["submit", os.path.join(ROOT, "scenarios", "library", "hanweb-jact.json"), "--site-key", "bench-evidence",
+             "--var", "base_url=" + b.base, "--var", "letter.name=李明", "--var", "letter.phone=13812345678",
+             "--var", "letter.email=liming@example.cn", "--captcha", "control:" + b.captcha_url,
+             "--now", "2026-03-02 09:30"]]
+    runs += [["check", "--all", "--now", "2026-03-%02d 10:00" % (4 + k)] for k in range(EVIDENCE_CHECKS)]
+    for args in runs:
+        r = subprocess.run([HUIXIN] + args + common, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=600)
+        if r.returncode != 0:
+            log("bench: evidence: huixin %s failed (exit %d): %s" % (args[0], r.returncode, r.stderr[-600:]))
+            return None
+    kinds = {}
+    visits = 0
+    for d, _, files in os.walk(evidence):
+        if "manifest.json" not in files:
+            continue
+        visits += 1
+        with open(os.path.join(d, "manifest.json"), encoding="utf-8") as f:
+            listed = json.load(f)["files"]
+        with open(os.path.join(d, "meta.json"), encoding="utf-8") as f:
+            recompressed = json.load(f).get("png_recompressed") or {}
+        png_kept_as_listed = 0
+        for x in listed:
+            ext = x["name"].rsplit(".", 1)[-1] if "." in x["name"] else ""
+            kind = ext if ext in ("png", "mhtml", "txt", "json") else "other"
+            k = kinds.setdefault(kind, [0, 0])
+            if "same_as" not in x:
+                k[1] += x["bytes"]
+            if kind == "png":
+                png_kept_as_listed += x["bytes"]
+            else:
+                k[0] += x["bytes"]
+        # before: the screenshots as captured (their bytes before recompression), each visit its own
+        kinds.setdefault("png", [0, 0])[0] += recompressed.get("bytes_before", png_kept_as_listed)
+        kinds.setdefault("manifest", [0, 0])
+        mbytes = os.path.getsize(os.path.join(d, "manifest.json"))
+        kinds["manifest"][0] += mbytes
+        kinds["manifest"][1] += mbytes
+    return {"visits": visits, "kinds": kinds}
+
+
+def evidence_table(ev):
+    n = ev["visits"] or 1
+    head = "%-10s %16s %16s %7s" % ("kind", "before B/visit", "after B/visit", "ratio")
+    lines = [head, "-" * len(head)]
+    before = after = 0
+    for kind in sorted(ev["kinds"]):
+        x, y = ev["kinds"][kind]
+        before, after = before + x, after + y
+        lines.append("%-10s %16d %16d %7s" % (kind, x // n, y // n, "%.2f" % (y / x) if x else "-"))
+    ratio = after / before if before else float("nan")
+    lines.append("%-10s %16d %16d %7.2f  (target 0.50 or less: %s)" % ("all", before // n, after // n, ratio,
+                                                                       "met" if ratio <= 0.5 else "NOT met"))
+    return "\n".join(lines)
+
+
 NOISE_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>tall noise</title></head>
 <body style="margin:0"><div id="c"></div><script>
 // 30 blocks of 1000 px; each a canvas with a 340 px strip of random pixels, which PNG cannot compress:
@@ -422,6 +491,7 @@ def main():
                     b.sweep(i, jobs, letters)
             for i in range(RUNS if "thirdparty" in FLOWS else 0):
                 b.thirdparty(i)
+            ev = evidence_bytes(b) if "evidence" in FLOWS else None
         tall = tall_capture(work) if "tall" in FLOWS else None
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -450,6 +520,11 @@ def main():
                   "met" if tall["maxrss_mb"] < 20 else "NOT met", tall["cpu"], tall["wall"]))
         if tall["rc"] != 0:
             print("  capture failed: " + tall["err"])
+    if ev:
+        print()
+        print("evidence bytes per visit (huixin; %d visits: a submission and %d checks of an unchanged page):" % (
+            ev["visits"], ev["visits"] - 1))
+        print(evidence_table(ev))
     print("bench took %.0f s" % (time.monotonic() - t_start))
     return 0
 

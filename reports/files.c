@@ -11,6 +11,7 @@
 #include "common/base.h"
 #include "common/buf.h"
 #include "reports/report.h"
+#include "verify/evidence.h"
 
 /* An absolute, normalised path: realpath when it exists, else cwd + path with "." and ".." folded. */
 static char *path_absolute(const char *path)
@@ -118,9 +119,42 @@ static bool name_is_wanted(const char *name)
     return name[0] != '.' && n > 4 && strcmp(name + n - 4, ".png") == 0;
 }
 
-static int name_cmp(const void *a, const void *b)
+static void files_add(struct rpt_files *out, size_t *cap, const char *name, const char *href)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    if (out->n == *cap) {
+        *cap = *cap ? *cap * 2 : 8;
+        out->names = xrealloc(out->names, *cap * sizeof *out->names);
+        out->hrefs = xrealloc(out->hrefs, *cap * sizeof *out->hrefs);
+    }
+    out->names[out->n] = xstrdup(name);
+    out->hrefs[out->n] = xstrdup(href);
+    out->n++;
+}
+
+/* The screenshots the manifest keeps once for the letter ("same_as"), whose copy is there. */
+static void same_as_add(const char *dir_path, struct rpt_files *out, size_t *cap)
+{
+    size_t n = 0;
+    char **names = evidence_same_as_names(dir_path, &n);
+    for (size_t i = 0; i < n; i++) {
+        char *same_as = evidence_same_as_read(dir_path, names[i]);
+        char *copy = same_as ? xasprintf("%s/%s", dir_path, same_as) : NULL;
+        struct stat st;
+        if (copy && name_is_wanted(names[i]) && !rpt_files_has(out, names[i]) && lstat(copy, &st) == 0 &&
+            S_ISREG(st.st_mode))
+            files_add(out, cap, names[i], same_as);
+        free(copy);
+        free(same_as);
+        free(names[i]);
+    }
+    free(names);
+}
+
+static struct rpt_files *sort_files;
+
+static int index_cmp(const void *a, const void *b)
+{
+    return strcmp(sort_files->names[*(const size_t *)a], sort_files->names[*(const size_t *)b]);
 }
 
 void rpt_files_list(const char *root, const char *rel, struct rpt_files *out)
@@ -145,16 +179,39 @@ void rpt_files_list(const char *root, const char *rel, struct rpt_files *out)
         free(file);
         if (!is_file)
             continue;
-        if (out->n == cap) {
-            cap = cap ? cap * 2 : 8;
-            out->names = xrealloc(out->names, cap * sizeof *out->names);
-        }
-        out->names[out->n++] = xstrdup(ent->d_name);
+        files_add(out, &cap, ent->d_name, ent->d_name);
     }
     closedir(d);
+    same_as_add(dir_path, out, &cap);
     free(dir_path);
-    if (out->n > 1)
-        qsort(out->names, out->n, sizeof *out->names, name_cmp);
+    if (out->n > 1) {
+        /* names and hrefs sorted together, by name */
+        size_t *order = xmalloc(out->n * sizeof *order);
+        for (size_t i = 0; i < out->n; i++)
+            order[i] = i;
+        sort_files = out;
+        qsort(order, out->n, sizeof *order, index_cmp);
+        sort_files = NULL;
+        char **names = xmalloc(out->n * sizeof *names), **hrefs = xmalloc(out->n * sizeof *hrefs);
+        for (size_t i = 0; i < out->n; i++) {
+            names[i] = out->names[order[i]];
+            hrefs[i] = out->hrefs[order[i]];
+        }
+        free(out->names);
+        free(out->hrefs);
+        free(order);
+        out->names = names;
+        out->hrefs = hrefs;
+    }
+}
+
+const char *rpt_files_href(const struct rpt_files *f, const char *name)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        if (strcmp(f->names[i], name) == 0)
+            return f->hrefs[i];
+    }
+    return name;
 }
 
 bool rpt_files_has(const struct rpt_files *f, const char *name)
@@ -168,8 +225,11 @@ bool rpt_files_has(const struct rpt_files *f, const char *name)
 
 void rpt_files_free(struct rpt_files *f)
 {
-    for (size_t i = 0; i < f->n; i++)
+    for (size_t i = 0; i < f->n; i++) {
         free(f->names[i]);
+        free(f->hrefs[i]);
+    }
     free(f->names);
+    free(f->hrefs);
     memset(f, 0, sizeof *f);
 }

@@ -308,9 +308,9 @@ static void evidence_cell(struct buf *b, const struct rpt_options *o, const stru
         buf_append_str(b, "<span class=\"none\">—</span>");
     if (rpt_files_has(&f, "page.png")) {
         buf_append_str(b, "<a href=\"");
-        evidence_href(b, o, v->evidence_dir, "page.png");
+        evidence_href(b, o, v->evidence_dir, rpt_files_href(&f, "page.png"));
         buf_printf(b, "\"><img class=\"thumb\" src=\"");
-        evidence_href(b, o, v->evidence_dir, "page.png");
+        evidence_href(b, o, v->evidence_dir, rpt_files_href(&f, "page.png"));
         buf_printf(b, "\" alt=\"%s\"></a>", L(o, "整页截图", "full-page screenshot"));
     }
     static const struct {
@@ -332,7 +332,7 @@ static void evidence_cell(struct buf *b, const struct rpt_options *o, const stru
         if (strcmp(f.names[i], "page.png") == 0 || len < 4 || strcmp(f.names[i] + len - 4, ".png") != 0)
             continue;
         buf_append_str(b, "<a href=\"");
-        evidence_href(b, o, v->evidence_dir, f.names[i]);
+        evidence_href(b, o, v->evidence_dir, f.hrefs[i]);
         buf_append_str(b, "\">");
         esc(b, f.names[i]);
         buf_append_str(b, "</a> ");

@@ -150,13 +150,19 @@ char *rpt_path_relative(const char *from_dir, const char *to);
 
 /* The evidence files of a visit folder that exist, sorted by name: page.png, page.mhtml, page.txt,
  * meta.json, manifest.json and other *.png (step screenshots). root and rel as in the ledger; rel must
- * not climb out of the root (".." or absolute: none). Caller frees with rpt_files_free. */
+ * not climb out of the root (".." or absolute: none). A screenshot the manifest lists as the same as
+ * an earlier visit's ("same_as") counts when that copy exists; its href is that copy's path from the
+ * visit folder ("../001-submit-.../page.png"), any other file's its name. Caller frees with
+ * rpt_files_free. */
 struct rpt_files {
     char **names;
+    char **hrefs;
     size_t n;
 };
 void rpt_files_list(const char *root, const char *rel, struct rpt_files *out);
 bool rpt_files_has(const struct rpt_files *f, const char *name);
+/* The href of file name (see above), or name itself when it is not listed. */
+const char *rpt_files_href(const struct rpt_files *f, const char *name);
 void rpt_files_free(struct rpt_files *f);
 
 #endif

@@ -106,6 +106,152 @@ static bool is_manifest_or_signature(const char *name)
     return strcmp(name, EVIDENCE_MANIFEST) == 0 || strncmp(name, "manifest.", 9) == 0;
 }
 
+bool evidence_same_as_is_valid(const char *same_as, const char *name, const char *visit_name)
+{
+    if (strncmp(same_as, "../", 3) != 0)
+        return false;
+    const char *seg = same_as + 3;
+    const char *slash = strchr(seg, '/');
+    if (!slash || slash == seg || strcmp(slash + 1, name) != 0 || strchr(name, '/') || strchr(name, '\\'))
+        return false;
+    size_t seg_len = (size_t)(slash - seg);
+    for (size_t i = 0; i < seg_len; i++)
+        if (seg[i] == '\\')
+            return false;
+    char *folder = xstrndup(seg, seg_len);
+    /* a visit folder of the same letter ("NNN-..."), an earlier one: no ".." can pass */
+    long seq = evidence_dir_seq(folder), own = visit_name ? evidence_dir_seq(visit_name) : -1;
+    bool ok = seq >= 0 && (!visit_name || strcmp(folder, visit_name) != 0) && (own < 0 || seq < own);
+    free(folder);
+    return ok;
+}
+
+char *evidence_same_as_read(const char *dir, const char *name)
+{
+    char *path = xasprintf("%s/%s", dir, EVIDENCE_MANIFEST);
+    json_t *m = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+    free(path);
+    char *out = NULL;
+    json_t *files = json_object_get(m, "files");
+    for (size_t i = 0; i < json_array_size(files) && !out; i++) {
+        json_t *f = json_array_get(files, i);
+        const char *n = json_string_value(json_object_get(f, "name"));
+        const char *same = json_string_value(json_object_get(f, "same_as"));
+        if (n && same && strcmp(n, name) == 0 && evidence_same_as_is_valid(same, name, NULL))
+            out = xstrdup(same);
+    }
+    json_decref(m);
+    return out;
+}
+
+char **evidence_same_as_names(const char *dir, size_t *n_out)
+{
+    char *path = xasprintf("%s/%s", dir, EVIDENCE_MANIFEST);
+    json_t *m = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+    free(path);
+    json_t *files = json_object_get(m, "files");
+    char **names = xmalloc((json_array_size(files) + 1) * sizeof *names);
+    size_t n = 0;
+    for (size_t i = 0; i < json_array_size(files); i++) {
+        json_t *f = json_array_get(files, i);
+        const char *name = json_string_value(json_object_get(f, "name"));
+        const char *same = json_string_value(json_object_get(f, "same_as"));
+        if (name && same && evidence_same_as_is_valid(same, name, NULL))
+            names[n++] = xstrdup(name);
+    }
+    json_decref(m);
+    *n_out = n;
+    return names;
+}
+
+static bool is_regular_nofollow(const char *path, int64_t *size)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return false;
+    *size = (int64_t)st.st_size;
+    return true;
+}
+
+struct earlier_visit {
+    long seq;
+    char *name;
+};
+
+static int compare_earlier(const void *a, const void *b)
+{
+    const struct earlier_visit *x = a, *y = b;
+    if (x->seq != y->seq)
+        return x->seq > y->seq ? -1 : 1; /* the nearest first */
+    return strcmp(x->name, y->name);
+}
+
+/* The letter's visit folders before the one at dir (its parent's "NNN-..." folders with a smaller
+ * number), the nearest first; *n_out of them. */
+static struct earlier_visit *earlier_visits_list(const char *dir, size_t *n_out)
+{
+    *n_out = 0;
+    const char *slash = strrchr(dir, '/');
+    long own = evidence_dir_seq(slash ? slash + 1 : dir);
+    if (!slash || own < 0)
+        return NULL;
+    char *parent = xstrndup(dir, (size_t)(slash - dir));
+    DIR *d = opendir(parent);
+    struct earlier_visit *v = NULL;
+    size_t n = 0;
+    struct dirent *ent;
+    while (d && (ent = readdir(d)) != NULL) {
+        long seq = evidence_dir_seq(ent->d_name);
+        if (seq < 0 || seq >= own)
+            continue;
+        char *path = xasprintf("%s/%s", parent, ent->d_name);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            v = xrealloc(v, (n + 1) * sizeof *v);
+            v[n].seq = seq;
+            v[n].name = xstrdup(ent->d_name);
+            n++;
+        }
+        free(path);
+    }
+    if (d)
+        closedir(d);
+    free(parent);
+    if (n > 1)
+        qsort(v, n, sizeof *v, compare_earlier);
+    *n_out = n;
+    return v;
+}
+
+/* A screenshot byte for byte the same as one an earlier visit of the letter keeps: the relative path
+ * of that copy ("../001-submit-.../page.png", caller frees), or NULL. Only copies that are there are
+ * compared (an earlier visit's own same_as file is absent, its copy further back), and their bytes are
+ * hashed now, so a copy damaged since is not chosen. */
+static char *earlier_copy_find(const char *dir, const struct earlier_visit *v, size_t n, const char *name,
+                               const char *sha, int64_t bytes)
+{
+    const char *slash = strrchr(dir, '/');
+    char *parent = xstrndup(dir, (size_t)(slash - dir));
+    char *found = NULL;
+    for (size_t i = 0; i < n && !found; i++) {
+        char *path = xasprintf("%s/%s/%s", parent, v[i].name, name);
+        int64_t size = -1, hashed = -1;
+        char hex[DIGEST_HEX_LEN];
+        if (is_regular_nofollow(path, &size) && size == bytes && digest_file_sha256_hex(path, hex, &hashed, NULL) == 0 &&
+            hashed == bytes && strcmp(hex, sha) == 0)
+            found = xasprintf("../%s/%s", v[i].name, name);
+        free(path);
+    }
+    free(parent);
+    return found;
+}
+
+static bool is_shareable(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && strcmp(name + n - 4, ".png") == 0;
+}
+
 int evidence_manifest_write(const char *dir, const char *letter_token, const char *prev_manifest_sha256,
                             int64_t at_ms, char sha_out[DIGEST_HEX_LEN], struct err *e)
 {
@@ -128,6 +274,8 @@ int evidence_manifest_write(const char *dir, const char *letter_token, const cha
     qsort(names, n, sizeof *names, compare_names);
 
     int rc = 0;
+    size_t n_earlier = 0;
+    struct earlier_visit *earlier = earlier_visits_list(dir, &n_earlier);
     json_t *files = json_array();
     for (size_t i = 0; i < n && rc == 0; i++) {
         char *path = xasprintf("%s/%s", dir, names[i]);
@@ -143,15 +291,26 @@ int evidence_manifest_write(const char *dir, const char *letter_token, const cha
             char hex[DIGEST_HEX_LEN];
             int64_t bytes = 0;
             rc = digest_file_sha256_hex(path, hex, &bytes, e);
+            char *same_as = NULL;
+            if (rc == 0 && is_shareable(names[i]) && n_earlier > 0)
+                same_as = earlier_copy_find(dir, earlier, n_earlier, names[i], hex, bytes);
+            if (same_as && unlink(path) != 0) {
+                free(same_as); /* kept here after all: listed as an ordinary file */
+                same_as = NULL;
+            }
             if (rc == 0)
-                json_array_append_new(files, json_pack("{s:s, s:s, s:I}", "name", names[i], "sha256", hex,
-                                                       "bytes", (json_int_t)bytes));
+                json_array_append_new(files, json_pack("{s:s, s:s, s:I, s:s*}", "name", names[i], "sha256", hex,
+                                                       "bytes", (json_int_t)bytes, "same_as", same_as));
+            free(same_as);
         }
         free(path);
     }
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     free(names);
+    for (size_t i = 0; i < n_earlier; i++)
+        free(earlier[i].name);
+    free(earlier);
     if (rc) {
         json_decref(files);
         return rc;

@@ -7,6 +7,8 @@
 #ifndef HUIXIN_EVIDENCE_H
 #define HUIXIN_EVIDENCE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "verify/digest.h"
@@ -29,8 +31,22 @@ int evidence_dir_make(const char *root, const char *campaign, const char *site_k
 
 /* Hashes every regular file in dir (but the manifest and signatures), sorted by name, and writes
  * manifest.json with the previous manifest's hash (NULL for the first visit). Its own SHA-256 goes to
- * sha_out. */
+ * sha_out.
+ * A screenshot (*.png) byte for byte the same (SHA-256 and size) as the same-named file an earlier
+ * visit folder of the letter keeps (dir's siblings "NNN-..." with a smaller number, the nearest
+ * first) is kept once: the file here is removed and listed with "same_as": "../NNN-.../NAME", the
+ * earlier copy. Other files are always kept. */
 int evidence_manifest_write(const char *dir, const char *letter_token, const char *prev_manifest_sha256,
                             int64_t at_ms, char sha_out[DIGEST_HEX_LEN], struct err *e);
+
+/* Whether same_as is a manifest's reference to an earlier copy of the file name: exactly
+ * "../FOLDER/NAME", FOLDER a visit folder name ("NNN-...", so never "..") numbered before visit_name
+ * (the referring visit's own folder; NULL: not checked). It stays inside the letter folder. */
+bool evidence_same_as_is_valid(const char *same_as, const char *name, const char *visit_name);
+/* The same_as of file name in dir's manifest.json when it has a valid one (caller frees), else NULL. */
+char *evidence_same_as_read(const char *dir, const char *name);
+/* The names of the files dir's manifest.json lists with a valid same_as (none when it has no readable
+ * manifest); *n_out of them. Caller frees each and the array. */
+char **evidence_same_as_names(const char *dir, size_t *n_out);
 
 #endif

@@ -153,18 +153,24 @@ static void links_report(struct vctx *c, const char *dir, const char *where)
         names_free(names, n);
 }
 
-/* Checks the listed files; marks which names of the folder were listed. */
+static char *base_name(const char *path);
+
+/* Checks the listed files; marks which names of the folder were listed. A file listed with same_as
+ * is not here but in an earlier visit folder of the letter: that copy is checked (so a changed byte
+ * in it is named for every visit that refers to it). */
 static void files_check(struct vctx *c, const char *dir, const char *where, json_t *files)
 {
     size_t n = json_array_size(files);
     for (size_t i = 0; i < n; i++) {
         json_t *f = json_array_get(files, i);
-        const char *name = NULL, *sha = NULL;
+        const char *name = NULL, *sha = NULL, *same_as = NULL;
         json_int_t bytes = -1;
         json_error_t jerr;
-        if (!json_is_object(f) || json_object_size(f) != 3 ||
-            json_unpack_ex(f, &jerr, JSON_STRICT, "{s:s, s:s, s:I}", "name", &name, "sha256", &sha, "bytes", &bytes)) {
-            report(c, EVIDENCE_FAILED, where, "manifest.json: files[%zu] is not {\"name\", \"sha256\", \"bytes\"}", i);
+        if (!json_is_object(f) ||
+            json_unpack_ex(f, &jerr, JSON_STRICT, "{s:s, s:s, s:I, s?:s}", "name", &name, "sha256", &sha, "bytes",
+                           &bytes, "same_as", &same_as)) {
+            report(c, EVIDENCE_FAILED, where,
+                   "manifest.json: files[%zu] is not {\"name\", \"sha256\", \"bytes\"} (and maybe \"same_as\")", i);
             continue;
         }
         if (!is_plain_name(name) || strcmp(name, EVIDENCE_MANIFEST) == 0 || strcmp(name, EVIDENCE_SIG_FILE) == 0 ||
@@ -184,30 +190,63 @@ static void files_check(struct vctx *c, const char *dir, const char *where, json
                    name, sha);
             continue;
         }
-        char *path = xasprintf("%s/%s", dir, name);
+        char *own_path = xasprintf("%s/%s", dir, name);
+        char *path = NULL;
         struct stat st;
+        if (same_as) {
+            /* kept once for the letter: the earlier visit's copy, inside the letter folder */
+            char *visit = base_name(dir);
+            bool is_valid = evidence_same_as_is_valid(same_as, name, visit);
+            free(visit);
+            if (!is_valid) {
+                report(c, EVIDENCE_FAILED, where,
+                       "manifest.json: %s: same_as '%.200s' is not \"../NNN-.../%s\" (an earlier visit of this letter)",
+                       name, same_as, name);
+                free(own_path);
+                continue;
+            }
+            if (lstat(own_path, &st) == 0)
+                report(c, EVIDENCE_FAILED, where, "%s is here though the manifest says it is kept as %s", name, same_as);
+            char *folder = xasprintf("%s/%.*s", dir, (int)(strrchr(same_as, '/') - same_as), same_as);
+            char *to = link_target(folder);
+            if (to) {
+                report(c, EVIDENCE_FAILED, where, "%s (same as %s): %s is a symbolic link (to '%s'): not followed", name,
+                       same_as, folder + strlen(dir) + 1, to);
+                free(to);
+                free(folder);
+                free(own_path);
+                continue;
+            }
+            free(folder);
+            path = xasprintf("%s/%s", dir, same_as);
+            free(own_path);
+        } else {
+            path = own_path;
+        }
+        char *shown = same_as ? xasprintf("%s (same as %s)", name, same_as) : xstrdup(name);
         if (lstat(path, &st) != 0) {
-            report(c, EVIDENCE_FAILED, where, "missing file %s", name);
+            report(c, EVIDENCE_FAILED, where, "missing file %s", shown);
         } else if (S_ISLNK(st.st_mode)) {
             char *to = link_target(path);
-            report(c, EVIDENCE_FAILED, where, "%s is a symbolic link (to '%s'), expected a regular file", name,
+            report(c, EVIDENCE_FAILED, where, "%s is a symbolic link (to '%s'), expected a regular file", shown,
                    to ? to : "?");
             free(to);
         } else if (!S_ISREG(st.st_mode)) {
-            report(c, EVIDENCE_FAILED, where, "%s: not a regular file", name);
+            report(c, EVIDENCE_FAILED, where, "%s: not a regular file", shown);
         } else {
             char hex[DIGEST_HEX_LEN];
             int64_t size = 0;
             struct err e;
             err_init(&e);
             if (digest_file_sha256_hex(path, hex, &size, &e))
-                report(c, EVIDENCE_FAILED, where, "%s: %s", name, e.msg);
+                report(c, EVIDENCE_FAILED, where, "%s: %s", shown, e.msg);
             else if (size != (int64_t)bytes)
-                report(c, EVIDENCE_FAILED, where, "%s: size mismatch (expected %lld bytes, found %lld)", name,
+                report(c, EVIDENCE_FAILED, where, "%s: size mismatch (expected %lld bytes, found %lld)", shown,
                        (long long)bytes, (long long)size);
             else if (strcmp(hex, sha) != 0)
-                report(c, EVIDENCE_FAILED, where, "%s: sha256 mismatch (expected %s, found %s)", name, sha, hex);
+                report(c, EVIDENCE_FAILED, where, "%s: sha256 mismatch (expected %s, found %s)", shown, sha, hex);
         }
+        free(shown);
         free(path);
     }
 }

@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "common/files.h"
 #include "driver/page.h"
+#include "driver/png.h"
 #include "scenarios/block_list.h"
 #include "scenarios/scenario.h"
 #include "verify/assess.h"
@@ -300,9 +301,69 @@ unsigned visit_bundle_capture(struct visit_bundle *b, struct page *p, const char
     return written;
 }
 
+/* Screenshots larger than this are kept as Chromium wrote them: recompressing one holds it and its new
+ * copies in memory. */
+#define PNG_RECOMPRESS_MAX_BYTES (16 * 1024 * 1024)
+
+/* Rewrites the visit's screenshots smaller, the pixels the same (png_recompress checks them), before the
+ * manifest hashes them; the browser is done with the page by then. One that cannot be made smaller, or
+ * fails, stays as it was. What it saved goes to meta.json's png_recompressed. */
+static void pngs_recompress(struct visit_bundle *b)
+{
+    DIR *d = opendir(b->dir);
+    if (!d)
+        return;
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *ent;
+    while ((ent = readdir(d)) != NULL) {
+        size_t len = strlen(ent->d_name);
+        if (ent->d_name[0] != '.' && len > 4 && strcmp(ent->d_name + len - 4, ".png") == 0) {
+            names = xrealloc(names, (n + 1) * sizeof *names);
+            names[n++] = xstrdup(ent->d_name);
+        }
+    }
+    closedir(d);
+    int64_t t0 = clock_mono_ms(), before = 0, after = 0;
+    int n_smaller = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *path = xasprintf("%s/%s", b->dir, names[i]);
+        struct stat st;
+        char *data = NULL;
+        size_t len = 0;
+        unsigned char *png = NULL;
+        size_t png_len = 0;
+        struct err e;
+        err_init(&e);
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= PNG_RECOMPRESS_MAX_BYTES &&
+            file_read_all(path, &data, &len, &e) == 0) {
+            before += (int64_t)len;
+            if (png_recompress((const unsigned char *)data, len, &png, &png_len, &e) != 0)
+                log_warn("visit", "%s: kept as captured: %s", path, e.msg);
+            if (png && file_write_atomic(path, png, png_len, &e) == 0) {
+                after += (int64_t)png_len;
+                n_smaller++;
+            } else {
+                after += (int64_t)len;
+            }
+        }
+        free(png);
+        free(data);
+        free(path);
+        free(names[i]);
+    }
+    free(names);
+    if (n > 0)
+        json_object_set_new(b->meta, "png_recompressed",
+                            json_pack("{s:i, s:i, s:I, s:I, s:I}", "files", (int)n, "smaller", n_smaller, "bytes_before",
+                                      (json_int_t)before, "bytes_after", (json_int_t)after, "ms",
+                                      (json_int_t)(clock_mono_ms() - t0)));
+}
+
 int visit_bundle_finish(const struct visit_env *env, struct visit_bundle *b, int64_t letter_id, const char *token,
                         int64_t at_ms, char sha_out[DIGEST_HEX_LEN], struct err *e)
 {
+    pngs_recompress(b);
     json_object_set_new(meta_timings(b), "visit_ms", json_integer(clock_mono_ms() - b->opened_mono_ms));
     char *text = json_dumps(b->meta, JSON_SORT_KEYS | JSON_INDENT(2));
     char *path = xasprintf("%s/meta.json", b->dir);

@@ -72,6 +72,20 @@ def ledger_integrity(store):
         con.close()
 
 
+def evidence_file(folder, name):
+    """Where a visit folder's file is: in the folder, or (a screenshot the same as an earlier visit's,
+    kept once) where its manifest's "same_as" says, in an earlier visit folder of the letter."""
+    try:
+        with open(os.path.join(folder, "manifest.json"), encoding="utf-8") as f:
+            files = json.load(f).get("files", [])
+    except (OSError, ValueError):
+        files = []
+    for entry in files:
+        if entry.get("name") == name and entry.get("same_as"):
+            return os.path.normpath(os.path.join(folder, entry["same_as"]))
+    return os.path.join(folder, name)
+
+
 class Workspace:
     """A ledger (huixin.db) and an evidence folder under dir, and huixin run against them."""
 

@@ -33,7 +33,7 @@ import tempfile
 import threading
 import time
 
-from harness import ROOT, HUIXIN, LIBRARY, Sites, Tally  # noqa: E402
+from harness import ROOT, HUIXIN, LIBRARY, Sites, Tally, evidence_file  # noqa: E402
 from cdp_dropper import Chromium, Dropper  # noqa: E402
 
 SUBMIT_AT = "2026-03-02 09:30"
@@ -589,7 +589,7 @@ def fault_visit_budget(suite):
         check("time budget of 8 s" in out, "%s: the message says the visit ran out of its time budget" % c.name,
               out)
         # its evidence shows what the page showed: the screenshot gets a short grace past the budget
-        shot = os.path.join(c.evidence, slow[5], "page.png") if slow is not None and slow[5] else ""
+        shot = evidence_file(os.path.join(c.evidence, slow[5]), "page.png") if slow is not None and slow[5] else ""
         check(bool(shot) and os.path.exists(shot) and os.path.getsize(shot) > 0,
               "%s: the failed visit's folder holds its page's screenshot" % c.name, shot)
         c.verdicts_hold(AFTER_DEADLINE[0], "after the slow visit")
@@ -935,7 +935,7 @@ def fault_disk_nearly_full(suite):
                     continue
                 counted += 1
                 folder = os.path.join(c.evidence, ev or "")
-                png = os.path.join(folder, "page.png")
+                png = evidence_file(folder, "page.png")
                 txt = os.path.join(folder, "page.txt")
                 ok = bool(ev) and os.path.isfile(png) and os.path.getsize(png) > 0 and (
                     outcome == 0 or (os.path.isfile(txt) and os.path.getsize(txt) > 0))

@@ -471,6 +471,101 @@ static void test_join_stacks_slices_in_order(void)
     buf_release(&d.b);
 }
 
+/* A page-like image: white, with lines of dark "glyphs" in a repeating shape (what text looks like to
+ * deflate), written by the writer (Sub, level 6). */
+static unsigned char page_pixel(int x, int y)
+{
+    bool is_text_line = (y % 24) >= 6 && (y % 24) < 18 && x > 40 && x < 600;
+    return is_text_line && ((x * 7 + (y % 24) * 3) % 11) < 4 ? 30 : 255;
+}
+
+static int page_check_row(int y, const unsigned char *px, int width, int channels, void *user)
+{
+    int *wrong = user;
+    for (int x = 0; x < width; x++)
+        for (int k = 0; k < channels; k++)
+            *wrong += px[x * channels + k] != (k == 3 ? 255 : page_pixel(x, y));
+    return 0;
+}
+
+/* Recompression keeps every pixel: decoded again, the new PNG is the pattern, row for row. */
+static void test_recompress_keeps_the_pixels(void)
+{
+    {
+        struct mem_sink s = {0};
+        struct err e = {0};
+        buf_init(&s.b);
+        struct png_writer *w = NULL;
+        unsigned char row[640 * 3];
+        REQUIRE(png_writer_new(640, 480, 3, mem_sink_put, &s, &w, &e) == 0);
+        for (int y = 0; y < 480; y++) {
+            for (int x = 0; x < 640; x++)
+                row[x * 3] = row[x * 3 + 1] = row[x * 3 + 2] = page_pixel(x, y);
+            REQUIRE(png_writer_row(w, row, 3, &e) == 0);
+        }
+        REQUIRE(png_writer_finish(w, &e) == 0);
+        png_writer_free(w);
+        unsigned char *out = NULL;
+        size_t out_len = 0;
+        CHECK_INT(png_recompress((const unsigned char *)s.b.data, s.b.len, &out, &out_len, &e), 0);
+        CHECK(out != NULL && out_len < s.b.len);
+        int wrong = 0;
+        if (out) {
+            CHECK_INT(png_rows_walk(out, out_len, page_check_row, &wrong, &e), 0);
+            CHECK_INT(wrong, 0);
+        }
+        free(out);
+        buf_release(&s.b);
+    }
+    for (int channels = 3; channels <= 4; channels++) {
+        for (int is_noisy = 0; is_noisy <= 1; is_noisy++) {
+            struct mem_sink s = {0};
+            struct err e = {0};
+            buf_init(&s.b);
+            REQUIRE(image_write(&s, 640, 300, channels, is_noisy, &e) == 0);
+            unsigned char *out = NULL;
+            size_t out_len = 0;
+            CHECK_INT(png_recompress((const unsigned char *)s.b.data, s.b.len, &out, &out_len, &e), 0);
+            if (out) {
+                CHECK(out_len < s.b.len);
+                size_t idats = 0, biggest = 0;
+                CHECK_INT(chunks_check(out, out_len, &idats, &biggest), 0);
+                struct pixel_check c = {0, 0, channels, is_noisy, 0};
+                CHECK_INT(png_rows_walk(out, out_len, pixel_check_row, &c, &e), 0);
+                CHECK_INT(c.rows, 300);
+                CHECK_INT(c.wrong, 0);
+            }
+            free(out);
+            buf_release(&s.b);
+        }
+        /* all five filters, as another encoder writes them */
+        size_t len = 0;
+        unsigned char *png = handmade_png(97, 41, channels, 7, &len);
+        unsigned char *out = NULL;
+        size_t out_len = 0;
+        struct err e = {0};
+        CHECK_INT(png_recompress(png, len, &out, &out_len, &e), 0);
+        const unsigned char *back = out ? out : png;
+        struct pixel_check c = {0, 0, channels, true, 0};
+        CHECK_INT(png_rows_walk(back, out ? out_len : len, pixel_check_row, &c, &e), 0);
+        CHECK_INT(c.rows, 41);
+        CHECK_INT(c.wrong, 0);
+        free(out);
+        free(png);
+    }
+    /* not a PNG, or a cut one: an error, never a result */
+    unsigned char *out = NULL;
+    size_t out_len = 0;
+    struct err e = {0};
+    CHECK(png_recompress((const unsigned char *)"GIF89a not a png at all, not at all", 35, &out, &out_len, &e) != 0);
+    CHECK(out == NULL);
+    size_t len = 0;
+    unsigned char *png = handmade_png(97, 41, 3, 7, &len);
+    CHECK(png_recompress(png, len / 2, &out, &out_len, &e) != 0);
+    CHECK(out == NULL);
+    free(png);
+}
+
 int main(int argc, char **argv)
 {
     static const struct test_case cases[] = {
@@ -484,6 +579,7 @@ int main(int argc, char **argv)
         {"the row walk reads all five filters across small chunks, and says when rows are missing",
          test_walk_reads_all_five_filters_across_small_chunks},
         {"join stacks slices in order", test_join_stacks_slices_in_order},
+        {"recompression keeps every pixel, and only a smaller PNG is a result", test_recompress_keeps_the_pixels},
     };
     return runner_main(argc, argv, cases, ARRAY_LEN(cases));
 }
