@@ -17,17 +17,15 @@
     "const textOf=e=>String(e.innerText||e.value||(e.getAttribute&&e.getAttribute('aria-label'))||'')"    \
     ".replace(/\\s+/g,' ').trim().slice(0,60);"
 
-/* The element's box now and at the next animation frame: the page's animations and timers move a
- * frame's worth between the two, so equal boxes are two consecutive frames alike (Playwright's rule, one
- * frame sooner than measuring at two frames). A page whose frames do not come (a background tab) falls
- * back to a timer so the look never hangs. */
+/* Two animation frames apart, the element's box; a page whose frames do not come (a background tab)
+ * falls back to a timer so the look never hangs. */
 const char page_element_facts_js[] =
     "async function(){const el=this;" JS_DESCRIBE
     "if(!el.isConnected)return {connected:false};"
     "const box=()=>{const r=el.getBoundingClientRect();return [r.left,r.top,r.width,r.height];};"
     "const frame=()=>new Promise(res=>{let done=false;requestAnimationFrame(()=>{done=true;res();});"
     "setTimeout(()=>{if(!done)res();},100);});"
-    "const before=box();await frame();const after=box();"
+    "const before=box();await frame();await frame();const after=box();"
     "if(!el.isConnected)return {connected:false};"
     "const s=getComputedStyle(el);"
     "const control=['BUTTON','INPUT','SELECT','TEXTAREA','OPTION','OPTGROUP','FIELDSET'].includes(el.tagName);"
