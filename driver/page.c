@@ -21,6 +21,7 @@ const struct page_event_row *const page_event_tables[] = {
     page_net_events,
     page_lifecycle_events,
     page_dialog_events,
+    page_window_events,
     page_runtime_events,
     page_fetch_events,
 };

@@ -288,6 +288,11 @@ size_t page_window_mark(const struct page *p);
 int page_window_follow(struct page *p, size_t mark, int timeout_ms, struct err *e);
 int page_window_follow_newest(struct page *p, int timeout_ms, struct err *e);
 int page_window_opener(struct page *p, struct err *e);
+/* How many times the documents of the page's windows asked for a new window (window.open, a
+ * target=_blank link or form: Page.windowOpen, sent by the renderer as it creates the window). An
+ * action's answer comes back from the same renderer after it, so a count unchanged once an action
+ * returned says the action asked for no window then (one may still open later, from a timer). */
+uint64_t page_window_asked(const struct page *p);
 /* Armed with a mark, the waits for an element or a condition (page_wait, the actions' wait for their
  * element) follow a window opened since the mark when one appears while they poll (a window that opens
  * late, after a click's answer came back); following one, page_goto or page_window_disarm disarm it. */

@@ -122,6 +122,7 @@ struct page {
     struct page_window openers[PAGE_WINDOWS_DEPTH_MAX]; /* the windows it came from, oldest first */
     size_t openers_len;
     size_t window_armed_mark; /* mark + 1 of page_window_arm; 0: not armed */
+    uint64_t window_open_asks; /* Page.windowOpen events: a document asked for a new window */
     char **windows_used;   /* the URLs of the windows followed, as they were when followed */
     size_t windows_used_len;
 
@@ -220,6 +221,9 @@ void page_fetch_unloaded_note(struct page *p, const char *network_id, const char
 /* Whether url is another host's, for a page given its own hosts (false before page_thirdparty_set). */
 bool page_url_is_thirdparty(const struct page *p, const char *url);
 void page_fetch_release(struct page *p);
+
+/* page_window.c: Page.windowOpen (a document asked for a new window), counted for page_window_asked. */
+extern const struct page_event_row page_window_events[];
 
 /* page_targets.c: the Target domain: out-of-process iframes (their sessions), popups and detaches.
  * Enables auto-attach, so iframes in other processes attach under the session and wait for us. */

@@ -46,6 +46,24 @@ uint64_t page_navigation_count(const struct page *p)
     return p->navigations;
 }
 
+uint64_t page_window_asked(const struct page *p)
+{
+    return p->window_open_asks;
+}
+
+static void window_open_asked(struct page *p, const char *session, json_t *params)
+{
+    (void)session;
+    const char *url = json_string_value(json_object_get(params, "url"));
+    log_debug("page", "a document asked for a new window: %s", url ? url : "?");
+    p->window_open_asks++;
+}
+
+const struct page_event_row page_window_events[] = {
+    {"Page.windowOpen", window_open_asked},
+    {NULL, NULL},
+};
+
 size_t page_window_depth(const struct page *p)
 {
     return p->openers_len;

@@ -157,6 +157,33 @@ static void test_form_posted_into_new_window(void)
     page_close(p);
 }
 
+/* Each way of opening a window is counted as asked for by the time the click's answer is back; a
+ * click that opens none is not, and a window opened later from a timer is counted when it comes. */
+static void test_window_asked_known_when_click_returns(void)
+{
+    static const char *const openers[] = {"#blank", "#open", "#noopener", "#send"};
+    for (size_t i = 0; i < ARRAY_LEN(openers); i++) {
+        struct page *p = index_open();
+        uint64_t before = page_window_asked(p);
+        OK(page_click(p, openers[i], T_MS, &ok_e_));
+        if (page_window_asked(p) != before + 1)
+            fprintf(stderr, "  %s: asked %llu times\n", openers[i], (unsigned long long)(page_window_asked(p) - before));
+        CHECK(page_window_asked(p) == before + 1);
+        page_close(p);
+    }
+    struct page *p = index_open();
+    uint64_t before = page_window_asked(p);
+    OK(page_click(p, "#nothing", T_MS, &ok_e_));
+    CHECK(page_window_asked(p) == before);
+    OK(page_click(p, "#late", T_MS, &ok_e_));
+    CHECK(page_window_asked(p) == before);
+    int64_t until = clock_mono_ms() + T_MS;
+    while (page_window_asked(p) == before && clock_mono_ms() < until)
+        page_wait(p, PAGE_COND_TEXT, "no such text", 200, NULL);
+    CHECK(page_window_asked(p) == before + 1);
+    page_close(p);
+}
+
 /* No window opened: following looks and comes back with 0 */
 static void test_no_window_follows_nothing(void)
 {
@@ -221,6 +248,8 @@ static const struct test_case cases[] = {
     {"a form posted into a new window: its answer and alert are in the window followed",
      test_form_posted_into_new_window},
     {"a click that opens no window follows nothing", test_no_window_follows_nothing},
+    {"a window a click asks for is known when the click returns; none asked, none counted",
+     test_window_asked_known_when_click_returns},
     {"a window opened late is followed by the next wait when armed", test_late_window_followed_by_armed_wait},
     {"a popup's popup is followed; one that closes itself puts the page back on its opener",
      test_popup_of_popup_and_self_close},
