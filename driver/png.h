@@ -46,7 +46,7 @@ int png_join(const unsigned char *const *pngs, const size_t *lens, size_t n, uns
              struct err *e);
 
 /* The same pixels (8-bit RGB or RGBA, as data has them) as a smaller PNG: rows unfiltered, deflated at
- * zlib's level 9, kept only when smaller than data (*out stays NULL when it is not). The result is
+ * zlib's level 6, kept only when smaller than data (*out stays NULL when it is not). The result is
  * decoded again and its pixels' CRC-32 compared with data's: a difference is an error, never a result.
  * Holds data, the result and a row. Text chunks and other metadata are not kept (Chromium writes
  * none). Caller frees *out. */

@@ -59,6 +59,7 @@ struct scn_run_options {
                                   none, and a scenario with such a step does not run */
     int64_t letter_sent_ms;    /* when the letter was submitted (0: unknown): a list_search's older_than
                                   stops at rows dated before that day */
+    struct png_squeezer *squeezer; /* each screenshot written is given to it (driver/png_squeeze.h); NULL: none */
 };
 
 /* Paths of the PNGs written, in order. */

@@ -13,6 +13,7 @@
 #include "common/files.h"
 #include "common/log.h"
 #include "driver/page.h"
+#include "driver/png_squeeze.h"
 #include "scenarios/regex.h"
 #include "scenarios/run_internal.h"
 #include "scenarios/step.h"
@@ -346,6 +347,7 @@ int scn_exec_shot(struct scn_exec *x, const char *name, char **path_out, struct 
         free(path);
         return rc;
     }
+    png_squeezer_add(x->o->squeezer, path); /* made smaller in the background while the visit goes on */
     x->shots->paths = xrealloc(x->shots->paths, (x->shots->n + 1) * sizeof *x->shots->paths);
     x->shots->paths[x->shots->n++] = xstrdup(path);
     if (path_out)

@@ -137,7 +137,7 @@ int visit_check_letter(const struct visit_env *env, int64_t letter_id, struct vi
         json_object_set_new(b.meta, "session", json_pack("{s:s}", "state", out->is_login_needed ? "logged_out" : "unknown"));
         visit_bundle_capture_last(&venv, &b, p, "page");
     } else {
-        struct scn_run_options o = {.captcha = env->captcha, .evidence_dir = b.dir, .timeout_ms = env->timeout_ms,
+        struct scn_run_options o = {.captcha = env->captcha, .evidence_dir = b.dir, .squeezer = b.squeezer, .timeout_ms = env->timeout_ms,
                                     .thirdparty_ms = env->thirdparty_ms, .block_list = env->block_list,
                                     .mail = env->mail, .letter_sent_ms = t.submitted_at_ms};
         visit_bundle_block_note(&b, env, sc);

@@ -11,7 +11,7 @@
 #include "common/clock.h"
 #include "common/files.h"
 #include "driver/page.h"
-#include "driver/png.h"
+#include "driver/png_squeeze.h"
 #include "scenarios/block_list.h"
 #include "scenarios/scenario.h"
 #include "verify/assess.h"
@@ -106,6 +106,7 @@ int visit_bundle_open(const struct visit_env *env, const struct ledger_campaign 
         return ERR_IO;
     }
     b->dir = xasprintf("%s/%s", env->evidence_root, b->rel_dir);
+    b->squeezer = png_squeezer_new();
     {
         char *slash = strrchr(b->rel_dir, '/');
         char *parent_rel = xstrndup(b->rel_dir, (size_t)(slash - b->rel_dir));
@@ -224,6 +225,8 @@ unsigned visit_bundle_capture(struct visit_bundle *b, struct page *p, const char
     note_capture(b, prefix, "png", rc, &e, t0);
     written |= rc == 0 ? VISIT_CAPTURED_PNG : 0;
     if (rc == 0)
+        png_squeezer_add(b->squeezer, path);
+    if (rc == 0)
         json_object_set_new(entry, "png_size", json_pack("{s:i, s:i, s:i, s:i, s:b, s:b}", "width", shot.width_px,
                                                          "height", shot.height_px, "page_height", shot.page_height_px,
                                                          "page_width", shot.page_width_px, "truncated",
@@ -301,63 +304,39 @@ unsigned visit_bundle_capture(struct visit_bundle *b, struct page *p, const char
     return written;
 }
 
-/* Screenshots larger than this are kept as Chromium wrote them: recompressing one holds it and its new
- * copies in memory. */
-#define PNG_RECOMPRESS_MAX_BYTES (16 * 1024 * 1024)
-
-/* Rewrites the visit's screenshots smaller, the pixels the same (png_recompress checks them), before the
- * manifest hashes them; the browser is done with the page by then. One that cannot be made smaller, or
- * fails, stays as it was. What it saved goes to meta.json's png_recompressed. */
+/* Waits for the screenshots given to the squeezer as they were written (made smaller in the background
+ * while the visit went on), then squeezes here any other PNG of the folder (a window's capture), before
+ * the manifest hashes them. One that cannot be made smaller, or fails, stays as it was. What it saved
+ * goes to meta.json's png_recompressed. */
 static void pngs_recompress(struct visit_bundle *b)
 {
-    DIR *d = opendir(b->dir);
-    if (!d)
-        return;
-    char **names = NULL;
-    size_t n = 0;
-    struct dirent *ent;
-    while ((ent = readdir(d)) != NULL) {
-        size_t len = strlen(ent->d_name);
-        if (ent->d_name[0] != '.' && len > 4 && strcmp(ent->d_name + len - 4, ".png") == 0) {
-            names = xrealloc(names, (n + 1) * sizeof *names);
-            names[n++] = xstrdup(ent->d_name);
-        }
+    struct png_squeeze_stats st = {0};
+    char *warnings = NULL;
+    png_squeezer_finish(b->squeezer, &st, &warnings);
+    if (warnings) {
+        log_warn("visit", "%s", warnings);
+        free(warnings);
     }
-    closedir(d);
-    int64_t t0 = clock_mono_ms(), before = 0, after = 0;
-    int n_smaller = 0;
-    for (size_t i = 0; i < n; i++) {
-        char *path = xasprintf("%s/%s", b->dir, names[i]);
-        struct stat st;
-        char *data = NULL;
-        size_t len = 0;
-        unsigned char *png = NULL;
-        size_t png_len = 0;
+    DIR *d = opendir(b->dir);
+    struct dirent *ent;
+    while (d && (ent = readdir(d)) != NULL) {
+        size_t len = strlen(ent->d_name);
+        if (ent->d_name[0] == '.' || len <= 4 || strcmp(ent->d_name + len - 4, ".png") != 0)
+            continue;
+        char *path = xasprintf("%s/%s", b->dir, ent->d_name);
         struct err e;
         err_init(&e);
-        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= PNG_RECOMPRESS_MAX_BYTES &&
-            file_read_all(path, &data, &len, &e) == 0) {
-            before += (int64_t)len;
-            if (png_recompress((const unsigned char *)data, len, &png, &png_len, &e) != 0)
-                log_warn("visit", "%s: kept as captured: %s", path, e.msg);
-            if (png && file_write_atomic(path, png, png_len, &e) == 0) {
-                after += (int64_t)png_len;
-                n_smaller++;
-            } else {
-                after += (int64_t)len;
-            }
-        }
-        free(png);
-        free(data);
+        if (!png_squeezer_has(b->squeezer, path) && png_squeeze_file(path, &st, &e) != 0)
+            log_warn("visit", "%s: kept as captured: %s", path, e.msg);
         free(path);
-        free(names[i]);
     }
-    free(names);
-    if (n > 0)
+    if (d)
+        closedir(d);
+    if (st.files > 0)
         json_object_set_new(b->meta, "png_recompressed",
-                            json_pack("{s:i, s:i, s:I, s:I, s:I}", "files", (int)n, "smaller", n_smaller, "bytes_before",
-                                      (json_int_t)before, "bytes_after", (json_int_t)after, "ms",
-                                      (json_int_t)(clock_mono_ms() - t0)));
+                            json_pack("{s:i, s:i, s:I, s:I, s:I}", "files", st.files, "smaller", st.smaller,
+                                      "bytes_before", (json_int_t)st.bytes_before, "bytes_after",
+                                      (json_int_t)st.bytes_after, "ms", (json_int_t)st.ms));
 }
 
 int visit_bundle_finish(const struct visit_env *env, struct visit_bundle *b, int64_t letter_id, const char *token,
@@ -417,6 +396,7 @@ json_t *visit_blocked_json(struct page *p)
 
 void visit_bundle_release(struct visit_bundle *b)
 {
+    png_squeezer_free(b->squeezer);
     free(b->rel_dir);
     free(b->dir);
     json_decref(b->meta);

@@ -24,6 +24,7 @@ struct visit_bundle {
     int64_t opened_mono_ms; /* clock_mono_ms at visit_bundle_open: meta.json's timings.visit_ms */
     char *tls_error, *tls_subject; /* the site's certificate does not verify (visit_tls_note); else NULL */
     bool is_tls_accepted;          /* ... and the visit went on past it (site.tls "accept") */
+    struct png_squeezer *squeezer; /* makes the visit's screenshots smaller as they come (driver/png_squeeze.h) */
 };
 
 /* Opens the bundle folder of the letter's next visit. */

@@ -287,7 +287,7 @@ static int recover_letter(const struct visit_env *env, const struct ledger_campa
     visit_tls_note(env, s, &vars, sc->site.tls, visit_proxy_get(vp), &b);
     visit_bundle_proxy_note(&b, vp);
     struct ledger_visit v = {.letter_id = t->id, .kind = "recover", .at_ms = at, .outcome = VISIT_FAILED};
-    struct scn_run_options o = {.captcha = captcha ? captcha : env->captcha, .evidence_dir = b.dir,
+    struct scn_run_options o = {.captcha = captcha ? captcha : env->captcha, .evidence_dir = b.dir, .squeezer = b.squeezer,
                                 .timeout_ms = env->timeout_ms,
                                 .thirdparty_ms = env->thirdparty_ms, .block_list = env->block_list,
                                 .mail = env->mail};
@@ -597,7 +597,7 @@ again:
     } else {
         if (sc->session.is_set)
             json_object_set_new(b.meta, "session", json_pack("{s:s}", "state", "logged_in"));
-        struct scn_run_options o = {.captcha = captcha ? captcha : env->captcha, .evidence_dir = b.dir,
+        struct scn_run_options o = {.captcha = captcha ? captcha : env->captcha, .evidence_dir = b.dir, .squeezer = b.squeezer,
                                     .timeout_ms = env->timeout_ms, .thirdparty_ms = env->thirdparty_ms,
                                     .block_list = env->block_list, .before_final = mark_final_click, .user = &mark,
                                     .mail = env->mail};
