@@ -7,11 +7,15 @@
  * _FROM, _TO), each adding channels. The file, mode 0600:
  *
  *   # huixin alerts
- *   daily_summary = 18:00          # optional, Beijing time: when the daily summary is due
- *   [webhook]                      # one section per channel; [webhook NAME] names it
+ *   # optional, Beijing time: when the daily summary is due
+ *   daily_summary = 18:00
+ *   # one section per channel; [webhook NAME] names it
+ *   [webhook]
  *   url = https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...
- *   format = wecom                 # generic | wecom | dingtalk | feishu (default: from the host)
- *   secret = SEC...                # DingTalk / Feishu signing secret (optional)
+ *   # generic | wecom | dingtalk | feishu (default: from the host)
+ *   format = wecom
+ *   # DingTalk / Feishu signing secret (optional)
+ *   secret = SEC...
  *   [smtp]
  *   url = smtps://smtp.example.com:465
  *   user = huixin@example.com
@@ -19,6 +23,7 @@
  *   from = 回信 <huixin@example.com>
  *   to = a@example.com, b@example.com
  *
+ * The syntax (comments are lines of their own; CRLF, a byte-order mark) is common/conf.h's.
  * Unknown sections and keys are errors naming file:line. A file readable by group or others that
  * holds a URL, secret, user or password is refused (chmod 600). Secrets never reach a log or a
  * message: URLs are shown redacted, and every error text is scrubbed of the channel's secrets. */

@@ -1,13 +1,11 @@
 /* Alert channels from alerts.conf and the environment (the format is in alert.h). */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "common/base.h"
-#include "common/files.h"
+#include "common/conf.h"
 #include "reports/alert.h"
 
 static void channel_release(struct alert_channel *ch)
@@ -74,20 +72,6 @@ static void recipients_set(struct alert_channel *ch, const char *list)
     }
 }
 
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-    if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
-        s[n - 1] = '\0';
-        s++;
-    }
-    return s;
-}
-
 static bool url_scheme_is(const char *url, const char *const *schemes, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -120,147 +104,129 @@ static int channel_check(const struct alert_channel *ch, const char *where, stru
     return 0;
 }
 
-static int file_parse(struct alert_config *c, const char *path, char *text, bool *has_secret, struct err *e)
+/* What the file's handlers know between lines: the channel of the section being read. */
+struct file_state {
+    struct alert_config *c;
+    struct alert_channel *ch; /* NULL before the first section */
+    bool is_format_given;     /* ch's format was set by a line, not to be guessed from its URL */
+};
+
+/* The section being read is complete: its format, unless given, from its URL's host; then its checks. */
+static int channel_finish(struct file_state *fs, struct err *e)
 {
-    int rc = 0;
-    int line_no = 0;
-    struct alert_channel *ch = NULL;
-    int ch_line = 0;
-    bool format_given = false;
-    char *line = text;
-    while (line && *line && rc == 0) {
-        char *nl = strchr(line, '\n');
-        if (nl)
-            *nl = '\0';
-        line_no++;
-        char *s = trim(line);
-        line = nl ? nl + 1 : NULL;
-        if (*s == '\0' || *s == '#' || *s == ';')
-            continue;
-        if (*s == '[') {
-            char *close = strchr(s, ']');
-            if (!close || *trim(close + 1) != '\0')
-                return err_set(e, ERR_INPUT, "%s:%d: expected a section like [webhook] or [smtp NAME]", path, line_no);
-            *close = '\0';
-            char *inner = trim(s + 1);
-            char *name = inner;
-            size_t kind_len = strcspn(inner, " \t");
-            char *label = inner[kind_len] ? trim(inner + kind_len + 1) : NULL;
-            inner[kind_len] = '\0';
-            enum alert_channel_type type;
-            if (strcmp(inner, "webhook") == 0)
-                type = ALERT_CHANNEL_WEBHOOK;
-            else if (strcmp(inner, "smtp") == 0)
-                type = ALERT_CHANNEL_SMTP;
-            else
-                return err_set(e, ERR_INPUT, "%s:%d: unknown section [%s]: expected [webhook] or [smtp]", path, line_no,
-                               inner);
-            if (ch) {
-                if (!format_given && ch->url)
-                    ch->format = alert_format_guess(ch->url);
-                char *where = xasprintf("%s:%d", path, ch_line);
-                rc = channel_check(ch, where, e);
-                free(where);
-                if (rc)
-                    return rc;
-            }
-            char *origin = xasprintf("%s:%d", path, line_no);
-            ch = channel_add(c, type, label && *label ? label : name, origin);
-            free(origin);
-            ch_line = line_no;
-            format_given = false;
-            continue;
-        }
-        char *eq = strchr(s, '=');
-        if (!eq)
-            return err_set(e, ERR_INPUT, "%s:%d: expected 'key = value' or a [section]", path, line_no);
-        *eq = '\0';
-        char *key = trim(s), *value = trim(eq + 1);
-        if (!ch) {
-            if (strcmp(key, "daily_summary") != 0)
-                return err_set(e, ERR_INPUT, "%s:%d: unknown key '%s' before any section: expected daily_summary", path,
-                               line_no, key);
-            int h = -1, m = -1;
-            char tail = 0;
-            if (sscanf(value, "%2d:%2d%c", &h, &m, &tail) != 2 || h < 0 || h > 23 || m < 0 || m > 59)
-                return err_set(e, ERR_INPUT, "%s:%d: daily_summary '%s': expected HH:MM (Beijing time)", path, line_no,
-                               value);
-            c->daily_summary_minute = h * 60 + m;
-            continue;
-        }
-        char **slot = NULL;
-        bool is_secret = true;
-        if (strcmp(key, "url") == 0) {
-            slot = &ch->url;
-        } else if (strcmp(key, "secret") == 0 && ch->type == ALERT_CHANNEL_WEBHOOK) {
-            slot = &ch->secret;
-        } else if (strcmp(key, "format") == 0 && ch->type == ALERT_CHANNEL_WEBHOOK) {
-            if (alert_format_parse(value, &ch->format))
-                return err_set(e, ERR_INPUT, "%s:%d: format '%s': expected generic, wecom, dingtalk or feishu", path,
-                               line_no, value);
-            format_given = true; /* so the URL's host does not override it */
-            continue;
-        } else if (strcmp(key, "user") == 0 && ch->type == ALERT_CHANNEL_SMTP) {
-            slot = &ch->smtp_user;
-        } else if (strcmp(key, "password") == 0 && ch->type == ALERT_CHANNEL_SMTP) {
-            slot = &ch->smtp_password;
-        } else if (strcmp(key, "from") == 0 && ch->type == ALERT_CHANNEL_SMTP) {
-            slot = &ch->smtp_from;
-            is_secret = false;
-        } else if (strcmp(key, "to") == 0 && ch->type == ALERT_CHANNEL_SMTP) {
-            recipients_set(ch, value);
-            continue;
-        } else {
-            return err_set(e, ERR_INPUT, "%s:%d: unknown key '%s' in [%s]: expected %s", path, line_no, key, ch->name,
-                           ch->type == ALERT_CHANNEL_WEBHOOK ? "url, format, secret"
-                                                             : "url, user, password, from, to");
-        }
-        if (*slot)
-            return err_set(e, ERR_INPUT, "%s:%d: '%s' given twice in [%s]", path, line_no, key, ch->name);
-        *slot = xstrdup(value);
-        if (is_secret && *value)
-            *has_secret = true;
-    }
-    if (ch) {
-        if (!format_given && ch->url)
-            ch->format = alert_format_guess(ch->url);
-        char *where = xasprintf("%s:%d", path, ch_line);
-        rc = channel_check(ch, where, e);
-        free(where);
-    }
-    return rc;
+    if (!fs->ch)
+        return 0;
+    if (!fs->is_format_given && fs->ch->url)
+        fs->ch->format = alert_format_guess(fs->ch->url);
+    return channel_check(fs->ch, fs->ch->origin, e);
 }
 
-static const char *env(const char *name)
+static int file_section(const struct conf_at *at, char *inner, void *user, struct err *e)
 {
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
+    struct file_state *fs = user;
+    char *name = inner;
+    size_t kind_len = strcspn(inner, " \t");
+    char *label = inner[kind_len] ? conf_trim(inner + kind_len + 1) : NULL;
+    inner[kind_len] = '\0';
+    enum alert_channel_type type;
+    if (strcmp(inner, "webhook") == 0)
+        type = ALERT_CHANNEL_WEBHOOK;
+    else if (strcmp(inner, "smtp") == 0)
+        type = ALERT_CHANNEL_SMTP;
+    else
+        return conf_err(at, e, "unknown section [%s]: expected [webhook] or [smtp]", inner);
+    int rc = channel_finish(fs, e);
+    if (rc)
+        return rc;
+    char *origin = xasprintf("%s:%d", at->path, at->line_no);
+    fs->ch = channel_add(fs->c, type, label && *label ? label : name, origin);
+    free(origin);
+    fs->is_format_given = false;
+    return 0;
 }
+
+static int file_key(const struct conf_at *at, const char *key, const char *value, bool *is_secret, void *user,
+                    struct err *e)
+{
+    struct file_state *fs = user;
+    struct alert_channel *ch = fs->ch;
+    if (!ch) {
+        if (strcmp(key, "daily_summary") != 0)
+            return conf_err(at, e, "unknown key '%s' before any section: expected daily_summary", key);
+        int h = -1, m = -1;
+        char tail = 0;
+        if (sscanf(value, "%2d:%2d%c", &h, &m, &tail) != 2 || h < 0 || h > 23 || m < 0 || m > 59)
+            return conf_err(at, e, "daily_summary '%s': expected HH:MM (Beijing time)", value);
+        fs->c->daily_summary_minute = h * 60 + m;
+        return 0;
+    }
+    bool is_webhook = ch->type == ALERT_CHANNEL_WEBHOOK, is_smtp = ch->type == ALERT_CHANNEL_SMTP;
+    char **slot = NULL;
+    if (strcmp(key, "url") == 0) {
+        slot = &ch->url;
+    } else if (strcmp(key, "secret") == 0 && is_webhook) {
+        slot = &ch->secret;
+    } else if (strcmp(key, "format") == 0 && is_webhook) {
+        if (alert_format_parse(value, &ch->format))
+            return conf_err(at, e, "format '%s': expected generic, wecom, dingtalk or feishu", value);
+        fs->is_format_given = true; /* so the URL's host does not override it */
+        return 0;
+    } else if (strcmp(key, "user") == 0 && is_smtp) {
+        slot = &ch->smtp_user;
+    } else if (strcmp(key, "password") == 0 && is_smtp) {
+        slot = &ch->smtp_password;
+    } else if (strcmp(key, "from") == 0 && is_smtp) {
+        return conf_value_keep(at, &ch->smtp_from, key, value, ch->name, e); /* not a secret */
+    } else if (strcmp(key, "to") == 0 && is_smtp) {
+        recipients_set(ch, value);
+        return 0;
+    } else {
+        return conf_err(at, e, "unknown key '%s' in [%s]: expected %s", key, ch->name,
+                        is_webhook ? "url, format, secret" : "url, user, password, from, to");
+    }
+    *is_secret = true;
+    return conf_value_keep(at, slot, key, value, ch->name, e);
+}
+
+static int file_end(const char *path, void *user, struct err *e)
+{
+    (void)path;
+    return channel_finish(user, e);
+}
+
+static const struct conf_syntax alerts_syntax = {
+    .what = "alerts config",
+    .section_hint = "[webhook] or [smtp NAME]",
+    .secrets = "secrets (webhook URLs, secrets, passwords)",
+    .section = file_section,
+    .key = file_key,
+    .end = file_end,
+};
 
 static int env_parse(struct alert_config *c, struct err *e)
 {
-    const char *url = env("HUIXIN_WEBHOOK_URL");
+    const char *url = conf_env("HUIXIN_WEBHOOK_URL");
     if (url) {
         struct alert_channel *ch = channel_add(c, ALERT_CHANNEL_WEBHOOK, "webhook", "environment");
         ch->url = xstrdup(url);
-        ch->secret = xstrdup(env("HUIXIN_WEBHOOK_SECRET"));
+        ch->secret = xstrdup(conf_env("HUIXIN_WEBHOOK_SECRET"));
         ch->format = alert_format_guess(url);
-        const char *f = env("HUIXIN_WEBHOOK_FORMAT");
+        const char *f = conf_env("HUIXIN_WEBHOOK_FORMAT");
         if (f && alert_format_parse(f, &ch->format))
             return err_set(e, ERR_INPUT, "HUIXIN_WEBHOOK_FORMAT '%s': expected generic, wecom, dingtalk or feishu", f);
         int rc = channel_check(ch, "HUIXIN_WEBHOOK_URL", e);
         if (rc)
             return rc;
     }
-    url = env("HUIXIN_SMTP_URL");
+    url = conf_env("HUIXIN_SMTP_URL");
     if (url) {
         struct alert_channel *ch = channel_add(c, ALERT_CHANNEL_SMTP, "smtp", "environment");
         ch->url = xstrdup(url);
-        ch->smtp_user = xstrdup(env("HUIXIN_SMTP_USER"));
-        ch->smtp_password = xstrdup(env("HUIXIN_SMTP_PASSWORD"));
-        ch->smtp_from = xstrdup(env("HUIXIN_SMTP_FROM"));
-        if (env("HUIXIN_SMTP_TO"))
-            recipients_set(ch, env("HUIXIN_SMTP_TO"));
+        ch->smtp_user = xstrdup(conf_env("HUIXIN_SMTP_USER"));
+        ch->smtp_password = xstrdup(conf_env("HUIXIN_SMTP_PASSWORD"));
+        ch->smtp_from = xstrdup(conf_env("HUIXIN_SMTP_FROM"));
+        if (conf_env("HUIXIN_SMTP_TO"))
+            recipients_set(ch, conf_env("HUIXIN_SMTP_TO"));
         int rc = channel_check(ch, "HUIXIN_SMTP_URL (with HUIXIN_SMTP_FROM, HUIXIN_SMTP_TO)", e);
         if (rc)
             return rc;
@@ -268,51 +234,14 @@ static int env_parse(struct alert_config *c, struct err *e)
     return 0;
 }
 
-static char *default_path(void)
-{
-    const char *xdg = env("XDG_CONFIG_HOME"), *home = env("HOME");
-    if (xdg)
-        return xasprintf("%s/huixin/alerts.conf", xdg);
-    if (home)
-        return xasprintf("%s/.config/huixin/alerts.conf", home);
-    return NULL;
-}
-
 int alert_config_load(const char *path, struct alert_config *out, struct err *e)
 {
     memset(out, 0, sizeof *out);
     out->daily_summary_minute = -1;
-    int rc = 0;
-    char *text = NULL;
-    char *file = path ? xstrdup(path) : default_path();
-    if (file && (path || file_exists(file))) {
-        struct stat st;
-        if (stat(file, &st) != 0) {
-            rc = err_set(e, ERR_IO, "alerts config '%s': %s", file, strerror(errno));
-            goto out;
-        }
-        if ((rc = file_read_all(file, &text, NULL, e)))
-            goto out;
-        bool has_secret = false;
-        if ((rc = file_parse(out, file, text, &has_secret, e)))
-            goto out;
-        if (has_secret && (st.st_mode & 077)) {
-            rc = err_set(e, ERR_INPUT,
-                         "alerts config '%s' holds secrets (webhook URLs, secrets, passwords) but is readable by "
-                         "group or others (mode %03o): run 'chmod 600 %s'",
-                         file, (unsigned)(st.st_mode & 0777), file);
-            goto out;
-        }
-        out->path = file;
-        file = NULL;
-    }
-    rc = env_parse(out, e);
-out:
-    if (text) {
-        memset(text, 0, strlen(text));
-        free(text);
-    }
-    free(file);
+    struct file_state fs = {.c = out};
+    int rc = conf_file_load(path, "alerts.conf", &alerts_syntax, &fs, &out->path, e);
+    if (rc == 0)
+        rc = env_parse(out, e);
     if (rc)
         alert_config_release(out);
     return rc;

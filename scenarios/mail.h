@@ -1,8 +1,9 @@
 /* Mail: the query code or the reply a site sends to the letter's e-mail address, read from a mailbox
  * over IMAP (issue 17, gate 8). Three parts, each in its own file:
  *
- *   mail_config.c  where the mailbox is: a file like alerts.conf (mode 0600 when it holds a password),
- *                  section [imap] with url, user, password and ca_file, or HUIXIN_IMAP_* variables
+ *   mail_config.c  where the mailbox is: a file like alerts.conf (common/conf.h; mode 0600 when it
+ *                  holds a password), section [imap] with url, user, password and ca_file, or
+ *                  HUIXIN_IMAP_* variables
  *   mail_imap.c    the IMAP client (libcurl): UID SEARCH, then one message at a time by UID, each call
  *                  within a deadline
  *   mail_msg.c     a small RFC 5322 / MIME reader (pure): headers with folding, RFC 2047 encoded words
@@ -38,7 +39,9 @@ struct scn_mail_config {
  *   url = imaps://imap.example.com/INBOX
  *   user = letters@example.com
  *   password = ...
- *   ca_file = /etc/huixin/imap-ca.pem     # optional
+ *   ca_file = /etc/huixin/imap-ca.pem
+ *
+ * (ca_file is optional; the syntax, with comments on lines of their own, is common/conf.h's.)
  *
  * Unknown sections and keys are errors naming file:line; a file with a password readable by group or
  * others is refused (chmod 600). Nothing configured is not an error: out->url stays NULL. ERR_INPUT for

@@ -935,8 +935,10 @@ struct ledger_scan {
     bool is_lean;
     sqlite3_stmt *letters; /* letters JOIN sites, by letter id */
     sqlite3_stmt *visits;  /* their visits, by letter id, then as ledger_visit_list orders them */
-    bool has_visit;        /* visits (lean: letters) holds a row not yet handed out, of a later letter */
-    bool is_visits_done;   /* that statement (lean: letters) has ended */
+    bool is_letter_held;   /* lean: letters holds the first row of a letter not yet handed out */
+    bool is_letters_done;  /* letters has ended (stepped again, it would start over) */
+    bool is_visit_held;    /* visits holds a row not yet handed out, of a later letter */
+    bool is_visits_done;   /* visits has ended */
 };
 
 #define SCAN_SITE_COLS                                                                                        \
@@ -992,57 +994,100 @@ static void read_lean_visit(sqlite3_stmt *st, int base, struct ledger_visit *v)
     v->proves_absence = sqlite3_column_int(st, base + 10) != 0;
 }
 
-/* The lean scan is one statement: each open letter joined with its visits (a letter without any
- * gives one row with NULL visit columns), in the order of the index visits_schedule. */
-static int scan_next_lean(struct ledger_scan *s, struct ledger_letter *letter, struct ledger_site *site,
-                          struct ledger_visit **visits_out, size_t *n_out, struct err *e)
+/* The scan's next letter, with its site: the next row of its letters statement, or the row a lean scan
+ * holds (the first of this letter, met while reading the last one's visits). The lean columns, or the
+ * whole rows. 1, 0 when there are no more letters, or an error. */
+static int scan_letter_read(struct ledger_scan *s, struct ledger_letter *letter, struct ledger_site *site,
+                            struct err *e)
 {
-    if (s->is_visits_done)
+    if (s->is_letters_done)
         return 0;
-    if (!s->has_visit) {
+    if (s->is_letter_held) {
+        s->is_letter_held = false;
+    } else {
         int step = sqlite3_step(s->letters);
         if (step == SQLITE_DONE) {
-            s->is_visits_done = true;
+            s->is_letters_done = true;
             return 0;
         }
         if (step != SQLITE_ROW)
             return db_error(s->l, e, "cannot read letters");
     }
-    s->has_visit = false;
     memset(letter, 0, sizeof *letter);
     memset(site, 0, sizeof *site);
-    read_lean_letter(s->letters, letter, site);
-    struct ledger_visit *visits = NULL;
-    size_t n = 0, cap = 0;
+    if (s->is_lean) {
+        read_lean_letter(s->letters, letter, site);
+    } else {
+        read_letter(s->letters, letter);
+        read_site_at(s->letters, SCAN_LETTER_NCOLS, site);
+    }
+    return 1;
+}
+
+/* A letter's visits as a scan gathers them. */
+struct visit_list {
+    struct ledger_visit *v;
+    size_t n, cap;
+};
+
+/* A new visit at the end of the list, zeroed. */
+static struct ledger_visit *visit_list_push(struct visit_list *list)
+{
+    if (list->n == list->cap) {
+        list->cap = list->cap ? list->cap * 2 : 16;
+        list->v = xrealloc(list->v, list->cap * sizeof *list->v);
+    }
+    struct ledger_visit *v = &list->v[list->n++];
+    memset(v, 0, sizeof *v);
+    return v;
+}
+
+/* The lean scan is one statement: each open letter joined with its visits (a letter without any
+ * gives one row with NULL visit columns), in the order of the index visits_schedule. Reads the visits
+ * of the letter whose first row is current, up to the next letter's first row, which stays held.
+ * 0, or -1 when a step failed. */
+static int scan_visits_lean(struct ledger_scan *s, int64_t letter_id, struct visit_list *list)
+{
     for (;;) {
-        if (sqlite3_column_type(s->letters, SCAN_LEAN_LETTER_NCOLS) != SQLITE_NULL) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 16;
-                visits = xrealloc(visits, cap * sizeof *visits);
-            }
-            memset(&visits[n], 0, sizeof visits[n]);
-            read_lean_visit(s->letters, SCAN_LEAN_LETTER_NCOLS, &visits[n]);
-            n++;
-        }
+        if (sqlite3_column_type(s->letters, SCAN_LEAN_LETTER_NCOLS) != SQLITE_NULL)
+            read_lean_visit(s->letters, SCAN_LEAN_LETTER_NCOLS, visit_list_push(list));
         int step = sqlite3_step(s->letters);
         if (step == SQLITE_DONE) {
-            s->is_visits_done = true; /* stepped again, the statement would start over */
-            break;
+            s->is_letters_done = true;
+            return 0;
         }
-        if (step != SQLITE_ROW) {
-            ledger_visits_free(visits, n);
-            ledger_letter_release(letter);
-            ledger_site_release(site);
-            return db_error(s->l, e, "cannot read visits");
-        }
-        if (sqlite3_column_int64(s->letters, 0) != letter->id) {
-            s->has_visit = true; /* the next letter's first row */
-            break;
+        if (step != SQLITE_ROW)
+            return -1;
+        if (sqlite3_column_int64(s->letters, 0) != letter_id) {
+            s->is_letter_held = true; /* the next letter's first row */
+            return 0;
         }
     }
-    *visits_out = visits;
-    *n_out = n;
-    return 1;
+}
+
+/* The whole scan reads the visits from a statement of their own, in letter order beside the letters'. */
+static int scan_visits_all(struct ledger_scan *s, int64_t letter_id, struct visit_list *list)
+{
+    while (!s->is_visits_done) {
+        if (!s->is_visit_held) {
+            int step = sqlite3_step(s->visits);
+            if (step == SQLITE_DONE) {
+                s->is_visits_done = true;
+                break;
+            }
+            if (step != SQLITE_ROW)
+                return -1;
+            s->is_visit_held = true;
+        }
+        int64_t of = sqlite3_column_int64(s->visits, 1);
+        if (of > letter_id)
+            break; /* a later letter's: kept for it */
+        s->is_visit_held = false;
+        if (of < letter_id)
+            continue; /* no such letter in this scan */
+        read_visit(s->visits, visit_list_push(list));
+    }
+    return 0;
 }
 
 int ledger_scan_open(struct ledger *l, int64_t campaign_id, enum ledger_scan_kind kind, struct ledger_scan **out,
@@ -1146,50 +1191,18 @@ int ledger_open_facts_each(struct ledger *l, int64_t campaign_id, ledger_open_fa
 int ledger_scan_next(struct ledger_scan *s, struct ledger_letter *letter, struct ledger_site *site,
                      struct ledger_visit **visits_out, size_t *n_out, struct err *e)
 {
-    if (s->is_lean)
-        return scan_next_lean(s, letter, site, visits_out, n_out, e);
-    int step = sqlite3_step(s->letters);
-    if (step == SQLITE_DONE)
-        return 0;
-    if (step != SQLITE_ROW)
-        return db_error(s->l, e, "cannot read letters");
-    memset(letter, 0, sizeof *letter);
-    memset(site, 0, sizeof *site);
-    read_letter(s->letters, letter);
-    read_site_at(s->letters, SCAN_LETTER_NCOLS, site);
-    struct ledger_visit *visits = NULL;
-    size_t n = 0, cap = 0;
-    while (!s->is_visits_done) {
-        if (!s->has_visit) {
-            step = sqlite3_step(s->visits);
-            if (step == SQLITE_DONE) {
-                s->is_visits_done = true;
-                break;
-            }
-            if (step != SQLITE_ROW) {
-                ledger_visits_free(visits, n);
-                ledger_letter_release(letter);
-                ledger_site_release(site);
-                return db_error(s->l, e, "cannot read visits");
-            }
-            s->has_visit = true;
-        }
-        int64_t of = sqlite3_column_int64(s->visits, 1);
-        if (of > letter->id)
-            break; /* a later letter's: kept for it */
-        s->has_visit = false;
-        if (of < letter->id)
-            continue; /* no such letter in this scan */
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            visits = xrealloc(visits, cap * sizeof *visits);
-        }
-        memset(&visits[n], 0, sizeof visits[n]);
-        read_visit(s->visits, &visits[n]);
-        n++;
+    int rc = scan_letter_read(s, letter, site, e);
+    if (rc <= 0)
+        return rc;
+    struct visit_list list = {NULL, 0, 0};
+    if (s->is_lean ? scan_visits_lean(s, letter->id, &list) : scan_visits_all(s, letter->id, &list)) {
+        ledger_visits_free(list.v, list.n);
+        ledger_letter_release(letter);
+        ledger_site_release(site);
+        return db_error(s->l, e, "cannot read visits");
     }
-    *visits_out = visits;
-    *n_out = n;
+    *visits_out = list.v;
+    *n_out = list.n;
     return 1;
 }
 

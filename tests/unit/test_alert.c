@@ -332,6 +332,10 @@ static void test_config_file(void)
         {"[webhook]\nurl = https://x\nformat = slack\n", "b.conf:3: format 'slack'"},
         {"daily_summary = 25:00\n", "b.conf:1: daily_summary '25:00'"},
         {"[webhook]\nurl = https://x\nurl = https://y\n", "b.conf:3: 'url' given twice"},
+        {"url = https://x\n", "b.conf:1: unknown key 'url' before any section: expected daily_summary"},
+        {"[webhook]\nurl https://x\n", "b.conf:2: expected 'key = value' or a [section]"},
+        {"# c\n[webhook\n", "b.conf:2: expected a section like [webhook] or [smtp NAME]"},
+        {"[smtp]\nurl = smtp://h\nfrom = a@b\nfrom = c@d\n", "b.conf:4: 'from' given twice in [smtp]"},
     };
     for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
         p = write_conf("b.conf", bad[i][0], 0600);

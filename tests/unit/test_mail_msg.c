@@ -202,6 +202,10 @@ static void test_config_file(void)
         {"[smtp]\n", ":1: unknown section [smtp]"},
         {"url = imaps://x/\n", "before [imap]"},
         {"# nothing\n", "no [imap] section"},
+        {"[imap]\nurl = imaps://x/\nurl = imaps://y/\n", ":3: 'url' given twice in [imap]"},
+        {"[imap]\nurl = imaps://x/\n[imap]\n", ":3: [imap] given twice"},
+        {"[imap\n", ":1: expected a section like [imap]"},
+        {"[imap]\nurl imaps://x/\n", ":2: expected 'key = value' or a [section]"},
     };
     for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
         REQUIRE(file_write_atomic(path, bad[i].text, strlen(bad[i].text), &e) == 0);
