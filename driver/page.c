@@ -689,25 +689,41 @@ static const char *page_cond_name(enum page_cond_kind kind)
     return "?";
 }
 
+char *page_js_wait_expr(const char *cond, int slice_ms)
+{
+    /* a page's own MutationObserver may be missing or broken: the 100 ms look still runs */
+    return xasprintf(
+        "new Promise((res,rej)=>{let done=false,mo=null,iv=0,to=0,kick=0;const cond=(%s);"
+        "const fin=(f,v)=>{if(done)return;done=true;try{if(mo)mo.disconnect();}catch(x){}"
+        "clearInterval(iv);clearTimeout(to);clearTimeout(kick);f(v);};"
+        "const check=()=>{if(done)return;let v;try{v=cond();}catch(x){fin(rej,x);return;}if(v)fin(res,v);};"
+        "check();if(done)return;"
+        "try{mo=new MutationObserver(()=>{if(!kick)kick=setTimeout(()=>{kick=0;check();},0);});"
+        "mo.observe(document,{subtree:true,childList:true,attributes:true,characterData:true});}catch(x){mo=null;}"
+        "iv=setInterval(check,100);to=setTimeout(()=>fin(res,null),%d);})",
+        cond, slice_ms);
+}
+
 int page_wait(struct page *p, enum page_cond_kind kind, const char *arg, int timeout_ms, struct err *e)
 {
     int rc = 0;
     char *q = page_js_quote(arg);
-    char *expr = NULL;
+    char *cond = NULL;
     if (timeout_ms <= 0)
         timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
     switch (kind) {
-    case PAGE_COND_VISIBLE: expr = xasprintf("(" PAGE_JS_VISIBLE ")(document.querySelector(%s))", q); break;
+    case PAGE_COND_VISIBLE: cond = xasprintf("()=>(" PAGE_JS_VISIBLE ")(document.querySelector(%s))", q); break;
     case PAGE_COND_GONE:
-        expr = xasprintf("![...document.querySelectorAll(%s)].some(" PAGE_JS_VISIBLE ")", q);
+        cond = xasprintf("()=>![...document.querySelectorAll(%s)].some(" PAGE_JS_VISIBLE ")", q);
         break;
     case PAGE_COND_TEXT:
-        expr = xasprintf("!!document.body && document.body.innerText.includes(%s)", q);
+        cond = xasprintf("()=>!!document.body && document.body.innerText.includes(%s)", q);
         break;
-    case PAGE_COND_URL: expr = xasprintf("location.href.includes(%s)", q); break;
-    case PAGE_COND_EXISTS: expr = xasprintf("!!document.querySelector(%s)", q); break;
+    case PAGE_COND_URL: cond = xasprintf("()=>location.href.includes(%s)", q); break;
+    case PAGE_COND_EXISTS: cond = xasprintf("()=>!!document.querySelector(%s)", q); break;
     }
+    char *expr = NULL;
     size_t saved = p->frames_len;
     for (;;) {
         struct err ee;
@@ -716,6 +732,8 @@ int page_wait(struct page *p, enum page_cond_kind kind, const char *arg, int tim
         if (kind == PAGE_COND_URL)
             p->frames_len = 1;
         int64_t left = deadline - clock_mono_ms();
+        free(expr);
+        expr = page_js_wait_expr(cond, left < PAGE_WAIT_SLICE_MS ? (left < 1 ? 1 : (int)left) : PAGE_WAIT_SLICE_MS);
         int r = page_frame_eval(p, expr, true, left < 1 ? 1 : (int)left, &v, &ee);
         p->frames_len = saved;
         bool is_true = r == 0 && json_is_true(v);
@@ -736,11 +754,13 @@ int page_wait(struct page *p, enum page_cond_kind kind, const char *arg, int tim
                 snprintf(e->msg + strlen(e->msg), sizeof e->msg - strlen(e->msg), ")");
             goto out;
         }
-        page_sleep(p, PAGE_POLL_MS);
+        if (r != 0) /* the page answered at once with an error (its document went away): not in a loop */
+            page_sleep(p, PAGE_POLL_MS);
         page_window_armed_follow(p);
     }
 out:
     free(expr);
+    free(cond);
     free(q);
     return rc;
 }

@@ -18,8 +18,9 @@ int page_element_wait(struct page *p, const char *selector, bool must_be_visible
 {
     int rc = 0;
     char *q = page_js_quote(selector);
-    char *expr = xasprintf("(()=>{const e=document.querySelector(%s);if(!e)return null;%s return e;})()", q,
+    char *cond = xasprintf("()=>{const e=document.querySelector(%s);if(!e)return null;%s return e;}", q,
                            must_be_visible ? "if(!(" PAGE_JS_IS_VISIBLE ")(e))return null;" : "");
+    char *expr = NULL;
     if (timeout_ms <= 0)
         timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
@@ -29,6 +30,8 @@ int page_element_wait(struct page *p, const char *selector, bool must_be_visible
         err_init(&ee);
         json_t *obj = NULL;
         int64_t left = deadline - clock_mono_ms();
+        free(expr);
+        expr = page_js_wait_expr(cond, left < PAGE_WAIT_SLICE_MS ? (left < 1 ? 1 : (int)left) : PAGE_WAIT_SLICE_MS);
         int r = page_frame_eval(p, expr, false, left < 1 ? 1 : (int)left, &obj, &ee);
         const char *id = json_string_value(json_object_get(obj, "objectId"));
         if (r == 0 && id) {
@@ -53,11 +56,13 @@ int page_element_wait(struct page *p, const char *selector, bool must_be_visible
                              must_be_visible ? "visible " : "", selector, timeout_ms);
             goto out;
         }
-        page_sleep(p, 100);
+        if (r != 0) /* the page answered at once with an error (its document went away): not in a loop */
+            page_sleep(p, 100);
         page_window_armed_follow(p);
     }
 out:
     free(expr);
+    free(cond);
     free(q);
     return rc;
 }

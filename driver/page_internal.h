@@ -265,6 +265,13 @@ int page_object_call(struct page *p, const char *object_id, const char *function
 void page_object_release(struct page *p, const char *object_id);
 /* A JS string literal of s (JSON); caller frees. */
 char *page_js_quote(const char *s);
+/* An expression whose promise resolves with cond()'s value as soon as it is truthy (looked at again on
+ * every change to the document, and every 100 ms for what changes without one: styles, the URL), or with
+ * null after slice_ms; it rejects with what cond throws (a bad selector's SyntaxError). cond is the
+ * source of a JS function of no arguments. The waits hand it to the renderer rather than asking every
+ * 100 ms from here: the answer comes the moment the page has it. */
+#define PAGE_WAIT_SLICE_MS 1000
+char *page_js_wait_expr(const char *cond, int slice_ms);
 /* Waits until the first element matching selector exists (and is visible if must_be_visible); returns its
  * remote object id (caller frees). */
 int page_element_wait(struct page *p, const char *selector, bool must_be_visible, int timeout_ms, char **object_id,
