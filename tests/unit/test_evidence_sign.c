@@ -187,6 +187,14 @@ static void visit_list_release(struct visit_list *l)
     }
 }
 
+/* The byte after i to flip: every stride-th, and the last one always. */
+static size_t next_spot(size_t i, size_t len, size_t stride)
+{
+    if (i + 1 >= len)
+        return len;
+    return i + stride < len ? i + stride : len - 1;
+}
+
 static void test_every_flipped_byte_fails(void)
 {
     char *letter = make_letter("flip", 2, 3, true);
@@ -200,6 +208,11 @@ static void test_every_flipped_byte_fails(void)
     static const char *const names[] = {"page.txt", "page.mhtml", "meta.json", "manifest.json", "manifest.sig"};
     static const unsigned char masks[] = {0x01, 0x80};
     size_t flips = 0, missed = 0, misplaced = 0;
+    /* every byte; under the sanitizers (make check, each verify ten times slower) every Nth and the last */
+    const char *stride_env = getenv("HUIXIN_TEST_FLIP_STRIDE");
+    size_t stride = stride_env ? strtoul(stride_env, NULL, 10) : 1;
+    if (stride < 1)
+        stride = 1;
     for (size_t v = 0; v < visits.n; v++) {
         for (size_t f = 0; f < ARRAY_LEN(names); f++) {
             char *path = xasprintf("%s/%s", visits.dirs[v], names[f]);
@@ -207,7 +220,7 @@ static void test_every_flipped_byte_fails(void)
             size_t len = 0;
             REQUIRE(file_read_all(path, &orig, &len, NULL) == 0);
             char *copy = xmalloc(len + 1);
-            for (size_t i = 0; i < len; i++) {
+            for (size_t i = 0; i < len; i = next_spot(i, len, stride)) {
                 for (size_t m = 0; m < ARRAY_LEN(masks); m++) {
                     memcpy(copy, orig, len);
                     copy[i] = (char)(copy[i] ^ masks[m]);
@@ -227,7 +240,7 @@ static void test_every_flipped_byte_fails(void)
             free(path);
         }
     }
-    CHECK(flips > 1000);
+    CHECK(flips > 1000 / stride);
     CHECK_INT(missed, 0);
     CHECK_INT(misplaced, 0);
     CHECK_INT(verify(letter, k, &st), 0); /* restored */
