@@ -738,6 +738,14 @@ int page_wait(struct page *p, enum page_cond_kind kind, const char *arg, int tim
         p->frames_len = saved;
         bool is_true = r == 0 && json_is_true(v);
         json_decref(v);
+        if (is_true && kind == PAGE_COND_GONE && p->frames_len == 1 && page_main_is_loading(p) &&
+            clock_mono_ms() < deadline) {
+            /* gone because the next page is still arriving (its form may not be parsed yet): look again
+             * once it has loaded, so the steps after (an extract) read the whole answer */
+            while (page_main_is_loading(p) && clock_mono_ms() < deadline && page_check_alive(p, NULL) == 0)
+                cdp_pump(p->b->cdp, 50);
+            continue;
+        }
         if (is_true)
             goto out;
         if ((rc = page_check_alive(p, e)) != 0)

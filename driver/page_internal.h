@@ -184,6 +184,8 @@ void page_security_enable(struct browser *b, const char *session, bool is_page);
 extern const struct page_event_row page_lifecycle_events[];
 void page_lifecycle_enable(struct browser *b, const char *session, bool is_page);
 void page_lifecycle_release(struct page *p);
+/* The main frame has committed a document whose load event has not come yet (it is still arriving). */
+bool page_main_is_loading(const struct page *p);
 
 /* page_dialog.c: accepts and records JavaScript dialogs (events of the Page domain page_lifecycle.c
  * enables). page_dialog_tick answers again a dialog whose answer went nowhere. */

@@ -81,6 +81,11 @@ void page_lifecycle_enable(struct browser *b, const char *session, bool is_page)
     cdp_send_ignored(b->cdp, session, "Page.setLifecycleEventsEnabled", json_pack("{s:b}", "enabled", 1));
 }
 
+bool page_main_is_loading(const struct page *p)
+{
+    return p->committed_loader && (!p->loaded_loader || strcmp(p->committed_loader, p->loaded_loader) != 0);
+}
+
 void page_lifecycle_release(struct page *p)
 {
     free(p->loaded_loader);

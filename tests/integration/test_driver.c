@@ -401,6 +401,25 @@ static void test_status_failures_and_waits(void)
     page_close(p);
 }
 
+/* A form whose answer page arrives slowly: the form is gone as soon as the answer's top is shown, but
+ * the wait for it to be gone ends when that page has loaded, so what is read next is the whole answer. */
+static void test_gone_waits_for_the_answer_page_to_load(void)
+{
+    struct page *p = page_get();
+    char *url = url_a("/gone-form.html");
+    OK(page_goto(p, url, T_MS, &ok_e_));
+    OK(page_click(p, "#send", T_MS, &ok_e_));
+    OK(page_wait(p, PAGE_COND_GONE, "textarea", T_MS, &ok_e_));
+    char *text = NULL;
+    OK(page_text(p, &text, &ok_e_));
+    CHECK(text && strstr(text, "留言编号：4242") != NULL);
+    if (text && !strstr(text, "留言编号"))
+        fprintf(stderr, "  text when the form was gone: %s\n", text);
+    free(text);
+    free(url);
+    page_close(p);
+}
+
 /* The last answer kept whose URL contains part and whose request was sent since mark, or NULL. */
 static const struct page_response *answer_find(struct page *p, uint64_t mark, const char *part)
 {
@@ -650,6 +669,7 @@ static const struct test_case cases[] = {
     {"MHTML and PDF evidence, and a failed request recorded", test_mhtml_and_pdf},
     {"a GBK page's text is read back right", test_gbk_page_text},
     {"HTTP status, unresolvable host, wait timeout, bad selector, JS exception", test_status_failures_and_waits},
+    {"a form gone is waited for until its answer page has loaded", test_gone_waits_for_the_answer_page_to_load},
     {"the answers to XHR and fetch requests are recorded with their bodies, capped, base64 decoded, the last 50 kept",
      test_xhr_and_fetch_answers_recorded},
     {"the debugging port listens on 127.0.0.1 only; --browser endpoints connect or fail in time",

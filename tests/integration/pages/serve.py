@@ -72,6 +72,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_big(urllib.parse.urlsplit(self.path).query)
         if path == "/trickle":
             return self.send_trickle()
+        if path == "/slow-answer":
+            return self.send_slow_answer()
         if path.startswith("/waf/"):
             return self.send_behind_waf(path[len("/waf/"):])
         if path.startswith("/hostile/"):
@@ -140,6 +142,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 time.sleep(0.2)
                 self.wfile.write(b".")
                 self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def send_slow_answer(self):
+        """A guestbook's answer page that arrives in two parts: the top at once (no form on it), the
+        message with its number 1.5 s later, as a slow server's does."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        try:
+            self.wfile.write("<!doctype html><html><head><meta charset='utf-8'><title>留言</title></head><body>"
+                             "<p>正在处理您的留言</p>".encode("utf-8") + b" " * 2048)
+            self.wfile.flush()
+            time.sleep(1.5)
+            self.wfile.write("<p id='done'>留言成功，留言编号：4242</p></body></html>".encode("utf-8"))
         except (BrokenPipeError, ConnectionResetError):
             pass
 
