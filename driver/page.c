@@ -773,18 +773,45 @@ out:
     return rc;
 }
 
+/* The shortest quiet page_settle takes, when the page says all it started has loaded: a request a
+ * script sends as the last one's answer arrives shows up within this. */
+#define PAGE_SETTLE_MIN_QUIET_MS 100
+
+/* Whether the current frame's document and every image in it have finished loading (asked once the
+ * network has been quiet a moment): then a longer quiet period would only wait. */
+static bool page_settle_is_loaded(struct page *p)
+{
+    json_t *v = NULL;
+    struct err e;
+    err_init(&e);
+    bool is_loaded = page_frame_eval(p,
+                                     "document.readyState==='complete'&&"
+                                     "[...document.images].every(i=>i.complete)",
+                                     true, 2000, &v, &e) == 0 &&
+                     json_is_true(v);
+    json_decref(v);
+    return is_loaded;
+}
+
 int page_settle(struct page *p, int quiet_ms, int timeout_ms, struct err *e)
 {
     int rc;
     if (timeout_ms <= 0)
         timeout_ms = DRIVER_DEFAULT_TIMEOUT_MS;
     int64_t deadline = clock_mono_ms() + timeout_ms;
+    int64_t asked_at_net_ms = -1; /* the last_net_ms when the page was last asked whether it has loaded */
     for (;;) {
         if ((rc = page_check_alive(p, e)) != 0)
             return rc;
         int64_t now = clock_mono_ms();
         if (p->inflight_len == 0 && now - p->last_net_ms >= quiet_ms)
             break;
+        if (p->inflight_len == 0 && quiet_ms > PAGE_SETTLE_MIN_QUIET_MS &&
+            now - p->last_net_ms >= PAGE_SETTLE_MIN_QUIET_MS && asked_at_net_ms != p->last_net_ms) {
+            asked_at_net_ms = p->last_net_ms;
+            if (page_settle_is_loaded(p) && p->inflight_len == 0)
+                break;
+        }
         if (now >= deadline) {
             /* a page that never goes quiet (polling, a stuck request) is still captured */
             log_info("page", "the network was not quiet for %d ms within %d ms (%zu requests in flight)", quiet_ms,

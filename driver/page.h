@@ -121,8 +121,9 @@ enum page_cond_kind {
 };
 /* Waits until the condition holds in the current frame. ERR_TIMEOUT names the condition and its arg. */
 int page_wait(struct page *p, enum page_cond_kind kind, const char *arg, int timeout_ms, struct err *e);
-/* Waits until the page has had no network request in flight for quiet_ms (bounded by timeout_ms),
- * then document.fonts.ready: call before evidence is captured. */
+/* Waits until the page has had no network request in flight for quiet_ms (bounded by timeout_ms), or
+ * for 100 ms when the page says its document and every image in it have loaded, then
+ * document.fonts.ready: call before evidence is captured. */
 int page_settle(struct page *p, int quiet_ms, int timeout_ms, struct err *e);
 
 /* Evaluates an expression in the current frame (awaiting a promise) and returns the result as JSON
