@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "common/base.h"
 #include "common/buf.h"
@@ -25,9 +26,18 @@ struct png_squeezer {
     struct buf warnings;         /* guarded by mu */
 };
 
+/* The calling thread's CPU time in ms. */
+static int64_t thread_cpu_ms(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int png_squeeze_file(const char *path, struct png_squeeze_stats *st, struct err *e)
 {
-    int64_t t0 = clock_mono_ms();
+    int64_t t0 = clock_mono_ms(), cpu0 = thread_cpu_ms();
     struct stat sb;
     char *data = NULL;
     size_t len = 0;
@@ -61,6 +71,7 @@ out:
     free(png);
     free(data);
     st->ms += clock_mono_ms() - t0;
+    st->cpu_ms += thread_cpu_ms() - cpu0;
     return rc;
 }
 
@@ -77,6 +88,7 @@ static void squeeze_one(struct png_squeezer *sq, const char *path)
     sq->st.bytes_before += st.bytes_before;
     sq->st.bytes_after += st.bytes_after;
     sq->st.ms += st.ms;
+    sq->st.cpu_ms += st.cpu_ms;
     if (rc != 0)
         buf_printf(&sq->warnings, "%s: kept as captured: %s\n", path, e.msg);
     pthread_mutex_unlock(&sq->mu);
@@ -171,6 +183,7 @@ void png_squeezer_finish(struct png_squeezer *sq, struct png_squeeze_stats *st, 
         st->bytes_before += sq->st.bytes_before;
         st->bytes_after += sq->st.bytes_after;
         st->ms += sq->st.ms;
+        st->cpu_ms += sq->st.cpu_ms;
     }
     memset(&sq->st, 0, sizeof sq->st);
     if (warnings && sq->warnings.len > 0)

@@ -18,10 +18,10 @@ struct err;
 struct png_squeezer;
 
 /* What was done: files looked at, made smaller, their bytes before and after (a file kept as it was
- * counts its own size in both), and the milliseconds spent on them. */
+ * counts its own size in both), the milliseconds spent on them and the CPU milliseconds that took. */
 struct png_squeeze_stats {
     int files, smaller;
-    int64_t bytes_before, bytes_after, ms;
+    int64_t bytes_before, bytes_after, ms, cpu_ms;
 };
 
 struct png_squeezer *png_squeezer_new(void);

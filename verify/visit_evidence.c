@@ -334,9 +334,10 @@ static void pngs_recompress(struct visit_bundle *b)
         closedir(d);
     if (st.files > 0)
         json_object_set_new(b->meta, "png_recompressed",
-                            json_pack("{s:i, s:i, s:I, s:I, s:I}", "files", st.files, "smaller", st.smaller,
+                            json_pack("{s:i, s:i, s:I, s:I, s:I, s:I}", "files", st.files, "smaller", st.smaller,
                                       "bytes_before", (json_int_t)st.bytes_before, "bytes_after",
-                                      (json_int_t)st.bytes_after, "ms", (json_int_t)st.ms));
+                                      (json_int_t)st.bytes_after, "ms", (json_int_t)st.ms, "cpu_ms",
+                                      (json_int_t)st.cpu_ms));
 }
 
 int visit_bundle_finish(const struct visit_env *env, struct visit_bundle *b, int64_t letter_id, const char *token,
