@@ -17,15 +17,16 @@
     "const textOf=e=>String(e.innerText||e.value||(e.getAttribute&&e.getAttribute('aria-label'))||'')"    \
     ".replace(/\\s+/g,' ').trim().slice(0,60);"
 
-/* Two animation frames apart, the element's box; a page whose frames do not come (a background tab)
- * falls back to a timer so the look never hangs. */
+/* Two animation frames apart, the element's box, when the action needs it still (its argument true: a
+ * click lands where the box was); a page whose frames do not come (a background tab) falls back to a
+ * timer so the look never hangs. Actions made through the element (fill, select, check) look once. */
 const char page_element_facts_js[] =
-    "async function(){const el=this;" JS_DESCRIBE
+    "async function(needsStable){const el=this;" JS_DESCRIBE
     "if(!el.isConnected)return {connected:false};"
     "const box=()=>{const r=el.getBoundingClientRect();return [r.left,r.top,r.width,r.height];};"
     "const frame=()=>new Promise(res=>{let done=false;requestAnimationFrame(()=>{done=true;res();});"
     "setTimeout(()=>{if(!done)res();},100);});"
-    "const before=box();await frame();await frame();const after=box();"
+    "const before=box();if(needsStable){await frame();await frame();}const after=box();"
     "if(!el.isConnected)return {connected:false};"
     "const s=getComputedStyle(el);"
     "const control=['BUTTON','INPUT','SELECT','TEXTAREA','OPTION','OPTGROUP','FIELDSET'].includes(el.tagName);"
@@ -239,7 +240,8 @@ int page_element_check(struct page *p, const char *object_id, enum page_action_k
     json_t *v = NULL;
     struct page_element_facts f;
     memset(&f, 0, sizeof f);
-    int rc = page_object_call(p, object_id, page_element_facts_js, json_array(), &v, e);
+    int rc = page_object_call(p, object_id, page_element_facts_js, json_pack("[b]", action == PAGE_ACTION_CLICK),
+                              &v, e);
     if (rc != 0)
         goto out;
     if (!page_element_facts_parse(v, &f)) {

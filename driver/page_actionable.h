@@ -51,7 +51,7 @@ struct page_box {
 /* One look at an element (the facts script's answer). Strings are owned (page_element_facts_release). */
 struct page_element_facts {
     bool is_connected;
-    struct page_box box_before, box_after; /* two animation frames apart */
+    struct page_box box_before, box_after; /* two animation frames apart (clicks; one look otherwise) */
     char *display, *visibility;            /* computed style */
     bool is_disabled;                      /* a form control matching :disabled (attribute or fieldset) */
     bool is_aria_disabled;                 /* itself or an ancestor has aria-disabled="true" */
