@@ -105,6 +105,51 @@ void rpt_utf8_repair(struct buf *b, const char *s)
     }
 }
 
+void rpt_json_quote(struct buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    buf_append_char(b, '"');
+    const unsigned char *p = (const unsigned char *)s, *run = p; /* run: bytes kept as they are */
+    while (*p) {
+        unsigned char c = *p;
+        if (c >= 0x80) {
+            uint32_t cp;
+            bool is_valid;
+            size_t n = utf8_next(p, &cp, &is_valid);
+            if (!is_valid) {
+                buf_append(b, run, (size_t)(p - run));
+                buf_append_str(b, REPLACEMENT);
+                run = p + n;
+            }
+            p += n;
+            continue;
+        }
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            p++;
+            continue;
+        }
+        buf_append(b, run, (size_t)(p - run));
+        char esc[7] = {'\\', (char)c, 0};
+        switch (c) {
+        case '"': case '\\': break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 0xF];
+            break;
+        }
+        buf_append_str(b, esc);
+        run = ++p;
+    }
+    buf_append(b, run, (size_t)(p - run));
+    buf_append_char(b, '"');
+}
+
 char *rpt_text_clean_dup(const char *s)
 {
     if (!s)
