@@ -168,21 +168,28 @@ void rpt_files_list(const char *root, const char *rel, struct rpt_files *out)
         free(dir_path);
         return;
     }
+    /* A report lists every visit's folder (150,000 in a national round): the entry's own type when
+     * the file system gives it, a stat (following links, as before) only for a link or an unknown
+     * type, and the manifest read only when there is one. */
     size_t cap = 0;
+    bool has_manifest = false;
     struct dirent *ent;
     while ((ent = readdir(d)) != NULL) {
         if (!name_is_wanted(ent->d_name))
             continue;
-        char *file = xasprintf("%s/%s", dir_path, ent->d_name);
-        struct stat st;
-        bool is_file = stat(file, &st) == 0 && S_ISREG(st.st_mode);
-        free(file);
+        bool is_file = ent->d_type == DT_REG;
+        if (ent->d_type == DT_LNK || ent->d_type == DT_UNKNOWN) {
+            struct stat st;
+            is_file = fstatat(dirfd(d), ent->d_name, &st, 0) == 0 && S_ISREG(st.st_mode);
+        }
         if (!is_file)
             continue;
+        has_manifest = has_manifest || strcmp(ent->d_name, EVIDENCE_MANIFEST) == 0;
         files_add(out, &cap, ent->d_name, ent->d_name);
     }
     closedir(d);
-    same_as_add(dir_path, out, &cap);
+    if (has_manifest)
+        same_as_add(dir_path, out, &cap);
     free(dir_path);
     if (out->n > 1) {
         /* names and hrefs sorted together, by name */

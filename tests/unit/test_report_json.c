@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/base.h"
 #include "common/buf.h"
@@ -564,11 +565,66 @@ static void test_json_quote_is_jansson_on_any_bytes(void)
     CHECK_INT(mismatches, 0);
 }
 
+/* What a visit's evidence_files lists: wanted names that are regular files, or links to one (the
+ * listing takes the type from the folder entry and stats only links); not a link to a folder or to
+ * nothing, not a folder named like a screenshot, not other names; and a manifest's same_as copy. */
+static void test_evidence_files_are_regular_files_and_links_to_them(void)
+{
+    char *v = xasprintf("%s/ev-types/002-check", dir);
+    char *first = xasprintf("%s/ev-types/001-submit", dir);
+    must(file_mkdir_p(v, 0755, NULL));
+    must(file_mkdir_p(first, 0755, NULL));
+    char *p = xasprintf("%s/page.png", v);
+    file_put(p, "x");
+    free(p);
+    p = xasprintf("%s/real.txt", v);
+    file_put(p, "x");
+    free(p);
+    p = xasprintf("%s/step-02.png", first);
+    file_put(p, "x");
+    free(p);
+    p = xasprintf("%s/manifest.json", v);
+    file_put(p, "{\"files\": [{\"name\": \"step-02.png\", \"same_as\": \"../001-submit/step-02.png\"}]}");
+    free(p);
+    static const struct {
+        const char *name, *target;
+    } links[] = {{"page.txt", "real.txt"}, {"meta.json", "nowhere.json"}, {"step-01.png", "."}};
+    for (size_t i = 0; i < ARRAY_LEN(links); i++) {
+        p = xasprintf("%s/%s", v, links[i].name);
+        REQUIRE(symlink(links[i].target, p) == 0);
+        free(p);
+    }
+    p = xasprintf("%s/folder.png", v);
+    must(file_mkdir_p(p, 0755, NULL));
+    free(p);
+    struct rpt_files f;
+    rpt_files_list(dir, "ev-types/002-check", &f);
+    struct buf got;
+    buf_init(&got);
+    for (size_t i = 0; i < f.n; i++)
+        buf_printf(&got, "%s%s=%s", i ? " " : "", f.names[i], f.hrefs[i]);
+    CHECK_STR(buf_str(&got), "manifest.json=manifest.json page.png=page.png page.txt=page.txt "
+                             "step-02.png=../001-submit/step-02.png");
+    rpt_files_free(&f);
+    /* without a manifest, no same_as */
+    p = xasprintf("%s/manifest.json", v);
+    REQUIRE(unlink(p) == 0);
+    free(p);
+    rpt_files_list(dir, "ev-types/002-check", &f);
+    CHECK_INT(f.n, 2);
+    CHECK(!rpt_files_has(&f, "step-02.png"));
+    rpt_files_free(&f);
+    buf_release(&got);
+    free(first);
+    free(v);
+}
+
 static const struct test_case cases[] = {
     {"streamed json is the reference on hostile text", test_streamed_json_is_the_reference_on_hostile_text},
     {"streamed json parses and keeps the text", test_streamed_json_parses_and_keeps_the_text},
     {"streamed json of no letters is the reference", test_streamed_json_of_no_letters_is_the_reference},
     {"json quote is jansson on any bytes", test_json_quote_is_jansson_on_any_bytes},
+    {"evidence files are regular files and links to them", test_evidence_files_are_regular_files_and_links_to_them},
 };
 
 int main(int argc, char **argv)
