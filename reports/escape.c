@@ -108,46 +108,52 @@ void rpt_utf8_repair(struct buf *b, const char *s)
 void rpt_json_quote(struct buf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
-    buf_append_char(b, '"');
-    const unsigned char *p = (const unsigned char *)s, *run = p; /* run: bytes kept as they are */
+    size_t len = strlen(s);
+    buf_reserve(b, 6 * len + 2); /* the most it can grow: every byte a \u00XX */
+    char *o = b->data + b->len;
+    *o++ = '"';
+    const unsigned char *p = (const unsigned char *)s;
     while (*p) {
         unsigned char c = *p;
         if (c >= 0x80) {
             uint32_t cp;
             bool is_valid;
             size_t n = utf8_next(p, &cp, &is_valid);
-            if (!is_valid) {
-                buf_append(b, run, (size_t)(p - run));
-                buf_append_str(b, REPLACEMENT);
-                run = p + n;
+            if (is_valid) {
+                memcpy(o, p, n);
+                o += n;
+            } else {
+                memcpy(o, REPLACEMENT, 3);
+                o += 3;
             }
             p += n;
             continue;
         }
+        p++;
         if (c >= 0x20 && c != '"' && c != '\\') {
-            p++;
+            *o++ = (char)c;
             continue;
         }
-        buf_append(b, run, (size_t)(p - run));
-        char esc[7] = {'\\', (char)c, 0};
+        *o++ = '\\';
         switch (c) {
-        case '"': case '\\': break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
         default:
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 0xF];
+            memcpy(o, "u00", 3);
+            o[3] = hex[c >> 4];
+            o[4] = hex[c & 0xF];
+            o += 5;
             break;
         }
-        buf_append_str(b, esc);
-        run = ++p;
     }
-    buf_append(b, run, (size_t)(p - run));
-    buf_append_char(b, '"');
+    *o++ = '"';
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = '\0';
 }
 
 char *rpt_text_clean_dup(const char *s)

@@ -162,7 +162,11 @@ void rpt_files_list(const char *root, const char *rel, struct rpt_files *out)
     memset(out, 0, sizeof *out);
     if (!root || !rel_is_safe(rel))
         return;
-    char *dir_path = xasprintf("%s/%s", root, rel);
+    size_t root_len = strlen(root), rel_len = strlen(rel);
+    char *dir_path = xmalloc(root_len + rel_len + 2); /* root/rel: no printf, once a visit */
+    memcpy(dir_path, root, root_len);
+    dir_path[root_len] = '/';
+    memcpy(dir_path + root_len + 1, rel, rel_len + 1);
     DIR *d = opendir(dir_path);
     if (!d) {
         free(dir_path);
