@@ -397,10 +397,9 @@ struct json_pass {
     struct err *e;
 };
 
-static int json_summary_add(const struct assessment *a, void *user)
+static int json_campaign_add(const struct assessment *a, void *user)
 {
     struct json_pass *p = user;
-    rpt_summary_acc_add(&p->acc, a);
     rpt_campaigns_add(&p->campaigns, &a->campaign);
     return 0;
 }
@@ -408,13 +407,14 @@ static int json_summary_add(const struct assessment *a, void *user)
 static int json_letter_write(const struct assessment *a, void *user)
 {
     struct json_pass *p = user;
+    rpt_summary_acc_add(&p->acc, a);
     letter_write(&p->w, a, ++p->index, p->o, &p->scratch);
     return rpt_sink_flush(p->sink, false, p->e);
 }
 
-/* Two passes: the campaigns and the summary first (the campaigns come before the letters), then the
- * letters, one at a time. The summary and the period, after the letters in key order, are from the
- * first pass: the same letters (the source reads one snapshot). */
+/* One pass over the letters: the summary and the period come after them in key order. The campaigns
+ * come before them: from the source when it can say (the ledger: one query), else from a pass of
+ * their own. */
 int rpt_json_write(const struct rpt_source *src, const struct rpt_options *o, struct rpt_sink *sink,
                    struct err *e)
 {
@@ -422,22 +422,23 @@ int rpt_json_write(const struct rpt_source *src, const struct rpt_options *o, st
     buf_init(&p.scratch);
     rpt_summary_acc_init(&p.acc);
     struct rpt_summary s;
-    int rc = src->each(src->ctx, json_summary_add, &p, e);
+    int rc = src->campaigns ? src->campaigns(src->ctx, &p.campaigns, e) : src->each(src->ctx, json_campaign_add, &p, e);
+    struct jw *w = &p.w;
+    if (rc == 0) {
+        jw_open(w, NULL, false);
+        campaigns_write(w, &p.campaigns);
+        jw_str(w, "format", "huixin-report");
+        jw_int(w, "format_version", RPT_JSON_FORMAT_VERSION);
+        jw_instant(w, "generated_at", o->now_ms);
+        jw_open(w, "generator", false);
+        jw_str(w, "name", "huixin");
+        jw_str(w, "version", o->version ? o->version : "unknown");
+        jw_close(w);
+        jw_open(w, "letters", true);
+        rc = src->each(src->ctx, json_letter_write, &p, e);
+    }
     rpt_summary_acc_finish(&p.acc, &s);
     if (rc)
-        goto out;
-    struct jw *w = &p.w;
-    jw_open(w, NULL, false);
-    campaigns_write(w, &p.campaigns);
-    jw_str(w, "format", "huixin-report");
-    jw_int(w, "format_version", RPT_JSON_FORMAT_VERSION);
-    jw_instant(w, "generated_at", o->now_ms);
-    jw_open(w, "generator", false);
-    jw_str(w, "name", "huixin");
-    jw_str(w, "version", o->version ? o->version : "unknown");
-    jw_close(w);
-    jw_open(w, "letters", true);
-    if ((rc = src->each(src->ctx, json_letter_write, &p, e)))
         goto out;
     jw_close(w);
     jw_open(w, "period", false);
@@ -459,7 +460,7 @@ int rpt_json_format(const struct assessment *a, size_t n, const struct rpt_optio
                     struct err *e)
 {
     struct rpt_array arr = {a, n};
-    struct rpt_source src = {rpt_array_each, &arr};
+    struct rpt_source src = {.each = rpt_array_each, .ctx = &arr};
     struct rpt_sink sink = {.out = out};
     return rpt_json_write(&src, o, &sink, e);
 }

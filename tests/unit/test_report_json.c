@@ -520,6 +520,127 @@ static void test_streamed_json_of_no_letters_is_the_reference(void)
     ledger_close(l);
 }
 
+/* A ledger as a source, the way `huixin report` reads it: a pass per each() call, the campaigns from
+ * ledger_scan_campaigns. */
+struct ledger_source {
+    struct ledger *l;
+    struct cal *cal;
+    int64_t campaign_id, now_ms;
+};
+
+static int ledger_source_each(void *ctx, assess_fn fn, void *user, struct err *e)
+{
+    struct ledger_source *ls = ctx;
+    return assess_each(ls->l, ls->cal, ls->campaign_id, ls->now_ms, fn, user, e);
+}
+
+static int ledger_source_campaigns(void *ctx, struct rpt_campaigns *out, struct err *e)
+{
+    struct ledger_source *ls = ctx;
+    return ledger_scan_campaigns(ls->l, ls->campaign_id, &out->c, &out->n, e);
+}
+
+static int collect_campaign(const struct assessment *a, void *user)
+{
+    rpt_campaigns_add(user, &a->campaign);
+    return 0;
+}
+
+/* The names of the campaigns ledger_scan_campaigns gives and those a pass meets, "|"-joined. */
+static void scan_and_pass_campaigns(struct ledger *l, int64_t campaign_id, struct buf *scan, struct buf *pass)
+{
+    struct rpt_campaigns a = {0}, b = {0};
+    struct cal *cal = cal_new();
+    must(ledger_scan_campaigns(l, campaign_id, &a.c, &a.n, NULL));
+    must(assess_each(l, cal, campaign_id, bj("2025-10-31 12:00"), collect_campaign, &b, NULL));
+    for (size_t i = 0; i < a.n; i++)
+        buf_printf(scan, "%s|", a.c[i].name);
+    for (size_t i = 0; i < b.n; i++)
+        buf_printf(pass, "%s|", b.c[i].name);
+    rpt_campaigns_release(&a);
+    rpt_campaigns_release(&b);
+    cal_free(cal);
+}
+
+/* The campaigns come in the order their first letter does, not by id; one without letters is not
+ * there; one campaign alone is itself; as a pass over the letters would meet them. */
+static void test_scan_campaigns_are_those_a_pass_meets(void)
+{
+    char *path = xasprintf("%s/campaigns.db", dir);
+    struct ledger *l = NULL;
+    must(ledger_open(path, &l, NULL));
+    free(path);
+    const char *names[] = {"A", "B", "C (no letters)"};
+    int64_t cid[3], sid[3];
+    for (int i = 0; i < 3; i++) {
+        struct ledger_campaign c = {.name = (char *)names[i], .authorised_by = "a", .deletion_min_visits = 2,
+                                    .deletion_min_gap_ms = 1};
+        must(ledger_campaign_ensure(l, &c, &cid[i], NULL));
+        struct ledger_site s = {.campaign_id = cid[i], .key = "k", .name = "n", .deadline_workdays = 5};
+        must(ledger_site_ensure(l, &s, &sid[i], NULL));
+    }
+    static const int order[] = {1, 0, 1, 0}; /* B's first letter comes first */
+    for (size_t i = 0; i < ARRAY_LEN(order); i++) {
+        char token[16];
+        snprintf(token, sizeof token, "T%zu", i);
+        struct ledger_letter t = {.site_id = sid[order[i]], .state = LETTER_INTENT, .token = token, .intent_at_ms = 1};
+        int64_t tid;
+        must(ledger_letter_add(l, &t, &tid, NULL));
+    }
+    static const struct {
+        int campaign; /* -1: all */
+        const char *want;
+    } cases[] = {{-1, "B|A|"}, {0, "A|"}, {1, "B|"}, {2, ""}};
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct buf scan, pass;
+        buf_init(&scan);
+        buf_init(&pass);
+        scan_and_pass_campaigns(l, cases[i].campaign < 0 ? 0 : cid[cases[i].campaign], &scan, &pass);
+        CHECK_STR(buf_str(&scan), cases[i].want);
+        CHECK_STR(buf_str(&pass), cases[i].want);
+        buf_release(&scan);
+        buf_release(&pass);
+    }
+    ledger_close(l);
+}
+
+/* The report as `huixin report` makes it (the ledger as the source, the campaigns from one query, one
+ * pass over the letters) is the array's document, which is the reference's. */
+static void test_ledger_source_gives_the_same_document(void)
+{
+    char *root = xasprintf("%s/evidence3", dir);
+    struct ledger *l = hostile_ledger("source.db", root);
+    struct buf got, scan, pass;
+    buf_init(&got);
+    buf_init(&scan);
+    buf_init(&pass);
+    char *want = NULL;
+    render_both(l, root, &got, &want);
+    check_same_bytes(got.data, got.len, want);
+    scan_and_pass_campaigns(l, 0, &scan, &pass);
+    CHECK_STR(buf_str(&scan), buf_str(&pass));
+    struct ledger_source ls = {.l = l, .cal = cal_new(), .now_ms = bj("2025-10-31 12:00")};
+    struct rpt_source src = {.each = ledger_source_each, .ctx = &ls, .campaigns = ledger_source_campaigns};
+    struct rpt_options o;
+    rpt_options_init(&o);
+    o.now_ms = ls.now_ms;
+    o.version = hostile[0];
+    o.evidence_root = root;
+    struct buf streamed;
+    buf_init(&streamed);
+    struct rpt_sink sink = {.out = &streamed};
+    must(rpt_json_write(&src, &o, &sink, NULL));
+    check_same_bytes(streamed.data, streamed.len, want);
+    buf_release(&streamed);
+    cal_free(ls.cal);
+    free(want);
+    buf_release(&got);
+    buf_release(&scan);
+    buf_release(&pass);
+    ledger_close(l);
+    free(root);
+}
+
 /* rpt_json_quote against jansson's own dump of the repaired string, on every single byte after a
  * prefix and on pseudo-random byte strings (fixed seed) biased to the interesting bytes. */
 static void test_json_quote_is_jansson_on_any_bytes(void)
@@ -625,6 +746,8 @@ static const struct test_case cases[] = {
     {"streamed json of no letters is the reference", test_streamed_json_of_no_letters_is_the_reference},
     {"json quote is jansson on any bytes", test_json_quote_is_jansson_on_any_bytes},
     {"evidence files are regular files and links to them", test_evidence_files_are_regular_files_and_links_to_them},
+    {"the scan's campaigns are those a pass meets", test_scan_campaigns_are_those_a_pass_meets},
+    {"the ledger as the source gives the same document", test_ledger_source_gives_the_same_document},
 };
 
 int main(int argc, char **argv)
