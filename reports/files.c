@@ -135,19 +135,21 @@ static void files_add(struct rpt_files *out, size_t *cap, const char *name, cons
 static void same_as_add(const char *dir_path, struct rpt_files *out, size_t *cap)
 {
     size_t n = 0;
-    char **names = evidence_same_as_names(dir_path, &n);
+    struct evidence_same_as *list = evidence_same_as_list(dir_path, &n);
     for (size_t i = 0; i < n; i++) {
-        char *same_as = evidence_same_as_read(dir_path, names[i]);
-        char *copy = same_as ? xasprintf("%s/%s", dir_path, same_as) : NULL;
+        const char *name = list[i].name;
+        bool is_repeat = false; /* a name listed twice: its first entry counts */
+        for (size_t j = 0; j < i && !is_repeat; j++)
+            is_repeat = strcmp(list[j].name, name) == 0;
+        if (is_repeat)
+            continue;
+        char *copy = xasprintf("%s/%s", dir_path, list[i].same_as);
         struct stat st;
-        if (copy && name_is_wanted(names[i]) && !rpt_files_has(out, names[i]) && lstat(copy, &st) == 0 &&
-            S_ISREG(st.st_mode))
-            files_add(out, cap, names[i], same_as);
+        if (name_is_wanted(name) && !rpt_files_has(out, name) && lstat(copy, &st) == 0 && S_ISREG(st.st_mode))
+            files_add(out, cap, name, list[i].same_as);
         free(copy);
-        free(same_as);
-        free(names[i]);
     }
-    free(names);
+    evidence_same_as_free(list, n);
 }
 
 static struct rpt_files *sort_files;

@@ -701,11 +701,21 @@ static void test_evidence_files_are_regular_files_and_links_to_them(void)
     p = xasprintf("%s/real.txt", v);
     file_put(p, "x");
     free(p);
-    p = xasprintf("%s/step-02.png", first);
-    file_put(p, "x");
-    free(p);
+    char *zeroth = xasprintf("%s/ev-types/000-first", dir);
+    must(file_mkdir_p(zeroth, 0755, NULL));
+    static const char *const copies[] = {"001-submit/step-02.png", "001-submit/step-04.png", "000-first/step-03.png"};
+    for (size_t i = 0; i < ARRAY_LEN(copies); i++) {
+        p = xasprintf("%s/ev-types/%s", dir, copies[i]);
+        file_put(p, "x");
+        free(p);
+    }
+    free(zeroth);
+    /* step-03.png twice: its first entry's copy is not there, and the first entry is the one that counts */
     p = xasprintf("%s/manifest.json", v);
-    file_put(p, "{\"files\": [{\"name\": \"step-02.png\", \"same_as\": \"../001-submit/step-02.png\"}]}");
+    file_put(p, "{\"files\": [{\"name\": \"step-02.png\", \"same_as\": \"../001-submit/step-02.png\"}, "
+                "{\"name\": \"step-03.png\", \"same_as\": \"../001-submit/step-03.png\"}, "
+                "{\"name\": \"step-03.png\", \"same_as\": \"../000-first/step-03.png\"}, "
+                "{\"name\": \"step-04.png\", \"same_as\": \"../001-submit/step-04.png\"}]}");
     free(p);
     static const struct {
         const char *name, *target;
@@ -725,7 +735,7 @@ static void test_evidence_files_are_regular_files_and_links_to_them(void)
     for (size_t i = 0; i < f.n; i++)
         buf_printf(&got, "%s%s=%s", i ? " " : "", f.names[i], f.hrefs[i]);
     CHECK_STR(buf_str(&got), "manifest.json=manifest.json page.png=page.png page.txt=page.txt "
-                             "step-02.png=../001-submit/step-02.png");
+                             "step-02.png=../001-submit/step-02.png step-04.png=../001-submit/step-04.png");
     rpt_files_free(&f);
     /* without a manifest, no same_as */
     p = xasprintf("%s/manifest.json", v);
