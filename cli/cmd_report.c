@@ -115,6 +115,12 @@ static int report_ledger_each(void *ctx, assess_fn fn, void *user, struct err *e
     return rc;
 }
 
+static int report_ledger_campaigns(void *ctx, struct rpt_campaigns *out, struct err *e)
+{
+    struct report_ledger *r = ctx;
+    return ledger_scan_campaigns(r->l, r->campaign_id, &out->c, &out->n, e);
+}
+
 static int report_to_file(const char *data, size_t len, void *user, struct err *e)
 {
     return file_atomic_write(user, data, len, e);
@@ -189,7 +195,7 @@ int cmd_report(int argc, char **argv)
     }
     int64_t now = clock_now_ms();
     struct report_ledger rl = {.l = l, .cal = cal, .campaign_id = campaign_id, .now_ms = now};
-    struct rpt_source src = {report_ledger_each, &rl};
+    struct rpt_source src = {.each = report_ledger_each, .ctx = &rl, .campaigns = report_ledger_campaigns};
     href = rpt_path_relative(out_dir, common.evidence_dir);
     struct rpt_options o;
     rpt_options_init(&o);

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "common/base.h"
+#include "common/buf.h"
 #include "common/clock.h"
+#include "reports/escape.h"
 #include "verify/assess.h"
 #include "verify/calendar.h"
 #include "verify/ledger.h"
@@ -44,6 +46,21 @@ static void minute_or_dash(int64_t ms, char *out, size_t len)
     snprintf(out, len, "%.16s", full);
 }
 
+/* Text from the ledger as a JSON string (null for NULL): a campaign name or a site key can come from
+ * the command line (import --campaign, --site-key) in any encoding, and jansson refuses what is not
+ * UTF-8; those bytes become U+FFFD, as in the JSON report. */
+static json_t *json_text(const char *s)
+{
+    if (!s)
+        return json_null();
+    struct buf b;
+    buf_init(&b);
+    rpt_utf8_repair(&b, s);
+    json_t *j = json_stringn(buf_str(&b), b.len);
+    buf_release(&b);
+    return j;
+}
+
 static void print_json_line(const struct assessment *a)
 {
     char deadline[16], sent[32], last[32];
@@ -51,15 +68,18 @@ static void print_json_line(const struct assessment *a)
     minute_or_dash(a->letter.submitted_at_ms, sent, sizeof sent);
     minute_or_dash(a->n_visits ? a->visits[a->n_visits - 1].at_ms : 0, last, sizeof last);
     const struct ledger_visit *lv = a->n_visits ? &a->visits[a->n_visits - 1] : NULL;
-    json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:b, s:b}", "campaign",
-                          a->campaign.name, "site", a->site.key, "letter_id", (json_int_t)a->letter.id, "token",
-                          a->letter.token, "state", ledger_letter_state_name(a->letter.state), "submitted_at", sent,
+    json_t *o = json_pack("{s:o, s:o, s:I, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:b, s:b}", "campaign",
+                          json_text(a->campaign.name), "site", json_text(a->site.key), "letter_id",
+                          (json_int_t)a->letter.id, "token", json_text(a->letter.token), "state", ledger_letter_state_name(a->letter.state), "submitted_at", sent,
                           "deadline", deadline, "verdict", verdict_kind_name_en(a->verdict.kind), "verdict_zh",
                           verdict_kind_name_zh(a->verdict.kind), "last_visit", last, "visits", (int)a->n_visits,
                           "veto_alarm", a->verdict.veto_alarm, "unpublished", a->verdict.is_unpublished,
                           "login_needed", lv && visit_error_is_login_needed(lv->error));
-    char *text = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
-    puts(text);
+    char *text = o ? json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
+    if (text)
+        puts(text);
+    else
+        fprintf(stderr, "huixin: status: letter %lld could not be written as JSON\n", (long long)a->letter.id);
     free(text);
     json_decref(o);
 }

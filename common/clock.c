@@ -111,9 +111,50 @@ int clock_date_parse(const char *s, int64_t *days_out)
     return 0;
 }
 
+/* Writes v as n decimal digits, zero-padded (v in 0 .. 10^n - 1). */
+static void digits_put(char *p, int v, int n)
+{
+    for (int i = n - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
+/* "YYYY-MM-DD" + sep "HH:MM:SS" + end, without snprintf (reports format two instants a visit, a
+ * national round's report 150,000 visits); false when it does not fit that shape (a year outside
+ * 0..9999, out too short), for the caller's snprintf. */
+static bool civil_time_put(const struct civil_time *t, char sep, const char *end, char *out, size_t out_len)
+{
+    size_t end_len = strlen(end);
+    if (t->year < 0 || t->year > 9999 || out_len < 20 + end_len)
+        return false;
+    digits_put(out, t->year, 4);
+    out[4] = '-';
+    digits_put(out + 5, t->month, 2);
+    out[7] = '-';
+    digits_put(out + 8, t->day, 2);
+    out[10] = sep;
+    digits_put(out + 11, t->hour, 2);
+    out[13] = ':';
+    digits_put(out + 14, t->minute, 2);
+    out[16] = ':';
+    digits_put(out + 17, t->second, 2);
+    memcpy(out + 19, end, end_len + 1);
+    return true;
+}
+
 void clock_date_format(int64_t days, char *out, size_t out_len)
 {
     struct civil_date c = clock_civil_from_days(days);
+    if (c.year >= 0 && c.year <= 9999 && out_len >= 11) {
+        digits_put(out, c.year, 4);
+        out[4] = '-';
+        digits_put(out + 5, c.month, 2);
+        out[7] = '-';
+        digits_put(out + 8, c.day, 2);
+        out[10] = '\0';
+        return;
+    }
     snprintf(out, out_len, "%04d-%02d-%02d", c.year, c.month, c.day);
 }
 
@@ -179,11 +220,15 @@ int clock_beijing_parse(const char *s, int64_t *ms_out)
 void clock_beijing_format(int64_t ms, char *out, size_t out_len)
 {
     struct civil_time t = clock_beijing_from_ms(ms);
+    if (civil_time_put(&t, ' ', "", out, out_len))
+        return;
     snprintf(out, out_len, "%04d-%02d-%02d %02d:%02d:%02d", t.year, t.month, t.day, t.hour, t.minute, t.second);
 }
 
 void clock_utc_format(int64_t ms, char *out, size_t out_len)
 {
     struct civil_time t = clock_beijing_from_ms(ms - CLOCK_BEIJING_OFFSET_MS);
+    if (civil_time_put(&t, 'T', "Z", out, out_len))
+        return;
     snprintf(out, out_len, "%04d-%02d-%02dT%02d:%02d:%02dZ", t.year, t.month, t.day, t.hour, t.minute, t.second);
 }

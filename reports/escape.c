@@ -105,6 +105,57 @@ void rpt_utf8_repair(struct buf *b, const char *s)
     }
 }
 
+void rpt_json_quote(struct buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t len = strlen(s);
+    buf_reserve(b, 6 * len + 2); /* the most it can grow: every byte a \u00XX */
+    char *o = b->data + b->len;
+    *o++ = '"';
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned char c = *p;
+        if (c >= 0x80) {
+            uint32_t cp;
+            bool is_valid;
+            size_t n = utf8_next(p, &cp, &is_valid);
+            if (is_valid) {
+                memcpy(o, p, n);
+                o += n;
+            } else {
+                memcpy(o, REPLACEMENT, 3);
+                o += 3;
+            }
+            p += n;
+            continue;
+        }
+        p++;
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = (char)c;
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default:
+            memcpy(o, "u00", 3);
+            o[3] = hex[c >> 4];
+            o[4] = hex[c & 0xF];
+            o += 5;
+            break;
+        }
+    }
+    *o++ = '"';
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = '\0';
+}
+
 char *rpt_text_clean_dup(const char *s)
 {
     if (!s)

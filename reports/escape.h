@@ -24,6 +24,13 @@ char *rpt_text_clean_dup(const char *s);
  * captured: its consumers escape it for their own medium). */
 void rpt_utf8_repair(struct buf *b, const char *s);
 
+/* Appends s (not NULL) as a JSON string literal, quotes included, in the bytes jansson's json_dumps
+ * writes for the string rpt_utf8_repair makes of it: invalid UTF-8 bytes become U+FFFD; '"', '\\' and
+ * the C0 controls are escaped (\b \f \n \r \t, the others \u00XX in capitals); everything else is kept
+ * as it is (DEL, U+2028/U+2029, bidi controls, emoji: all valid in JSON). For reports/json.c, which
+ * streams its document instead of building it in jansson. */
+void rpt_json_quote(struct buf *b, const char *s);
+
 /* Appends s cleaned and HTML-escaped (& < > " ' as entities), safe both in element text and inside a
  * double- or single-quoted attribute value. */
 void rpt_html_escape(struct buf *b, const char *s);

@@ -135,19 +135,21 @@ static void files_add(struct rpt_files *out, size_t *cap, const char *name, cons
 static void same_as_add(const char *dir_path, struct rpt_files *out, size_t *cap)
 {
     size_t n = 0;
-    char **names = evidence_same_as_names(dir_path, &n);
+    struct evidence_same_as *list = evidence_same_as_list(dir_path, &n);
     for (size_t i = 0; i < n; i++) {
-        char *same_as = evidence_same_as_read(dir_path, names[i]);
-        char *copy = same_as ? xasprintf("%s/%s", dir_path, same_as) : NULL;
+        const char *name = list[i].name;
+        bool is_repeat = false; /* a name listed twice: its first entry counts */
+        for (size_t j = 0; j < i && !is_repeat; j++)
+            is_repeat = strcmp(list[j].name, name) == 0;
+        if (is_repeat)
+            continue;
+        char *copy = xasprintf("%s/%s", dir_path, list[i].same_as);
         struct stat st;
-        if (copy && name_is_wanted(names[i]) && !rpt_files_has(out, names[i]) && lstat(copy, &st) == 0 &&
-            S_ISREG(st.st_mode))
-            files_add(out, cap, names[i], same_as);
+        if (name_is_wanted(name) && !rpt_files_has(out, name) && lstat(copy, &st) == 0 && S_ISREG(st.st_mode))
+            files_add(out, cap, name, list[i].same_as);
         free(copy);
-        free(same_as);
-        free(names[i]);
     }
-    free(names);
+    evidence_same_as_free(list, n);
 }
 
 static struct rpt_files *sort_files;
@@ -162,27 +164,38 @@ void rpt_files_list(const char *root, const char *rel, struct rpt_files *out)
     memset(out, 0, sizeof *out);
     if (!root || !rel_is_safe(rel))
         return;
-    char *dir_path = xasprintf("%s/%s", root, rel);
+    size_t root_len = strlen(root), rel_len = strlen(rel);
+    char *dir_path = xmalloc(root_len + rel_len + 2); /* root/rel: no printf, once a visit */
+    memcpy(dir_path, root, root_len);
+    dir_path[root_len] = '/';
+    memcpy(dir_path + root_len + 1, rel, rel_len + 1);
     DIR *d = opendir(dir_path);
     if (!d) {
         free(dir_path);
         return;
     }
+    /* A report lists every visit's folder (150,000 in a national round): the entry's own type when
+     * the file system gives it, a stat (following links, as before) only for a link or an unknown
+     * type, and the manifest read only when there is one. */
     size_t cap = 0;
+    bool has_manifest = false;
     struct dirent *ent;
     while ((ent = readdir(d)) != NULL) {
         if (!name_is_wanted(ent->d_name))
             continue;
-        char *file = xasprintf("%s/%s", dir_path, ent->d_name);
-        struct stat st;
-        bool is_file = stat(file, &st) == 0 && S_ISREG(st.st_mode);
-        free(file);
+        bool is_file = ent->d_type == DT_REG;
+        if (ent->d_type == DT_LNK || ent->d_type == DT_UNKNOWN) {
+            struct stat st;
+            is_file = fstatat(dirfd(d), ent->d_name, &st, 0) == 0 && S_ISREG(st.st_mode);
+        }
         if (!is_file)
             continue;
+        has_manifest = has_manifest || strcmp(ent->d_name, EVIDENCE_MANIFEST) == 0;
         files_add(out, &cap, ent->d_name, ent->d_name);
     }
     closedir(d);
-    same_as_add(dir_path, out, &cap);
+    if (has_manifest)
+        same_as_add(dir_path, out, &cap);
     free(dir_path);
     if (out->n > 1) {
         /* names and hrefs sorted together, by name */

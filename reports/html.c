@@ -584,7 +584,7 @@ int rpt_html_format(const struct assessment *a, size_t n, const struct rpt_optio
                     struct err *e)
 {
     struct rpt_array arr = {a, n};
-    struct rpt_source src = {rpt_array_each, &arr};
+    struct rpt_source src = {.each = rpt_array_each, .ctx = &arr};
     struct rpt_sink sink = {.out = out};
     return rpt_html_write(&src, o, &sink, e);
 }

@@ -96,6 +96,10 @@ const struct ledger_visit *rpt_reply_visit(const struct assessment *a);
 struct rpt_source {
     int (*each)(void *ctx, assess_fn fn, void *user, struct err *e);
     void *ctx;
+    /* Optional: the campaigns of the letters each() gives, each once, in the order their first letter
+     * comes (what rpt_campaigns_add over a pass collects), found without that pass. NULL: the JSON
+     * report makes the pass. */
+    int (*campaigns)(void *ctx, struct rpt_campaigns *out, struct err *e);
 };
 /* An array as a source (the renderers below, and tests). */
 struct rpt_array {

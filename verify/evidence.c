@@ -126,40 +126,61 @@ bool evidence_same_as_is_valid(const char *same_as, const char *name, const char
     return ok;
 }
 
-char *evidence_same_as_read(const char *dir, const char *name)
-{
-    char *path = xasprintf("%s/%s", dir, EVIDENCE_MANIFEST);
-    json_t *m = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
-    free(path);
-    char *out = NULL;
-    json_t *files = json_object_get(m, "files");
-    for (size_t i = 0; i < json_array_size(files) && !out; i++) {
-        json_t *f = json_array_get(files, i);
-        const char *n = json_string_value(json_object_get(f, "name"));
-        const char *same = json_string_value(json_object_get(f, "same_as"));
-        if (n && same && strcmp(n, name) == 0 && evidence_same_as_is_valid(same, name, NULL))
-            out = xstrdup(same);
-    }
-    json_decref(m);
-    return out;
-}
-
-char **evidence_same_as_names(const char *dir, size_t *n_out)
+struct evidence_same_as *evidence_same_as_list(const char *dir, size_t *n_out)
 {
     char *path = xasprintf("%s/%s", dir, EVIDENCE_MANIFEST);
     json_t *m = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
     free(path);
     json_t *files = json_object_get(m, "files");
-    char **names = xmalloc((json_array_size(files) + 1) * sizeof *names);
+    struct evidence_same_as *list = xmalloc((json_array_size(files) + 1) * sizeof *list);
     size_t n = 0;
     for (size_t i = 0; i < json_array_size(files); i++) {
         json_t *f = json_array_get(files, i);
         const char *name = json_string_value(json_object_get(f, "name"));
         const char *same = json_string_value(json_object_get(f, "same_as"));
-        if (name && same && evidence_same_as_is_valid(same, name, NULL))
-            names[n++] = xstrdup(name);
+        if (name && same && evidence_same_as_is_valid(same, name, NULL)) {
+            list[n].name = xstrdup(name);
+            list[n].same_as = xstrdup(same);
+            n++;
+        }
     }
     json_decref(m);
+    *n_out = n;
+    return list;
+}
+
+void evidence_same_as_free(struct evidence_same_as *list, size_t n)
+{
+    for (size_t i = 0; list && i < n; i++) {
+        free(list[i].name);
+        free(list[i].same_as);
+    }
+    free(list);
+}
+
+char *evidence_same_as_read(const char *dir, const char *name)
+{
+    size_t n = 0;
+    struct evidence_same_as *list = evidence_same_as_list(dir, &n);
+    char *out = NULL;
+    for (size_t i = 0; i < n && !out; i++) {
+        if (strcmp(list[i].name, name) == 0)
+            out = xstrdup(list[i].same_as);
+    }
+    evidence_same_as_free(list, n);
+    return out;
+}
+
+char **evidence_same_as_names(const char *dir, size_t *n_out)
+{
+    size_t n = 0;
+    struct evidence_same_as *list = evidence_same_as_list(dir, &n);
+    char **names = xmalloc((n + 1) * sizeof *names);
+    for (size_t i = 0; i < n; i++) {
+        names[i] = list[i].name;
+        list[i].name = NULL;
+    }
+    evidence_same_as_free(list, n);
     *n_out = n;
     return names;
 }

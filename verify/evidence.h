@@ -43,6 +43,14 @@ int evidence_manifest_write(const char *dir, const char *letter_token, const cha
  * "../FOLDER/NAME", FOLDER a visit folder name ("NNN-...", so never "..") numbered before visit_name
  * (the referring visit's own folder; NULL: not checked). It stays inside the letter folder. */
 bool evidence_same_as_is_valid(const char *same_as, const char *name, const char *visit_name);
+/* The files dir's manifest.json lists with a valid same_as, in its order, from one read of it (none
+ * when it has no readable manifest); *n_out of them. Free with evidence_same_as_free. */
+struct evidence_same_as {
+    char *name;
+    char *same_as;
+};
+struct evidence_same_as *evidence_same_as_list(const char *dir, size_t *n_out);
+void evidence_same_as_free(struct evidence_same_as *list, size_t n);
 /* The same_as of file name in dir's manifest.json when it has a valid one (caller frees), else NULL. */
 char *evidence_same_as_read(const char *dir, const char *name);
 /* The names of the files dir's manifest.json lists with a valid same_as (none when it has no readable

@@ -1144,6 +1144,20 @@ out:
     return 0;
 }
 
+int ledger_scan_campaigns(struct ledger *l, int64_t campaign_id, struct ledger_campaign **out, size_t *n_out,
+                          struct err *e)
+{
+    sqlite3_stmt *st;
+    if (prepare(l,
+                "SELECT " CAMPAIGN_COLS " FROM campaigns JOIN (SELECT sites.campaign_id AS first_cid, "
+                "MIN(letters.id) AS first_letter FROM letters JOIN sites ON sites.id = letters.site_id WHERE "
+                SCAN_WHERE " GROUP BY sites.campaign_id) ON first_cid = campaigns.id ORDER BY first_letter",
+                &st, e))
+        return ERR_STORE;
+    sqlite3_bind_int64(st, 1, campaign_id);
+    return collect_rows(l, st, sizeof **out, read_campaign, (void **)out, n_out, e);
+}
+
 int ledger_open_facts_each(struct ledger *l, int64_t campaign_id, ledger_open_facts_fn fn, void *user, struct err *e)
 {
     /* the last visit since the letter went out: a backward step in visits_schedule, which holds both

@@ -197,6 +197,11 @@ int ledger_scan_open(struct ledger *l, int64_t campaign_id, enum ledger_scan_kin
 int ledger_scan_next(struct ledger_scan *s, struct ledger_letter *letter, struct ledger_site *site,
                      struct ledger_visit **visits_out, size_t *n_out, struct err *e);
 void ledger_scan_close(struct ledger_scan *s); /* NULL is a no-op */
+/* The campaigns a LEDGER_SCAN_ALL scan of campaign_id (0: all) meets, each once, in the order their
+ * first letter comes; a campaign without letters is not among them. One query, not a pass over the
+ * letters (the JSON report names the campaigns before its letters). Free with ledger_campaigns_free. */
+int ledger_scan_campaigns(struct ledger *l, int64_t campaign_id, struct ledger_campaign **out, size_t *n_out,
+                          struct err *e);
 
 /* What the revisit schedule needs of an open letter that no visit since it went out missed (so it is
  * neither answered nor possibly deleted: its verdict is not final): its times and its last visit. */

@@ -49,6 +49,34 @@ static void test_beijing_time_is_utc_plus_8(void)
     CHECK_INT(clock_beijing_parse("2026-01-01 24:00", &ms), -1);
 }
 
+/* The formatters write their digits themselves: the same text as "%04d-%02d-%02d ..." for every
+ * year snprintf would pad, and snprintf's text (truncated to the room given) outside it. */
+static void test_time_formats_pad_and_fall_back(void)
+{
+    char out[32];
+    clock_beijing_format(0, out, sizeof out);
+    CHECK_STR(out, "1970-01-01 08:00:00");
+    clock_utc_format(-1000, out, sizeof out);
+    CHECK_STR(out, "1969-12-31T23:59:59Z");
+    int64_t early = clock_days_from_civil(7, 3, 9);
+    clock_date_format(early, out, sizeof out);
+    CHECK_STR(out, "0007-03-09");
+    clock_beijing_format(early * 86400000 + 3723000 - 8 * 3600000, out, sizeof out);
+    CHECK_STR(out, "0007-03-09 01:02:03");
+    int64_t late = clock_days_from_civil(12345, 12, 31);
+    clock_date_format(late, out, sizeof out);
+    CHECK_STR(out, "12345-12-31");
+    clock_utc_format(late * 86400000 + 86399000, out, sizeof out);
+    CHECK_STR(out, "12345-12-31T23:59:59Z");
+    /* too little room: snprintf's truncation, as before */
+    clock_utc_format(0, out, 12);
+    CHECK_STR(out, "1970-01-01T");
+    clock_beijing_format(0, out, 20);
+    CHECK_STR(out, "1970-01-01 08:00:00");
+    clock_date_format(0, out, 10);
+    CHECK_STR(out, "1970-01-0");
+}
+
 static void test_buf_grows_and_detaches(void)
 {
     struct buf b;
@@ -102,6 +130,7 @@ static const struct test_case cases[] = {
     {"weekday of known dates", test_weekday_known_dates},
     {"date parse rejects bad input", test_date_parse_rejects_bad_input},
     {"beijing time is utc+8", test_beijing_time_is_utc_plus_8},
+    {"time formats pad and fall back", test_time_formats_pad_and_fall_back},
     {"buf grows and detaches", test_buf_grows_and_detaches},
     {"buf: a reservation alone detaches as \"\"; text_clean of nothing printable", test_buf_reserved_is_empty},
     {"err: first error wins, context once", test_err_first_error_wins},
