@@ -140,6 +140,10 @@ int pace_acquire(struct pace_hold *h, struct ledger *l, const char *lock_path, c
     int rc = 0;
     if (h->is_held)
         goto out;
+    if (gap_seconds <= 0) { /* pacing_seconds 0: the site asked for no pacing, so no turns either */
+        log_debug("pace", "site '%s': pacing_seconds 0; not paced", s->key);
+        goto out;
+    }
     if (!(host = pace_host_of(s->entry_url, s->vars_json))) {
         log_debug("pace", "site '%s': no http(s) host known; not paced", s->key);
         goto out;

@@ -40,7 +40,8 @@ void pace_hold_init(struct pace_hold *h);
 /* Takes the site's host: waits for the lock (lock_path NULL: no lock, this process only), then until
  * the host's last contact recorded in the ledger, over every campaign and site key, is gap_seconds
  * behind. With the clock overridden (--now) it takes the lock but never sleeps: the recorded times are
- * simulated. Already held: nothing to do. */
+ * simulated. Already held, or gap_seconds 0 (a site with pacing_seconds 0): nothing to do, and visits
+ * to the host may go at once. */
 int pace_acquire(struct pace_hold *h, struct ledger *l, const char *lock_path, const struct ledger_site *s,
                  int gap_seconds, struct err *e);
 void pace_release(struct pace_hold *h);

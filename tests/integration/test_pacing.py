@@ -8,6 +8,7 @@ The guestbook fixture under a scenario copy with "pacing_seconds": 4, then:
              its final click is at least 4 s after the campaign's last letter
   check      `check --all --jobs 3`: the four check visits to the host start at least
              min(pacing_seconds, 10) = 4 s apart, though three workers were free to go at once
+  unpaced    the scenario changed to "pacing_seconds": 0 and the same check again: visits overlap
 No --now: pacing is real time. Last line: N passed, N failed.
 """
 import json
@@ -96,6 +97,23 @@ def main():
             expect(g and min(g) >= min(PACING, 10) * 1000,
                    "check: visits to one host start >= %d s apart, and after the last letter, with three workers"
                    % min(PACING, 10), g)
+
+            # pacing_seconds 0: not paced, so the three workers' visits to the host overlap
+            sc["site"]["pacing_seconds"] = 0
+            with open(scenario, "w", encoding="utf-8") as f:
+                json.dump(sc, f, ensure_ascii=False, indent=2)
+            last = max(r[0] for r in db("SELECT id FROM visits"))
+            code, out = run("check", "--all", "--jobs", "3")
+            expect(code in (0, 5), "unpaced: check --all --jobs 3 ran (exit %d)" % code, out[-1500:])
+            spans = []
+            for at_ms, rel in db("SELECT at_ms, evidence_dir FROM visits WHERE kind = 'check' AND id > %d" % last):
+                if rel:
+                    with open(os.path.join(evidence, rel, "meta.json"), encoding="utf-8") as f:
+                        spans.append((at_ms, at_ms + json.load(f)["timings"]["visit_ms"]))
+            spans.sort()
+            overlaps = [(a, b) for a, b in zip(spans, spans[1:]) if b[0] < a[1]]
+            expect(len(spans) == 4 and overlaps,
+                   "unpaced: with pacing_seconds 0 the visits to one host overlap (no turns taken)", spans)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return T.finish()
