@@ -164,6 +164,7 @@ integration: huixin $(INTEG_BIN)
 # test_scenario_run and the C suites that stay (test_actionability and test_windows drive the same driver
 # code as the steps suites left out; test_faults keeps the failure paths, test_faults_deadlines only adds
 # minutes of waiting on budgets, test_identity's, test_blocklist's and test_slider's C is the unit suites').
+# The fixture sites' own suite (tests/sites, Python only: no huixin code) is not run again.
 # `make check-all` runs every suite under the sanitizers (about twice as long).
 CHECK_SKIP = test_guestbook test_jobs test_library test_truth test_kill_resume test_recover_families \
 	test_ajax_outcomes test_alert_flow test_pacing test_visit_locks test_campaign_letter \
@@ -185,7 +186,7 @@ check-all: deps
 run-check:
 	$(MAKE) BUILD=build-san CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		LDFLAGS="-fsanitize=address,undefined" build-san/huixin $(patsubst $(BUILD)/%,build-san/%,$(UNIT_BIN) $(INTEG_BIN))
-	@BUILD=build-san HUIXIN_BIN=build-san/huixin ASAN_OPTIONS=detect_leaks=1 SKIP_SUITES="$(SKIP_SUITES)" \
+	@BUILD=build-san HUIXIN_BIN=build-san/huixin ASAN_OPTIONS=detect_leaks=1 SKIP_SUITES="$(SKIP_SUITES)" SUITES="unit integration" \
 		HUIXIN_TEST_FLIP_STRIDE=$(CHECK_FLIP_STRIDE) FAULTS=$(CHECK_FAULTS) tests/run.sh
 
 demo: deps
