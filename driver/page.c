@@ -698,7 +698,7 @@ char *page_js_wait_expr(const char *cond, int slice_ms)
         "clearInterval(iv);clearTimeout(to);clearTimeout(kick);f(v);};"
         "const check=()=>{if(done)return;let v;try{v=cond();}catch(x){fin(rej,x);return;}if(v)fin(res,v);};"
         "check();if(done)return;"
-        "try{mo=new MutationObserver(()=>{if(!kick)kick=setTimeout(()=>{kick=0;check();},0);});"
+        "try{mo=new MutationObserver(()=>{if(!kick)kick=setTimeout(()=>{kick=0;check();},20);});"
         "mo.observe(document,{subtree:true,childList:true,attributes:true,characterData:true});}catch(x){mo=null;}"
         "iv=setInterval(check,100);to=setTimeout(()=>fin(res,null),%d);})",
         cond, slice_ms);
@@ -738,11 +738,12 @@ int page_wait(struct page *p, enum page_cond_kind kind, const char *arg, int tim
         p->frames_len = saved;
         bool is_true = r == 0 && json_is_true(v);
         json_decref(v);
-        if (is_true && kind == PAGE_COND_GONE && p->frames_len == 1 && page_main_is_loading(p) &&
+        if (is_true && kind == PAGE_COND_GONE && p->frames_len == 1 && page_main_is_parsing(p) &&
             clock_mono_ms() < deadline) {
             /* gone because the next page is still arriving (its form may not be parsed yet): look again
-             * once it has loaded, so the steps after (an extract) read the whole answer */
-            while (page_main_is_loading(p) && clock_mono_ms() < deadline && page_check_alive(p, NULL) == 0)
+             * once it is parsed whole, so the steps after (an extract) read the whole answer; its images
+             * and other hosts' scripts, which may never come, are not waited for */
+            while (page_main_is_parsing(p) && clock_mono_ms() < deadline && page_check_alive(p, NULL) == 0)
                 cdp_pump(p->b->cdp, 50);
             continue;
         }
@@ -779,7 +780,7 @@ out:
 
 /* Whether the current frame's document and every image in it have finished loading (asked once the
  * network has been quiet a moment): then a longer quiet period would only wait. */
-static bool page_settle_is_loaded(struct page *p)
+static bool page_settle_is_loaded(struct page *p, int timeout_ms)
 {
     json_t *v = NULL;
     struct err e;
@@ -787,7 +788,7 @@ static bool page_settle_is_loaded(struct page *p)
     bool is_loaded = page_frame_eval(p,
                                      "document.readyState==='complete'&&"
                                      "[...document.images].every(i=>i.complete)",
-                                     true, 2000, &v, &e) == 0 &&
+                                     true, timeout_ms, &v, &e) == 0 &&
                      json_is_true(v);
     json_decref(v);
     return is_loaded;
@@ -809,7 +810,8 @@ int page_settle(struct page *p, int quiet_ms, int timeout_ms, struct err *e)
         if (p->inflight_len == 0 && quiet_ms > PAGE_SETTLE_MIN_QUIET_MS &&
             now - p->last_net_ms >= PAGE_SETTLE_MIN_QUIET_MS && asked_at_net_ms != p->last_net_ms) {
             asked_at_net_ms = p->last_net_ms;
-            if (page_settle_is_loaded(p) && p->inflight_len == 0)
+            int64_t left = deadline - now;
+            if (left > 0 && page_settle_is_loaded(p, left < 2000 ? (int)left : 2000) && p->inflight_len == 0)
                 break;
         }
         if (now >= deadline) {

@@ -73,6 +73,7 @@ struct page {
 
     /* page_lifecycle.c: the main frame's loads, and the renderer's death */
     char *loaded_loader;   /* loaderId of the last main-frame "load" lifecycle event */
+    char *parsed_loader;   /* ... and of its last "DOMContentLoaded" (the document parsed whole) */
     char *started_loader;  /* loaderId of the last main-frame document navigation started */
     char *committed_loader; /* loaderId of the last main-frame document committed (Page.frameNavigated) */
     uint64_t navigations;  /* main-frame document navigations started (page_navigation_count) */
@@ -184,8 +185,9 @@ void page_security_enable(struct browser *b, const char *session, bool is_page);
 extern const struct page_event_row page_lifecycle_events[];
 void page_lifecycle_enable(struct browser *b, const char *session, bool is_page);
 void page_lifecycle_release(struct page *p);
-/* The main frame has committed a document whose load event has not come yet (it is still arriving). */
-bool page_main_is_loading(const struct page *p);
+/* The main frame has committed a document not yet parsed whole (its HTML is still arriving; what it
+ * loads after, images and scripts of other hosts, does not count). */
+bool page_main_is_parsing(const struct page *p);
 
 /* page_dialog.c: accepts and records JavaScript dialogs (events of the Page domain page_lifecycle.c
  * enables). page_dialog_tick answers again a dialog whose answer went nowhere. */
@@ -267,11 +269,12 @@ int page_object_call(struct page *p, const char *object_id, const char *function
 void page_object_release(struct page *p, const char *object_id);
 /* A JS string literal of s (JSON); caller frees. */
 char *page_js_quote(const char *s);
-/* An expression whose promise resolves with cond()'s value as soon as it is truthy (looked at again on
- * every change to the document, and every 100 ms for what changes without one: styles, the URL), or with
- * null after slice_ms; it rejects with what cond throws (a bad selector's SyntaxError). cond is the
- * source of a JS function of no arguments. The waits hand it to the renderer rather than asking every
- * 100 ms from here: the answer comes the moment the page has it. */
+/* An expression whose promise resolves with cond()'s value as soon as it is truthy (looked at again
+ * 20 ms after a change to the document, so at most that often on a page that never stops changing, and
+ * every 100 ms for what changes without one: styles, the URL), or with null after slice_ms; it rejects
+ * with what cond throws (a bad selector's SyntaxError). cond is the source of a JS function of no
+ * arguments. The waits hand it to the renderer rather than asking every 100 ms from here: the answer
+ * comes the moment the page has it. */
 #define PAGE_WAIT_SLICE_MS 1000
 char *page_js_wait_expr(const char *cond, int slice_ms);
 /* Waits until the first element matching selector exists (and is visible if must_be_visible); returns its

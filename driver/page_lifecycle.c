@@ -27,8 +27,12 @@ static void lifecycle_event(struct page *p, const char *session, json_t *params)
     const char *name = json_string_value(json_object_get(params, "name"));
     const char *frame = json_string_value(json_object_get(params, "frameId"));
     const char *loader = json_string_value(json_object_get(params, "loaderId"));
-    if (name && frame && loader && strcmp(name, "load") == 0 && strcmp(frame, p->target_id) == 0)
+    if (!name || !frame || !loader || strcmp(frame, p->target_id) != 0)
+        return;
+    if (strcmp(name, "load") == 0)
         lifecycle_loader_set(&p->loaded_loader, loader);
+    else if (strcmp(name, "DOMContentLoaded") == 0)
+        lifecycle_loader_set(&p->parsed_loader, loader);
 }
 
 static void lifecycle_frame_started_navigating(struct page *p, const char *session, json_t *params)
@@ -81,15 +85,16 @@ void page_lifecycle_enable(struct browser *b, const char *session, bool is_page)
     cdp_send_ignored(b->cdp, session, "Page.setLifecycleEventsEnabled", json_pack("{s:b}", "enabled", 1));
 }
 
-bool page_main_is_loading(const struct page *p)
+bool page_main_is_parsing(const struct page *p)
 {
-    return p->committed_loader && (!p->loaded_loader || strcmp(p->committed_loader, p->loaded_loader) != 0);
+    return p->committed_loader && (!p->parsed_loader || strcmp(p->committed_loader, p->parsed_loader) != 0);
 }
 
 void page_lifecycle_release(struct page *p)
 {
     free(p->loaded_loader);
+    free(p->parsed_loader);
     free(p->started_loader);
     free(p->committed_loader);
-    p->loaded_loader = p->started_loader = p->committed_loader = NULL;
+    p->loaded_loader = p->parsed_loader = p->started_loader = p->committed_loader = NULL;
 }
