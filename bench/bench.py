@@ -66,7 +66,10 @@ def log(text):
 
 
 class Sampler(threading.Thread):
-    """Watches a process tree: the last CPU time seen of each client process, and their peak RSS."""
+    """Watches a process tree: the last CPU time seen of each of its processes (client ones apart), and
+    the client's peak RSS. A process is counted from the first time it is seen in the tree until it ends,
+    even once it has left the tree: the rusage of the command misses what Chromium's renderers use (the
+    zygote that forks them does not pass their time up), which was two thirds of the browser's CPU."""
 
     def __init__(self, root, interval=0.1):
         super().__init__(daemon=True)
@@ -74,6 +77,7 @@ class Sampler(threading.Thread):
         self.interval = interval
         self.done = threading.Event()
         self.client_cpu = {}  # (pid, start time) -> seconds
+        self.all_cpu = {}     # (pid, start time) -> seconds, every process seen in the tree
         self.client_hwm_kb = 0
 
     def run(self):
@@ -105,8 +109,12 @@ class Sampler(threading.Thread):
                 continue
             tree.add(pid)
             todo.extend(children.get(pid, []))
+        for pid, (comm, _, ticks, start) in procs.items():
+            if (pid, start) in self.all_cpu:  # seen in the tree before: followed to its end
+                self.all_cpu[(pid, start)] = ticks / TICK
         for pid in tree:
             comm, _, ticks, start = procs[pid]
+            self.all_cpu[(pid, start)] = ticks / TICK
             if comm not in CLIENT_COMMS:
                 continue
             self.client_cpu[(pid, start)] = ticks / TICK
@@ -119,9 +127,18 @@ class Sampler(threading.Thread):
                 pass
 
 
+def machine_ticks():
+    """The machine's CPU ticks so far: (busy, all) from /proc/stat (busy: all but idle and iowait)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    return sum(v) - v[3] - v[4], sum(v)
+
+
 def measure(cmd, cwd=None, env=None, first_file=None):
-    """Runs cmd; returns wall, client and browser CPU seconds, client peak RSS (MB) and the exit code.
+    """Runs cmd; returns wall, client and browser CPU seconds, client peak RSS (MB), the exit code and
+    how busy the whole machine was meanwhile (0 to 1: the bench's own sampling and fixture sites too).
     first_file: the wall time ends when this file appears (or at exit if it never does)."""
+    busy0 = machine_ticks()
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     s = Sampler(p.pid)
@@ -141,15 +158,19 @@ def measure(cmd, cwd=None, env=None, first_file=None):
             break
         time.sleep(0.005)
     end = time.monotonic()
+    busy1 = machine_ticks()
     p.returncode = os.waitstatus_to_exitcode(status)
     s.done.set()
     s.join()
     reader.join(10)
     reader_err.join(10)
-    total = ru.ru_utime + ru.ru_stime
+    # the larger of the two: rusage has every waited-for process to its last tick, the samples have the
+    # processes nobody waited for (to within one interval)
+    total = max(ru.ru_utime + ru.ru_stime, sum(s.all_cpu.values()))
     client = sum(s.client_cpu.values())
     return {"wall": ((seen_at or end) - t0), "client_cpu": client, "browser_cpu": max(0.0, total - client),
             "rss_mb": s.client_hwm_kb / 1024.0, "rc": p.returncode,
+            "busy": (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]),
             "stdout": b"".join(out_chunks).decode("utf-8", "replace"),
             "stderr": b"".join(err_chunks).decode("utf-8", "replace")}
 
@@ -361,6 +382,11 @@ def evidence_bytes(b):
     return {"visits": visits, "kinds": kinds}
 
 
+# The bytes a visit of this flow kept before the evidence-bytes work (issue 18: "about 340 KB"; measured
+# by this flow on 2026-11-29 before any recompression: 348,160 B)
+ISSUE18_BYTES_PER_VISIT = 348160
+
+
 def evidence_table(ev):
     n = ev["visits"] or 1
     head = "%-10s %16s %16s %7s" % ("kind", "before B/visit", "after B/visit", "ratio")
@@ -371,8 +397,14 @@ def evidence_table(ev):
         before, after = before + x, after + y
         lines.append("%-10s %16d %16d %7s" % (kind, x // n, y // n, "%.2f" % (y / x) if x else "-"))
     ratio = after / before if before else float("nan")
-    lines.append("%-10s %16d %16d %7.2f  (target 0.50 or less: %s)" % ("all", before // n, after // n, ratio,
-                                                                       "met" if ratio <= 0.5 else "NOT met"))
+    lines.append("%-10s %16d %16d %7.2f" % ("all", before // n, after // n, ratio))
+    # "before" is what Chromium gave: since huixin asks for screenshots encoded for speed (it recompresses
+    # each one), that is more than Chromium's usual encoding, so the target is measured against the bytes
+    # a visit kept when issue 18 was written
+    base = ISSUE18_BYTES_PER_VISIT
+    lines.append("%-10s %16d %16d %7.2f  (against the %d B a visit kept when issue 18 was written; "
+                 "target 0.50 or less: %s)" % ("issue 18", base, after // n, (after / n) / base, base,
+                                               "met" if (after / n) / base <= 0.5 else "NOT met"))
     return "\n".join(lines)
 
 
@@ -547,8 +579,10 @@ def main():
             if ms:
                 wall = statistics.median([m["wall"] for m in ms])
                 limit = statistics.median([(m["browser_cpu"] + m["client_cpu"]) / cores for m in ms])
+                busy = statistics.median([m["busy"] for m in ms])
                 print("%s sweep-%d: wall %.2f s, CPU-bound limit %.2f s (CPU / %d cores): %.0f%% of the limit "
-                      "reached%s" % (tool, j, wall, limit, cores, 100 * limit / wall if wall else 0,
+                      "reached, machine %.0f%% busy%s" % (tool, j, wall, limit, cores, 100 * limit / wall if wall else 0,
+                                                          100 * busy,
                                      " (target 70%% or more: %s)" % ("met" if wall and limit / wall >= 0.7 else
                                                                      "NOT met") if tool == "huixin" else ""))
     best = {}
