@@ -94,7 +94,6 @@ int page_open(struct browser *b, struct page **out, struct err *e);
  * them is not asked twice for one request. */
 struct proxy;
 int page_open_via(struct browser *b, const struct proxy *proxy, struct page **out, struct err *e);
-void page_close(struct page *p); /* disposes of its browser context; NULL is a no-op */
 void page_close(struct page *p); /* disposes of its browser context (not a profile's); NULL is a no-op */
 /* The loopback port a launched browser's DevTools listen on (0 for a connected one): a person reaches
  * its pages through an SSH tunnel to it and chrome://inspect. */
@@ -344,6 +343,10 @@ struct page_shot_info {
 };
 int page_screenshot_full(struct page *p, const char *path, int max_height_px, struct page_shot_info *info,
                          struct err *e);
+/* From now on, page_screenshot_full asks Chrome for PNGs encoded for speed (Page.captureScreenshot's
+ * optimizeForSpeed: about half the browser's CPU a screenshot, files half as big again), for a caller
+ * that recompresses every one it keeps (a visit's png_squeezer): the same pixels either way. */
+void page_shots_fast_set(struct page *p);
 /* A PNG of one element (a captcha image); bytes returned (caller frees) and written to path if not NULL. */
 int page_screenshot_element(struct page *p, const char *selector, const char *path, unsigned char **png_out,
                             size_t *png_len, struct err *e);

@@ -42,13 +42,13 @@ static int evidence_fonts_ready(struct page *p, struct err *e)
 
 /* One Page.captureScreenshot of a clip (CSS px, document coordinates); *png is the caller's. The reply
  * (the PNG's base64, a third bigger) is released as soon as it is decoded. */
-static int evidence_shot(struct page *p, double x, double y, double w, double h, bool beyond, unsigned char **png,
-                         size_t *len, struct err *e)
+static int evidence_shot(struct page *p, double x, double y, double w, double h, bool beyond, bool fast,
+                         unsigned char **png, size_t *len, struct err *e)
 {
     json_t *res = NULL;
-    json_t *params = json_pack("{s:s, s:b, s:b, s:{s:f, s:f, s:f, s:f, s:f}}", "format", "png",
-                               "captureBeyondViewport", beyond, "fromSurface", 1, "clip", "x", x, "y", y, "width", w,
-                               "height", h, "scale", 1.0);
+    json_t *params = json_pack("{s:s, s:b, s:b, s:b, s:{s:f, s:f, s:f, s:f, s:f}}", "format", "png",
+                               "captureBeyondViewport", beyond, "optimizeForSpeed", fast, "fromSurface", 1, "clip",
+                               "x", x, "y", y, "width", w, "height", h, "scale", 1.0);
     /* each attempt has its own error: the first one's would stand (first error wins) even when the
      * second succeeded, and would hide what the second met */
     struct err first, again;
@@ -202,6 +202,11 @@ static int evidence_stream_row(int y, const unsigned char *pixels, int width, in
     return png_writer_row(s->w, pixels, channels, s->e);
 }
 
+void page_shots_fast_set(struct page *p)
+{
+    p->is_shot_fast = true;
+}
+
 int page_screenshot_full(struct page *p, const char *path, int max_height_px, struct page_shot_info *info,
                          struct err *e)
 {
@@ -255,7 +260,7 @@ int page_screenshot_full(struct page *p, const char *path, int max_height_px, st
         height = max_height_px;
     }
     if (height <= SHOT_SLICE_PX) { /* one slice: Chrome's own PNG is the file */
-        if ((rc = evidence_shot(p, 0, 0, width, height, true, &slice, &slice_len, e)) != 0)
+        if ((rc = evidence_shot(p, 0, 0, width, height, true, p->is_shot_fast, &slice, &slice_len, e)) != 0)
             goto out;
         int sw = 0, sh = 0;
         if (png_size_read(slice, slice_len, &sw, &sh) != 0 || sh != height) {
@@ -273,7 +278,7 @@ int page_screenshot_full(struct page *p, const char *path, int max_height_px, st
         goto out;
     for (int n = 0, y = 0; y < height; n++, y += SHOT_SLICE_PX) {
         int h = height - y < SHOT_SLICE_PX ? height - y : SHOT_SLICE_PX;
-        if ((rc = evidence_shot(p, 0, y, width, h, true, &slice, &slice_len, e)) != 0)
+        if ((rc = evidence_shot(p, 0, y, width, h, true, p->is_shot_fast, &slice, &slice_len, e)) != 0)
             goto out;
         int sw = 0, sh = 0;
         if (png_size_read(slice, slice_len, &sw, &sh) != 0 || sh != h) {
@@ -357,7 +362,7 @@ int page_screenshot_element(struct page *p, const char *selector, const char *pa
         goto out;
     }
     if ((rc = evidence_shot(p, px + ox + json_number_value(json_object_get(box, "x")),
-                            py + oy + json_number_value(json_object_get(box, "y")), w, h, false, &png, &len, e)) != 0)
+                            py + oy + json_number_value(json_object_get(box, "y")), w, h, false, false, &png, &len, e)) != 0)
         goto out;
     if ((rc = evidence_write(path, png, len, e)) != 0)
         goto out;

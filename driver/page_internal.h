@@ -69,6 +69,7 @@ struct page {
     char *session_id;      /* the current window's */
     bool is_detached;      /* page_targets.c */
     bool is_tls_accepting; /* page_security.c: every window goes on past certificate errors */
+    bool is_shot_fast;     /* page_evidence.c: full-page PNGs encoded for speed (page_shots_fast_set) */
     char *nav_loader;      /* loaderId of the last Page.navigate (page_goto) */
 
     /* page_lifecycle.c: the main frame's loads, and the renderer's death */

@@ -24,7 +24,28 @@ struct png_squeezer {
     pthread_t thread;
     struct png_squeeze_stats st; /* guarded by mu */
     struct buf warnings;         /* guarded by mu */
+    struct squeeze_memo *memo;   /* the last file's; used by whoever squeezes, never two at once */
 };
+
+/* The last file squeezed: its bytes as captured and as rewritten. A check visit's last step is often a
+ * screenshot of the page the visit ends on, and the visit's own page.png is then the same picture: Chrome
+ * encodes the same pixels to the same bytes, so the same bytes are written again without recompressing
+ * them (what recompressing would write, byte for byte, for none of its CPU). */
+struct squeeze_memo {
+    char *before;
+    size_t before_len;
+    unsigned char *after; /* NULL: it was kept as captured (recompressing did not make it smaller) */
+    size_t after_len;
+};
+
+static void memo_free(struct squeeze_memo *m)
+{
+    if (!m)
+        return;
+    free(m->before);
+    free(m->after);
+    free(m);
+}
 
 /* The calling thread's CPU time in ms. */
 static int64_t thread_cpu_ms(void)
@@ -35,7 +56,9 @@ static int64_t thread_cpu_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int png_squeeze_file(const char *path, struct png_squeeze_stats *st, struct err *e)
+/* png_squeeze_file, remembering the file in *memo (when memo is not NULL) and taking the result from it
+ * when the file's bytes are those of the last one. */
+static int squeeze_path(const char *path, struct squeeze_memo **memo, struct png_squeeze_stats *st, struct err *e)
 {
     int64_t t0 = clock_mono_ms(), cpu0 = thread_cpu_ms();
     struct stat sb;
@@ -58,7 +81,18 @@ int png_squeeze_file(const char *path, struct png_squeeze_stats *st, struct err 
         goto out;
     st->files++;
     st->bytes_before += (int64_t)len;
-    rc = png_recompress((const unsigned char *)data, len, &png, &png_len, e);
+    struct squeeze_memo *m = memo ? *memo : NULL;
+    bool is_same = m && m->before_len == len && memcmp(m->before, data, len) == 0;
+    if (is_same) {
+        st->reused++;
+        if (m->after) {
+            png = xmalloc(m->after_len);
+            memcpy(png, m->after, m->after_len);
+            png_len = m->after_len;
+        }
+    } else {
+        rc = png_recompress((const unsigned char *)data, len, &png, &png_len, e);
+    }
     if (rc == 0 && png)
         rc = file_write_atomic(path, png, png_len, e);
     if (rc == 0 && png) {
@@ -66,6 +100,18 @@ int png_squeeze_file(const char *path, struct png_squeeze_stats *st, struct err 
         st->bytes_after += (int64_t)png_len;
     } else {
         st->bytes_after += (int64_t)len;
+    }
+    if (rc == 0 && memo && !is_same) { /* a new picture: remembered instead of the last */
+        memo_free(*memo);
+        *memo = m = xcalloc(1, sizeof *m);
+        m->before = data;
+        m->before_len = len;
+        data = NULL;
+        if (png) {
+            m->after = xmalloc(png_len);
+            memcpy(m->after, png, png_len);
+            m->after_len = png_len;
+        }
     }
 out:
     free(png);
@@ -75,16 +121,22 @@ out:
     return rc;
 }
 
+int png_squeeze_file(const char *path, struct png_squeeze_stats *st, struct err *e)
+{
+    return squeeze_path(path, NULL, st, e);
+}
+
 /* The thread's one file, its result added under the lock. */
 static void squeeze_one(struct png_squeezer *sq, const char *path)
 {
     struct png_squeeze_stats st = {0};
     struct err e;
     err_init(&e);
-    int rc = png_squeeze_file(path, &st, &e);
+    int rc = squeeze_path(path, &sq->memo, &st, &e);
     pthread_mutex_lock(&sq->mu);
     sq->st.files += st.files;
     sq->st.smaller += st.smaller;
+    sq->st.reused += st.reused;
     sq->st.bytes_before += st.bytes_before;
     sq->st.bytes_after += st.bytes_after;
     sq->st.ms += st.ms;
@@ -180,6 +232,7 @@ void png_squeezer_finish(struct png_squeezer *sq, struct png_squeeze_stats *st, 
     if (st) {
         st->files += sq->st.files;
         st->smaller += sq->st.smaller;
+        st->reused += sq->st.reused;
         st->bytes_before += sq->st.bytes_before;
         st->bytes_after += sq->st.bytes_after;
         st->ms += sq->st.ms;
@@ -200,6 +253,7 @@ void png_squeezer_free(struct png_squeezer *sq)
     for (size_t i = 0; i < sq->n; i++)
         free(sq->paths[i]);
     free(sq->paths);
+    memo_free(sq->memo);
     buf_release(&sq->warnings);
     pthread_cond_destroy(&sq->cv);
     pthread_mutex_destroy(&sq->mu);

@@ -17,10 +17,11 @@
 struct err;
 struct png_squeezer;
 
-/* What was done: files looked at, made smaller, their bytes before and after (a file kept as it was
- * counts its own size in both), the milliseconds spent on them and the CPU milliseconds that took. */
+/* What was done: files looked at, made smaller, written from the last one's result (the same bytes as
+ * the file squeezed just before: not recompressed again), their bytes before and after (a file kept as
+ * it was counts its own size in both), the milliseconds spent on them and the CPU milliseconds that took. */
 struct png_squeeze_stats {
-    int files, smaller;
+    int files, smaller, reused;
     int64_t bytes_before, bytes_after, ms, cpu_ms;
 };
 

@@ -342,6 +342,8 @@ int scn_exec_shot(struct scn_exec *x, const char *name, char **path_out, struct 
     err_init(&ignored);
     page_settle(x->p, 300, 3000, &ignored); /* best effort: a busy page is still worth a picture */
     struct page_shot_info info;
+    if (x->o->squeezer)
+        page_shots_fast_set(x->p); /* Chrome's encoding would be undone: the squeezer recompresses it */
     rc = page_screenshot_full(x->p, path, 0, &info, e);
     if (rc < 0) {
         free(path);

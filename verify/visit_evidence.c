@@ -221,6 +221,8 @@ unsigned visit_bundle_capture(struct visit_bundle *b, struct page *p, const char
     struct page_shot_info shot = {0};
     err_init(&e);
     int64_t t0 = clock_mono_ms();
+    if (b->squeezer)
+        page_shots_fast_set(p); /* every PNG of the folder is recompressed (png_squeezer) */
     int rc = page_screenshot_full(p, path, 0, &shot, &e);
     note_capture(b, prefix, "png", rc, &e, t0);
     written |= rc == 0 ? VISIT_CAPTURED_PNG : 0;
@@ -334,8 +336,8 @@ static void pngs_recompress(struct visit_bundle *b)
         closedir(d);
     if (st.files > 0)
         json_object_set_new(b->meta, "png_recompressed",
-                            json_pack("{s:i, s:i, s:I, s:I, s:I, s:I}", "files", st.files, "smaller", st.smaller,
-                                      "bytes_before", (json_int_t)st.bytes_before, "bytes_after",
+                            json_pack("{s:i, s:i, s:i, s:I, s:I, s:I, s:I}", "files", st.files, "smaller",
+                                      st.smaller, "reused", st.reused, "bytes_before", (json_int_t)st.bytes_before, "bytes_after",
                                       (json_int_t)st.bytes_after, "ms", (json_int_t)st.ms, "cpu_ms",
                                       (json_int_t)st.cpu_ms));
 }

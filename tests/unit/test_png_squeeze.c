@@ -131,6 +131,49 @@ static void test_files_given_are_squeezed_in_the_background_pixel_for_pixel(void
     png_squeezer_free(sq);
 }
 
+/* A file byte for byte the same as the one squeezed just before it is written with that one's result
+ * (the same bytes recompressing would give), counted as reused; the same picture again after another
+ * one is recompressed afresh (only the last one is remembered). */
+static void test_the_same_picture_twice_is_recompressed_once(void)
+{
+    size_t before = page_png_write("same-1.png", 7);
+    CHECK(page_png_write("same-2.png", 7) == before);
+    page_png_write("between.png", 8);
+    page_png_write("same-3.png", 7);
+    struct png_squeezer *sq = png_squeezer_new();
+    const char *names[] = {"same-1.png", "same-2.png", "between.png", "same-3.png"};
+    for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+        char *p = path_of(names[i]);
+        png_squeezer_add(sq, p);
+        free(p);
+    }
+    struct png_squeeze_stats st = {0};
+    char *warnings = NULL;
+    png_squeezer_finish(sq, &st, &warnings);
+    CHECK(warnings == NULL);
+    CHECK_INT(st.files, 4);
+    CHECK_INT(st.smaller, 4);
+    CHECK_INT(st.reused, 1);
+    bool is_same = false;
+    size_t after1 = file_pixels_check("same-1.png", 7, &is_same);
+    CHECK(is_same && after1 < before);
+    CHECK(file_pixels_check("same-2.png", 7, &is_same) == after1 && is_same);
+    CHECK(file_pixels_check("same-3.png", 7, &is_same) == after1 && is_same);
+    CHECK(file_pixels_check("between.png", 8, &is_same) > 0 && is_same);
+    char *p1 = path_of("same-1.png"), *p2 = path_of("same-2.png"), *d1 = NULL, *d2 = NULL;
+    size_t l1 = 0, l2 = 0;
+    struct err e;
+    err_init(&e);
+    REQUIRE(file_read_all(p1, &d1, &l1, &e) == 0 && file_read_all(p2, &d2, &l2, &e) == 0);
+    CHECK(l1 == l2 && memcmp(d1, d2, l1) == 0);
+    free(d1);
+    free(d2);
+    free(p1);
+    free(p2);
+    free(warnings);
+    png_squeezer_free(sq);
+}
+
 /* A file that is no PNG stays as it was and is named in the warnings; one given after finish is done at
  * once, on the caller's thread; free without finish waits for the thread. */
 static void test_a_bad_file_is_kept_and_named_and_late_files_are_done_at_once(void)
@@ -192,6 +235,7 @@ int main(int argc, char **argv)
     static const struct test_case cases[] = {
         {"files given are squeezed in the background, pixel for pixel, each once",
          test_files_given_are_squeezed_in_the_background_pixel_for_pixel},
+        {"the same picture twice in a row is recompressed once", test_the_same_picture_twice_is_recompressed_once},
         {"a bad file is kept and named; a file given after finish is done at once; free waits",
          test_a_bad_file_is_kept_and_named_and_late_files_are_done_at_once},
     };
