@@ -39,7 +39,9 @@ int cmd_check(int argc, char **argv)
         {.kind = OPT_CALL, .name = "--interval", .call = workers_interval_take, .value = &rules, .metavar = "HOURS",
          .help = "the revisit interval --due assumes (default 24)"},
         WORKERS_OPT_JOBS(&jobs, "visit up to N letters at once, each in its own browser context (default:\n"
-                                "min(4, CPUs, free memory / 400 MB)); results print as visits end"),
+                                "min(4, CPUs, free memory / 400 MB) to start with, one more every 5 s while\n"
+                                "the CPUs are idle a quarter of the time and memory allows, up to 4 x CPUs);\n"
+                                "results print as visits end"),
         OPT_ROW_TEXT("\n"
                      "A letter given twice is visited once. A letter another huixin is visiting at the moment (its\n"
                      "lock in the ledger) is skipped with a line saying so ('letter N: being visited by another\n"
@@ -108,15 +110,18 @@ int cmd_check(int argc, char **argv)
             goto out;
         }
     }
-    if (jobs == 0)
+    int jobs_max = jobs; /* --jobs given: that many; not: the pool grows while the machine has room */
+    if (jobs == 0) {
         jobs = workers_jobs_default();
+        jobs_max = workers_jobs_ceiling();
+    }
     /* a captcha typed at the terminal cannot be asked of several workers at once */
-    if (jobs > 1 && captcha && strcmp(captcha, "prompt") == 0)
-        jobs = 1;
-    if (jobs > 1 && n_ids > 1) {
+    if (captcha && strcmp(captcha, "prompt") == 0)
+        jobs = jobs_max = 1;
+    if (jobs_max > 1 && n_ids > 1) {
         /* the workers open their own ledger connections; ours is not carried across fork() */
         visit_setup_close(&vs);
-        struct workers_options wo = {.common = &common, .captcha_spec = captcha, .jobs = jobs};
+        struct workers_options wo = {.common = &common, .captcha_spec = captcha, .jobs = jobs, .jobs_max = jobs_max};
         rc = workers_check_letters(&wo, ids, n_ids);
         free(ids);
         return rc;

@@ -152,7 +152,8 @@ int cmd_run(int argc, char **argv)
         OPT_ROW_STRING("--campaign", &campaign, "NAME", "only this campaign"),
         OPT_ROW_STRING("--captcha", &captcha, "SOLVER", "for check phases behind a captcha"),
         WORKERS_OPT_JOBS(&jobs, "visit up to N letters at once, each in its own browser context (default:\n"
-                                "min(4, CPUs, free memory / 400 MB))"),
+                                "min(4, CPUs, free memory / 400 MB) to start with, one more every 5 s while\n"
+                                "the CPUs are idle a quarter of the time and memory allows, up to 4 x CPUs)"),
         OPT_ROWS_COMMON(&common, true, true, true, true),
         OPT_ROW_END,
     };
@@ -168,10 +169,13 @@ int cmd_run(int argc, char **argv)
         return cli_usage_error("run", "--now fixes the clock, so it goes with --once");
     if (dry_run && !once)
         return cli_usage_error("run", "--dry-run is one scheduling pass, so it goes with --once");
-    if (jobs == 0)
+    int jobs_max = jobs; /* --jobs given: that many; not: the pool grows while the machine has room */
+    if (jobs == 0) {
         jobs = workers_jobs_default();
-    if (jobs > 1 && captcha && strcmp(captcha, "prompt") == 0)
-        jobs = 1; /* one terminal cannot answer several workers */
+        jobs_max = workers_jobs_ceiling();
+    }
+    if (captcha && strcmp(captcha, "prompt") == 0)
+        jobs = jobs_max = 1; /* one terminal cannot answer several workers */
 
     /* One daemon per ledger: the lock is on the ledger file itself (flock, which SQLite's own POSIX
      * locks do not touch), so a symlink or another path to the same file finds it taken. A lock file
@@ -226,11 +230,11 @@ int cmd_run(int argc, char **argv)
             free(ids);
             break;
         }
-        if (in_hours(now, from_h, to_h) && jobs > 1 && n > 1) {
+        if (in_hours(now, from_h, to_h) && jobs_max > 1 && n > 1) {
             /* the workers open their own ledger connections; ours is not carried across fork() */
             visit_setup_close(&vs);
             struct workers_options wo = {.common = &common, .captcha_spec = captcha, .jobs = jobs,
-                                         .is_timestamped = true, .stop = &stop_requested};
+                                         .jobs_max = jobs_max, .is_timestamped = true, .stop = &stop_requested};
             if (workers_check_letters(&wo, ids, n) == EXIT_STORE) {
                 rc = EXIT_STORE;
                 stop_requested = 1;

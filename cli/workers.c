@@ -15,6 +15,7 @@
 #include "common/base.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/machine.h"
 #include "driver/page.h"
 #include "verify/pace.h"
 #include "verify/schedule.h"
@@ -24,6 +25,8 @@
 #define WORKER_LINE_MAX 4096
 #define POOL_POLL_MS 250
 #define POOL_OWN_RELAUNCHES_MAX 2
+/* A pool without --jobs looks this often whether the machine has room for one more worker. */
+#define POOL_GROW_EVERY_MS 5000
 /* The watchdog's grace beyond a visit's budget (and one --timeout more, for the time-stamping request):
  * what follows the budget is bounded too (the failure screenshot, the evidence, the ledger's busy wait)
  * but not by the budget. */
@@ -60,33 +63,20 @@ struct pool {
     int64_t *retried;    /* letters handed out again after their browser died under the visit: once each */
     size_t n_retried;
     bool is_stopping;    /* the ledger failed, or the caller asked to stop: hand out nothing more */
+    size_t jobs, jobs_max; /* workers wanted now, and the most (above jobs: no --jobs, the pool grows) */
+    struct machine_cpu_sample grow_sample; /* the machine's CPU when growth was last considered */
+    int64_t grow_sample_ms;
     int rc;
 };
 
 int workers_jobs_default(void)
 {
-    long cpus = 1;
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0)
-        cpus = CPU_COUNT(&set);
-    else if ((cpus = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
-        cpus = 1;
-    long avail_mb = -1;
-    FILE *f = fopen("/proc/meminfo", "r");
-    if (f) {
-        char line[256];
-        long kb;
-        while (fgets(line, sizeof line, f))
-            if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1) {
-                avail_mb = kb / 1024;
-                break;
-            }
-        fclose(f);
-    }
-    long jobs = cpus < 4 ? cpus : 4;
-    if (avail_mb >= 0 && avail_mb / 400 < jobs)
-        jobs = avail_mb / 400;
-    return jobs < 1 ? 1 : (int)jobs;
+    return machine_jobs_start();
+}
+
+int workers_jobs_ceiling(void)
+{
+    return machine_jobs_ceiling(WORKERS_MAX);
 }
 
 void workers_due_print(const int64_t *ids, size_t n, int64_t next_ms)
@@ -599,6 +589,29 @@ static void pool_dispatch(struct pool *pl)
     }
 }
 
+/* Without --jobs, one more worker (up to jobs_max) when letters wait for one, every worker is busy,
+ * and the machine's CPUs were idle a quarter of the last POOL_GROW_EVERY_MS with memory for one more:
+ * the visits are waiting on the sites, not on the machine. Never fewer: a worker that is not needed
+ * leaves when the letters run out. */
+static void pool_grow(struct pool *pl, size_t live, size_t waiting)
+{
+    if (pl->jobs >= pl->jobs_max || pl->is_stopping)
+        return;
+    int64_t now = clock_mono_ms();
+    if (pl->grow_sample_ms && now - pl->grow_sample_ms < POOL_GROW_EVERY_MS)
+        return;
+    struct machine_cpu_sample s = machine_cpu_sample();
+    bool is_full = live >= pl->jobs && waiting > 0;
+    if (is_full && pl->grow_sample_ms && machine_has_room(pl->grow_sample, s, machine_mem_available_mb())) {
+        pl->jobs++;
+        pl->spawns_left++;
+        log_info("workers", "%zu workers at once: the machine had room for one more (its CPUs idle a quarter "
+                 "of the last %d s or more)", pl->jobs, POOL_GROW_EVERY_MS / 1000);
+    }
+    pl->grow_sample = s;
+    pl->grow_sample_ms = now;
+}
+
 /* A worker that holds one letter past its bound (a visit that started: its budget and the grace; one
  * still waiting for its host: every visit it could be waiting behind) is stopped, hung or lost: it is
  * SIGKILLed and its letter reported as not visited, never handed out again (it would hang again). Its
@@ -659,11 +672,18 @@ int workers_check_letters(const struct workers_options *o, const int64_t *ids, s
     size_t jobs = o->jobs < 1 ? 1 : o->jobs > WORKERS_MAX ? WORKERS_MAX : (size_t)o->jobs;
     if (jobs > n)
         jobs = n;
+    size_t jobs_max = o->jobs_max > (int)jobs ? (size_t)o->jobs_max : jobs;
+    if (jobs_max > WORKERS_MAX)
+        jobs_max = WORKERS_MAX;
+    if (jobs_max > n)
+        jobs_max = n;
+    pl.jobs = jobs;
+    pl.jobs_max = jobs_max;
     pl.spawns_left = (int)jobs + 2;
     pl.watchdog_ms = (int64_t)visit_setup_budget_ms(o->common) + POOL_WATCHDOG_GRACE_MS +
                      (o->common->timeout_ms > 0 ? o->common->timeout_ms : DRIVER_DEFAULT_TIMEOUT_MS);
     /* behind, at most, every other worker's visit on the same host, each with its pacing gap */
-    pl.waiting_ms = (int64_t)(jobs + 1) * (pl.watchdog_ms + PACE_CHECK_MAX_SECONDS * 1000);
+    pl.waiting_ms = (int64_t)(jobs_max + 1) * (pl.watchdog_ms + PACE_CHECK_MAX_SECONDS * 1000);
     workers_endpoints_list(o->common, &pl.endpoints, &pl.n_endpoints);
     if (pl.n_endpoints == 0) {
         struct browser_options bo;
@@ -683,7 +703,8 @@ int workers_check_letters(const struct workers_options *o, const int64_t *ids, s
     }
     pl.is_endpoint_dead = xcalloc(pl.n_endpoints, sizeof *pl.is_endpoint_dead);
     pl.endpoint_gen = xcalloc(pl.n_endpoints, sizeof *pl.endpoint_gen);
-    log_debug("workers", "%zu workers over %zu browsers for %zu letters", jobs, pl.n_endpoints, n);
+    log_debug("workers", "%zu workers (up to %zu) over %zu browsers for %zu letters", jobs, jobs_max, pl.n_endpoints,
+              n);
     for (size_t i = 0; i < jobs; i++)
         if (pool_spawn(&pl) != 0)
             break;
@@ -695,7 +716,8 @@ int workers_check_letters(const struct workers_options *o, const int64_t *ids, s
         pool_watchdog(&pl);
         /* keep the pool full while letters wait: replace workers that left, on browsers still alive */
         size_t live = pool_live(&pl), waiting = pl.next < pl.n ? pl.n - pl.next : 0;
-        while (!pl.is_stopping && waiting > 0 && live < jobs && pl.spawns_left > 0 && pool_spawn(&pl) == 0) {
+        pool_grow(&pl, live, waiting);
+        while (!pl.is_stopping && waiting > 0 && live < pl.jobs && pl.spawns_left > 0 && pool_spawn(&pl) == 0) {
             live++;
             if (live > waiting)
                 break;

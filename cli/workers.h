@@ -33,14 +33,17 @@
 struct workers_options {
     const struct cli_common *common;
     const char *captcha_spec;          /* as --captcha; NULL: none */
-    int jobs;                          /* workers at most (more than the letters is pointless) */
+    int jobs;                          /* workers to start with (more than the letters is pointless) */
+    int jobs_max;                      /* above jobs (no --jobs given): the pool adds a worker, up to this
+                                          many, while the machine has room for one (common/machine.h) */
     bool is_timestamped;               /* prefix each stdout line with the Beijing time (huixin run) */
     volatile sig_atomic_t *stop;       /* when set: hand out no more letters, let the visits under way end */
 };
 
-/* A sensible --jobs from this machine: min(4, CPUs we may run on, available memory / 400 MB), at
- * least 1 (a headless page with a government portal takes a few hundred MB). */
+/* Without --jobs: the workers to start with (min(4, CPUs, free memory / 400 MB)) and the most the
+ * pool may grow to (min(WORKERS_MAX, 4 x CPUs, free memory / 400 MB)): common/machine.h. */
 int workers_jobs_default(void);
+int workers_jobs_ceiling(void);
 /* The --jobs row of check's and run's option tables (1 to WORKERS_MAX), into the int at target. */
 #define WORKERS_OPT_JOBS(target, h)                                                                       \
     {.kind = OPT_INT, .name = "--jobs", .alias = "-j", .value = (target), .metavar = "N", .help = (h),   \
