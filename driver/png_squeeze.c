@@ -83,21 +83,21 @@ static int squeeze_path(const char *path, struct squeeze_memo **memo, struct png
     st->bytes_before += (int64_t)len;
     struct squeeze_memo *m = memo ? *memo : NULL;
     bool is_same = m && m->before_len == len && memcmp(m->before, data, len) == 0;
+    const unsigned char *out = NULL; /* the new bytes; NULL: kept as captured */
+    size_t out_len = 0;
     if (is_same) {
         st->reused++;
-        if (m->after) {
-            png = xmalloc(m->after_len);
-            memcpy(png, m->after, m->after_len);
-            png_len = m->after_len;
-        }
-    } else {
-        rc = png_recompress((const unsigned char *)data, len, &png, &png_len, e);
+        out = m->after;
+        out_len = m->after_len;
+    } else if ((rc = png_recompress((const unsigned char *)data, len, &png, &png_len, e)) == 0) {
+        out = png;
+        out_len = png_len;
     }
-    if (rc == 0 && png)
-        rc = file_write_atomic(path, png, png_len, e);
-    if (rc == 0 && png) {
+    if (rc == 0 && out)
+        rc = file_write_atomic(path, out, out_len, e);
+    if (rc == 0 && out) {
         st->smaller++;
-        st->bytes_after += (int64_t)png_len;
+        st->bytes_after += (int64_t)out_len;
     } else {
         st->bytes_after += (int64_t)len;
     }
@@ -106,12 +106,10 @@ static int squeeze_path(const char *path, struct squeeze_memo **memo, struct png
         *memo = m = xcalloc(1, sizeof *m);
         m->before = data;
         m->before_len = len;
+        m->after = png;
+        m->after_len = png_len;
         data = NULL;
-        if (png) {
-            m->after = xmalloc(png_len);
-            memcpy(m->after, png, png_len);
-            m->after_len = png_len;
-        }
+        png = NULL;
     }
 out:
     free(png);
