@@ -28,6 +28,39 @@ static int png_paeth(int a, int b, int c)
     return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
+/* Undoes row r's filter f in place (u: the row above, unfiltered; zeros above the first): 0, or -1 for
+ * a filter PNG does not have. One loop a filter, not a test a byte: screenshots are millions of bytes. */
+static int png_unfilter(unsigned char *r, const unsigned char *u, size_t stride, size_t ch, int f)
+{
+    size_t i;
+    switch (f) {
+    case 0:
+        return 0;
+    case 1:
+        for (i = ch; i < stride; i++)
+            r[i] = (unsigned char)(r[i] + r[i - ch]);
+        return 0;
+    case 2:
+        for (i = 0; i < stride; i++)
+            r[i] = (unsigned char)(r[i] + u[i]);
+        return 0;
+    case 3:
+        for (i = 0; i < ch && i < stride; i++)
+            r[i] = (unsigned char)(r[i] + u[i] / 2);
+        for (; i < stride; i++)
+            r[i] = (unsigned char)(r[i] + (r[i - ch] + u[i]) / 2);
+        return 0;
+    case 4:
+        for (i = 0; i < ch && i < stride; i++)
+            r[i] = (unsigned char)(r[i] + png_paeth(0, u[i], 0));
+        for (; i < stride; i++)
+            r[i] = (unsigned char)(r[i] + png_paeth(r[i - ch], u[i], u[i - ch]));
+        return 0;
+    default:
+        return -1;
+    }
+}
+
 int png_rows_walk(const unsigned char *data, size_t len, png_row_fn row, void *user, struct err *e)
 {
     int rc = 0, width, height;
@@ -40,8 +73,7 @@ int png_rows_walk(const unsigned char *data, size_t len, png_row_fn row, void *u
     int ch = ctype == 6 ? 4 : 3;
     size_t stride = (size_t)width * (size_t)ch;
     unsigned char *prev = xcalloc(1, stride + 1), *cur = xcalloc(1, stride + 1);
-    unsigned char chunk_out[65536];
-    size_t filled = 0; /* bytes of cur (filter byte + row) so far */
+    size_t filled = 0; /* bytes of cur (filter byte + row) so far: inflated straight into it */
     int y = 0;
     z_stream zs;
     memset(&zs, 0, sizeof zs);
@@ -63,41 +95,27 @@ int png_rows_walk(const unsigned char *data, size_t len, png_row_fn row, void *u
             zs.next_in = (Bytef *)(data + pos + 8);
             zs.avail_in = clen;
             while (zs.avail_in > 0 && rc == 0 && !is_done) {
-                zs.next_out = chunk_out;
-                zs.avail_out = sizeof chunk_out;
+                zs.next_out = cur + filled;
+                zs.avail_out = (uInt)(stride + 1 - filled);
                 int z = inflate(&zs, Z_NO_FLUSH);
                 if (z != Z_OK && z != Z_STREAM_END && z != Z_BUF_ERROR) {
                     rc = err_set(e, ERR_INTERNAL, "PNG data does not inflate (zlib %d)", z);
                     break;
                 }
-                size_t got = sizeof chunk_out - zs.avail_out;
-                for (size_t k = 0; k < got && rc == 0 && y < height;) {
-                    size_t take = got - k < stride + 1 - filled ? got - k : stride + 1 - filled;
-                    memcpy(cur + filled, chunk_out + k, take);
-                    filled += take;
-                    k += take;
-                    if (filled < stride + 1)
-                        continue;
-                    unsigned char *r = cur + 1, *u = prev + 1;
-                    int f = cur[0];
-                    for (size_t i = 0; i < stride; i++) {
-                        int a = i >= (size_t)ch ? r[i - ch] : 0, b = u[i], c = i >= (size_t)ch ? u[i - ch] : 0;
-                        switch (f) {
-                        case 0: break;
-                        case 1: r[i] = (unsigned char)(r[i] + a); break;
-                        case 2: r[i] = (unsigned char)(r[i] + b); break;
-                        case 3: r[i] = (unsigned char)(r[i] + (a + b) / 2); break;
-                        case 4: r[i] = (unsigned char)(r[i] + png_paeth(a, b, c)); break;
-                        default: rc = err_set(e, ERR_INTERNAL, "PNG row %d has filter %d", y, f); i = stride; break;
-                        }
-                    }
+                size_t got = stride + 1 - filled - zs.avail_out;
+                filled += got;
+                if (filled == stride + 1) {
+                    if (png_unfilter(cur + 1, prev + 1, stride, (size_t)ch, cur[0]) != 0)
+                        rc = err_set(e, ERR_INTERNAL, "PNG row %d has filter %d", y, cur[0]);
                     if (rc == 0 && row)
-                        rc = row(y, r, width, ch, user);
+                        rc = row(y, cur + 1, width, ch, user);
                     y++;
                     unsigned char *t = prev;
                     prev = cur;
                     cur = t;
                     filled = 0;
+                    if (y == height)
+                        is_done = true; /* what may follow the last row is not pixels */
                 }
                 if (z == Z_STREAM_END)
                     is_done = true;
