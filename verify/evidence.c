@@ -126,11 +126,8 @@ bool evidence_same_as_is_valid(const char *same_as, const char *name, const char
     return ok;
 }
 
-struct evidence_same_as *evidence_same_as_list(const char *dir, size_t *n_out)
+static struct evidence_same_as *same_as_from_json(json_t *m, size_t *n_out)
 {
-    char *path = xasprintf("%s/%s", dir, EVIDENCE_MANIFEST);
-    json_t *m = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
-    free(path);
     json_t *files = json_object_get(m, "files");
     struct evidence_same_as *list = xmalloc((json_array_size(files) + 1) * sizeof *list);
     size_t n = 0;
@@ -147,6 +144,24 @@ struct evidence_same_as *evidence_same_as_list(const char *dir, size_t *n_out)
     json_decref(m);
     *n_out = n;
     return list;
+}
+
+struct evidence_same_as *evidence_same_as_list(const char *dir, size_t *n_out)
+{
+    char *path = xasprintf("%s/%s", dir, EVIDENCE_MANIFEST);
+    json_t *m = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+    free(path);
+    return same_as_from_json(m, n_out);
+}
+
+struct evidence_same_as *evidence_same_as_parse(const char *text, size_t len, size_t *n_out)
+{
+    /* No key can be "same_as" without those bytes, or a \u escape spelling them */
+    if (!memmem(text, len, "same_as", 7) && !memmem(text, len, "\\u", 2)) {
+        *n_out = 0;
+        return xmalloc(sizeof(struct evidence_same_as));
+    }
+    return same_as_from_json(json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL), n_out);
 }
 
 void evidence_same_as_free(struct evidence_same_as *list, size_t n)
