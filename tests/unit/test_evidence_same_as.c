@@ -2,6 +2,7 @@
  * in the manifest with "same_as" and not stored again; verification follows same_as, names a changed or
  * missing shared copy for every visit that refers to it, and refuses a same_as that leaves the letter
  * folder. Reports link the earlier copy. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -436,6 +437,109 @@ static void test_html_report_links_every_file_and_copy(void)
     }
 }
 
+/* evidence_same_as_parse reads most manifests without jansson: whatever the text, its list is the one
+ * jansson's reading gives (evidence_same_as_list, from the file). Hand-picked texts, then a few
+ * thousand mutations of a manifest huixin wrote (a fixed seed). */
+static bool same_lists_for(const char *dir, const char *text, size_t len)
+{
+    char *p = xasprintf("%s/manifest.json", dir);
+    REQUIRE(file_write_atomic(p, text, len, NULL) == 0);
+    free(p);
+    size_t n_want = 0, n_got = 0;
+    struct evidence_same_as *want = evidence_same_as_list(dir, &n_want);
+    struct evidence_same_as *got = evidence_same_as_parse(text, len, &n_got);
+    bool same = n_want == n_got;
+    for (size_t i = 0; same && i < n_got; i++)
+        same = strcmp(want[i].name, got[i].name) == 0 && strcmp(want[i].same_as, got[i].same_as) == 0;
+    if (!same)
+        fprintf(stderr, "  jansson %zu, parse %zu for: %.*s\n", n_want, n_got, (int)len, text);
+    evidence_same_as_free(want, n_want);
+    evidence_same_as_free(got, n_got);
+    return same;
+}
+
+static void test_manifest_parse_agrees_with_jansson(void)
+{
+    char *dirs[3], *letter;
+    letter_make("parse", dirs, &letter);
+    char *text = NULL;
+    size_t len = 0;
+    char *m = xasprintf("%s/manifest.json", dirs[2]);
+    REQUIRE(file_read_all(m, &text, &len, NULL) == 0);
+    free(m);
+    CHECK(strstr(text, "\"same_as\"") != NULL);
+    char *scratch = xasprintf("%s/parse-scratch", root);
+    REQUIRE(file_mkdir_p(scratch, 0755, NULL) == 0);
+    static const char *const texts[] = {
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\"}]}",
+        "{\"files\": [{\"name\": \"page.png\", \"same\\u005fas\": \"../001-a/page.png\"}]}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\", \"name\": \"x.png\"}]}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\"}], \"files\": []}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\", \"bytes\": 1.5}]}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\", \"bytes\": 99999999999999999999}]}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\", \"bytes\": -0}]}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\", \"bytes\": 01}]}",
+        "{\"files\": [{\"name\": \"页.png\", \"same_as\": \"../001-a/页.png\"}]}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\"}]} x",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\"}]",
+        "[{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\"}]}]",
+        "{\"files\": {\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\"}}",
+        "{\"files\": [{\"name\": 1, \"same_as\": \"../001-a/page.png\"}, 3, [{\"name\": \"a.png\", \"same_as\": "
+        "\"../001-a/a.png\"}]]}",
+        "{\"x\": {\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\"}]}}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\", \"x\": {\"name\": \"b.png\", "
+        "\"same_as\": \"../001-a/b.png\"}}, {\"same_as\": \"../001-a/c.png\", \"name\": \"c.png\"}]}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../page.png\"}, {\"name\": \"b.png\", \"same_as\": "
+        "\"../002-b/b.png\"}], \"ok\": true, \"no\": false, \"n\": null}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\"}], \"t\": tru}",
+        "\t{ \"files\" :[ {\"name\":\"page.png\",\"same_as\":\"../001-a/page.png\" } ] }\r\n",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\",}]}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\"},]}",
+        "{\"files\": [{\"name\": \"pa\tge.png\", \"same_as\": \"../001-a/pa\tge.png\"}]}",
+        "same_as",
+        "",
+    };
+    for (size_t i = 0; i < ARRAY_LEN(texts); i++)
+        CHECK(same_lists_for(scratch, texts[i], strlen(texts[i])));
+    static const char with_nul[] = "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\"}]}\0";
+    CHECK(same_lists_for(scratch, with_nul, sizeof with_nul - 1)); /* a NUL after the object */
+    CHECK(same_lists_for(scratch, text, len));
+    static const char alphabet[] = "{}[]\":,\\ \t\n0123456789.-eE+tfnulras_/page.png\x01\x7f\xc3\xa9";
+    uint32_t seed = 12345;
+    size_t failures = 0;
+    for (int round = 0; round < 3000 && failures < 5; round++) {
+        struct buf t;
+        buf_init(&t);
+        buf_append(&t, text, len);
+        int n_mut = 1 + round % 3;
+        for (int k = 0; k < n_mut; k++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = (seed >> 8) % (t.len + 1);
+            seed = seed * 1103515245u + 12345u;
+            char c = alphabet[(seed >> 8) % (sizeof alphabet - 1)];
+            seed = seed * 1103515245u + 12345u;
+            int op = (int)((seed >> 8) % 3);
+            if (op == 0 && at < t.len) { /* replace */
+                t.data[at] = c;
+            } else if (op == 1 && at < t.len) { /* delete */
+                memmove(t.data + at, t.data + at + 1, t.len - at);
+                t.len--;
+            } else { /* insert */
+                buf_append_char(&t, 0);
+                memmove(t.data + at + 1, t.data + at, t.len - at - 1);
+                t.data[at] = c;
+            }
+        }
+        if (!same_lists_for(scratch, t.data, t.len))
+            failures++;
+        buf_release(&t);
+    }
+    CHECK_INT(failures, 0);
+    free(scratch);
+    free(text);
+    letter_free(dirs, letter);
+}
+
 static const struct test_case cases[] = {
     {"a screenshot the same as an earlier visit's is kept once, named by same_as", test_same_png_is_kept_once},
     {"a changed byte in a shared copy is named for every visit that refers to it",
@@ -446,6 +550,7 @@ static const struct test_case cases[] = {
     {"manifests without same_as verify as before", test_old_manifests_verify_as_before},
     {"reports link the earlier copy", test_reports_link_the_earlier_copy},
     {"the HTML report links every file and every kept copy", test_html_report_links_every_file_and_copy},
+    {"a manifest's same_as list is jansson's, whatever the text", test_manifest_parse_agrees_with_jansson},
 };
 
 int main(int argc, char **argv)
