@@ -299,8 +299,10 @@ bench: huixin
 # status --json, report csv/json/html, check --due --dry-run and run --once --dry-run (wall, CPU, peak
 # RSS; targets 2 s, 5 s for HTML, 50 ms for the due selection), and the PDF of one province. A few
 # minutes on 2 cores; SCALE_SITES, SCALE_VISITS, SCALE_RUNS, SCALE_KEEP=1, SCALE_PDF=0 (bench/bench_scale.py).
+# BENCH_SCALE_EVIDENCE=all: every visit's evidence folder (stand-ins), not the first 200 letters' only.
+BENCH_SCALE_EVIDENCE ?=
 bench-scale: huixin $(BUILD)/bench/rusage
-	@RUSAGE=$(BUILD)/bench/rusage python3 bench/bench_scale.py
+	@RUSAGE=$(BUILD)/bench/rusage SCALE_EVIDENCE=$(BENCH_SCALE_EVIDENCE) python3 bench/bench_scale.py
 
 # a command's own peak memory and CPU time (bench/rusage.c says why Python cannot measure them)
 $(BUILD)/bench/rusage: bench/rusage.c

@@ -13,17 +13,24 @@ The ledger is made by huixin itself (`huixin campaign list` on an empty file cre
 filled with Python's sqlite3: the generator checks that the schema is the one it knows (its version and
 every column of every table) and stops, naming the difference, when it is not.
 
-Evidence: the visit folders of the first --evidence-letters letters (default 200, about 2,300 folders)
-are made with small stand-in files (page.png, page.txt, meta.json, manifest.json), so a report's
-per-visit look at the folder finds files; the other visits' folders are named in the ledger but not
-made (files cost disk: 150,000 real folders of screenshots are tens of GB). The report links only the
-files that exist, so it reads every folder either way.
+Evidence: the visit folders of the first --evidence-letters letters (default 200, about 2,300 folders;
+`all` for every visit's, 150,000 at the national size) are made with tiny stand-in files shaped as a
+real visit's (verify/evidence.c, verify/visit_evidence.c): page.png, page.mhtml, page.txt, meta.json,
+the step screenshots (a submission's 01-submit-form.png, 02-submit-filled.png, 03-submit-result.png, a
+check's 01-check-query-result.png), and manifest.json listing them ({name, sha256, bytes}, sorted by
+name). A screenshot byte for byte the same as one an earlier visit of the letter keeps is not copied:
+its manifest entry says "same_as": "../NNN-.../NAME" (that visit's copy), as huixin writes it. The
+page of a letter mostly looks the same from one check to the next (the same state, no reply yet), so
+most later checks keep their screenshots that way; a check whose page changed (a reply, a state, the
+letter gone) and a failed visit (an error page, no MHTML) keep their own. The other visits' folders
+are named in the ledger but not made. The report links only the files that exist, so it reads every
+folder either way. The ledger is the same whatever --evidence-letters says.
 
 Deterministic: the same --seed and sizes give the same ledger. The round's letters go out on Monday
 2026-11-02 and Tuesday 2026-11-03 (pending ones on Friday 2026-11-13); the ledger is meant to be read
 with --now '2026-11-16 10:00' (printed at the end as NOW=...).
 
-Usage: gen_scale.py --out DIR [--sites 14000] [--visits 150000] [--seed 1] [--evidence-letters 500]
+Usage: gen_scale.py --out DIR [--sites 14000] [--visits 150000] [--seed 1] [--evidence-letters 200|all]
        [--huixin ./huixin] [--campaigns province|one]
 """
 import argparse
@@ -32,9 +39,12 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import sqlite3
+import struct
 import subprocess
 import sys
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -209,7 +219,9 @@ class Gen:
                hashlib.sha256(rel.encode()).hexdigest(), None if kind == "submit" else kw.get("lookup", "authoritative"),
                kw.get("seen_in_list", 0), 0, kw.get("unloaded", 0), None, None, 0)
         self.visit_rows.append(row)
-        return rel
+        # what the page's screenshots show: equal looks of one letter are equal bytes (kept once)
+        look = (kind, outcome, kw.get("state_text"), kw.get("reply_date_ms", 0)) if outcome != VISIT_FAILED else rel
+        return rel, kind, outcome, look
 
     def letter_visits(self, letter_id, campaign, site, profile, t0, n, deadline_end):
         """The visits of one letter of this profile: n visits (the submission's own first)."""
@@ -366,8 +378,8 @@ class Gen:
                          if failed else None, 3 if failed else 0))
             letter_id = cur.lastrowid
             rels = self.letter_visits(letter_id, site["campaign"][1], site, profile, t0, n, deadline_end)
-            if idx < a.evidence_letters:
-                evidence_rels += rels
+            if a.evidence_letters == "all" or idx < int(a.evidence_letters):
+                evidence_rels.append(rels)
             if len(self.visit_rows) >= 20000:
                 self.flush(cur)
         self.flush(cur)
@@ -377,10 +389,11 @@ class Gen:
         db.close()
         ev_root = os.path.join(a.out, "evidence")
         self.make_evidence(ev_root, evidence_rels)
+        n_ev = len(sites) if a.evidence_letters == "all" else min(int(a.evidence_letters), len(sites))
         print("gen_scale: %s: %d campaigns, %d sites, %d letters, %d visits; evidence folders for %d visits of "
-              "the first %d letters in %s" % (path, len(set(campaign_ids.values())), len(sites), len(sites),
-                                                 n_visits, len(evidence_rels), min(a.evidence_letters, len(sites)),
-                                                 ev_root), file=sys.stderr)
+              "the first %d letters in %s (%d files, %d screenshots kept as an earlier visit's copy)"
+              % (path, len(set(campaign_ids.values())), len(sites), len(sites), n_visits,
+                 sum(len(r) for r in evidence_rels), n_ev, ev_root, self.n_files, self.n_same_as), file=sys.stderr)
         print("gen_scale: letters by profile: %s" % ", ".join("%s %d" % (p, counts_by_profile.get(p, 0))
                                                                for p, _ in PROFILES), file=sys.stderr)
         with open(os.path.join(a.out, "profiles.json"), "w", encoding="utf-8") as f:
@@ -397,22 +410,67 @@ class Gen:
                         self.visit_rows)
         self.visit_rows = []
 
-    def make_evidence(self, root, rels):
-        # a 1 x 1 PNG: the folders hold stand-ins, not screenshots
-        png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                            "1f15c4890000000d49444154789c6300010000050001"
-                            "0d0a2db40000000049454e44ae426082")
-        for rel in rels:
-            d = os.path.join(root, rel)
-            os.makedirs(d, exist_ok=True)
-            with open(os.path.join(d, "page.png"), "wb") as f:
-                f.write(png)
-            with open(os.path.join(d, "page.txt"), "w", encoding="utf-8") as f:
-                f.write("synthetic evidence of %s\n" % rel)
-            with open(os.path.join(d, "meta.json"), "w", encoding="utf-8") as f:
-                f.write(json.dumps({"synthetic": True, "dir": rel}, ensure_ascii=False) + "\n")
-            with open(os.path.join(d, "manifest.json"), "w", encoding="utf-8") as f:
-                f.write(json.dumps({"synthetic": True}) + "\n")
+    @staticmethod
+    def png(text):
+        """A 1 x 1 PNG with a tEXt chunk: distinct stand-in bytes for each distinct screenshot."""
+        def chunk(kind, data):
+            return (struct.pack(">I", len(data)) + kind + data
+                    + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
+        return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0))
+                + chunk(b"tEXt", b"Comment\0" + text.encode()) + chunk(b"IDAT", zlib.compress(b"\0\0\0\0\0"))
+                + chunk(b"IEND", b""))
+
+    def make_evidence(self, root, letters):
+        """Each letter's visit folders, in order: files as huixin writes them, screenshots an earlier
+        visit of the letter keeps byte for byte listed with same_as instead of copied."""
+        self.n_files = self.n_same_as = 0
+        if os.path.isdir(root):
+            shutil.rmtree(root)  # this generator's own output of an earlier run
+        for visits in letters:
+            kept = {}  # (look, name) -> (folder name, sha256, bytes) of the copy
+            prev_manifest = None  # each manifest names the SHA-256 of the one before (the chain)
+            for rel, kind, outcome, look in visits:
+                d = os.path.join(root, rel)
+                folder = os.path.basename(rel)
+                os.makedirs(d)
+                own = {"meta.json": json.dumps({"synthetic": True, "kind": kind, "dir": rel}, ensure_ascii=False,
+                                               indent=2).encode() + b"\n",
+                       "page.txt": ("synthetic page text of %s\n" % rel).encode()}
+                if outcome == VISIT_FAILED:
+                    shots = ["page.png"]
+                else:
+                    own["page.mhtml"] = ("MIME-Version: 1.0\r\nSnapshot-Content-Location: synthetic/%s\r\n\r\n"
+                                         % rel).encode()
+                    shots = (["01-submit-form.png", "02-submit-filled.png", "03-submit-result.png", "page.png"]
+                             if kind == "submit" else ["01-check-query-result.png", "page.png"])
+                entries = []
+                for name in shots:
+                    prev = kept.get((look, name))
+                    if prev:
+                        entries.append({"bytes": prev[2], "name": name, "same_as": "../%s/%s" % (prev[0], name),
+                                        "sha256": prev[1]})
+                        self.n_same_as += 1
+                        continue
+                    # page.png is the last step's screenshot: the same bytes
+                    data = self.png("%s %s" % (look, "last" if name in ("page.png", "03-submit-result.png",
+                                                                        "01-check-query-result.png") else name))
+                    own[name] = data
+                    kept[(look, name)] = (folder, hashlib.sha256(data).hexdigest(), len(data))
+                for name, data in own.items():
+                    with open(os.path.join(d, name), "wb") as f:
+                        f.write(data)
+                    if name not in shots:
+                        entries.append({"bytes": len(data), "name": name, "sha256": hashlib.sha256(data).hexdigest()})
+                    else:
+                        entries.append({"bytes": len(data), "name": name, "sha256": kept[(look, name)][1]})
+                entries.sort(key=lambda e: e["name"])
+                manifest = {"captured_at_utc": folder.rsplit("-", 1)[1], "files": entries, "huixin_manifest": 1,
+                            "letter_token": "synthetic", "previous_manifest_sha256": prev_manifest}
+                text = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+                with open(os.path.join(d, "manifest.json"), "wb") as f:
+                    f.write(text)
+                prev_manifest = hashlib.sha256(text).hexdigest()
+                self.n_files += len(own) + 1
 
 
 def main():
@@ -421,10 +479,12 @@ def main():
     p.add_argument("--sites", type=int, default=14000)
     p.add_argument("--visits", type=int, default=150000)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--evidence-letters", type=int, default=200)
+    p.add_argument("--evidence-letters", default="200", help="how many letters' visits get folders, or 'all'")
     p.add_argument("--campaigns", choices=("province", "one"), default="province")
     p.add_argument("--huixin", default=os.environ.get("HUIXIN_BIN", os.path.join(ROOT, "huixin")))
     a = p.parse_args()
+    if a.evidence_letters != "all" and not a.evidence_letters.isdigit():
+        die("--evidence-letters '%s': a number or 'all'" % a.evidence_letters)
     if a.sites < len(PROFILES):
         die("--sites %d: at least %d, one for each verdict" % (a.sites, len(PROFILES)))
     Gen(a).run()

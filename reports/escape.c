@@ -72,20 +72,32 @@ void rpt_text_clean(struct buf *b, const char *s)
     if (!s)
         return;
     const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *run = p; /* bytes kept as they are, appended at once */
     while (*p) {
+        if (*p >= 0x20 && *p < 0x7F) { /* printable ASCII: kept */
+            p++;
+            continue;
+        }
         uint32_t cp;
         bool is_valid;
         size_t n = utf8_next(p, &cp, &is_valid);
+        if (is_valid && !(cp == '\r' && p[1] == '\n') && !needs_marker(cp)) {
+            p += n;
+            continue;
+        }
+        if (p > run)
+            buf_append(b, run, (size_t)(p - run));
         if (!is_valid)
             buf_append_str(b, REPLACEMENT);
         else if (cp == '\r' && p[1] == '\n')
             ; /* CRLF reads as LF */
-        else if (needs_marker(cp))
-            buf_printf(b, "\\u{%02X}", (unsigned)cp);
         else
-            buf_append(b, p, n);
+            buf_printf(b, "\\u{%02X}", (unsigned)cp);
         p += n;
+        run = p;
     }
+    if (p > run)
+        buf_append(b, run, (size_t)(p - run));
 }
 
 void rpt_utf8_repair(struct buf *b, const char *s)
@@ -173,15 +185,22 @@ void rpt_html_escape(struct buf *b, const char *s)
     struct buf clean;
     buf_init(&clean);
     rpt_text_clean(&clean, s);
-    for (const char *p = buf_str(&clean); *p; p++) {
+    const char *p = buf_str(&clean);
+    for (;;) {
+        size_t n = strcspn(p, "&<>\"'");
+        if (n)
+            buf_append(b, p, n);
+        p += n;
+        if (!*p)
+            break;
         switch (*p) {
         case '&': buf_append_str(b, "&amp;"); break;
         case '<': buf_append_str(b, "&lt;"); break;
         case '>': buf_append_str(b, "&gt;"); break;
         case '"': buf_append_str(b, "&quot;"); break;
-        case '\'': buf_append_str(b, "&#39;"); break;
-        default: buf_append_char(b, *p); break;
+        default: buf_append_str(b, "&#39;"); break;
         }
+        p++;
     }
     buf_release(&clean);
 }
@@ -233,15 +252,19 @@ void rpt_csv_field(struct buf *b, const char *s)
 void rpt_url_path_encode(struct buf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
+    buf_reserve(b, 3 * strlen(s)); /* the most it can grow: every byte a %XX */
+    char *o = b->data + b->len;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned char c = *p;
         if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
             c == '_' || c == '~' || c == '/') {
-            buf_append_char(b, (char)c);
+            *o++ = (char)c;
         } else {
-            buf_append_char(b, '%');
-            buf_append_char(b, hex[c >> 4]);
-            buf_append_char(b, hex[c & 15]);
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
         }
     }
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = '\0';
 }

@@ -284,19 +284,35 @@ static void verified_write(const struct rpt_options *o, struct buf *b)
     buf_append_str(b, "</p>\n");
 }
 
-/* href = evidence root (as seen from the report) / visit folder / file, percent-encoded. */
-static void evidence_href(struct buf *b, const struct rpt_options *o, const char *rel, const char *name)
+/* The hrefs of a visit's files: evidence root (as seen from the report) / visit folder / file, each
+ * percent-encoded. The folder's part is encoded once a visit (a national report links ~900,000 files).
+ * An encoded path is only [A-Za-z0-9-._~/%]: nothing to escape in HTML, and whether it is linkable is
+ * decided by its start (rpt_url_is_linkable: no byte of an encoded name can change that), so a folder
+ * whose prefix is not linkable gets "#" for each of its files, as each whole URL would. */
+struct ev_prefix {
+    struct buf url; /* root/rel/ encoded */
+    bool is_linkable;
+};
+
+static void ev_prefix_init(struct ev_prefix *p, const struct rpt_options *o, const char *rel)
 {
     const char *root = o->evidence_href ? o->evidence_href : o->evidence_root;
-    struct buf url;
-    buf_init(&url);
-    rpt_url_path_encode(&url, root);
-    buf_append_char(&url, '/');
-    rpt_url_path_encode(&url, rel);
-    buf_append_char(&url, '/');
-    rpt_url_path_encode(&url, name);
-    esc(b, rpt_url_is_linkable(buf_str(&url)) ? buf_str(&url) : "#");
-    buf_release(&url);
+    buf_init(&p->url);
+    rpt_url_path_encode(&p->url, root);
+    buf_append_char(&p->url, '/');
+    rpt_url_path_encode(&p->url, rel);
+    buf_append_char(&p->url, '/');
+    p->is_linkable = rpt_url_is_linkable(buf_str(&p->url));
+}
+
+static void evidence_href(struct buf *b, const struct ev_prefix *p, const char *name)
+{
+    if (!p->is_linkable) {
+        buf_append_char(b, '#');
+        return;
+    }
+    buf_append(b, p->url.data, p->url.len);
+    rpt_url_path_encode(b, name);
 }
 
 static void evidence_cell(struct buf *b, const struct rpt_options *o, const struct ledger_visit *v)
@@ -306,11 +322,14 @@ static void evidence_cell(struct buf *b, const struct rpt_options *o, const stru
     buf_append_str(b, "<td class=\"ev\">");
     if (f.n == 0)
         buf_append_str(b, "<span class=\"none\">—</span>");
+    struct ev_prefix p = {0};
+    if (f.n > 0) /* a listed file: a root and a folder */
+        ev_prefix_init(&p, o, v->evidence_dir);
     if (rpt_files_has(&f, "page.png")) {
         buf_append_str(b, "<a href=\"");
-        evidence_href(b, o, v->evidence_dir, rpt_files_href(&f, "page.png"));
+        evidence_href(b, &p, rpt_files_href(&f, "page.png"));
         buf_printf(b, "\"><img class=\"thumb\" src=\"");
-        evidence_href(b, o, v->evidence_dir, rpt_files_href(&f, "page.png"));
+        evidence_href(b, &p, rpt_files_href(&f, "page.png"));
         buf_printf(b, "\" alt=\"%s\"></a>", L(o, "整页截图", "full-page screenshot"));
     }
     static const struct {
@@ -324,7 +343,7 @@ static void evidence_cell(struct buf *b, const struct rpt_options *o, const stru
         if (!rpt_files_has(&f, links[i].file))
             continue;
         buf_append_str(b, "<a href=\"");
-        evidence_href(b, o, v->evidence_dir, links[i].file);
+        evidence_href(b, &p, links[i].file);
         buf_printf(b, "\">%s</a> ", L(o, links[i].zh, links[i].en));
     }
     for (size_t i = 0; i < f.n; i++) {
@@ -332,11 +351,12 @@ static void evidence_cell(struct buf *b, const struct rpt_options *o, const stru
         if (strcmp(f.names[i], "page.png") == 0 || len < 4 || strcmp(f.names[i] + len - 4, ".png") != 0)
             continue;
         buf_append_str(b, "<a href=\"");
-        evidence_href(b, o, v->evidence_dir, f.hrefs[i]);
+        evidence_href(b, &p, f.hrefs[i]);
         buf_append_str(b, "\">");
         esc(b, f.names[i]);
         buf_append_str(b, "</a> ");
     }
+    buf_release(&p.url);
     if (v->manifest_sha256 && *v->manifest_sha256) {
         buf_append_str(b, "<br><span class=\"none\" title=\"SHA-256 ");
         esc(b, v->manifest_sha256);

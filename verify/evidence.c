@@ -126,11 +126,8 @@ bool evidence_same_as_is_valid(const char *same_as, const char *name, const char
     return ok;
 }
 
-struct evidence_same_as *evidence_same_as_list(const char *dir, size_t *n_out)
+static struct evidence_same_as *same_as_from_json(json_t *m, size_t *n_out)
 {
-    char *path = xasprintf("%s/%s", dir, EVIDENCE_MANIFEST);
-    json_t *m = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
-    free(path);
     json_t *files = json_object_get(m, "files");
     struct evidence_same_as *list = xmalloc((json_array_size(files) + 1) * sizeof *list);
     size_t n = 0;
@@ -147,6 +144,225 @@ struct evidence_same_as *evidence_same_as_list(const char *dir, size_t *n_out)
     json_decref(m);
     *n_out = n;
     return list;
+}
+
+struct evidence_same_as *evidence_same_as_list(const char *dir, size_t *n_out)
+{
+    char *path = xasprintf("%s/%s", dir, EVIDENCE_MANIFEST);
+    json_t *m = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+    free(path);
+    return same_as_from_json(m, n_out);
+}
+
+/* A plain manifest read without jansson (a national report reads 150,000, most with a same_as): a
+ * strict reader of the JSON huixin writes (objects, arrays, printable ASCII strings without escapes,
+ * integers of up to 15 digits, true, false, null; no key twice in an object). It decides only texts
+ * wholly within that; anything else (an escape, UTF-8, a fraction, a repeated key, a syntax error...)
+ * is "not sure", and jansson reads the text, so the result is jansson's either way. */
+struct plain {
+    const char *p, *end;
+    int depth;
+    struct evidence_same_as *list; /* the files' (name, same_as) spans, as found */
+    size_t n, cap;
+};
+
+static void plain_ws(struct plain *x)
+{
+    while (x->p < x->end && (*x->p == ' ' || *x->p == '\n' || *x->p == '\t' || *x->p == '\r'))
+        x->p++;
+}
+
+/* A string: its span (without quotes) in *s, *len. */
+static bool plain_string(struct plain *x, const char **s, size_t *len)
+{
+    if (x->p >= x->end || *x->p != '"')
+        return false;
+    const char *start = ++x->p;
+    while (x->p < x->end && *x->p != '"') {
+        unsigned char c = (unsigned char)*x->p;
+        if (c < 0x20 || c > 0x7E || c == '\\')
+            return false;
+        x->p++;
+    }
+    if (x->p >= x->end)
+        return false;
+    *s = start;
+    *len = (size_t)(x->p - start);
+    x->p++;
+    return true;
+}
+
+static bool plain_value(struct plain *x, int role);
+
+enum { PLAIN_ANY, PLAIN_TOP, PLAIN_FILES, PLAIN_FILE };
+
+static bool plain_literal(struct plain *x, const char *word)
+{
+    size_t n = strlen(word);
+    if ((size_t)(x->end - x->p) < n || memcmp(x->p, word, n) != 0)
+        return false;
+    x->p += n;
+    return true;
+}
+
+static bool plain_number(struct plain *x)
+{
+    const char *start = x->p;
+    if (x->p < x->end && *x->p == '-')
+        x->p++;
+    const char *digits = x->p;
+    while (x->p < x->end && *x->p >= '0' && *x->p <= '9')
+        x->p++;
+    size_t n = (size_t)(x->p - digits);
+    if (n == 0 || n > 15 || (n > 1 && digits[0] == '0'))
+        return false;
+    /* a fraction or an exponent: not plain */
+    return x->p >= x->end || (*x->p != '.' && *x->p != 'e' && *x->p != 'E') ? x->p > start : false;
+}
+
+static bool plain_object(struct plain *x, int role)
+{
+    const char *keys[32];
+    size_t key_lens[32], n_keys = 0;
+    const char *name = NULL, *same = NULL;
+    size_t name_len = 0, same_len = 0;
+    x->p++; /* { */
+    plain_ws(x);
+    if (x->p < x->end && *x->p == '}') {
+        x->p++;
+        return true;
+    }
+    for (;;) {
+        const char *k;
+        size_t klen;
+        plain_ws(x);
+        if (!plain_string(x, &k, &klen) || n_keys == ARRAY_LEN(keys))
+            return false;
+        for (size_t i = 0; i < n_keys; i++)
+            if (key_lens[i] == klen && memcmp(keys[i], k, klen) == 0)
+                return false;
+        keys[n_keys] = k;
+        key_lens[n_keys++] = klen;
+        plain_ws(x);
+        if (x->p >= x->end || *x->p != ':')
+            return false;
+        x->p++;
+        plain_ws(x);
+        bool is_name = role == PLAIN_FILE && klen == 4 && memcmp(k, "name", 4) == 0;
+        bool is_same = role == PLAIN_FILE && klen == 7 && memcmp(k, "same_as", 7) == 0;
+        if ((is_name || is_same) && x->p < x->end && *x->p == '"') {
+            if (!plain_string(x, is_name ? &name : &same, is_name ? &name_len : &same_len))
+                return false;
+        } else {
+            bool is_files = role == PLAIN_TOP && klen == 5 && memcmp(k, "files", 5) == 0;
+            if (!plain_value(x, is_files ? PLAIN_FILES : PLAIN_ANY))
+                return false;
+        }
+        plain_ws(x);
+        if (x->p < x->end && *x->p == ',') {
+            x->p++;
+            continue;
+        }
+        if (x->p < x->end && *x->p == '}') {
+            x->p++;
+            break;
+        }
+        return false;
+    }
+    if (name && same) {
+        if (x->n == x->cap) {
+            x->cap = x->cap ? 2 * x->cap : 8;
+            x->list = xrealloc(x->list, x->cap * sizeof *x->list);
+        }
+        x->list[x->n].name = xstrndup(name, name_len);
+        x->list[x->n].same_as = xstrndup(same, same_len);
+        x->n++;
+    }
+    return true;
+}
+
+static bool plain_array(struct plain *x, int role)
+{
+    x->p++; /* [ */
+    plain_ws(x);
+    if (x->p < x->end && *x->p == ']') {
+        x->p++;
+        return true;
+    }
+    for (;;) {
+        plain_ws(x);
+        if (!plain_value(x, role == PLAIN_FILES ? PLAIN_FILE : PLAIN_ANY))
+            return false;
+        plain_ws(x);
+        if (x->p < x->end && *x->p == ',') {
+            x->p++;
+            continue;
+        }
+        if (x->p < x->end && *x->p == ']') {
+            x->p++;
+            return true;
+        }
+        return false;
+    }
+}
+
+/* role: what the value is to the manifest (the whole, its files, one file); a file is only an object
+ * there (anything else in the array is no file). */
+static bool plain_value(struct plain *x, int role)
+{
+    if (x->p >= x->end || x->depth >= 64)
+        return false;
+    bool ok;
+    switch (*x->p) {
+    case '{':
+        x->depth++;
+        ok = plain_object(x, role == PLAIN_TOP || role == PLAIN_FILE ? role : PLAIN_ANY);
+        x->depth--;
+        return ok;
+    case '[':
+        x->depth++;
+        ok = plain_array(x, role == PLAIN_FILES ? PLAIN_FILES : PLAIN_ANY);
+        x->depth--;
+        return ok;
+    case '"': {
+        const char *s;
+        size_t n;
+        return plain_string(x, &s, &n);
+    }
+    case 't': return plain_literal(x, "true");
+    case 'f': return plain_literal(x, "false");
+    case 'n': return plain_literal(x, "null");
+    default: return plain_number(x);
+    }
+}
+
+struct evidence_same_as *evidence_same_as_parse(const char *text, size_t len, size_t *n_out)
+{
+    /* No key can be "same_as" without those bytes, or a \\u escape spelling them */
+    if (!memmem(text, len, "same_as", 7) && !memmem(text, len, "\\u", 2)) {
+        *n_out = 0;
+        return xmalloc(sizeof(struct evidence_same_as));
+    }
+    struct plain x = {.p = text, .end = text + len};
+    plain_ws(&x);
+    bool is_plain = x.p < x.end && *x.p == '{' && plain_value(&x, PLAIN_TOP);
+    plain_ws(&x);
+    if (is_plain && x.p == x.end) {
+        /* jansson's list: the valid ones */
+        size_t n = 0;
+        for (size_t i = 0; i < x.n; i++) {
+            if (evidence_same_as_is_valid(x.list[i].same_as, x.list[i].name, NULL)) {
+                x.list[n++] = x.list[i];
+            } else {
+                free(x.list[i].name);
+                free(x.list[i].same_as);
+            }
+        }
+        *n_out = n;
+        return x.list ? x.list : xmalloc(sizeof(struct evidence_same_as));
+    }
+    evidence_same_as_free(x.list, x.n);
+    return same_as_from_json(json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL), n_out);
 }
 
 void evidence_same_as_free(struct evidence_same_as *list, size_t n)

@@ -50,6 +50,8 @@ struct evidence_same_as {
     char *same_as;
 };
 struct evidence_same_as *evidence_same_as_list(const char *dir, size_t *n_out);
+/* The same from a manifest's text (len bytes) already read; only parsed when it can hold a same_as. */
+struct evidence_same_as *evidence_same_as_parse(const char *text, size_t len, size_t *n_out);
 void evidence_same_as_free(struct evidence_same_as *list, size_t n);
 /* The same_as of file name in dir's manifest.json when it has a valid one (caller frees), else NULL. */
 char *evidence_same_as_read(const char *dir, const char *name);

@@ -2,6 +2,7 @@
  * in the manifest with "same_as" and not stored again; verification follows same_as, names a changed or
  * missing shared copy for every visit that refers to it, and refuses a same_as that leaves the letter
  * folder. Reports link the earlier copy. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "common/buf.h"
 #include "common/files.h"
 #include "reports/report.h"
+#include "verify/assess.h"
 #include "verify/digest.h"
 #include "verify/evidence.h"
 #include "verify/evidence_verify.h"
@@ -317,6 +319,227 @@ static void test_reports_link_the_earlier_copy(void)
     letter_free(dirs, letter);
 }
 
+/* The HTML report of a letter whose later checks keep their page.png and their step screenshot as an
+ * earlier check's copy (same_as): every file a folder has, and every kept screenshot, is linked, the
+ * kept ones to the copy; a manifest whose same_as key is spelled with a \\u escape counts the same; a
+ * copy that is gone, or a manifest that is not JSON, links nothing for it. */
+static void test_html_report_links_every_file_and_copy(void)
+{
+    char *dirs[4];
+    for (int i = 0; i < 4; i++) {
+        char *rel = NULL;
+        REQUIRE(evidence_dir_make(root, "html", "s", 7, i + 1, i == 0 ? "submit" : "check", 1000 * (i + 1), &rel,
+                                  NULL) == 0);
+        dirs[i] = xasprintf("%s/%s", root, rel);
+        free(rel);
+        write_file(dirs[i], "page.png", i == 0 ? "\x89PNG the form" : "\x89PNG the query result");
+        write_file(dirs[i], "page.mhtml", "MIME-Version: 1.0\r\n");
+        write_file(dirs[i], "page.txt", "text");
+        write_file(dirs[i], "meta.json", "{}");
+        write_file(dirs[i], i == 0 ? "01-submit-form.png" : "01-check-query-result.png",
+                   i == 0 ? "\x89PNG the form" : "\x89PNG the query result");
+        char sha[DIGEST_HEX_LEN];
+        REQUIRE(evidence_manifest_write(dirs[i], "HX7", NULL, 0, sha, NULL) == 0);
+    }
+    /* 002 keeps both screenshots, 003 and 004 list them as 002's */
+    CHECK(has_file(dirs[1], "page.png") && has_file(dirs[1], "01-check-query-result.png"));
+    CHECK(!has_file(dirs[2], "page.png") && !has_file(dirs[2], "01-check-query-result.png"));
+    /* 004's manifest spells the key with an escape: the same JSON */
+    char *m4 = xasprintf("%s/manifest.json", dirs[3]);
+    char *text = NULL;
+    size_t len = 0;
+    REQUIRE(file_read_all(m4, &text, &len, NULL) == 0);
+    struct buf t;
+    buf_init(&t);
+    for (const char *p = text; *p; p++) {
+        if (strncmp(p, "\"same_as\"", 9) == 0) {
+            buf_append_str(&t, "\"same\\u005fas\"");
+            p += 8;
+        } else {
+            buf_append_char(&t, *p);
+        }
+    }
+    CHECK(strstr(buf_str(&t), "same_as") == NULL);
+    write_file(dirs[3], "manifest.json", buf_str(&t));
+    buf_release(&t);
+    free(text);
+    free(m4);
+
+    struct ledger_visit v[4];
+    memset(v, 0, sizeof v);
+    for (int i = 0; i < 4; i++) {
+        v[i].outcome = VISIT_FOUND;
+        v[i].kind = xstrdup(i == 0 ? "submit" : "check");
+        v[i].evidence_dir = xstrdup(dirs[i] + strlen(root) + 1);
+    }
+    struct assessment a;
+    memset(&a, 0, sizeof a);
+    a.visits = v;
+    a.n_visits = 4;
+    struct rpt_options o;
+    rpt_options_init(&o);
+    o.evidence_root = root;
+    o.evidence_href = "ev";
+    struct buf b;
+    buf_init(&b);
+    REQUIRE(rpt_html_format(&a, 1, &o, &b, NULL) == 0);
+    const char *h = buf_str(&b);
+    for (int i = 0; i < 4; i++) {
+        char *pre = xasprintf("href=\"ev/%s/", v[i].evidence_dir);
+        const char *names[] = {"page.mhtml", "page.txt", "manifest.json"};
+        for (size_t k = 0; k < ARRAY_LEN(names); k++) {
+            char *want = xasprintf("%s%s\"", pre, names[k]);
+            if (!strstr(h, want))
+                fprintf(stderr, "  no link %s\n", want);
+            CHECK(strstr(h, want) != NULL);
+            free(want);
+        }
+        const char *holder = i == 0 ? base(dirs[0]) : base(dirs[1]);
+        const char *step = i == 0 ? "01-submit-form.png" : "01-check-query-result.png";
+        char *png = i <= 1 ? xasprintf("%spage.png\"><img class=\"thumb\" src=\"ev/%s/page.png\"", pre,
+                                       v[i].evidence_dir)
+                           : xasprintf("%s../%s/page.png\"><img class=\"thumb\"", pre, holder);
+        char *shot = i <= 1 ? xasprintf("%s%s\">%s</a>", pre, step, step)
+                            : xasprintf("%s../%s/%s\">%s</a>", pre, holder, step, step);
+        if (!strstr(h, png) || !strstr(h, shot))
+            fprintf(stderr, "  visit %d: no link %s or %s\n", i + 1, png, shot);
+        CHECK(strstr(h, png) != NULL);
+        CHECK(strstr(h, shot) != NULL);
+        free(png);
+        free(shot);
+        free(pre);
+    }
+    buf_release(&b);
+
+    /* 002's step screenshot gone: 003 no longer links it, still links its page; a manifest that is not
+     * JSON (though it says same_as): no kept screenshot */
+    char *gone = xasprintf("%s/01-check-query-result.png", dirs[1]);
+    REQUIRE(unlink(gone) == 0);
+    free(gone);
+    write_file(dirs[3], "manifest.json", "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../x\"");
+    struct rpt_files f;
+    rpt_files_list(root, v[2].evidence_dir, &f);
+    CHECK(rpt_files_has(&f, "page.png"));
+    CHECK(!rpt_files_has(&f, "01-check-query-result.png"));
+    CHECK(rpt_files_has(&f, "page.mhtml") && rpt_files_has(&f, "manifest.json"));
+    rpt_files_free(&f);
+    rpt_files_list(root, v[3].evidence_dir, &f);
+    CHECK(!rpt_files_has(&f, "page.png"));
+    CHECK(rpt_files_has(&f, "page.txt") && rpt_files_has(&f, "manifest.json"));
+    /* sorted by name */
+    for (size_t i = 1; i < f.n; i++)
+        CHECK(strcmp(f.names[i - 1], f.names[i]) < 0);
+    rpt_files_free(&f);
+    for (int i = 0; i < 4; i++) {
+        free(v[i].kind);
+        free(v[i].evidence_dir);
+        free(dirs[i]);
+    }
+}
+
+/* evidence_same_as_parse reads most manifests without jansson: whatever the text, its list is the one
+ * jansson's reading gives (evidence_same_as_list, from the file). Hand-picked texts, then a few
+ * thousand mutations of a manifest huixin wrote (a fixed seed). */
+static bool same_lists_for(const char *dir, const char *text, size_t len)
+{
+    char *p = xasprintf("%s/manifest.json", dir);
+    REQUIRE(file_write_atomic(p, text, len, NULL) == 0);
+    free(p);
+    size_t n_want = 0, n_got = 0;
+    struct evidence_same_as *want = evidence_same_as_list(dir, &n_want);
+    struct evidence_same_as *got = evidence_same_as_parse(text, len, &n_got);
+    bool same = n_want == n_got;
+    for (size_t i = 0; same && i < n_got; i++)
+        same = strcmp(want[i].name, got[i].name) == 0 && strcmp(want[i].same_as, got[i].same_as) == 0;
+    if (!same)
+        fprintf(stderr, "  jansson %zu, parse %zu for: %.*s\n", n_want, n_got, (int)len, text);
+    evidence_same_as_free(want, n_want);
+    evidence_same_as_free(got, n_got);
+    return same;
+}
+
+static void test_manifest_parse_agrees_with_jansson(void)
+{
+    char *dirs[3], *letter;
+    letter_make("parse", dirs, &letter);
+    char *text = NULL;
+    size_t len = 0;
+    char *m = xasprintf("%s/manifest.json", dirs[2]);
+    REQUIRE(file_read_all(m, &text, &len, NULL) == 0);
+    free(m);
+    CHECK(strstr(text, "\"same_as\"") != NULL);
+    char *scratch = xasprintf("%s/parse-scratch", root);
+    REQUIRE(file_mkdir_p(scratch, 0755, NULL) == 0);
+    static const char *const texts[] = {
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\"}]}",
+        "{\"files\": [{\"name\": \"page.png\", \"same\\u005fas\": \"../001-a/page.png\"}]}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\", \"name\": \"x.png\"}]}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\"}], \"files\": []}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\", \"bytes\": 1.5}]}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\", \"bytes\": 99999999999999999999}]}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\", \"bytes\": -0}]}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\", \"bytes\": 01}]}",
+        "{\"files\": [{\"name\": \"页.png\", \"same_as\": \"../001-a/页.png\"}]}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\"}]} x",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\"}]",
+        "[{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\"}]}]",
+        "{\"files\": {\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\"}}",
+        "{\"files\": [{\"name\": 1, \"same_as\": \"../001-a/page.png\"}, 3, [{\"name\": \"a.png\", \"same_as\": "
+        "\"../001-a/a.png\"}]]}",
+        "{\"x\": {\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\"}]}}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\", \"x\": {\"name\": \"b.png\", "
+        "\"same_as\": \"../001-a/b.png\"}}, {\"same_as\": \"../001-a/c.png\", \"name\": \"c.png\"}]}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../page.png\"}, {\"name\": \"b.png\", \"same_as\": "
+        "\"../002-b/b.png\"}], \"ok\": true, \"no\": false, \"n\": null}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\"}], \"t\": tru}",
+        "\t{ \"files\" :[ {\"name\":\"page.png\",\"same_as\":\"../001-a/page.png\" } ] }\r\n",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\",}]}",
+        "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\"},]}",
+        "{\"files\": [{\"name\": \"pa\tge.png\", \"same_as\": \"../001-a/pa\tge.png\"}]}",
+        "same_as",
+        "",
+    };
+    for (size_t i = 0; i < ARRAY_LEN(texts); i++)
+        CHECK(same_lists_for(scratch, texts[i], strlen(texts[i])));
+    static const char with_nul[] = "{\"files\": [{\"name\": \"page.png\", \"same_as\": \"../001-a/page.png\"}]}\0";
+    CHECK(same_lists_for(scratch, with_nul, sizeof with_nul - 1)); /* a NUL after the object */
+    CHECK(same_lists_for(scratch, text, len));
+    static const char alphabet[] = "{}[]\":,\\ \t\n0123456789.-eE+tfnulras_/page.png\x01\x7f\xc3\xa9";
+    uint32_t seed = 12345;
+    size_t failures = 0;
+    for (int round = 0; round < 3000 && failures < 5; round++) {
+        struct buf t;
+        buf_init(&t);
+        buf_append(&t, text, len);
+        int n_mut = 1 + round % 3;
+        for (int k = 0; k < n_mut; k++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = (seed >> 8) % (t.len + 1);
+            seed = seed * 1103515245u + 12345u;
+            char c = alphabet[(seed >> 8) % (sizeof alphabet - 1)];
+            seed = seed * 1103515245u + 12345u;
+            int op = (int)((seed >> 8) % 3);
+            if (op == 0 && at < t.len) { /* replace */
+                t.data[at] = c;
+            } else if (op == 1 && at < t.len) { /* delete */
+                memmove(t.data + at, t.data + at + 1, t.len - at);
+                t.len--;
+            } else { /* insert */
+                buf_append_char(&t, 0);
+                memmove(t.data + at + 1, t.data + at, t.len - at - 1);
+                t.data[at] = c;
+            }
+        }
+        if (!same_lists_for(scratch, t.data, t.len))
+            failures++;
+        buf_release(&t);
+    }
+    CHECK_INT(failures, 0);
+    free(scratch);
+    free(text);
+    letter_free(dirs, letter);
+}
+
 static const struct test_case cases[] = {
     {"a screenshot the same as an earlier visit's is kept once, named by same_as", test_same_png_is_kept_once},
     {"a changed byte in a shared copy is named for every visit that refers to it",
@@ -326,6 +549,8 @@ static const struct test_case cases[] = {
     {"same_as stays inside the letter folder", test_same_as_stays_in_the_letter},
     {"manifests without same_as verify as before", test_old_manifests_verify_as_before},
     {"reports link the earlier copy", test_reports_link_the_earlier_copy},
+    {"the HTML report links every file and every kept copy", test_html_report_links_every_file_and_copy},
+    {"a manifest's same_as list is jansson's, whatever the text", test_manifest_parse_agrees_with_jansson},
 };
 
 int main(int argc, char **argv)
