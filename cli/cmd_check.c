@@ -110,14 +110,8 @@ int cmd_check(int argc, char **argv)
             goto out;
         }
     }
-    int jobs_max = jobs; /* --jobs given: that many; not: the pool grows while the machine has room */
-    if (jobs == 0) {
-        jobs = workers_jobs_default();
-        jobs_max = workers_jobs_ceiling();
-    }
-    /* a captcha typed at the terminal cannot be asked of several workers at once */
-    if (captcha && strcmp(captcha, "prompt") == 0)
-        jobs = jobs_max = 1;
+    int jobs_max; /* --jobs given: that many; not: the pool grows while the machine has room */
+    workers_jobs_pick(jobs, captcha, &jobs, &jobs_max);
     if (jobs_max > 1 && n_ids > 1) {
         /* the workers open their own ledger connections; ours is not carried across fork() */
         visit_setup_close(&vs);

@@ -169,13 +169,8 @@ int cmd_run(int argc, char **argv)
         return cli_usage_error("run", "--now fixes the clock, so it goes with --once");
     if (dry_run && !once)
         return cli_usage_error("run", "--dry-run is one scheduling pass, so it goes with --once");
-    int jobs_max = jobs; /* --jobs given: that many; not: the pool grows while the machine has room */
-    if (jobs == 0) {
-        jobs = workers_jobs_default();
-        jobs_max = workers_jobs_ceiling();
-    }
-    if (captcha && strcmp(captcha, "prompt") == 0)
-        jobs = jobs_max = 1; /* one terminal cannot answer several workers */
+    int jobs_max; /* --jobs given: that many; not: the pool grows while the machine has room */
+    workers_jobs_pick(jobs, captcha, &jobs, &jobs_max);
 
     /* One daemon per ledger: the lock is on the ledger file itself (flock, which SQLite's own POSIX
      * locks do not touch), so a symlink or another path to the same file finds it taken. A lock file

@@ -1,7 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,14 +68,12 @@ struct pool {
     int rc;
 };
 
-int workers_jobs_default(void)
+void workers_jobs_pick(int given, const char *captcha_spec, int *jobs, int *jobs_max)
 {
-    return machine_jobs_start();
-}
-
-int workers_jobs_ceiling(void)
-{
-    return machine_jobs_ceiling(WORKERS_MAX);
+    *jobs = given ? given : machine_jobs_start();
+    *jobs_max = given ? given : machine_jobs_ceiling(WORKERS_MAX);
+    if (captcha_spec && strcmp(captcha_spec, "prompt") == 0)
+        *jobs = *jobs_max = 1;
 }
 
 void workers_due_print(const int64_t *ids, size_t n, int64_t next_ms)

@@ -40,10 +40,11 @@ struct workers_options {
     volatile sig_atomic_t *stop;       /* when set: hand out no more letters, let the visits under way end */
 };
 
-/* Without --jobs: the workers to start with (min(4, CPUs, free memory / 400 MB)) and the most the
- * pool may grow to (min(WORKERS_MAX, 4 x CPUs, free memory / 400 MB)): common/machine.h. */
-int workers_jobs_default(void);
-int workers_jobs_ceiling(void);
+/* check's and run's workers from their --jobs (0: not given): *jobs to start with and *jobs_max to grow
+ * to (given: both that many; not: min(4, CPUs, free memory / 400 MB) to start with, growing up to
+ * min(WORKERS_MAX, 4 x CPUs, free memory / 400 MB): common/machine.h). One worker when the
+ * captcha is typed at the terminal ("prompt"): one terminal cannot answer several workers. */
+void workers_jobs_pick(int given, const char *captcha_spec, int *jobs, int *jobs_max);
 /* The --jobs row of check's and run's option tables (1 to WORKERS_MAX), into the int at target. */
 #define WORKERS_OPT_JOBS(target, h)                                                                       \
     {.kind = OPT_INT, .name = "--jobs", .alias = "-j", .value = (target), .metavar = "N", .help = (h),   \

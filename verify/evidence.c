@@ -194,6 +194,16 @@ static bool plain_string(struct plain *x, const char **s, size_t *len)
 
 static bool plain_value(struct plain *x, int role);
 
+/* After an object's member or an array's item: 1 when a ',' says another follows, 0 when the closing
+ * bracket ends it, -1 for anything else. */
+static int plain_after_item(struct plain *x, char close)
+{
+    plain_ws(x);
+    if (x->p < x->end && (*x->p == ',' || *x->p == close))
+        return *x->p++ == ',' ? 1 : 0;
+    return -1;
+}
+
 enum { PLAIN_ANY, PLAIN_TOP, PLAIN_FILES, PLAIN_FILE };
 
 static bool plain_literal(struct plain *x, const char *word)
@@ -258,16 +268,11 @@ static bool plain_object(struct plain *x, int role)
             if (!plain_value(x, is_files ? PLAIN_FILES : PLAIN_ANY))
                 return false;
         }
-        plain_ws(x);
-        if (x->p < x->end && *x->p == ',') {
-            x->p++;
-            continue;
-        }
-        if (x->p < x->end && *x->p == '}') {
-            x->p++;
+        int more = plain_after_item(x, '}');
+        if (more < 0)
+            return false;
+        if (more == 0)
             break;
-        }
-        return false;
     }
     if (name && same) {
         if (x->n == x->cap) {
@@ -293,16 +298,9 @@ static bool plain_array(struct plain *x, int role)
         plain_ws(x);
         if (!plain_value(x, role == PLAIN_FILES ? PLAIN_FILE : PLAIN_ANY))
             return false;
-        plain_ws(x);
-        if (x->p < x->end && *x->p == ',') {
-            x->p++;
-            continue;
-        }
-        if (x->p < x->end && *x->p == ']') {
-            x->p++;
-            return true;
-        }
-        return false;
+        int more = plain_after_item(x, ']');
+        if (more <= 0)
+            return more == 0;
     }
 }
 

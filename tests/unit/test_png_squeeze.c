@@ -90,6 +90,17 @@ static char *path_of(const char *name)
     return xasprintf("%s/%s", dir, name);
 }
 
+/* png_squeezer_finish of a squeezer whose files all squeeze without a warning: what was done. */
+static struct png_squeeze_stats squeezer_finish_clean(struct png_squeezer *sq)
+{
+    struct png_squeeze_stats st = {0};
+    char *warnings = NULL;
+    png_squeezer_finish(sq, &st, &warnings);
+    CHECK(warnings == NULL);
+    free(warnings);
+    return st;
+}
+
 static void test_files_given_are_squeezed_in_the_background_pixel_for_pixel(void)
 {
     size_t before[3];
@@ -111,10 +122,7 @@ static void test_files_given_are_squeezed_in_the_background_pixel_for_pixel(void
     char *other = path_of("other.png");
     CHECK(!png_squeezer_has(sq, other));
     free(other);
-    struct png_squeeze_stats st = {0};
-    char *warnings = NULL;
-    png_squeezer_finish(sq, &st, &warnings);
-    CHECK(warnings == NULL);
+    struct png_squeeze_stats st = squeezer_finish_clean(sq);
     CHECK_INT(st.files, 3);
     CHECK_INT(st.smaller, 3);
     CHECK(st.bytes_before == (int64_t)(before[0] + before[1] + before[2]));
@@ -127,7 +135,6 @@ static void test_files_given_are_squeezed_in_the_background_pixel_for_pixel(void
         CHECK(is_same);
         CHECK(after < before[i]);
     }
-    free(warnings);
     png_squeezer_free(sq);
 }
 
@@ -147,10 +154,7 @@ static void test_the_same_picture_twice_is_recompressed_once(void)
         png_squeezer_add(sq, p);
         free(p);
     }
-    struct png_squeeze_stats st = {0};
-    char *warnings = NULL;
-    png_squeezer_finish(sq, &st, &warnings);
-    CHECK(warnings == NULL);
+    struct png_squeeze_stats st = squeezer_finish_clean(sq);
     CHECK_INT(st.files, 4);
     CHECK_INT(st.smaller, 4);
     CHECK_INT(st.reused, 1);
@@ -170,7 +174,6 @@ static void test_the_same_picture_twice_is_recompressed_once(void)
     free(d2);
     free(p1);
     free(p2);
-    free(warnings);
     png_squeezer_free(sq);
 }
 
