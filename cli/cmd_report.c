@@ -8,6 +8,7 @@
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/files.h"
+#include "common/log.h"
 #include "reports/report.h"
 #include "verify/assess.h"
 #include "verify/calendar.h"
@@ -121,6 +122,36 @@ static int report_ledger_campaigns(void *ctx, struct rpt_campaigns *out, struct 
     return ledger_scan_campaigns(r->l, r->campaign_id, &out->c, &out->n, e);
 }
 
+/* The visits' evidence folders in the order report_ledger_each gives the visits, for the reports that
+ * list them ahead (reports/files_ahead.h). A failure only means they are listed in place: logged. */
+static void *report_ledger_dirs_open(void *ctx)
+{
+    struct report_ledger *r = ctx;
+    struct ledger_dirs *d = NULL;
+    struct err e;
+    err_init(&e);
+    if (ledger_visit_dirs_open(r->l, r->campaign_id, &d, &e)) {
+        log_warn("report", "%s", e.msg);
+        return NULL;
+    }
+    return d;
+}
+
+static int report_ledger_dirs_next(void *cursor, const char **dir)
+{
+    struct err e;
+    err_init(&e);
+    int r = ledger_visit_dirs_next(cursor, dir, &e);
+    if (r < 0)
+        log_warn("report", "%s", e.msg);
+    return r;
+}
+
+static void report_ledger_dirs_close(void *cursor)
+{
+    ledger_visit_dirs_close(cursor);
+}
+
 static int report_to_file(const char *data, size_t len, void *user, struct err *e)
 {
     return file_atomic_write(user, data, len, e);
@@ -195,7 +226,12 @@ int cmd_report(int argc, char **argv)
     }
     int64_t now = clock_now_ms();
     struct report_ledger rl = {.l = l, .cal = cal, .campaign_id = campaign_id, .now_ms = now};
-    struct rpt_source src = {.each = report_ledger_each, .ctx = &rl, .campaigns = report_ledger_campaigns};
+    struct rpt_source src = {.each = report_ledger_each,
+                             .ctx = &rl,
+                             .campaigns = report_ledger_campaigns,
+                             .dirs_open = report_ledger_dirs_open,
+                             .dirs_next = report_ledger_dirs_next,
+                             .dirs_close = report_ledger_dirs_close};
     href = rpt_path_relative(out_dir, common.evidence_dir);
     struct rpt_options o;
     rpt_options_init(&o);

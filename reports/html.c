@@ -9,6 +9,7 @@
 #include "common/buf.h"
 #include "common/clock.h"
 #include "reports/escape.h"
+#include "reports/files_ahead.h"
 #include "reports/report.h"
 #include "verify/evidence_verified.h"
 
@@ -318,7 +319,7 @@ static void evidence_href(struct buf *b, const struct ev_prefix *p, const char *
 static void evidence_cell(struct buf *b, const struct rpt_options *o, const struct ledger_visit *v)
 {
     struct rpt_files f;
-    rpt_files_list(o->evidence_root, v->evidence_dir, &f);
+    rpt_ahead_files(o->ahead, o->evidence_root, v->evidence_dir, &f);
     buf_append_str(b, "<td class=\"ev\">");
     if (f.n == 0)
         buf_append_str(b, "<span class=\"none\">—</span>");
@@ -581,7 +582,13 @@ int rpt_html_write(const struct rpt_source *src, const struct rpt_options *o, st
     if (n > 0) {
         buf_printf(out, "<section>\n<h2>%s</h2>\n", L(o, "逐站详情", "Per site"));
         p.index = 0;
-        if ((rc = src->each(src->ctx, html_site_section, &p, e)))
+        struct rpt_options listed = *o; /* the sections list every visit's folder: ahead */
+        listed.ahead = rpt_ahead_start(o->evidence_root, src);
+        p.o = &listed;
+        rc = src->each(src->ctx, html_site_section, &p, e);
+        p.o = o;
+        rpt_ahead_stop(listed.ahead);
+        if (rc)
             goto out;
         buf_append_str(out, "</section>\n");
     }

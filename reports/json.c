@@ -16,6 +16,7 @@
 #include "common/buf.h"
 #include "common/clock.h"
 #include "reports/escape.h"
+#include "reports/files_ahead.h"
 #include "reports/report.h"
 
 #define RPT_JSON_FORMAT_VERSION 1
@@ -249,7 +250,7 @@ static void visit_write(struct jw *w, const struct ledger_visit *v, const struct
     jw_str(w, "error", v->error);
     jw_str(w, "evidence_dir", v->evidence_dir);
     struct rpt_files f;
-    rpt_files_list(opt->evidence_root, v->evidence_dir, &f);
+    rpt_ahead_files(opt->ahead, opt->evidence_root, v->evidence_dir, &f);
     jw_open(w, "evidence_files", true);
     for (size_t i = 0; i < f.n; i++)
         jw_str(w, NULL, f.names[i]);
@@ -435,7 +436,12 @@ int rpt_json_write(const struct rpt_source *src, const struct rpt_options *o, st
         jw_str(w, "version", o->version ? o->version : "unknown");
         jw_close(w);
         jw_open(w, "letters", true);
+        struct rpt_options listed = *o; /* the letters' pass lists every visit's folder: ahead */
+        listed.ahead = rpt_ahead_start(o->evidence_root, src);
+        p.o = &listed;
         rc = src->each(src->ctx, json_letter_write, &p, e);
+        p.o = o;
+        rpt_ahead_stop(listed.ahead);
     }
     rpt_summary_acc_finish(&p.acc, &s);
     if (rc)

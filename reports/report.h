@@ -18,6 +18,7 @@
 #include "verify/assess.h"
 
 struct buf;
+struct rpt_ahead;
 struct err;
 
 enum rpt_lang {
@@ -32,6 +33,8 @@ struct rpt_options {
     const char *evidence_root; /* the evidence root on disk, to see which files exist (NULL: link none) */
     const char *evidence_href; /* the same root as a relative URL from the report's folder ("../evidence");
                                   NULL: evidence_root as given */
+    struct rpt_ahead *ahead;   /* not an option: set by a renderer, on its copy, for the pass that lists
+                                  evidence folders (reports/files_ahead.h); callers leave it NULL */
 };
 
 void rpt_options_init(struct rpt_options *o); /* zh, now 0, no version, no evidence */
@@ -100,6 +103,15 @@ struct rpt_source {
      * comes (what rpt_campaigns_add over a pass collects), found without that pass. NULL: the JSON
      * report makes the pass. */
     int (*campaigns)(void *ctx, struct rpt_campaigns *out, struct err *e);
+    /* Optional: the evidence folders of the visits each() gives, in the same order (a letter's visits
+     * as its assessment holds them), as a cursor: the HTML and JSON reports list the folders' files on
+     * other threads ahead of writing them (reports/files_ahead.c). dirs_next returns 1 and sets *dir
+     * (borrowed until the next call; NULL: a visit without evidence), 0 at the end, < 0 on an error
+     * (the rest is then listed in place). NULL dirs_open, or a dirs_open that returns NULL: every
+     * folder is listed in place, when its visit is written. */
+    void *(*dirs_open)(void *ctx);
+    int (*dirs_next)(void *cursor, const char **dir);
+    void (*dirs_close)(void *cursor);
 };
 /* An array as a source (the renderers below, and tests). */
 struct rpt_array {

@@ -1229,6 +1229,47 @@ void ledger_scan_close(struct ledger_scan *s)
     free(s);
 }
 
+/* The same visits, in the same order, as a LEDGER_SCAN_ALL scan's visits statement: one column. */
+struct ledger_dirs {
+    struct ledger *l;
+    sqlite3_stmt *st;
+};
+
+int ledger_visit_dirs_open(struct ledger *l, int64_t campaign_id, struct ledger_dirs **out, struct err *e)
+{
+    struct ledger_dirs *d = xcalloc(1, sizeof *d);
+    d->l = l;
+    if (prepare(l,
+                "SELECT evidence_dir FROM visits WHERE ?1 = 0 OR letter_id IN (SELECT letters.id FROM letters "
+                "JOIN sites ON sites.id = letters.site_id WHERE " SCAN_WHERE ") ORDER BY letter_id, at_ms, id",
+                &d->st, e)) {
+        free(d);
+        return ERR_STORE;
+    }
+    sqlite3_bind_int64(d->st, 1, campaign_id);
+    *out = d;
+    return 0;
+}
+
+int ledger_visit_dirs_next(struct ledger_dirs *d, const char **dir, struct err *e)
+{
+    int rc = sqlite3_step(d->st);
+    if (rc == SQLITE_DONE)
+        return 0;
+    if (rc != SQLITE_ROW)
+        return db_error(d->l, e, "cannot read the visits' evidence folders");
+    *dir = (const char *)sqlite3_column_text(d->st, 0);
+    return 1;
+}
+
+void ledger_visit_dirs_close(struct ledger_dirs *d)
+{
+    if (!d)
+        return;
+    sqlite3_finalize(d->st);
+    free(d);
+}
+
 int ledger_visit_last_manifest(struct ledger *l, int64_t letter_id, char **sha256_out, struct err *e)
 {
     sqlite3_stmt *st;

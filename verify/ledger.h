@@ -197,6 +197,15 @@ int ledger_scan_open(struct ledger *l, int64_t campaign_id, enum ledger_scan_kin
 int ledger_scan_next(struct ledger_scan *s, struct ledger_letter *letter, struct ledger_site *site,
                      struct ledger_visit **visits_out, size_t *n_out, struct err *e);
 void ledger_scan_close(struct ledger_scan *s); /* NULL is a no-op */
+/* The evidence folders of the visits a LEDGER_SCAN_ALL scan of campaign_id gives, in its order (by
+ * letter, oldest first), one column read on its own: a report lists the folders' files ahead of
+ * writing their visits (reports/files_ahead.c). ledger_visit_dirs_next returns 1 and sets *dir
+ * (borrowed until the next call; NULL for a visit without evidence), 0 at the end, a negative code on
+ * error. Read beside a scan, in one snapshot (ledger_snapshot_begin) to see the same visits. */
+struct ledger_dirs;
+int ledger_visit_dirs_open(struct ledger *l, int64_t campaign_id, struct ledger_dirs **out, struct err *e);
+int ledger_visit_dirs_next(struct ledger_dirs *d, const char **dir, struct err *e);
+void ledger_visit_dirs_close(struct ledger_dirs *d); /* NULL is a no-op */
 /* The campaigns a LEDGER_SCAN_ALL scan of campaign_id (0: all) meets, each once, in the order their
  * first letter comes; a campaign without letters is not among them. One query, not a pass over the
  * letters (the JSON report names the campaigns before its letters). Free with ledger_campaigns_free. */

@@ -9,7 +9,9 @@ check of the schema runs here, against the binary under test); then:
      (pending, overdue, unverifiable: not those answered, deleted or never sent);
   3. `run --once --dry-run` lists the same letters, while a daemon could hold the ledger;
   4. neither writes a visit or an evidence folder, nor starts a browser (no --chromium is valid);
-  5. a report written to a file is the one written to stdout, and the JSON one parses with every letter.
+  5. a report written to a file is the one written to stdout, and the JSON one parses with every letter;
+     each visit's evidence files in it are those its folder holds; the HTML and JSON reports listed
+     every folder ahead, on threads (the debug log says so), and wrote the same bytes.
 No browser, no fixture site; no timing is asserted.
 """
 import collections
@@ -32,6 +34,36 @@ OPEN = ("pending", "overdue-unanswered", "unverifiable")
 
 def listed(out):
     return [int(m.group(1)) for m in re.finditer(r"^letter (\d+)$", out, re.M)]
+
+
+WANTED = ("page.png", "page.mhtml", "page.txt", "meta.json", "manifest.json")
+
+
+def evidence_files_check(root, doc):
+    """Each visit's evidence_files in the JSON report are the files its folder holds (those a report
+    links), and the screenshots its manifest keeps as an earlier visit's copy (same_as) when the copy is
+    there: read here from the disk, to compare with what the report's threads listed."""
+    wrong, with_files = [], 0
+    for letter in doc["letters"]:
+        for v in letter["visits"]:
+            d = v["evidence_dir"] and os.path.join(root, v["evidence_dir"])
+            want = set()
+            if d and os.path.isdir(d):
+                want = {n for n in os.listdir(d) if os.path.isfile(os.path.join(d, n))
+                        and (n in WANTED or (n.endswith(".png") and not n.startswith(".") and len(n) > 4))}
+                try:
+                    with open(os.path.join(d, "manifest.json"), encoding="utf-8") as f:
+                        for item in json.load(f).get("files", []):
+                            kept = item.get("same_as")
+                            if kept and os.path.isfile(os.path.normpath(os.path.join(d, kept))):
+                                want.add(item["name"])
+                except (OSError, ValueError):
+                    pass
+            with_files += bool(want)
+            if sorted(want) != v["evidence_files"]:
+                wrong.append((v["evidence_dir"], sorted(want), v["evidence_files"]))
+    check(not wrong and with_files > 0,
+          "every visit's evidence_files are what its folder holds (%d visits with files)" % with_files, wrong[:3])
 
 
 def main():
@@ -96,6 +128,18 @@ def main():
                 doc = json.loads(in_file)
                 check(len(doc["letters"]) == len(rows) and doc["summary"]["letters"] == len(rows),
                       "the JSON report parses and has every letter")
+                evidence_files_check(ws.evidence, doc)
+            if fmt != "csv":
+                # the folders were listed ahead, on threads, every one of them (reports/files_ahead.c)
+                debug = subprocess.run(base + ["--format", fmt, "-o", "d." + fmt], cwd=tmp, capture_output=True,
+                                       timeout=300, env=dict(os.environ, HUIXIN_LOG="debug"))
+                with open(os.path.join(tmp, "d." + fmt), "rb") as f:
+                    same = f.read() == in_file
+                said = re.search(r"evidence folders: (\d+) listed ahead by (\d+) threads, (\d+) in place",
+                                 debug.stderr.decode(errors="replace"))
+                check(same and said and int(said.group(1)) == visits_before and int(said.group(3)) == 0,
+                      "the %s report listed all %d visits' folders ahead, none in place, the same bytes"
+                      % (fmt, visits_before), said.group(0) if said else debug.stderr[-300:])
         leftovers = [f for f in os.listdir(tmp) if ".tmp." in f]
         check(leftovers == [], "no temporary report file is left behind", leftovers)
     finally:
