@@ -1,6 +1,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/base.h"
 #include "common/buf.h"
@@ -134,14 +135,30 @@ static void pending_fail(struct cdp_pending *p, int code, const char *msg)
     p->err_msg = xstrdup(msg);
 }
 
-/* The wire trace (HUIXIN_LOG=debug) never shows what is typed into a site: the text of
- * Input.insertText and the arguments of Runtime.callFunctionOn (a fill's value: the sender's name,
- * phone, an SMS code) are replaced by their size. */
+/* The wire trace (HUIXIN_LOG=debug) never shows what is typed into a site, nor a credential: the
+ * text of Input.insertText and the arguments of Runtime.callFunctionOn (a fill's value: the sender's
+ * name, phone, an SMS code), a proxy's user and password, cookies set and extra headers are replaced
+ * by their size. What comes back is left out whole when it names a cookie or an authorization (a
+ * real-name login's session lives in its cookies; a reply of Storage.getCookies, the headers of
+ * Network.*ExtraInfo): its method or id and size are logged. */
+static const struct {
+    const char *method, *key;
+} cdp_trace_secrets[] = {
+    {"Input.insertText", "text"},
+    {"Runtime.callFunctionOn", "arguments"},
+    {"Fetch.continueWithAuth", "authChallengeResponse"},
+    {"Storage.setCookies", "cookies"},
+    {"Network.setCookies", "cookies"},
+    {"Network.setCookie", "value"},
+    {"Network.setExtraHTTPHeaders", "headers"},
+};
+
 static void cdp_trace_sent(int64_t id, const char *method, const char *session, json_t *params, const char *text)
 {
-    const char *key = strcmp(method, "Input.insertText") == 0         ? "text"
-                      : strcmp(method, "Runtime.callFunctionOn") == 0 ? "arguments"
-                                                                      : NULL;
+    const char *key = NULL;
+    for (size_t i = 0; i < ARRAY_LEN(cdp_trace_secrets) && !key; i++)
+        if (strcmp(method, cdp_trace_secrets[i].method) == 0)
+            key = cdp_trace_secrets[i].key;
     json_t *secret = key ? json_object_get(params, key) : NULL;
     if (!secret) {
         log_debug("cdp", "-> %s", text);
@@ -149,8 +166,10 @@ static void cdp_trace_sent(int64_t id, const char *method, const char *session, 
     }
     char *dump = json_dumps(secret, JSON_COMPACT | JSON_ENCODE_ANY);
     char *said = xasprintf("(%zu bytes, not logged)", dump ? strlen(dump) : (size_t)0);
+    free(dump);
     json_t *shown = json_deep_copy(params);
     json_object_set_new(shown, key, json_string(said));
+    free(said);
     json_t *msg = json_pack("{s:I, s:s, s:o}", "id", (json_int_t)id, "method", method, "params", shown);
     if (session)
         json_object_set_new(msg, "sessionId", json_string(session));
@@ -158,8 +177,20 @@ static void cdp_trace_sent(int64_t id, const char *method, const char *session, 
     log_debug("cdp", "-> %s", line ? line : "?");
     free(line);
     json_decref(msg);
-    free(said);
-    free(dump);
+}
+
+/* Whether text (len bytes) names a cookie or an authorization header, in any case. */
+static bool trace_holds_credentials(const char *text, size_t len)
+{
+    static const char *const words[] = {"cookie", "authorization"};
+    for (size_t w = 0; w < ARRAY_LEN(words); w++) {
+        size_t n = strlen(words[w]);
+        for (size_t i = 0; i + n <= len; i++) {
+            if (strncasecmp(text + i, words[w], n) == 0)
+                return true;
+        }
+    }
+    return false;
 }
 
 int64_t cdp_send(struct cdp *c, const char *session, const char *method, json_t *params, int64_t deadline_ms,
@@ -512,10 +543,20 @@ static bool message_check(json_t *msg, const char *text, size_t len, size_t whol
         log_warn("cdp", "dropped a message that is not a JSON object (%zu bytes): %s", whole_len, je->text);
         return false;
     }
-    if (len < 2000)
+    if (log_level_get() < LOG_DEBUG)
+        return true;
+    if (trace_holds_credentials(text, len)) {
+        const char *method = json_string_value(json_object_get(msg, "method"));
+        if (method)
+            log_debug("cdp", "<- %s (%zu bytes, names a cookie or an authorization: not logged)", method, whole_len);
+        else
+            log_debug("cdp", "<- reply to %lld (%zu bytes, names a cookie or an authorization: not logged)",
+                      (long long)json_integer_value(json_object_get(msg, "id")), whole_len);
+    } else if (len < 2000) {
         log_debug("cdp", "<- %.*s", (int)len, text);
-    else
+    } else {
         log_debug("cdp", "<- (%zu bytes) %.200s", whole_len, text);
+    }
     return true;
 }
 

@@ -4,9 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/base.h"
 #include "common/clock.h"
+#include "common/files.h"
+#include "common/log.h"
 #include "driver/cdp.h"
 #include "tests/unit/runner.h"
 
@@ -286,6 +289,70 @@ static void test_garbage_is_dropped(void)
     fake_free(&f);
 }
 
+/* The debug trace of a run with secrets going both ways, read back from stderr. */
+static char *trace_of_secrets(void)
+{
+    char path[] = "/tmp/huixin-cdp-trace-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        abort();
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(fd, 2);
+    enum log_level level = log_level_get();
+    log_level_set(LOG_DEBUG);
+    struct fake f;
+    struct cdp *c = fake_new(&f);
+    cdp_send(c, "S", "Input.insertText", json_pack("{s:s}", "text", "SECRET-TYPED"), 0, NULL);
+    cdp_send(c, "S", "Fetch.continueWithAuth",
+             json_pack("{s:s, s:{s:s, s:s, s:s}}", "requestId", "r1", "authChallengeResponse", "response",
+                       "ProvideCredentials", "username", "SECRET-USER", "password", "SECRET-PASS"),
+             0, NULL);
+    cdp_send(c, NULL, "Storage.setCookies",
+             json_pack("{s:[{s:s, s:s}]}", "cookies", "name", "JSESSIONID", "value", "SECRET-SET"), 0, NULL);
+    cdp_send(c, NULL, "Storage.getCookies", NULL, 0, NULL);
+    cdp_send(c, NULL, "Page.navigate", json_pack("{s:s}", "url", "https://example.gov.cn/visible"), 0, NULL);
+    const char *got[] = {
+        "{\"id\":4,\"result\":{\"cookies\":[{\"name\":\"JSESSIONID\",\"value\":\"SECRET-GOT\"}]}}",
+        "{\"method\":\"Network.responseReceivedExtraInfo\",\"sessionId\":\"S\",\"params\":{\"headers\":"
+        "{\"Set-Cookie\":\"sid=SECRET-HEADER\"}}}",
+        "{\"method\":\"Network.requestWillBeSentExtraInfo\",\"sessionId\":\"S\",\"params\":{\"headers\":"
+        "{\"Proxy-Authorization\":\"Basic SECRET-BASIC\"}}}",
+        "{\"method\":\"Page.frameNavigated\",\"sessionId\":\"S\",\"params\":{\"url\":\"https://visible-too\"}}",
+    };
+    for (size_t i = 0; i < ARRAY_LEN(got); i++)
+        cdp_feed(c, got[i], strlen(got[i]));
+    fake_free(&f);
+    log_level_set(level);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    char *text = NULL;
+    file_read_all(path, &text, NULL, NULL);
+    close(fd);
+    unlink(path);
+    return text;
+}
+
+static void test_the_trace_keeps_no_secret(void)
+{
+    char *t = trace_of_secrets();
+    REQUIRE(t != NULL);
+    static const char *const secrets[] = {"SECRET-TYPED", "SECRET-USER", "SECRET-PASS", "SECRET-SET",
+                                          "SECRET-GOT",   "SECRET-HEADER", "SECRET-BASIC"};
+    for (size_t i = 0; i < ARRAY_LEN(secrets); i++) {
+        if (strstr(t, secrets[i]))
+            fprintf(stderr, "  the trace shows %s\n", secrets[i]);
+        CHECK(strstr(t, secrets[i]) == NULL);
+    }
+    /* what is not a secret is still there: the trace still traces */
+    CHECK(strstr(t, "Fetch.continueWithAuth") && strstr(t, "not logged"));
+    CHECK(strstr(t, "https://example.gov.cn/visible") && strstr(t, "https://visible-too"));
+    CHECK(strstr(t, "<- reply to 4 (") && strstr(t, "<- Network.responseReceivedExtraInfo ("));
+    CHECK(strstr(t, "JSESSIONID") == NULL);
+    free(t);
+}
+
 static const struct test_case cases[] = {
     {"ids increase and the session goes with its command", test_ids_increase_and_sessions_are_sent},
     {"replies are routed by id, in any order", test_replies_routed_by_id_in_any_order},
@@ -297,6 +364,7 @@ static const struct test_case cases[] = {
     {"a closed connection ends a waiting call at once", test_dead_pump_ends_a_call_at_once},
     {"a crashed session fails its commands only", test_a_dead_session_fails_only_its_commands},
     {"garbage and unknown replies are dropped", test_garbage_is_dropped},
+    {"the debug trace keeps no typed text, credential or cookie", test_the_trace_keeps_no_secret},
 };
 
 int main(int argc, char **argv)
