@@ -167,9 +167,14 @@ static int campaign_start(int argc, char **argv)
         printf("%s\n", sum.line);
         visit_setup_after_visit(&vs, &sum);
         fflush(stdout);
-        /* not sent, or sent perhaps and not settled (left for a person, its lookup failed): findings */
-        if (((!sum.was_submitted && !sum.was_skipped) || sum.is_unsettled) && rc == EXIT_OK)
+        /* refused, or sent perhaps and not settled (left for a person, its lookup failed): findings, which
+         * outweigh a site that did not load (nothing sent, the next start tries again: exit 5) */
+        bool is_site_down = sum.is_try_counted && !sum.is_unsettled;
+        if (((!sum.was_submitted && !sum.was_skipped && !is_site_down) || sum.is_unsettled) &&
+            (rc == EXIT_OK || rc == EXIT_SITE))
             rc = EXIT_FINDINGS;
+        else if (is_site_down && rc == EXIT_OK)
+            rc = EXIT_SITE;
     }
 out:
     visit_setup_close(&vs);

@@ -207,7 +207,8 @@ static int submit_recorded(const struct cli_common *c, const char *scenario_path
     json_decref(o);
     if (!sum.was_submitted) {
         fprintf(stderr, "huixin: %s\n", sum.line);
-        rc = EXIT_FINDINGS;
+        /* the site did not load: nothing was sent, and the letter is tried again (as --no-ledger says) */
+        rc = sum.is_try_counted && !sum.is_unsettled ? EXIT_SITE : EXIT_FINDINGS;
     }
     ledger_letter_release(&t);
 out:

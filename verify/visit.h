@@ -61,6 +61,8 @@ struct visit_summary {
     bool was_skipped;          /* submit visits: the site already had its letter; nothing was done */
     bool is_unsettled;         /* submit visits: a letter whose final click was made is still not known to
                                   be on the site (left for a person, or its lookup failed): a finding */
+    bool is_try_counted;       /* submit visits: nothing was sent because the site did not load or behave as
+                                  its scenario says; the letter stays an intent for the next try (exit 5) */
     bool was_busy;             /* another huixin (busy_pid) was visiting the letter: nothing was done, no visit
                                   row; line says so */
     bool is_login_needed;      /* the site's real-name login has lapsed (or was never made): the visit failed

@@ -182,6 +182,7 @@ static int record_submission(const struct visit_env *env, const struct ledger_si
             ledger_rollback(env->ledger);
     }
     out->was_submitted = rc == 0 && change == LETTER_TO_SUBMITTED;
+    out->is_try_counted = rc == 0 && change == LETTER_TRY_COUNTED;
     out->outcome = v.outcome;
     if (rc == 0)
         rc = visit_verdict_update(env, t->id, out, e);
