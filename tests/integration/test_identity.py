@@ -3,7 +3,8 @@
 away HeadlessChrome, as many portals' firewalls do (tests/integration/pages/serve.py, /waf/).
 
   default     `huixin capture` passes the WAF: the page sees a desktop Chrome user agent and client hints
-              (no HeadlessChrome), zh-CN (navigator and the Accept-Language header) and Asia/Shanghai;
+              (no HeadlessChrome), zh-CN (navigator and the Accept-Language header) and Asia/Shanghai,
+              navigator.webdriver false;
               meta.json records the identity used
   headless    the same page with --user-agent saying HeadlessChrome is turned away (403): the WAF is real
   given       --language and --timezone are what the page sees and what meta.json records
@@ -66,6 +67,8 @@ def main():
               "default: the page and the request headers say zh-CN", text[:400])
         check(seen.get("timezone") == "Asia/Shanghai" and seen.get("hour_of_epoch") == 8,
               "default: the page's clock is in Asia/Shanghai", str(seen))
+        check(seen.get("webdriver") is False, "default: navigator.webdriver is false, as in a person's Chromium",
+              str(seen))
         check(ident == {"user_agent": ua, "language": "zh-CN", "timezone": "Asia/Shanghai"},
               "default: meta.json records the identity the page saw", json.dumps(ident, ensure_ascii=False))
 
