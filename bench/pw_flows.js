@@ -29,7 +29,8 @@ const ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-default-apps',
   '--disable-extensions', '--disable-dev-shm-usage', '--disable-breakpad', '--disable-domain-reliability',
   '--disable-client-side-phishing-detection',
-  '--disable-features=Translate,MediaRouter,OptimizationHints,DialMediaRouteProvider,AutofillServerCommunication,WebUIOmniboxPopup,WebUIOmniboxAimPopup', '--metrics-recording-only',
+  '--disable-features=Translate,MediaRouter,OptimizationHints,DialMediaRouteProvider,AutofillServerCommunication,WebUIOmniboxPopup,WebUIOmniboxAimPopup',
+  '--disable-blink-features=AutomationControlled', '--metrics-recording-only',
   '--password-store=basic', '--use-mock-keychain', '--mute-audio', '--hide-scrollbars',
   '--force-color-profile=srgb',
 ].concat(process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : []);
