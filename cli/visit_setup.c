@@ -84,6 +84,11 @@ void visit_setup_after_visit(struct visit_setup *vs, const struct visit_summary 
     if (vs->alerts.n_channels == 0 || sum->was_busy) /* another huixin made that visit */
         return;
     if (sum->is_login_needed) {
+        if (sum->was_login_needed) {
+            log_info("visit", "letter %lld: the login is still needed; its alert went with the visit before",
+                     (long long)sum->letter_id);
+            return;
+        }
         char *reason = xasprintf("登录已失效，需要重新登录；请运行 huixin login 重新登录（%s）", sum->line);
         struct alert_event lev = {.campaign = sum->campaign, .site_name = sum->site_name, .mailbox = sum->mailbox,
                                   .letter_id = sum->letter_id, .letter_token = sum->token, .reason = reason,

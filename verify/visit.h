@@ -67,6 +67,8 @@ struct visit_summary {
                                   row; line says so */
     bool is_login_needed;      /* the site's real-name login has lapsed (or was never made): the visit failed
                                   and nothing was sent or judged; a person must run `huixin login` */
+    bool was_login_needed;     /* the letter's visit before this one found the login lapsed too: its alert
+                                  was sent then (one alert until the login is made again, not one a visit) */
     int64_t busy_pid;
     char line[1024];           /* one line for the terminal, e.g. "baochuan: found, no reply yet" */
     enum verdict_kind verdict_before, verdict_after;

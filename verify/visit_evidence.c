@@ -469,6 +469,18 @@ int visit_verdict_update(const struct visit_env *env, int64_t letter_id, struct 
     if (a.letter.verdict && verdict_kind_from_name(a.letter.verdict, &out->verdict_before) == 0)
         out->has_verdict_before = true;
     out->verdict_after = a.verdict.kind;
+    /* the visit before the one just recorded (the newest row): by id, whatever the clocks said */
+    const struct ledger_visit *last = NULL, *before = NULL;
+    for (size_t i = 0; i < a.n_visits; i++) {
+        const struct ledger_visit *v = &a.visits[i];
+        if (!last || v->id > last->id) {
+            before = last;
+            last = v;
+        } else if (!before || v->id > before->id) {
+            before = v;
+        }
+    }
+    out->was_login_needed = before && visit_error_is_login_needed(before->error);
     snprintf(out->reason_zh, sizeof out->reason_zh, "%s", a.verdict.reason_zh);
     snprintf(out->campaign, sizeof out->campaign, "%s", a.campaign.name ? a.campaign.name : "");
     snprintf(out->site_name, sizeof out->site_name, "%s", a.site.name ? a.site.name : a.site.key);

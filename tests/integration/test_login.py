@@ -286,6 +286,12 @@ def main():
             bodies = [p["body"] for p in new]
             check(any("login_needed" in b and "登录已失效" in b for b in bodies),
                   "an alert reached the webhook, kind login_needed", bodies)
+            before = len(posts(sink_out))
+            code, out, err = ws.huixin("check", str(lid))
+            again = [p["body"] for p in posts(sink_out)[before:] if "login_needed" in p["body"]]
+            check("login needed" in out + err and again == [],
+                  "the next check with the login still lapsed sends no second alert (one, not one a visit)",
+                  ((out + err)[-400:], again))
 
             # -- a submission with the login expired sends nothing --
             n_site = len(sites.ctl.letters("hanweb"))
