@@ -135,11 +135,18 @@ static struct rpt_source source_of(struct cursor_src *cs)
     return src;
 }
 
+/* Starts the workers over cs's cursor (src: the caller's, which the window reads through until stop). */
+static struct rpt_ahead *start_over(struct cursor_src *cs, struct rpt_source *src)
+{
+    *src = source_of(cs);
+    return rpt_ahead_start(root, src);
+}
+
 static void test_in_order_every_folder_comes_ahead(void)
 {
     struct cursor_src cs = {.dirs = (const char *const *)rels, .n = n_rels};
-    struct rpt_source src = source_of(&cs);
-    struct rpt_ahead *a = rpt_ahead_start(root, &src);
+    struct rpt_source src;
+    struct rpt_ahead *a = start_over(&cs, &src);
     REQUIRE(a != NULL);
     CHECK_INT(ask(a, (const char *const *)rels, n_rels), 0);
     size_t ahead, in_place;
@@ -164,8 +171,8 @@ static void test_skipped_folders_are_dropped(void)
     for (size_t i = 0; i < N_DIRS; i += 3)
         order[n++] = rels[i];
     struct cursor_src cs = {.dirs = (const char *const *)rels, .n = n_rels};
-    struct rpt_source src = source_of(&cs);
-    struct rpt_ahead *a = rpt_ahead_start(root, &src);
+    struct rpt_source src;
+    struct rpt_ahead *a = start_over(&cs, &src);
     REQUIRE(a != NULL);
     CHECK_INT(ask(a, order, n), 0);
     size_t ahead, in_place;
@@ -182,8 +189,8 @@ static void test_other_orders_are_listed_in_place(void)
     for (size_t i = 0; i < N_DIRS; i++)
         order[i] = rels[N_DIRS - 1 - i];
     struct cursor_src cs = {.dirs = (const char *const *)rels, .n = N_DIRS};
-    struct rpt_source src = source_of(&cs);
-    struct rpt_ahead *a = rpt_ahead_start(root, &src);
+    struct rpt_source src;
+    struct rpt_ahead *a = start_over(&cs, &src);
     REQUIRE(a != NULL);
     CHECK_INT(ask(a, order, N_DIRS), 0);
     size_t ahead, in_place;
@@ -203,8 +210,8 @@ static void test_other_orders_are_listed_in_place(void)
 static void test_a_failing_cursor_leaves_the_rest_in_place(void)
 {
     struct cursor_src cs = {.dirs = (const char *const *)rels, .n = n_rels, .fail_after = 100};
-    struct rpt_source src = source_of(&cs);
-    struct rpt_ahead *a = rpt_ahead_start(root, &src);
+    struct rpt_source src;
+    struct rpt_ahead *a = start_over(&cs, &src);
     REQUIRE(a != NULL);
     CHECK_INT(ask(a, (const char *const *)rels, n_rels), 0);
     size_t ahead, in_place;
@@ -222,8 +229,8 @@ static void test_stopping_early_frees_the_window(void)
      * (make check's AddressSanitizer names any leak) */
     for (int round = 0; round < 20; round++) {
         struct cursor_src cs = {.dirs = (const char *const *)rels, .n = n_rels};
-        struct rpt_source src = source_of(&cs);
-        struct rpt_ahead *a = rpt_ahead_start(root, &src);
+        struct rpt_source src;
+        struct rpt_ahead *a = start_over(&cs, &src);
         REQUIRE(a != NULL);
         CHECK_INT(ask(a, (const char *const *)rels, (size_t)round), 0);
         rpt_ahead_stop(a);
