@@ -30,13 +30,8 @@ static void parse(struct scn_ld *l, json_t *step, const char *path, json_t *v, c
         free(p);
     }
     s->var = scn_ld_get_str(l, v, vpath, "var", false, false);
-    if (s->var && !scn_var_name_is_valid(s->var)) {
-        char *p = scn_ld_path_of(vpath, "var");
-        scn_ld_error(l, p, false, "bad variable name '%s'", s->var);
-        free(p);
-    } else if (s->var) {
-        scn_ld_known_add(l, s->var);
-    }
+    /* as extract and ask: a dialog's text into letter.token would change how the letter is found */
+    scn_ld_var_target(l, vpath, s->var, "read the dialog");
 }
 
 static int exec(struct scn_exec *x, const struct scn_step *st, const char *target, const char *value,
