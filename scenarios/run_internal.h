@@ -71,6 +71,9 @@ char *scn_scope_root_js(const struct scn_exec *x);
 int scn_record_find(struct scn_exec *x, const char *record_sel, const char *token, struct err *e);
 /* Whether a URL template uses a variable read off a page (extract, dialog): then the site chose it. */
 bool scn_url_tmpl_is_from_page(const struct scn_exec *x, const char *tmpl);
+/* Whether the URL template names the letter (query_code, letter_no, detail_url, letter.*, or a variable
+ * read off the site): a page there that answers 404 is the letter's, any other is the site's. */
+bool scn_url_tmpl_names_letter(const struct scn_exec *x, const char *tmpl);
 /* 0 when the browser may open url: http or https, and, when is_from_page, on one of the site's own
  * hosts (scenarios/url_guard.c); else ERR_SITE saying why. */
 int scn_url_check(const struct scn_exec *x, const char *url, bool is_from_page, struct err *e);

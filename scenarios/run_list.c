@@ -8,6 +8,7 @@
  *     "next" that changed nothing) and failed too.
  * Only then is it a miss (ERR_NOT_FOUND with x->list_missed). Whether a miss proves deletion is the
  * verdict's business: it needs an earlier sighting (x->list_seen on an earlier visit). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -190,8 +191,9 @@ static int page_find(struct scn_exec *x, const struct scn_step *st, const char *
     return rc < 0 ? rc : 1;
 }
 
-/* 1 when a row of the page is dated before the letter's submission day (*oldest_day set), 0 when
- * not (or no row date could be read), <0 on error. */
+/* 1 when the page's last dated row is dated before the letter's submission day (*oldest_day set: the
+ * list is newest first, so every later page is older), 0 when not (or no row date could be read), <0
+ * on error. Only the last row decides: a pinned notice (置顶) from last year heads every page. */
 static int page_has_older_rows(struct scn_exec *x, const struct scn_step *st, int64_t *oldest_day, struct err *e)
 {
     const struct scn_extractor *ex = &st->list_older_than;
@@ -214,6 +216,7 @@ static int page_has_older_rows(struct scn_exec *x, const struct scn_step *st, in
         goto out;
     }
     int64_t sent_day = clock_beijing_day(x->o->letter_sent_ms);
+    int64_t last_day = INT64_MAX; /* the page's last dated row, in its order */
     int n_dated = 0;
     size_t i;
     json_t *item;
@@ -246,11 +249,7 @@ static int page_has_older_rows(struct scn_exec *x, const struct scn_step *st, in
             if (scn_date_parse(date, ex->formats[f], &ms, &date_only, &pe) != 0)
                 continue;
             n_dated++;
-            int64_t day = clock_beijing_day(ms);
-            if (day < sent_day && (rc == 0 || day < *oldest_day)) {
-                *oldest_day = day;
-                rc = 1;
-            }
+            last_day = clock_beijing_day(ms);
             break;
         }
         free(date);
@@ -258,13 +257,20 @@ static int page_has_older_rows(struct scn_exec *x, const struct scn_step *st, in
     if (n_dated == 0 && json_array_size(v) > 0)
         log_warn("scenario", "older_than: none of the %zu row dates matched '%s' with the scenario's formats",
                  json_array_size(v), sel);
+    if (n_dated > 0 && last_day < sent_day) {
+        *oldest_day = last_day;
+        rc = 1;
+    }
 out:
     json_decref(v);
     free(sel);
     return rc;
 }
 
-/* Where the next control stands: 1 usable (clicked next), 0 the end of the list, <0 error. */
+/* Where the next control stands: 1 usable (clicked next), 0 the end of the list, <0 error. A link to
+ * this very page is the end (a last page's 下一页 often points at itself), unless it is scripted paging
+ * (href "#", "", javascript:, an onclick): clicking it must then show another page, or the search
+ * stops without proof (next_go). */
 static int next_state(struct scn_exec *x, const char *next, struct err *e)
 {
     char *q = scn_js_quote(next);
@@ -274,8 +280,10 @@ static int next_state(struct scn_exec *x, const char *next, struct err *e)
         " if (el.disabled || el.getAttribute('aria-disabled') === 'true' || /(^|\\s)disabled(\\s|$)/i.test(el.className || '')"
         "     || (el.closest && el.closest('.disabled'))) return 0;"
         " if (el.tagName === 'A' && el.getAttribute('href') !== null) {"
+        "   const raw = el.getAttribute('href').trim();"
+        "   const scripted = raw === '' || raw.charAt(0) === '#' || /^javascript:/i.test(raw) || el.hasAttribute('onclick');"
         "   const h = el.href.split('#')[0], here = location.href.split('#')[0];"
-        "   if (h === here && !/^javascript:/i.test(el.href)) return 0; }"
+        "   if (h === here && !scripted) return 0; }"
         " return 1; })()",
         q);
     free(q);
@@ -349,6 +357,83 @@ out:
     return rc;
 }
 
+/* Whether url's path is a site's home page: "", "/", "/index.*" or "/default.*". */
+static bool url_is_home(const char *url)
+{
+    const char *p = url ? strstr(url, "://") : NULL;
+    if (!p)
+        return false;
+    p = strchr(p + 3, '/');
+    if (!p)
+        return true;
+    size_t n = strcspn(p, "?#");
+    if (n <= 1)
+        return true;
+    const char *name = p + 1;
+    size_t len = n - 1;
+    if (memchr(name, '/', len))
+        return false;
+    return (len > 6 && strncasecmp(name, "index.", 6) == 0) || (len > 8 && strncasecmp(name, "default.", 8) == 0);
+}
+
+/* How many elements match sel on the page (the current frame); <0 on error or a bad selector. */
+static int page_count(struct scn_exec *x, const char *sel, struct err *e)
+{
+    char *q = scn_js_quote(sel);
+    char *expr = xasprintf("(() => { try { return document.querySelectorAll(%s).length; } catch (err) { return -1; } })()",
+                           q);
+    free(q);
+    json_t *v = NULL;
+    int rc = scn_eval_json(x, expr, &v, e);
+    free(expr);
+    if (rc < 0)
+        return rc;
+    rc = (int)json_integer_value(v);
+    json_decref(v);
+    if (rc < 0)
+        return err_set(e, ERR_INPUT, "'%s' is not a valid CSS selector", sel);
+    return rc;
+}
+
+/* Whether the first page in front is the list at all: one that is not (the list's URL now leads to the
+ * home page, an error page served with 200, a list its script did not fill) says nothing about the
+ * letter. The rows counted are the messages (`record`), else the dated rows (`older_than`); a list
+ * that names neither can only be checked for the redirect. Returns 0, or ERR_SITE saying why. */
+static int first_page_is_list(struct scn_exec *x, const struct scn_step *st, const char *url, const char *record,
+                              struct err *e)
+{
+    char *now = NULL;
+    struct err ue;
+    err_init(&ue);
+    page_url(x->p, &now, &ue);
+    bool went_home = url && now && url_is_home(now) && !url_is_home(url);
+    int rc = 0;
+    if (went_home) {
+        rc = err_set(e, ERR_SITE, "the list '%s' led to the home page ('%s'): not the list, so the search stops "
+                     "without proof", url, now);
+        goto out;
+    }
+    char *rows = NULL;
+    if (!record && st->list_older_than.is_set && st->list_older_than.selector &&
+        scn_vars_expand(&x->vars, st->list_older_than.selector, &rows, e) < 0) {
+        rc = e->code;
+        goto out;
+    }
+    const char *sel = record ? record : rows;
+    if (sel) {
+        int n = page_count(x, sel, e);
+        if (n < 0)
+            rc = n;
+        else if (n == 0)
+            rc = err_set(e, ERR_SITE, "list page 1 holds no message ('%s' matches nothing): not the list, or not "
+                         "filled, so the search stops without proof", sel);
+    }
+    free(rows);
+out:
+    free(now);
+    return rc;
+}
+
 int scn_list_search(struct scn_exec *x, const struct scn_step *st, const char *url, int timeout_ms, struct err *e)
 {
     char *token = NULL, *next = NULL, *record = NULL;
@@ -397,6 +482,8 @@ int scn_list_search(struct scn_exec *x, const struct scn_step *st, const char *u
             free(sick);
             goto out;
         }
+        if (page_no == 1 && (rc = first_page_is_list(x, st, url, record, e)) < 0)
+            goto out;
         x->list_pages_read = page_no;
         int64_t oldest = 0;
         if (can_date && (rc = page_has_older_rows(x, st, &oldest, e)) != 0) {

@@ -53,6 +53,27 @@ bool scn_url_tmpl_is_from_page(const struct scn_exec *x, const char *tmpl)
     return c.is_from_page;
 }
 
+/* Whether a URL template names the letter: a variable the letter alone has (query_code, letter_no,
+ * detail_url, letter.*) or one read off the site's pages. A page at such a URL is the letter's; any
+ * other (a query form, a list) is the site's, whoever the letter is. */
+static int ref_names_letter(const char *name, void *user)
+{
+    struct from_page_ctx *c = user;
+    if (is_site_var(c->x, name) || strncmp(name, "letter.", 7) == 0 || strcmp(name, "query_code") == 0 ||
+        strcmp(name, "letter_no") == 0 || strcmp(name, "detail_url") == 0)
+        c->is_from_page = true;
+    return 0;
+}
+
+bool scn_url_tmpl_names_letter(const struct scn_exec *x, const char *tmpl)
+{
+    struct from_page_ctx c = {x, false};
+    struct err ignored;
+    err_init(&ignored);
+    scn_vars_each_ref(tmpl, ref_names_letter, &c, &ignored);
+    return c.is_from_page;
+}
+
 static bool host_is_allowed(const struct scn_exec *x, const char *host)
 {
     bool ok = false;
