@@ -53,6 +53,10 @@ static void assess_decide(const struct cal *cal, int64_t now_ms, struct assessme
             .outcome = outcome_for_verdict(v->outcome),
             .lookup = lookup_for_verdict(v),
             .proves_absence = v->proves_absence,
+            /* a check's list lookup recorded (schema 3 on) says whether the list showed it; older rows
+             * cannot say, and a find there counts as a sighting, as before */
+            .found_elsewhere = v->outcome == VISIT_FOUND && v->lookup && strcmp(v->lookup, "list") == 0 &&
+                               !v->is_seen_in_list && !(v->kind && strcmp(v->kind, "recover") == 0),
             .entry_page_ok = v->is_entry_ok,
             .has_reply = v->has_reply,
             .reply_shown_ms = v->reply_date_ms,

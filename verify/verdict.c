@@ -336,7 +336,7 @@ void verdict_decide(const struct verdict_letter *letter, const struct verdict_vi
         const struct verdict_visit *v = vs[i].v;
         if (v->outcome == VERDICT_VISIT_FOUND) {
             out->was_ever_found = true;
-            if (v->lookup == VERDICT_LOOKUP_LIST)
+            if (v->lookup == VERDICT_LOOKUP_LIST && !v->found_elsewhere)
                 out->was_seen_in_list = true;
             if (v->has_reply && first_reply == n)
                 first_reply = i;

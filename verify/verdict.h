@@ -111,6 +111,8 @@ struct verdict_visit {
     enum verdict_visit_outcome outcome;
     enum verdict_lookup lookup;
     bool proves_absence;    /* LIST: the scenario says the list shows every new letter at once */
+    bool found_elsewhere;   /* LIST, FOUND: found by other means than the list (its reply mail, while the
+                               list failed): no sighting in the list, so no later miss can follow one */
     bool entry_page_ok;     /* the site's entry page loaded on this visit (deletion needs it) */
     bool has_reply;         /* FOUND only: a reply is shown */
     int64_t reply_shown_ms; /* the reply date the site shows; 0 if none or unparsed; date-only dates

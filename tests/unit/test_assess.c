@@ -47,9 +47,11 @@ static struct ledger *fixture(const char *name, int64_t *letter_id)
 static void add_visit_as(struct ledger *l, int64_t letter_id, const char *at, enum visit_outcome o, bool reply,
                          const char *reply_at, const char *kind, const char *lookup)
 {
+    /* a check that found the letter by its list search saw it there, as visit_check.c records it */
+    bool in_list = o == VISIT_FOUND && lookup && strcmp(lookup, "list") == 0;
     struct ledger_visit v = {.letter_id = letter_id, .at_ms = bj(at), .outcome = o, .is_entry_ok = true,
                              .has_reply = reply, .reply_date_ms = reply_at ? bj(reply_at) : 0,
-                             .kind = (char *)kind, .lookup = (char *)lookup};
+                             .kind = (char *)kind, .lookup = (char *)lookup, .is_seen_in_list = in_list};
     if (ledger_visit_add(l, &v, NULL, NULL) != 0)
         abort();
 }
@@ -118,6 +120,15 @@ static void test_list_misses_without_a_sighting_are_not_deletion(void)
     CHECK_INT(a.verdict.kind, VERDICT_OVERDUE_UNANSWERED);
     CHECK(a.verdict.is_unpublished);
     CHECK(strstr(a.verdict.reason_zh, "未公开") != NULL);
+    assessment_release(&a);
+    /* found by its reply mail while the list failed (the list did not show it): still no sighting */
+    struct ledger_visit mail = {.letter_id = id, .at_ms = bj("2025-10-15 15:00"), .outcome = VISIT_FOUND,
+                                .is_entry_ok = true, .lookup = "list", .is_seen_in_list = false};
+    REQUIRE(ledger_visit_add(l, &mail, NULL, NULL) == 0);
+    add_visit_as(l, id, "2025-10-15 17:00", VISIT_NOT_FOUND, false, NULL, NULL, "list");
+    add_visit_as(l, id, "2025-10-15 18:30", VISIT_NOT_FOUND, false, NULL, NULL, "list");
+    REQUIRE(assess_letter(l, cal, id, bj("2025-10-15 19:00"), &a, NULL) == 0);
+    CHECK(!a.verdict.is_deleted);
     assessment_release(&a);
     /* once seen in the list, two conclusive misses an hour apart are deletion */
     add_visit_as(l, id, "2025-10-16 09:00", VISIT_FOUND, false, NULL, NULL, "list");

@@ -24,6 +24,7 @@ struct vspec {
     const char *shown; /* NULL: none shown */
     enum verdict_lookup lookup; /* default: authoritative */
     bool proves_absence;
+    bool found_elsewhere;
 };
 
 struct vcase {
@@ -176,6 +177,11 @@ static const struct vcase cases_table[] = {
      {{"2025-10-07 09:00", NF, true, false, NULL, LIST, false}, {"2025-10-08 09:00", F, true, false, NULL, LIST, false},
       {"2025-10-09 09:00", NF, true, false, NULL, LIST, false}},
      VERDICT_PENDING, NULL, -1, false, false, false},
+    {"list: found only by its reply mail (the list failed), then two misses: answered, not deleted",
+     "2025-09-30 10:00", false, "2025-10-10 10:00", 0,
+     {{"2025-10-08 09:00", F, true, true, "2025-10-08", LIST, false, true},
+      {"2025-10-09 09:00", NF, true, false, NULL, LIST, false}, {"2025-10-09 10:00", NF, true, false, NULL, LIST, false}},
+     VERDICT_ON_TIME, "2025-10-08", 0, false, false, false},
     {"submission failed", NULL, true, "2025-10-20 10:00", 0, {{NULL, F, false, false, NULL}},
      VERDICT_SUBMIT_FAILED, NULL, -1, false, false, false},
     {"not submitted, no time", NULL, false, "2025-10-20 10:00", 0, {{NULL, F, false, false, NULL}},
@@ -216,6 +222,7 @@ static size_t visits_build(const struct vcase *c, struct verdict_visit *out)
         out[n].reply_shown_ms = s->shown ? T(s->shown) : 0;
         out[n].lookup = s->lookup;
         out[n].proves_absence = s->proves_absence;
+        out[n].found_elsewhere = s->found_elsewhere;
     }
     return n;
 }
