@@ -114,9 +114,10 @@ struct lookup {
 
 /* What a mail_reply found (or did not) adds to the page's outcome. A reply mail is the site's own
  * answer to the letter: it makes the letter answered when the page shows no reply, and found when the
- * page failed to load (the site answered it, whatever its page did). The page's not_found stands (a site
- * may reply, then delete). No reply mail proves nothing; only a check with no page at all (mail_reply
- * alone) then has no outcome: load_failed, never not_found, never "seen unanswered". */
+ * page failed to load or a list did not show it (the site answered it, whatever its pages show; found by
+ * mail is no sighting in a list). An authoritative not_found stands (a site may reply, then delete). No
+ * reply mail proves nothing; only a check with no page at all (mail_reply alone) then has no outcome:
+ * load_failed, never not_found, never "seen unanswered". */
 static void mail_reply_apply(const struct lookup *lk, struct scn_check_result *out)
 {
     const struct scn_mail_seen *m = scn_mails_reply(&out->mails);
@@ -133,8 +134,20 @@ static void mail_reply_apply(const struct lookup *lk, struct scn_check_result *o
         }
         return;
     }
-    if (out->status == SCN_CHECK_NOT_FOUND)
-        return;
+    if (out->status == SCN_CHECK_NOT_FOUND) {
+        /* the site's own word that the letter is gone stands (a site may reply, then delete); a list that
+         * does not show it says only that it is not published there, and the reply the site mailed shows
+         * the letter was received and answered: found, by its mail, and no sighting in the list */
+        if (out->lookup == SCN_LOOKUP_AUTHORITATIVE || out->proves_absence)
+            return;
+        if (!out->warning)
+            out->warning = xasprintf("the list did not show the letter (%s); the reply was read from its mail",
+                                     out->reason ? out->reason : "?");
+        free(out->reason);
+        out->reason = NULL;
+        out->status = SCN_CHECK_FOUND;
+        out->is_seen_in_list = false;
+    }
     if (out->status == SCN_CHECK_LOAD_FAILED) {
         if (!out->warning)
             out->warning = xasprintf("the page lookup failed (%s); the reply was read from its mail",

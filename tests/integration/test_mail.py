@@ -10,6 +10,8 @@ page shows no 查询码, the site mails it to the letter's address, and mails th
   按期回复; `huixin evidence verify` passes, and one flipped byte in reply.eml is named.
 - the query page failing (HTTP 500): the reply mail alone makes the letter answered (按期回复), the
   visit's warning says the page failed.
+- a letter sent 不公开 to a site whose check is the reply mail and the public list: the list never shows
+  it, the reply mail makes it found (no sighting in the list) and answered: 按期回复, not 超期未回复.
 - a wrong IMAP password: the check is a failed visit naming the login, nothing against the site; a
   submission with it is still sent (the page said so), its warning naming the login.
 - a check made of mail_reply alone on a letter with no reply mail: a failed visit, never 信件被删除 nor
@@ -179,6 +181,46 @@ def case_page_fails(w, conf):
           meta_of(w, v).get("warning"))
 
 
+def case_unpublished_list(w, conf):
+    """A letter sent 不公开 to a site with no query page: the check reads the reply mail and searches the
+    public list, which never shows it. The mail is the site's answer: found (by mail, no sighting in the
+    list), answered, never 超期未回复 (an adversarial review found the mail thrown away here)."""
+    def change(sc):
+        sc["site"]["pacing_seconds"] = 0
+        steps = [s for s in sc["submit"]["steps"] if s.get("extract", {}).get("var") != "query_code"]
+        steps = [({"choose": "#ispublic0"} if s.get("choose") == "#ispublic1" else s) for s in steps]
+        at = next(i for i, s in enumerate(steps) if s.get("extract", {}).get("var") == "letter_no") + 1
+        steps.insert(at, {"mail_wait": {"var": "query_code", "subject": "受理", "regex": CODE_RE},
+                          "timeout_seconds": 60})
+        sc["submit"]["steps"] = steps
+        sc["submit"]["success"] = {"text": ["您的信件已提交成功"], "selector": "#mailnumber"}
+        sc["check"]["steps"] = [
+            {"mail_reply": {"subject": "答复"}},
+            {"goto": "${base_url}/jact/front/mailpublist.do?sysid=${sysid}"},
+            {"wait_for": {"selector": "#pager:not(:empty)"}, "timeout_seconds": 20},
+            {"list_search": {"next": "#pager a:nth-last-of-type(2)", "max_pages": 5}, "timeout_seconds": 20}]
+        sc["check"]["not_found"] = {"text": "未查询到相关信件", "within": "#noresult"}
+        sc["check"]["read"].pop("removed_states", None)
+    sc = w.scenario("mail-unpublished.json", "hanweb-jact.json", change)
+    code, res, text = submit(w, sc, "mail-unpublished", conf)
+    x = site_letter(w, res.get("token"))
+    if not check(code == 0 and x is not None and not x.get("is_public"), "unpublished: sent, not public", text):
+        return
+    lid = res["letter_id"]
+    w.ctl.reply(x["id"], "2026-03-03 10:00:00", "宝川市交通运输局", "已转交相关部门办理，感谢您的来信。")
+    for now in ("2026-03-04 09:00", "2026-03-10 10:00"):
+        code, out, err = w.huixin("check", str(lid), "--mail", conf, "--timeout", "20", now=now)
+    visits = [v for v in w.visits(lid) if v["kind"] == "check"]
+    check(visits and all(v["outcome"] == FOUND and v["has_reply"] and not v["seen_in_list"] for v in visits),
+          "unpublished: each check is found and answered by the mail, not seen in the list",
+          [(v["outcome"], v["has_reply"], v["seen_in_list"]) for v in visits])
+    verdict = letter_row(w, lid).get("verdict")
+    check(verdict == "按期回复", "unpublished: 按期回复 from the mail, not 超期未回复 (got %s)" % verdict,
+          (out + err)[-600:])
+    check("list did not show the letter" in (meta_of(w, visits[-1]).get("warning") or ""),
+          "unpublished: the warning says the list did not show it", meta_of(w, visits[-1]).get("warning"))
+
+
 def case_wrong_password(w, tmp, conf):
     bad = mail_conf(tmp, "bad.conf", "not-the-password")
     sc = mail_scenario(w, "mail-bad.json")
@@ -264,7 +306,8 @@ def main():
             sites.ctl.clock("2026-03-02 09:30:00", site="hanweb")
             sites.ctl.mail_code("hanweb", True)
             conf = mail_conf(tmp, "mail.conf", imap.PASSWORD)
-            for fn in (case_code_and_reply, case_page_fails, case_wrong_password, case_dry_run, case_mail_only):
+            for fn in (case_code_and_reply, case_page_fails, case_unpublished_list, case_wrong_password, case_dry_run,
+                       case_mail_only):
                 try:
                     if fn in (case_code_and_reply, case_wrong_password):
                         fn(w, tmp, conf)
