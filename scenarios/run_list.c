@@ -357,16 +357,17 @@ out:
     return rc;
 }
 
-/* Whether url's path is a site's home page: "", "/", "/index.*" or "/default.*". */
+/* Whether url is a site's home page: its path "", "/", "/index.*" or "/default.*", with no query (a
+ * CMS that routes by query, "/?gbook/", is not at home). */
 static bool url_is_home(const char *url)
 {
     const char *p = url ? strstr(url, "://") : NULL;
     if (!p)
         return false;
-    p = strchr(p + 3, '/');
-    if (!p)
-        return true;
+    p = p + 3 + strcspn(p + 3, "/?#");
     size_t n = strcspn(p, "?#");
+    if (p[n] == '?' && p[n + 1] && p[n + 1] != '#')
+        return false;
     if (n <= 1)
         return true;
     const char *name = p + 1;

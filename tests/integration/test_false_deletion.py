@@ -98,7 +98,7 @@ class Site(http.server.BaseHTTPRequestHandler):
         return self.send(200, page("<div class=gbook-list>%s%s</div>%s" % (neighbours, MINE, OLD_END)))
 
 
-def run_case(tmp, base, name, mode, want):
+def run_case(tmp, base, name, mode, want, why=None):
     """want: 'failed' (both later visits fail, verdict not deleted), 'found' (both find the letter) or
     'deleted' (the control: two conclusive misses)."""
     ws = Workspace(os.path.join(tmp, name))
@@ -133,6 +133,8 @@ def run_case(tmp, base, name, mode, want):
         check(outcomes == [2, 2] and verdict != "信件被删除",
               "%s: both visits fail (%s), and the verdict is %s, not 信件被删除" % (name, outcomes, verdict),
               [v["error"] for v in later])
+        check(all(why in (v["error"] or "") for v in later), "%s: each failed visit says why: %s" % (name, why),
+              [v["error"] for v in later])
     elif want == "found":
         check(outcomes == [0, 0] and verdict != "信件被删除",
               "%s: both visits find the letter (%s), verdict %s" % (name, outcomes, verdict),
@@ -149,10 +151,11 @@ def main():
     base = "http://127.0.0.1:%d" % server.server_address[1]
     tmp = tempfile.mkdtemp(prefix="huixin-false-deletion-")
     try:
-        for name, mode, want in (("q404", "q404", "failed"), ("home", "home", "failed"),
-                                 ("empty", "empty", "failed"), ("hashnext", "hashnext", "found"),
-                                 ("pinned", "pinned", "found"), ("gone", "gone", "deleted")):
-            run_case(tmp, base, name, mode, want)
+        for name, want, why in (("q404", "failed", "the page the lookup starts from is missing"),
+                                ("home", "failed", "led to the home page"),
+                                ("empty", "failed", "holds no message"), ("hashnext", "found", None),
+                                ("pinned", "found", None), ("gone", "deleted", None)):
+            run_case(tmp, base, name, name, want, why)
     finally:
         server.shutdown()
         shutil.rmtree(tmp, ignore_errors=True)
