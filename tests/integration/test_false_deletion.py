@@ -15,6 +15,8 @@ but for hashnext's 'next'):
   gone      control: the letter really is gone from a healthy list whose last page is its end: two misses
             an hour apart make 信件被删除 (the fixture can prove a deletion, so the cases above are not
             passing by failing everything)
+  detail    control: a check by the letter's own page (goto ${detail_url}) whose page now answers 404:
+            the default not_found status still proves it gone there (unlike q404's query form)
 Each letter is first seen in the list (or looked up) in the site's normal state; then the site changes,
 and two checks 90 minutes apart follow. Last line: N passed, N failed.
 """
@@ -49,6 +51,17 @@ NEWER = "".join(item("新留言%d" % i, "2026-03-03 0%d:00:00" % i) for i in ran
 OLD_END = "<div class=page-next><a href='javascript:;'>下一页</a></div>"  # the last page's dead link
 
 
+# A check by the letter's own page: its 404 is the letter's (the default not_found status), unlike q404's
+DETAIL_SCENARIO = {
+    "huixin_scenario": 1,
+    "site": {"name": "临溪县人民政府", "owner": "临溪县人民政府办公室", "mailbox": "县长信箱", "entry_url": "${base_url}/",
+             "deadline_workdays": 5, "pacing_seconds": 0},
+    "vars": {"detail_url": ""},
+    "check": {"steps": [{"goto": "${detail_url}"}], "found": {"selector": ".letter"},
+              "not_found": {"text": "信件不存在"}, "read": {"has_reply": {"selector": ".reply"}}},
+}
+
+
 class Site(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
@@ -74,6 +87,10 @@ class Site(http.server.BaseHTTPRequestHandler):
                 "<form onsubmit='return false'><input id=mailnumber><input id=querycode>"
                 "<button id=querybtn onclick=\"document.getElementById('r').innerHTML='%s'\">查询</button></form>"
                 "<div id=r></div>" % answer))
+        if p.startswith("/detail/"):
+            if m == "detail":
+                return self.send(404, page("您访问的页面不存在"))
+            return self.send(200, page("<div class=letter>我的来信 %s</div>" % TOKEN))
         if not p.startswith("/?gbook"):
             return self.send(404, page("您访问的页面不存在"))
         second = p.startswith("/?gbook_2/")
@@ -102,7 +119,13 @@ def run_case(tmp, base, name, mode, want, why=None):
     """want: 'failed' (both later visits fail, verdict not deleted), 'found' (both find the letter) or
     'deleted' (the control: two conclusive misses)."""
     ws = Workspace(os.path.join(tmp, name))
-    if name == "q404":
+    if name == "detail":
+        path = os.path.join(tmp, "detail.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(DETAIL_SCENARIO, f, ensure_ascii=False)
+        args = ["import", path, "--var", "base_url=" + base, "--var", "detail_url=%s/detail/1" % base,
+                "--submitted", "2026-03-02 09:00"]
+    elif name == "q404":
         args = ["import", os.path.join(LIBRARY, "hanweb-jact.json"), "--var", "base_url=" + base, "--var", "letter_no=2026030200012",
                 "--var", "query_code=8391024756", "--submitted", "2026-03-02 09:00"]
     else:
@@ -154,7 +177,7 @@ def main():
         for name, want, why in (("q404", "failed", "the page the lookup starts from is missing"),
                                 ("home", "failed", "led to the home page"),
                                 ("empty", "failed", "holds no message"), ("hashnext", "found", None),
-                                ("pinned", "found", None), ("gone", "deleted", None)):
+                                ("pinned", "found", None), ("gone", "deleted", None), ("detail", "deleted", None)):
             run_case(tmp, base, name, name, want, why)
     finally:
         server.shutdown()
