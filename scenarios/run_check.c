@@ -3,11 +3,13 @@
  * reset, WAF page, a page the scenario does not know). A page that did not load is never "not found".
  * The recover phase (a letter whose outcome a crash left unknown, looked up by its token) is judged
  * by the same rules, with its own matches and nothing to read. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/base.h"
+#include "common/buf.h"
 #include "common/log.h"
 #include "driver/page.h"
 #include "scenarios/date_parse.h"
@@ -70,6 +72,58 @@ static void read_date(struct scn_exec *x, const struct scn_extractor *ex, const 
     free(v);
 }
 
+/* Whether a state holds word, not negated: 未办结, 待办结, 超期未办结 and 暂无回复 hold 办结 or 回复 but say
+ * the opposite. The character before each occurrence decides. */
+static bool state_says(const char *state, const char *word)
+{
+    static const char *const negations[] = {"未", "待", "不", "无", "没", "非"};
+    for (const char *p = strstr(state, word); p && *word; p = strstr(p + 1, word)) {
+        if (p == state)
+            return true;
+        const char *q = p - 1; /* the start of the UTF-8 character before */
+        while (q > state && ((unsigned char)*q & 0xC0) == 0x80)
+            q--;
+        bool negated = false;
+        for (size_t i = 0; i < ARRAY_LEN(negations) && !negated; i++)
+            negated = strlen(negations[i]) == (size_t)(p - q) && memcmp(q, negations[i], (size_t)(p - q)) == 0;
+        if (!negated)
+            return true;
+    }
+    return false;
+}
+
+/* Whether a reply box's text says there is no reply yet: a page that always prints its box shows
+ * 暂无回复 (or 信件正在办理中，请耐心等待。), or nothing but punctuation, until there is one. Compared
+ * whole, spaces and punctuation aside, so a real reply that mentions 办理中 is still a reply. NULL (the
+ * text was not read) says nothing. */
+static bool text_says_no_reply(const char *text)
+{
+    static const char *const placeholders[] = {
+        "暂无答复", "暂无回复", "暂未答复", "暂未回复", "尚未答复", "尚未回复", "未答复", "未回复", "待答复", "待回复",
+        "无答复",   "无回复",   "暂无",     "无",       "暂无内容", "正在办理", "正在办理中", "办理中", "正在处理中",
+        "处理中",   "待处理",   "信件正在办理中请耐心等待", "正在办理中请耐心等待"};
+    if (!text)
+        return false;
+    struct buf b;
+    buf_init(&b);
+    for (const unsigned char *p = (const unsigned char *)text; *p;) {
+        size_t n = *p < 0x80 ? 1 : *p < 0xE0 ? 2 : *p < 0xF0 ? 3 : 4;
+        bool skip = (*p < 0x80 && !isalnum(*p)) || (n == 3 && strncmp((const char *)p, "，", 3) == 0) ||
+                    (n == 3 && (strncmp((const char *)p, "。", 3) == 0 || strncmp((const char *)p, "！", 3) == 0 ||
+                                strncmp((const char *)p, "…", 3) == 0 || strncmp((const char *)p, "　", 3) == 0 ||
+                                strncmp((const char *)p, "：", 3) == 0));
+        size_t avail = strnlen((const char *)p, n);
+        if (!skip)
+            buf_append(&b, (const char *)p, avail);
+        p += avail;
+    }
+    bool said = b.len == 0; /* a box with only spaces and punctuation in it (回复内容：) is empty */
+    for (size_t i = 0; i < ARRAY_LEN(placeholders) && !said; i++)
+        said = strcmp(buf_str(&b), placeholders[i]) == 0;
+    buf_release(&b);
+    return said;
+}
+
 static void read_fields(struct scn_exec *x, const struct scn_read *r, struct scn_check_result *out)
 {
     struct err e;
@@ -92,13 +146,18 @@ static void read_fields(struct scn_exec *x, const struct scn_read *r, struct scn
               &out->warning);
     if (r->has_reply.is_set) {
         char *v = NULL;
-        out->has_reply = scn_extractor_read(x, &r->has_reply, &v, &e) == 1;
+        out->has_reply = scn_extractor_read(x, &r->has_reply, &v, &e) == 1 && !text_says_no_reply(v);
         free(v);
     } else {
         out->has_reply = out->reply_text || out->has_reply_date;
     }
+    if (text_says_no_reply(out->reply_text)) { /* the box is there, and says it is empty */
+        free(out->reply_text);
+        out->reply_text = NULL;
+        out->has_reply = out->has_reply_date; /* a reply date shown is a reply, whatever its box says */
+    }
     for (size_t i = 0; out->state && i < r->n_replied_states; i++) {
-        if (strstr(out->state, r->replied_states[i]))
+        if (state_says(out->state, r->replied_states[i]))
             out->has_reply = true;
     }
 }

@@ -156,10 +156,10 @@ static int page_find(struct scn_exec *x, const struct scn_step *st, const char *
         " const links = Array.from(r.querySelectorAll('a[href]'));"
         " let a = links.find(l => txt(l).includes(t));"
         " if (!a && r !== document) a = links[0];"
-        " if (!a) { const row = Array.from(document.querySelectorAll('tr, li, div')).reverse()"
+        " if (!a && r === document) { const row = Array.from(document.querySelectorAll('tr, li, div')).reverse()"
         "   .find(w => (w.innerText || '').includes(t) && w.querySelector('a[href]'));"
         "   if (row) a = row.querySelector('a[href]'); }"
-        " if (!a) return 1;"
+        " if (!a) return r === document ? 3 : 1;"
         " if (/^https?:/i.test(a.href)) return a.href;"
         " if (/^javascript:/i.test(a.href)) { a.click(); return 2; }"
         " return {refused: a.href}; })()",
@@ -171,12 +171,14 @@ static int page_find(struct scn_exec *x, const struct scn_step *st, const char *
     free(expr);
     if (rc < 0)
         return rc;
+    bool followed = false;
     if (json_is_string(v)) {
         free(x->record_path); /* the letter's own page: read it whole */
         x->record_path = NULL;
         rc = scn_url_check(x, json_string_value(v), true, e); /* the site gave this link */
         if (rc == 0)
             rc = page_goto(x->p, json_string_value(v), timeout_ms, e);
+        followed = rc == 0;
     } else if (json_is_object(v)) {
         rc = err_set(e, ERR_SITE, "the letter's link '%s' is not http or https: not followed",
                      json_string_value(json_object_get(v, "refused")));
@@ -186,8 +188,24 @@ static int page_find(struct scn_exec *x, const struct scn_step *st, const char *
         struct err ignored;
         err_init(&ignored);
         page_settle(x->p, LIST_QUIET_MS, timeout_ms, &ignored);
+        followed = true;
+    } else if (json_integer_value(v) == 3) {
+        /* on a board that shows its messages inline, the whole page holds the neighbours' replies too */
+        rc = err_set(e, ERR_SITE, "the token '%s' is on the list page, but no link of its own leads to the letter and "
+                     "no 'record' tells its message from its neighbours': nothing here can be read as its reply "
+                     "(give the list_search a record)", token);
     }
     json_decref(v);
+    if (followed) {
+        /* the link taken (the row's first, a javascript: one) must have led to the letter, not a
+         * neighbour's page or the next list page */
+        char *there = NULL;
+        rc = page_text(x->p, &there, e);
+        if (rc == 0 && !strstr(there ? there : "", token))
+            rc = err_set(e, ERR_SITE, "the link followed from the list led to a page without the token '%s': not "
+                         "the letter's page", token);
+        free(there);
+    }
     return rc < 0 ? rc : 1;
 }
 
