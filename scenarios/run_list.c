@@ -160,8 +160,9 @@ static int page_find(struct scn_exec *x, const struct scn_step *st, const char *
         "   .find(w => (w.innerText || '').includes(t) && w.querySelector('a[href]'));"
         "   if (row) a = row.querySelector('a[href]'); }"
         " if (!a) return r === document ? 3 : 1;"
-        " if (/^https?:/i.test(a.href)) return a.href;"
-        " if (/^javascript:/i.test(a.href)) { a.click(); return 2; }"
+        " const own = txt(a).includes(t);"
+        " if (/^https?:/i.test(a.href)) return {go: a.href, own: own};"
+        " if (/^javascript:/i.test(a.href)) { a.click(); return {clicked: true, own: own}; }"
         " return {refused: a.href}; })()",
         qt, root);
     free(qt);
@@ -171,18 +172,22 @@ static int page_find(struct scn_exec *x, const struct scn_step *st, const char *
     free(expr);
     if (rc < 0)
         return rc;
+    /* a link that does not hold the token (the first of its record, or of the row holding it) must lead
+     * to a page that does: not a neighbour's page or the next list page */
+    bool is_borrowed = json_is_object(v) && !json_is_true(json_object_get(v, "own"));
+    const char *go = json_string_value(json_object_get(v, "go"));
     bool followed = false;
-    if (json_is_string(v)) {
+    if (go) {
         free(x->record_path); /* the letter's own page: read it whole */
         x->record_path = NULL;
-        rc = scn_url_check(x, json_string_value(v), true, e); /* the site gave this link */
+        rc = scn_url_check(x, go, true, e); /* the site gave this link */
         if (rc == 0)
-            rc = page_goto(x->p, json_string_value(v), timeout_ms, e);
+            rc = page_goto(x->p, go, timeout_ms, e);
         followed = rc == 0;
-    } else if (json_is_object(v)) {
+    } else if (json_object_get(v, "refused")) {
         rc = err_set(e, ERR_SITE, "the letter's link '%s' is not http or https: not followed",
                      json_string_value(json_object_get(v, "refused")));
-    } else if (json_integer_value(v) == 2) {
+    } else if (json_object_get(v, "clicked")) {
         free(x->record_path);
         x->record_path = NULL;
         struct err ignored;
@@ -196,14 +201,15 @@ static int page_find(struct scn_exec *x, const struct scn_step *st, const char *
                      "(give the list_search a record)", token);
     }
     json_decref(v);
-    if (followed) {
-        /* the link taken (the row's first, a javascript: one) must have led to the letter, not a
-         * neighbour's page or the next list page */
+    if (followed && is_borrowed) {
+        struct err ignored;
+        err_init(&ignored);
+        page_settle(x->p, LIST_QUIET_MS, timeout_ms, &ignored); /* a page that fills itself by XHR */
         char *there = NULL;
         rc = page_text(x->p, &there, e);
         if (rc == 0 && !strstr(there ? there : "", token))
-            rc = err_set(e, ERR_SITE, "the link followed from the list led to a page without the token '%s': not "
-                         "the letter's page", token);
+            rc = err_set(e, ERR_SITE, "the link followed from the list (the first of the row holding the token, not "
+                         "one of its own) led to a page without the token '%s': not the letter's page", token);
         free(there);
     }
     return rc < 0 ? rc : 1;
