@@ -104,18 +104,18 @@ static bool text_says_no_reply(const char *text)
         "处理中",   "待处理",   "信件正在办理中请耐心等待", "正在办理中请耐心等待"};
     if (!text)
         return false;
+    static const char *const wide_punct[] = {"，", "。", "！", "…", "　", "："};
     struct buf b;
     buf_init(&b);
-    for (const unsigned char *p = (const unsigned char *)text; *p;) {
-        size_t n = *p < 0x80 ? 1 : *p < 0xE0 ? 2 : *p < 0xF0 ? 3 : 4;
-        bool skip = (*p < 0x80 && !isalnum(*p)) || (n == 3 && strncmp((const char *)p, "，", 3) == 0) ||
-                    (n == 3 && (strncmp((const char *)p, "。", 3) == 0 || strncmp((const char *)p, "！", 3) == 0 ||
-                                strncmp((const char *)p, "…", 3) == 0 || strncmp((const char *)p, "　", 3) == 0 ||
-                                strncmp((const char *)p, "：", 3) == 0));
-        size_t avail = strnlen((const char *)p, n);
+    for (const char *p = text; *p;) {
+        unsigned char c = (unsigned char)*p;
+        size_t n = strnlen(p, c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4);
+        bool skip = c < 0x80 && !isalnum(c);
+        for (size_t i = 0; i < ARRAY_LEN(wide_punct) && !skip; i++)
+            skip = n == strlen(wide_punct[i]) && memcmp(p, wide_punct[i], n) == 0;
         if (!skip)
-            buf_append(&b, (const char *)p, avail);
-        p += avail;
+            buf_append(&b, p, n);
+        p += n;
     }
     bool said = b.len == 0; /* a box with only spaces and punctuation in it (回复内容：) is empty */
     for (size_t i = 0; i < ARRAY_LEN(placeholders) && !said; i++)

@@ -291,6 +291,22 @@ out:
     return rc;
 }
 
+/* The number an expression evaluates to; -1 from it means its selector sel is not valid CSS (what:
+ * the key that named it). expr is freed. */
+static int eval_selector_int(struct scn_exec *x, char *expr, const char *what, const char *sel, struct err *e)
+{
+    json_t *v = NULL;
+    int rc = scn_eval_json(x, expr, &v, e);
+    free(expr);
+    if (rc < 0)
+        return rc;
+    rc = (int)json_integer_value(v);
+    json_decref(v);
+    if (rc < 0)
+        return err_set(e, ERR_INPUT, "%s'%s' is not a valid CSS selector", what, sel);
+    return rc;
+}
+
 /* Where the next control stands: 1 usable (clicked next), 0 the end of the list, <0 error. A link to
  * this very page is the end (a last page's 下一页 often points at itself), unless it is scripted paging
  * (href "#", "", javascript:, an onclick): clicking it must then show another page, or the search
@@ -311,16 +327,7 @@ static int next_state(struct scn_exec *x, const char *next, struct err *e)
         " return 1; })()",
         q);
     free(q);
-    json_t *v = NULL;
-    int rc = scn_eval_json(x, expr, &v, e);
-    free(expr);
-    if (rc < 0)
-        return rc;
-    rc = (int)json_integer_value(v);
-    json_decref(v);
-    if (rc < 0)
-        return err_set(e, ERR_INPUT, "next '%s' is not a valid CSS selector", next);
-    return rc;
+    return eval_selector_int(x, expr, "next ", next, e);
 }
 
 /* The page's mark and a fingerprint of its text: a navigation loses the mark, an AJAX page changes
@@ -408,16 +415,7 @@ static int page_count(struct scn_exec *x, const char *sel, struct err *e)
     char *expr = xasprintf("(() => { try { return document.querySelectorAll(%s).length; } catch (err) { return -1; } })()",
                            q);
     free(q);
-    json_t *v = NULL;
-    int rc = scn_eval_json(x, expr, &v, e);
-    free(expr);
-    if (rc < 0)
-        return rc;
-    rc = (int)json_integer_value(v);
-    json_decref(v);
-    if (rc < 0)
-        return err_set(e, ERR_INPUT, "'%s' is not a valid CSS selector", sel);
-    return rc;
+    return eval_selector_int(x, expr, "", sel, e);
 }
 
 /* Whether the first page in front is the list at all: one that is not (the list's URL now leads to the

@@ -32,9 +32,9 @@ static int exec(struct scn_exec *x, const struct scn_step *st, const char *targe
          * answers 404 is the letter's, and is left to the check's not_found) */
         rc = err_set(e, ERR_SITE, "'%s' answered HTTP %d: the page the lookup starts from is missing, which "
                      "says nothing about the letter", target, status);
-    else if (rc == 0 && page_http_status(x->p) >= 500)
-        rc = err_set(e, ERR_SITE, "'%s' answered HTTP %d", target, page_http_status(x->p));
-    else if (rc == 0 && page_http_status(x->p) == 407) /* only a proxy says it: the site was never reached */
+    else if (status >= 500)
+        rc = err_set(e, ERR_SITE, "'%s' answered HTTP %d", target, status);
+    else if (status == 407) /* only a proxy says it: the site was never reached */
         rc = err_set(e, ERR_SITE, "'%s': the proxy answered HTTP 407 (it wants credentials, or refused those "
                      "given)", target);
     return rc;
